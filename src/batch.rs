@@ -1,0 +1,208 @@
+//! Events → Bloomreach batch requests of at most 50 commands, with every event accounted for.
+
+use crate::command::Command;
+use crate::error::{describe_event, MapError};
+use crate::ingest::{parse_events, EventSlot, IngestError, IngestLimits};
+use crate::mapping::{map_event_at, message_id_of, Mapped};
+use crate::settings::Settings;
+use serde::ser::{SerializeMap, SerializeStruct, Serializer};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::fmt;
+
+/// The batch endpoint takes at most this many commands per request.
+pub const MAX_COMMANDS_PER_REQUEST: usize = 50;
+
+/// Which event a command of a request came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandSource {
+    pub command_id: String,
+    pub event_index: usize,
+}
+
+/// A request ready to send: `POST url` with `Authorization`, JSON `Content-Type` and `body`.
+/// Serializes as `{method, url, headers, body}`; `Debug` hides the `Authorization` value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BatchRequest {
+    pub url: String,
+    pub authorization: String,
+    /// `{"commands": [...]}` as JSON text.
+    pub body: String,
+    /// One entry per command, in body order.
+    pub commands: Vec<CommandSource>,
+}
+
+impl BatchRequest {
+    pub const METHOD: &'static str = "POST";
+    pub const CONTENT_TYPE: &'static str = "application/json";
+}
+
+impl fmt::Debug for BatchRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchRequest")
+            .field("url", &self.url)
+            .field("authorization", &"[redacted]")
+            .field("body", &self.body)
+            .field("commands", &self.commands)
+            .finish()
+    }
+}
+
+impl Serialize for BatchRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Headers<'a>(&'a str);
+        impl Serialize for Headers<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("Authorization", self.0)?;
+                map.serialize_entry("Content-Type", BatchRequest::CONTENT_TYPE)?;
+                map.end()
+            }
+        }
+        let mut s = serializer.serialize_struct("BatchRequest", 4)?;
+        s.serialize_field("method", Self::METHOD)?;
+        s.serialize_field("url", &self.url)?;
+        s.serialize_field("headers", &Headers(&self.authorization))?;
+        s.serialize_field("body", &self.body)?;
+        s.end()
+    }
+}
+
+/// An event that was rejected or skipped, named by its position and `messageId`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventIssue {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Every event ends in exactly one place: a command in `requests`, `rejected` or `skipped`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BuildOutput {
+    pub requests: Vec<BatchRequest>,
+    pub rejected: Vec<EventIssue>,
+    pub skipped: Vec<EventIssue>,
+}
+
+/// Maps `events` and packs their commands into requests.
+pub fn build_requests(events: Vec<Value>, settings: &Settings) -> BuildOutput {
+    build_from_slots(events.into_iter().map(Ok), settings)
+}
+
+/// The text-in path: a Segment body (one event, an array, or `{"batch": [...]}`) → requests.
+pub fn build_requests_from_json(
+    text: &str,
+    settings: &Settings,
+    implied_type: Option<&str>,
+    limits: IngestLimits,
+) -> Result<BuildOutput, IngestError> {
+    Ok(build_from_slots(
+        parse_events(text, implied_type, limits)?,
+        settings,
+    ))
+}
+
+/// Maps each slot (an event, or an event already rejected while reading it) and packs the commands.
+pub fn build_from_slots(
+    slots: impl IntoIterator<Item = EventSlot>,
+    settings: &Settings,
+) -> BuildOutput {
+    let mut commands: Vec<(Command, usize)> = Vec::new();
+    let mut rejected = Vec::new();
+    let mut skipped = Vec::new();
+    for (index, slot) in slots.into_iter().enumerate() {
+        let message_id = slot.as_ref().ok().and_then(message_id_of);
+        match slot.and_then(|event| map_event_at(event, settings, index)) {
+            Ok(Mapped::Commands(mapped)) => commands.extend(mapped.into_iter().map(|c| (c, index))),
+            Ok(Mapped::Skipped(reason)) => skipped.push(EventIssue {
+                message: format!(
+                    "{} {}",
+                    describe_event(Some(index), message_id.as_deref()),
+                    reason.message()
+                ),
+                index,
+                message_id,
+                code: reason.as_str(),
+            }),
+            Err(error) => rejected.push(issue(index, message_id, error)),
+        }
+    }
+    let requests = pack(commands, settings);
+    BuildOutput {
+        requests,
+        rejected,
+        skipped,
+    }
+}
+
+fn issue(index: usize, message_id: Option<String>, error: MapError) -> EventIssue {
+    EventIssue {
+        message: error.describe(Some(index), message_id.as_deref()),
+        index,
+        message_id,
+        code: error.code.as_str(),
+    }
+}
+
+/// Splits commands into requests of at most 50, making each `command_id` unique in its request.
+fn pack(commands: Vec<(Command, usize)>, settings: &Settings) -> Vec<BatchRequest> {
+    let url = settings.batch_url();
+    let authorization = settings.authorization();
+    let mut requests = Vec::with_capacity(commands.len().div_ceil(MAX_COMMANDS_PER_REQUEST));
+    let mut commands = commands.into_iter().peekable();
+    while commands.peek().is_some() {
+        let mut chunk: Vec<(Command, usize)> =
+            commands.by_ref().take(MAX_COMMANDS_PER_REQUEST).collect();
+        make_ids_unique(&mut chunk);
+        let body = serialize_body(chunk.iter().map(|(c, _)| c));
+        requests.push(BatchRequest {
+            url: url.clone(),
+            authorization: authorization.clone(),
+            body,
+            commands: chunk
+                .into_iter()
+                .map(|(c, event_index)| CommandSource {
+                    command_id: c.command_id,
+                    event_index,
+                })
+                .collect(),
+        });
+    }
+    requests
+}
+
+/// Two events with the same `messageId` (a sender's retry, say) get `#2`, `#3`… on the later ones.
+fn make_ids_unique(chunk: &mut [(Command, usize)]) {
+    let mut seen: HashSet<String> = HashSet::with_capacity(chunk.len());
+    for (command, _) in chunk.iter_mut() {
+        if !seen.contains(&command.command_id) {
+            seen.insert(command.command_id.clone());
+            continue;
+        }
+        let mut n = 2;
+        let unique = loop {
+            let candidate = format!("{}#{n}", command.command_id);
+            if !seen.contains(&candidate) {
+                break candidate;
+            }
+            n += 1;
+        };
+        seen.insert(unique.clone());
+        command.command_id = unique;
+    }
+}
+
+fn serialize_body<'a>(commands: impl Iterator<Item = &'a Command>) -> String {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        commands: Vec<&'a Command>,
+    }
+    serde_json::to_string(&Body {
+        commands: commands.collect(),
+    })
+    .expect("commands serialize: string keys only")
+}

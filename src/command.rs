@@ -1,0 +1,110 @@
+//! The Bloomreach batch commands an event becomes, serialized exactly as the API takes them.
+
+use serde::ser::{SerializeStruct, Serializer};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// A point in time, kept as whole milliseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timestamp {
+    pub millis: i64,
+}
+
+impl Timestamp {
+    /// Unix seconds as Bloomreach takes them: an integer when whole, else with a fraction.
+    pub fn to_json(self) -> Value {
+        if self.millis % 1000 == 0 {
+            Value::from(self.millis / 1000)
+        } else {
+            Value::from(self.millis as f64 / 1000.0)
+        }
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.millis % 1000 == 0 {
+            serializer.serialize_i64(self.millis / 1000)
+        } else {
+            serializer.serialize_f64(self.millis as f64 / 1000.0)
+        }
+    }
+}
+
+/// What a command carries: an event, or a customer update.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CommandData {
+    Event {
+        customer_ids: Map<String, Value>,
+        event_type: String,
+        timestamp: Option<Timestamp>,
+        properties: Map<String, Value>,
+    },
+    Customer {
+        customer_ids: Map<String, Value>,
+        properties: Map<String, Value>,
+        update_timestamp: Option<Timestamp>,
+    },
+}
+
+/// One command of `POST /track/v2/projects/{token}/batch`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Command {
+    pub command_id: String,
+    pub data: CommandData,
+}
+
+impl Command {
+    /// The batch endpoint's name for this kind of command.
+    pub fn name(&self) -> &'static str {
+        match self.data {
+            CommandData::Event { .. } => "customers/events",
+            CommandData::Customer { .. } => "customers",
+        }
+    }
+}
+
+impl Serialize for Command {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Command", 3)?;
+        s.serialize_field("name", self.name())?;
+        s.serialize_field("command_id", &self.command_id)?;
+        s.serialize_field("data", &self.data)?;
+        s.end()
+    }
+}
+
+impl Serialize for CommandData {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CommandData::Event {
+                customer_ids,
+                event_type,
+                timestamp,
+                properties,
+            } => {
+                let mut s = serializer.serialize_struct("Event", 4)?;
+                s.serialize_field("customer_ids", customer_ids)?;
+                s.serialize_field("event_type", event_type)?;
+                if let Some(t) = timestamp {
+                    s.serialize_field("timestamp", t)?;
+                }
+                s.serialize_field("properties", properties)?;
+                s.end()
+            }
+            CommandData::Customer {
+                customer_ids,
+                properties,
+                update_timestamp,
+            } => {
+                let mut s = serializer.serialize_struct("Customer", 3)?;
+                s.serialize_field("customer_ids", customer_ids)?;
+                s.serialize_field("properties", properties)?;
+                if let Some(t) = update_timestamp {
+                    s.serialize_field("update_timestamp", t)?;
+                }
+                s.end()
+            }
+        }
+    }
+}

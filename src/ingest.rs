@@ -1,0 +1,260 @@
+//! Segment request bodies as text → events: one event, an array of events, or `{"batch": [...]}`.
+//!
+//! The body is split into per-event slices before any event is parsed, so one oversize or
+//! deeply nested event is rejected alone and the rest of the batch still maps.
+
+use crate::error::{kind_of, ErrorCode, MapError};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Segment's own limits, which the ingest path enforces the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IngestLimits {
+    /// Bytes of JSON per event (Segment: 32 KB).
+    pub max_event_bytes: usize,
+    /// Events per body (Segment: 2,500 per batch).
+    pub max_events: usize,
+}
+
+impl Default for IngestLimits {
+    fn default() -> Self {
+        IngestLimits {
+            max_event_bytes: 32 * 1024,
+            max_events: 2_500,
+        }
+    }
+}
+
+/// A body that cannot be read at all (as opposed to one bad event inside it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IngestError {
+    /// Not JSON; `line` and `column` are 1-based, as serde_json reports them.
+    InvalidJson {
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    /// JSON, but not one of the shapes Segment sends.
+    InvalidBody(String),
+    TooManyEvents {
+        count: usize,
+        max: usize,
+    },
+}
+
+impl IngestError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            IngestError::InvalidJson { .. } => "invalid_json",
+            IngestError::InvalidBody(_) => "invalid_body",
+            IngestError::TooManyEvents { .. } => "too_many_events",
+        }
+    }
+}
+
+impl fmt::Display for IngestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IngestError::InvalidJson {
+                message,
+                line,
+                column,
+            } => write!(
+                f,
+                "the body is not valid JSON: {message} (line {line}, column {column})"
+            ),
+            IngestError::InvalidBody(why) => f.write_str(why),
+            IngestError::TooManyEvents { count, max } => write!(
+                f,
+                "the body has {count} events; at most {max} are accepted in one request"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for IngestError {}
+
+/// One event of a body: parsed, or already rejected.
+pub type EventSlot = Result<Value, MapError>;
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    batch: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    context: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    integrations: Option<&'a RawValue>,
+}
+
+/// Splits a Segment body into events. `implied_type` is the call type of a single-event
+/// endpoint (`/v1/track` → `"track"`), set on events that have no `type`.
+pub fn parse_events(
+    text: &str,
+    implied_type: Option<&str>,
+    limits: IngestLimits,
+) -> Result<Vec<EventSlot>, IngestError> {
+    let first = text.trim_start().as_bytes().first().copied();
+    let (items, shared) = match first {
+        Some(b'[') => (parse_raw::<Vec<&RawValue>>(text)?, Shared::default()),
+        Some(b'{') => {
+            let envelope: Envelope = parse_raw(text)?;
+            match envelope.batch {
+                Some(batch) => {
+                    let items: Vec<&RawValue> =
+                        serde_json::from_str(batch.get()).map_err(|_| {
+                            IngestError::InvalidBody("`batch` must be an array of events".into())
+                        })?;
+                    (
+                        items,
+                        Shared::read(envelope.context, envelope.integrations)?,
+                    )
+                }
+                None => (vec![parse_raw::<&RawValue>(text)?], Shared::default()),
+            }
+        }
+        _ => {
+            // Not an object or array: let serde_json say what is wrong, or name the shape.
+            let value: Value = parse_raw(text)?;
+            return Err(IngestError::InvalidBody(format!(
+                "the body must be an event object, an array of events or {{\"batch\": [...]}}, got {}",
+                kind_of(&value)
+            )));
+        }
+    };
+    if items.len() > limits.max_events {
+        return Err(IngestError::TooManyEvents {
+            count: items.len(),
+            max: limits.max_events,
+        });
+    }
+    Ok(items
+        .into_iter()
+        .map(|raw| {
+            let mut event = parse_event(raw.get(), limits)?;
+            shared.apply(&mut event, implied_type);
+            Ok(event)
+        })
+        .collect())
+}
+
+/// Parses one event's JSON text, enforcing the per-event size and depth limits.
+pub fn parse_event(text: &str, limits: IngestLimits) -> Result<Value, MapError> {
+    if text.len() > limits.max_event_bytes {
+        return Err(MapError::invalid_event(format!(
+            "the event is {} bytes of JSON; at most {} are accepted (Segment's limit per event)",
+            text.len(),
+            limits.max_event_bytes
+        )));
+    }
+    serde_json::from_str(text).map_err(|e| {
+        if e.to_string().starts_with("recursion limit exceeded") {
+            crate::mapping::too_deep()
+        } else {
+            MapError::invalid_event(format!("the event could not be read: {e}"))
+        }
+    })
+}
+
+/// The error for an event the JavaScript caller could not turn into JSON (a `BigInt`, a cycle,
+/// `undefined`) or whose top-level `field` held a value JSON cannot carry (`NaN`, `Infinity`).
+pub fn unrepresentable(field: Option<&str>, reason: &str) -> MapError {
+    let code = match field {
+        Some("timestamp" | "originalTimestamp") => ErrorCode::InvalidTimestamp,
+        Some("userId" | "anonymousId" | "previousId") => ErrorCode::InvalidIdentity,
+        _ => ErrorCode::InvalidEvent,
+    };
+    let message = match field {
+        Some(field) => format!("`{field}` is {reason}, which JSON cannot carry"),
+        None => format!("the event cannot be turned into JSON: {reason}"),
+    };
+    MapError::new(code, message)
+}
+
+fn parse_raw<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, IngestError> {
+    serde_json::from_str(text).map_err(|e| {
+        if e.is_data() {
+            return IngestError::InvalidBody(format!(
+                "the body must be an event object, an array of events or {{\"batch\": [...]}}: {e}"
+            ));
+        }
+        let full = e.to_string();
+        let message = match full.rfind(" at line ") {
+            Some(cut) => full[..cut].to_string(),
+            None => full,
+        };
+        IngestError::InvalidJson {
+            message,
+            line: e.line(),
+            column: e.column(),
+        }
+    })
+}
+
+/// The top-level `context` and `integrations` of a batch, which apply to every event in it.
+#[derive(Default)]
+struct Shared {
+    context: Option<Map<String, Value>>,
+    integrations: Option<Map<String, Value>>,
+}
+
+impl Shared {
+    fn read(
+        context: Option<&RawValue>,
+        integrations: Option<&RawValue>,
+    ) -> Result<Self, IngestError> {
+        Ok(Shared {
+            context: shared_object(context, "context")?,
+            integrations: shared_object(integrations, "integrations")?,
+        })
+    }
+
+    /// Adds the shared fields to an event; the event's own keys win.
+    fn apply(&self, event: &mut Value, implied_type: Option<&str>) {
+        let Value::Object(event) = event else { return };
+        for (field, shared) in [
+            ("context", &self.context),
+            ("integrations", &self.integrations),
+        ] {
+            let Some(shared) = shared else { continue };
+            match event.get_mut(field) {
+                None | Some(Value::Null) => {
+                    event.insert(field.to_string(), Value::Object(shared.clone()));
+                }
+                Some(Value::Object(own)) => {
+                    for (key, value) in shared {
+                        if !own.contains_key(key) {
+                            own.insert(key.clone(), value.clone());
+                        }
+                    }
+                }
+                Some(_) => {} // the wrong type is reported by the mapping
+            }
+        }
+        if let Some(call_type) = implied_type {
+            if !event.contains_key("type") {
+                event.insert("type".to_string(), Value::String(call_type.to_string()));
+            }
+        }
+    }
+}
+
+fn shared_object(
+    raw: Option<&RawValue>,
+    field: &str,
+) -> Result<Option<Map<String, Value>>, IngestError> {
+    let Some(raw) = raw else { return Ok(None) };
+    match serde_json::from_str::<Value>(raw.get()) {
+        Ok(Value::Null) => Ok(None),
+        Ok(Value::Object(map)) => Ok(Some(map)),
+        Ok(other) => Err(IngestError::InvalidBody(format!(
+            "the batch's top-level `{field}` must be an object, got {}",
+            kind_of(&other)
+        ))),
+        Err(e) => Err(IngestError::InvalidBody(format!(
+            "the batch's top-level `{field}` could not be read: {e}"
+        ))),
+    }
+}

@@ -1,0 +1,21 @@
+//! Segment → Bloomreach Engagement: a pure mapping core (no I/O, no wasm types),
+//! with thin shells for the npm package (`npm`) and the Cloudflare Worker (`worker`).
+
+pub mod batch;
+pub mod command;
+pub mod error;
+pub mod ingest;
+pub mod mapping;
+pub mod response;
+pub mod settings;
+
+#[cfg(all(target_arch = "wasm32", not(feature = "worker")))]
+mod npm;
+
+pub use batch::{build_requests, build_requests_from_json, BatchRequest, BuildOutput, EventIssue};
+pub use command::{Command, CommandData, Timestamp};
+pub use error::{ErrorCode, MapError, SkipReason};
+pub use ingest::{parse_events, IngestError, IngestLimits};
+pub use mapping::{map_event, Mapped};
+pub use response::{read_response, CommandOutcome, Delivery};
+pub use settings::{Settings, SettingsError, SettingsProblem};

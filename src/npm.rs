@@ -1,0 +1,116 @@
+//! The npm package's wasm exports: JSON text in, JSON text out, so JavaScript values never
+//! cross the boundary one by one. The package's JavaScript wrapper (`pkg/src/api.js`) turns
+//! the results into values and errors with a `code`.
+
+use crate::batch::build_from_slots;
+use crate::error::MapError;
+use crate::ingest::{parse_event, parse_events, unrepresentable, EventSlot, IngestLimits};
+use crate::mapping::{map_event, message_id_of, Mapped};
+use crate::response::{command_ids_of_body, read_response};
+use crate::settings::{Settings, SettingsError};
+use serde::Deserialize;
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+
+/// An event the wrapper could not turn into JSON, or whose top-level `field` held `NaN`.
+#[derive(Deserialize)]
+struct Unrepresentable {
+    index: usize,
+    field: Option<String>,
+    reason: String,
+}
+
+fn settings_error(error: SettingsError) -> String {
+    json!({ "error": {
+        "code": "invalid_settings",
+        "message": error.to_string(),
+        "problems": error.problems,
+    }})
+    .to_string()
+}
+
+fn event_error(error: MapError, message_id: Option<&str>) -> String {
+    json!({ "error": {
+        "code": error.code.as_str(),
+        "message": error.describe(Some(0), message_id),
+        "messageId": message_id,
+        "index": 0,
+    }})
+    .to_string()
+}
+
+fn read_unrepresentable(text: &str) -> Vec<Unrepresentable> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// `mapEvent`: `{"commands": [...]}` (empty when skipped) or `{"error": {...}}`.
+#[wasm_bindgen(js_name = mapEventJson)]
+pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -> String {
+    let settings = match Settings::from_json(settings) {
+        Ok(s) => s,
+        Err(e) => return settings_error(e),
+    };
+    let problem = read_unrepresentable(unrepresentable_json)
+        .into_iter()
+        .next();
+    let event = match problem {
+        Some(p) => Err(unrepresentable(p.field.as_deref(), &p.reason)),
+        None => parse_event(event, IngestLimits::default()),
+    };
+    let message_id = event.as_ref().ok().and_then(message_id_of);
+    match event.and_then(|e| map_event(e, &settings)) {
+        Ok(Mapped::Commands(commands)) => json!({ "commands": commands }).to_string(),
+        Ok(Mapped::Skipped(_)) => r#"{"commands":[]}"#.to_string(),
+        Err(e) => event_error(e, message_id.as_deref()),
+    }
+}
+
+/// `buildRequests` (an array of events, some already found unrepresentable by the wrapper)
+/// and `buildRequestsFromJson` (any Segment body): `{requests, rejected, skipped}` or `{"error"}`.
+#[wasm_bindgen(js_name = buildRequestsJson)]
+pub fn build_requests_json(body: &str, settings: &str, unrepresentable_json: &str) -> String {
+    let settings = match Settings::from_json(settings) {
+        Ok(s) => s,
+        Err(e) => return settings_error(e),
+    };
+    let mut slots: Vec<EventSlot> = match parse_events(body, None, IngestLimits::default()) {
+        Ok(slots) => slots,
+        Err(e) => {
+            let mut error = json!({ "code": e.code(), "message": e.to_string() });
+            if let crate::ingest::IngestError::InvalidJson { line, column, .. } = e {
+                error["line"] = json!(line);
+                error["column"] = json!(column);
+            }
+            return json!({ "error": error }).to_string();
+        }
+    };
+    for p in read_unrepresentable(unrepresentable_json) {
+        if let Some(slot) = slots.get_mut(p.index) {
+            *slot = Err(unrepresentable(p.field.as_deref(), &p.reason));
+        }
+    }
+    serde_json::to_string(&build_from_slots(slots, &settings)).expect("output serializes")
+}
+
+/// `validateSettings`: `{"settings": {...}}` normalized, or `{"error": {...}}`.
+#[wasm_bindgen(js_name = validateSettingsJson)]
+pub fn validate_settings_json(settings: &str) -> String {
+    match Settings::from_json(settings) {
+        Ok(s) => json!({ "settings": s.to_json_value() }).to_string(),
+        Err(e) => settings_error(e),
+    }
+}
+
+/// `readResponse`: the outcome of each command of `request_body`.
+#[wasm_bindgen(js_name = readResponseJson)]
+pub fn read_response_json(request_body: &str, status: u16, response_body: &str) -> String {
+    match command_ids_of_body(request_body) {
+        Ok(ids) => {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            json!({ "outcomes": read_response(&ids, status, response_body) }).to_string()
+        }
+        Err(message) => {
+            json!({ "error": { "code": "invalid_request", "message": message } }).to_string()
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! Destination settings: parsed from Segment's catalog keys and validated once into a typed struct.
+
+use base64::Engine;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::fmt;
+
+pub const DEFAULT_API_BASE_URL: &str = "https://api.exponea.com/";
+
+/// Validated settings. Secrets are kept out of `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Normalized: no trailing `/`.
+    pub api_base_url: String,
+    pub api_key: String,
+    pub api_secret: Option<String>,
+    pub project_token: String,
+    pub hard_id: String,
+    pub soft_id: String,
+    pub flatten_nested_objects: bool,
+    pub track_session_ping: bool,
+}
+
+/// One thing wrong with the settings, named by its catalog key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SettingsProblem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// Every problem found in a settings object, reported at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingsError {
+    pub problems: Vec<SettingsProblem>,
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid settings: ")?;
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}: {}", p.field, p.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("api_base_url", &self.api_base_url)
+            .field("api_key", &"[redacted]")
+            .field(
+                "api_secret",
+                &self.api_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("project_token", &self.project_token)
+            .field("hard_id", &self.hard_id)
+            .field("soft_id", &self.soft_id)
+            .field("flatten_nested_objects", &self.flatten_nested_objects)
+            .field("track_session_ping", &self.track_session_ping)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// Validates a settings object with Segment's catalog keys; unknown keys are ignored.
+    pub fn from_json_value(value: &Value) -> Result<Settings, SettingsError> {
+        let Some(map) = value.as_object() else {
+            return Err(SettingsError {
+                problems: vec![SettingsProblem {
+                    field: "settings",
+                    message: format!(
+                        "settings must be a JSON object, got {}",
+                        crate::error::kind_of(value)
+                    ),
+                }],
+            });
+        };
+        let mut problems = Vec::new();
+        let api_base_url = match optional_string(map, "apiBaseUrl", &mut problems) {
+            Some(url) => check_base_url(&url, &mut problems),
+            None => Some(DEFAULT_API_BASE_URL.trim_end_matches('/').to_string()),
+        };
+        let api_key = required_string(map, "apiKey", &mut problems);
+        let api_secret = optional_string(map, "apiSecret", &mut problems);
+        let project_token = required_string(map, "projectToken", &mut problems);
+        if let Some(token) = &project_token {
+            if !token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                problems.push(SettingsProblem {
+                    field: "projectToken",
+                    message: "must contain only letters, digits and '-' (it is a URL path segment)"
+                        .into(),
+                });
+            }
+        }
+        let hard_id = required_string(map, "exponeaHardId", &mut problems);
+        let soft_id = required_string(map, "exponeaSoftId", &mut problems);
+        if let (Some(h), Some(s)) = (&hard_id, &soft_id) {
+            if h == s {
+                problems.push(SettingsProblem {
+                    field: "exponeaSoftId",
+                    message: format!(
+                        "must differ from exponeaHardId (both are {h:?}): userId and anonymousId would overwrite each other"
+                    ),
+                });
+            }
+        }
+        let flatten_nested_objects = optional_bool(map, "flattenNestedObjects", &mut problems);
+        let track_session_ping = optional_bool(map, "trackSessionPing", &mut problems);
+
+        match (api_base_url, api_key, project_token, hard_id, soft_id) {
+            (
+                Some(api_base_url),
+                Some(api_key),
+                Some(project_token),
+                Some(hard_id),
+                Some(soft_id),
+            ) if problems.is_empty() => Ok(Settings {
+                api_base_url,
+                api_key,
+                api_secret,
+                project_token,
+                hard_id,
+                soft_id,
+                flatten_nested_objects,
+                track_session_ping,
+            }),
+            _ => Err(SettingsError { problems }),
+        }
+    }
+
+    /// Parses and validates settings given as JSON text.
+    pub fn from_json(text: &str) -> Result<Settings, SettingsError> {
+        match serde_json::from_str::<Value>(text) {
+            Ok(value) => Settings::from_json_value(&value),
+            Err(e) => Err(SettingsError {
+                problems: vec![SettingsProblem {
+                    field: "settings",
+                    message: format!("settings are not valid JSON: {e}"),
+                }],
+            }),
+        }
+    }
+
+    /// The settings back in Segment's catalog keys, normalized (includes the secrets:
+    /// this is for the caller who supplied them, never for a log).
+    pub fn to_json_value(&self) -> Value {
+        let mut map = Map::new();
+        map.insert(
+            "apiBaseUrl".into(),
+            Value::String(format!("{}/", self.api_base_url)),
+        );
+        map.insert("apiKey".into(), Value::String(self.api_key.clone()));
+        if let Some(secret) = &self.api_secret {
+            map.insert("apiSecret".into(), Value::String(secret.clone()));
+        }
+        map.insert(
+            "projectToken".into(),
+            Value::String(self.project_token.clone()),
+        );
+        map.insert("exponeaHardId".into(), Value::String(self.hard_id.clone()));
+        map.insert("exponeaSoftId".into(), Value::String(self.soft_id.clone()));
+        map.insert(
+            "flattenNestedObjects".into(),
+            Value::Bool(self.flatten_nested_objects),
+        );
+        map.insert(
+            "trackSessionPing".into(),
+            Value::Bool(self.track_session_ping),
+        );
+        Value::Object(map)
+    }
+
+    /// The batch endpoint every request goes to.
+    pub fn batch_url(&self) -> String {
+        format!(
+            "{}/track/v2/projects/{}/batch",
+            self.api_base_url, self.project_token
+        )
+    }
+
+    /// `Token <key>` for a public key, `Basic base64(key:secret)` for a private key pair.
+    pub fn authorization(&self) -> String {
+        match &self.api_secret {
+            None => format!("Token {}", self.api_key),
+            Some(secret) => format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{}:{}", self.api_key, secret))
+            ),
+        }
+    }
+
+    /// Which kind of API key is configured, for health output and logs.
+    pub fn auth_kind(&self) -> &'static str {
+        if self.api_secret.is_some() {
+            "private key pair (Basic)"
+        } else {
+            "public key (Token)"
+        }
+    }
+}
+
+fn required_string(
+    map: &Map<String, Value>,
+    field: &'static str,
+    problems: &mut Vec<SettingsProblem>,
+) -> Option<String> {
+    let found = optional_string(map, field, problems);
+    if found.is_none() && !matches!(map.get(field), Some(v) if !v.is_string() && !v.is_null()) {
+        problems.push(SettingsProblem {
+            field,
+            message: "is required".into(),
+        });
+    }
+    found
+}
+
+/// A string setting; absent, `null` and `""` all mean "not set".
+fn optional_string(
+    map: &Map<String, Value>,
+    field: &'static str,
+    problems: &mut Vec<SettingsProblem>,
+) -> Option<String> {
+    match map.get(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) => Some(s.trim().to_string()),
+        Some(other) => {
+            problems.push(SettingsProblem {
+                field,
+                message: format!("must be a string, got {}", crate::error::kind_of(other)),
+            });
+            None
+        }
+    }
+}
+
+fn optional_bool(
+    map: &Map<String, Value>,
+    field: &'static str,
+    problems: &mut Vec<SettingsProblem>,
+) -> bool {
+    match map.get(field) {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            problems.push(SettingsProblem {
+                field,
+                message: format!(
+                    "must be true or false, got {}",
+                    crate::error::kind_of(other)
+                ),
+            });
+            false
+        }
+    }
+}
+
+/// Checks `apiBaseUrl`: absolute https (http only for a loopback host), no query,
+/// fragment or credentials, at most one trailing `/`. Returns it without the trailing `/`.
+fn check_base_url(url: &str, problems: &mut Vec<SettingsProblem>) -> Option<String> {
+    let mut fail = |why: &str| {
+        problems.push(SettingsProblem {
+            field: "apiBaseUrl",
+            message: format!("{why} (e.g. {DEFAULT_API_BASE_URL})"),
+        });
+        None
+    };
+    let (scheme, rest) = if let Some(rest) = url.strip_prefix("https://") {
+        ("https", rest)
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        ("http", rest)
+    } else {
+        return fail("must be an absolute https:// URL");
+    };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return fail("must not contain spaces or control characters");
+    }
+    if url.contains(['?', '#']) {
+        return fail("must not contain a query or a fragment");
+    }
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if authority.contains('@') {
+        return fail("must not contain credentials");
+    }
+    if authority.is_empty() {
+        return fail("must name a host");
+    }
+    if !authority_is_well_formed(authority) {
+        return fail("has a malformed host or port");
+    }
+    let host = host_of(authority);
+    if scheme == "http" && !is_loopback(host) {
+        return fail(
+            "must use https (plain http is allowed only for localhost / 127.0.0.1 / [::1])",
+        );
+    }
+    if path.contains("//") {
+        return fail("must end with at most one '/'");
+    }
+    Some(url.strip_suffix('/').unwrap_or(url).to_string())
+}
+
+fn host_of(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or("");
+    }
+    authority.split(':').next().unwrap_or("")
+}
+
+fn authority_is_well_formed(authority: &str) -> bool {
+    let (host, port, bracketed) = if let Some(rest) = authority.strip_prefix('[') {
+        let Some((host, after)) = rest.split_once(']') else {
+            return false;
+        };
+        let port = match after {
+            "" => None,
+            after => match after.strip_prefix(':') {
+                Some(port) => Some(port),
+                None => return false,
+            },
+        };
+        (host, port, true)
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port), false),
+            None => (authority, None, false),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && if bracketed {
+            host.chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        } else {
+            host.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        };
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    host_ok && port_ok
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host == "::1"
+        || (host.starts_with("127.")
+            && host.split('.').count() == 4
+            && host.split('.').all(|p| p.parse::<u8>().is_ok()))
+}
