@@ -1,0 +1,107 @@
+// The npm package's JavaScript API over the wasm core: values in, values out, errors with a `code`.
+//
+// Events cross into wasm as JSON text (one JSON.stringify per event), which is also what
+// Segment's own libraries send: `undefined` properties are dropped, a `Date` becomes its ISO
+// string, and a NaN deep inside properties becomes null. Values JSON cannot carry at the top
+// level of an event (NaN in `timestamp`, a BigInt `userId`, an invalid Date) reject that event.
+
+/** Builds the API from the wasm-bindgen module of one target (nodejs, bundler or web). */
+export function createApi(wasm) {
+  function mapEvent(event, settings) {
+    const encoded = encodeEvent(event);
+    const problems = encoded.problem ? [{ index: 0, ...encoded.problem }] : [];
+    const result = unwrap(wasm.mapEventJson(encoded.text, encodeSettings(settings), JSON.stringify(problems)));
+    return result.commands;
+  }
+
+  function buildRequests(events, settings) {
+    if (!Array.isArray(events)) {
+      throw mappingError({ code: "invalid_body", message: `buildRequests takes an array of events, got ${describeType(events)}` });
+    }
+    const parts = new Array(events.length);
+    const problems = [];
+    for (let index = 0; index < events.length; index++) {
+      const encoded = encodeEvent(events[index]);
+      parts[index] = encoded.text;
+      if (encoded.problem) problems.push({ index, ...encoded.problem });
+    }
+    const body = "[" + parts.join(",") + "]";
+    return unwrap(wasm.buildRequestsJson(body, encodeSettings(settings), JSON.stringify(problems)));
+  }
+
+  function buildRequestsFromJson(text, settings) {
+    if (typeof text !== "string") {
+      throw mappingError({ code: "invalid_body", message: `buildRequestsFromJson takes JSON text, got ${describeType(text)}` });
+    }
+    return unwrap(wasm.buildRequestsJson(text, encodeSettings(settings), "[]"));
+  }
+
+  function validateSettings(settings) {
+    return unwrap(wasm.validateSettingsJson(encodeSettings(settings))).settings;
+  }
+
+  function readResponse(request, status, bodyText) {
+    if (!request || typeof request.body !== "string") {
+      throw mappingError({ code: "invalid_request", message: "readResponse takes a request from buildRequests (with its `body` text)" });
+    }
+    const code = Number.isInteger(status) && status >= 0 && status <= 999 ? status : 0;
+    return unwrap(wasm.readResponseJson(request.body, code, bodyText == null ? "" : String(bodyText))).outcomes;
+  }
+
+  return { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse };
+}
+
+/** An Error with the contract's `code` and, where they apply, `problems`, `index`, `messageId`, `line`, `column`. */
+function mappingError(detail) {
+  const error = new Error(detail.message);
+  error.name = "BloomreachMappingError";
+  for (const key of ["code", "problems", "index", "messageId", "line", "column"]) {
+    if (detail[key] !== undefined && detail[key] !== null) error[key] = detail[key];
+  }
+  return error;
+}
+
+function unwrap(text) {
+  const result = JSON.parse(text);
+  if (result.error) throw mappingError(result.error);
+  return result;
+}
+
+function encodeSettings(settings) {
+  try {
+    return JSON.stringify(settings === undefined ? null : settings);
+  } catch (cause) {
+    throw mappingError({ code: "invalid_settings", message: `invalid settings: they cannot be turned into JSON (${cause.message})` });
+  }
+}
+
+/** One event as JSON text, or `null` text plus the reason it cannot be sent. */
+function encodeEvent(event) {
+  const problem = topLevelProblem(event);
+  if (problem) return { text: "null", problem };
+  try {
+    const text = JSON.stringify(event);
+    if (text === undefined) return { text: "null", problem: { field: null, reason: `it is ${describeType(event)}` } };
+    return { text, problem: null };
+  } catch (cause) {
+    return { text: "null", problem: { field: null, reason: cause.message } };
+  }
+}
+
+/** A top-level field JSON would silently turn into null (NaN, Infinity, an invalid Date) or cannot hold (BigInt). */
+function topLevelProblem(event) {
+  if (event === null || typeof event !== "object" || Array.isArray(event)) return null;
+  for (const field of Object.keys(event)) {
+    const value = event[field];
+    if (typeof value === "number" && !Number.isFinite(value)) return { field, reason: String(value) };
+    if (typeof value === "bigint") return { field, reason: "a BigInt" };
+    if (value instanceof Date && Number.isNaN(value.getTime())) return { field, reason: "an invalid Date" };
+  }
+  return null;
+}
+
+function describeType(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "undefined" ? "undefined" : `a ${typeof value}`;
+}
