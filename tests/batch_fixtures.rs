@@ -1,0 +1,69 @@
+//! Runs `tests/fixtures/batch` through `build_requests` / `build_requests_from_json`, comparing whole outputs.
+
+mod support;
+
+use segment_bloomreach::{
+    build_requests, build_requests_from_json, IngestError, IngestLimits, Settings,
+};
+use serde_json::{json, Value};
+
+#[test]
+fn every_batch_fixture_matches() {
+    let cases = support::cases("batch");
+    assert!(cases.len() >= 10, "found only {} cases", cases.len());
+    let mut failures = Vec::new();
+    for (name, case) in &cases {
+        let settings = Settings::from_json_value(&support::settings_for(case)).unwrap();
+        let got = if let Some(events) = case.get("events") {
+            output_json(Ok(build_requests(
+                events.as_array().unwrap().clone(),
+                &settings,
+            )))
+        } else {
+            let body = case["body"].as_str().unwrap();
+            output_json(build_requests_from_json(
+                body,
+                &settings,
+                None,
+                IngestLimits::default(),
+            ))
+        };
+        let expected = case
+            .get("expected")
+            .map(|e| json!({ "expected": e }))
+            .unwrap_or_else(|| json!({ "error": case["error"] }));
+        if got != expected {
+            failures.push(format!(
+                "{name}\n    got      {got}\n    expected {expected}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The output as the fixtures write it: each request's body parsed, an error with its position.
+fn output_json(result: Result<segment_bloomreach::BuildOutput, IngestError>) -> Value {
+    match result {
+        Ok(output) => {
+            let mut value = serde_json::to_value(&output).unwrap();
+            for request in value["requests"].as_array_mut().unwrap() {
+                let body: Value = serde_json::from_str(request["body"].as_str().unwrap()).unwrap();
+                request["body"] = body;
+            }
+            json!({ "expected": value })
+        }
+        Err(error) => {
+            let mut value = json!({ "code": error.code(), "message": error.to_string() });
+            if let IngestError::InvalidJson { line, column, .. } = error {
+                value["line"] = json!(line);
+                value["column"] = json!(column);
+            }
+            json!({ "error": value })
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Runs `tests/fixtures/response` through `read_response`, comparing every command's outcome.
+
+mod support;
+
+use segment_bloomreach::read_response;
+
+#[test]
+fn every_response_fixture_matches() {
+    let cases = support::cases("response");
+    assert!(cases.len() >= 10, "found only {} cases", cases.len());
+    let mut failures = Vec::new();
+    for (name, case) in &cases {
+        let ids: Vec<&str> = case["commandIds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let status = case["status"].as_u64().unwrap() as u16;
+        let got = serde_json::to_value(read_response(&ids, status, case["body"].as_str().unwrap()))
+            .unwrap();
+        if got != case["expected"] {
+            failures.push(format!(
+                "{name}\n    got      {got}\n    expected {}",
+                case["expected"]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
