@@ -1,0 +1,49 @@
+// Compiled by tsc against the packed npm package: the hand-written declarations must accept real use.
+import { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse } from "segment-bloomreach";
+import type { Settings, Command, BuildResult, CommandOutcome, MappingError, SegmentEvent } from "segment-bloomreach";
+import init, { buildRequests as buildInBrowser } from "segment-bloomreach/web";
+
+const settings: Settings = { apiKey: "k", projectToken: "p", exponeaHardId: "registered", exponeaSoftId: "cookie", flattenNestedObjects: true };
+const event: SegmentEvent = { type: "track", userId: "u", event: "Signed Up", properties: { plan: "pro" }, timestamp: new Date() };
+
+const commands: Command[] = mapEvent(event, settings);
+for (const command of commands) {
+  if (command.name === "customers/events") {
+    const eventType: string = command.data.event_type;
+    const when: number | undefined = command.data.timestamp;
+    void eventType, when;
+  } else {
+    const updated: number | undefined = command.data.update_timestamp;
+    void updated;
+  }
+}
+
+const result: BuildResult = buildRequests([event, { anything: 1 }], settings);
+const fromText: BuildResult = buildRequestsFromJson('{"batch": []}', settings);
+for (const request of [...result.requests, ...fromText.requests]) {
+  const init: RequestInit = { method: request.method, headers: request.headers, body: request.body };
+  const outcomes: CommandOutcome[] = readResponse(request, 200, "{}");
+  const retry = outcomes.filter((o) => o.outcome === "retry").map((o) => o.commandId);
+  void init, retry;
+}
+const codes: string[] = result.rejected.map((r) => `${r.index} ${r.messageId ?? "-"} ${r.code}: ${r.message}`);
+void codes;
+
+try {
+  validateSettings({});
+} catch (e) {
+  const error = e as MappingError;
+  const fields = error.problems?.map((p) => p.field);
+  const code: "invalid_settings" | string = error.code;
+  void fields, code;
+}
+
+async function inBrowser(): Promise<BuildResult> {
+  await init();
+  return buildInBrowser([event], settings);
+}
+void inBrowser;
+
+// @ts-expect-error: apiKey is required
+const incomplete: Settings = { projectToken: "p", exponeaHardId: "registered", exponeaSoftId: "cookie" };
+void incomplete;
