@@ -1,0 +1,62 @@
+// Checks the plain-JS mapping in benches/js/reference.mjs gives the npm package's output, so the benchmarks compare like with like.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as api from "../../pkg/node/index.mjs";
+import * as reference from "../../benches/js/reference.mjs";
+import * as corpus from "../../benches/corpus.mjs";
+import { cases, settingsFor } from "./fixtures.js";
+
+/** A result as compared: bodies parsed; rejected/skipped by index, messageId and code (wording is the package's own). */
+function comparable(result) {
+  const issue = ({ index, messageId, code }) => (messageId === undefined ? { index, code } : { index, messageId, code });
+  return {
+    requests: result.requests.map((r) => ({ ...r, body: JSON.parse(r.body) })),
+    rejected: result.rejected.map(issue),
+    skipped: result.skipped.map(issue),
+  };
+}
+
+function assertSame(text, settings) {
+  const expected = comparable(api.buildRequestsFromJson(text, settings));
+  assert.deepEqual(comparable(reference.buildRequestsFromJson(text, settings)), expected);
+  return expected;
+}
+
+test("the JS reference maps every golden mapping fixture as the package does", async (t) => {
+  const all = cases("mapping");
+  assert.ok(all.length >= 60, `found ${all.length} cases`);
+  for (const [name, c] of all) {
+    await t.test(name, () => {
+      assertSame(JSON.stringify([c.event]), settingsFor(c));
+    });
+  }
+});
+
+test("the JS reference gives the package's output on the batch fixtures with a body", async (t) => {
+  for (const [name, c] of cases("batch")) {
+    await t.test(name, () => {
+      const settings = settingsFor(c);
+      const text = c.body ?? JSON.stringify(c.events);
+      if (c.error) {
+        assert.throws(() => api.buildRequestsFromJson(text, settings), { code: c.error.code });
+        assert.throws(() => reference.buildRequestsFromJson(text, settings), { code: c.error.code });
+      } else {
+        assertSame(text, settings);
+      }
+    });
+  }
+});
+
+test("the JS reference gives the package's output on the whole benchmark corpus", async (t) => {
+  for (const [name, text] of Object.entries(corpus.files())) {
+    // The 16 MB body of 1,000 large events adds seconds and nothing the 100-event one does not cover.
+    if (name === "settings.json" || name === "batch-large-1000.json") continue;
+    await t.test(name, () => {
+      for (const flattenNestedObjects of [false, true]) {
+        const result = assertSame(text, { ...corpus.SETTINGS, flattenNestedObjects, trackSessionPing: true });
+        assert.deepEqual([result.rejected, result.skipped], [[], []], "the corpus maps cleanly");
+        assert.ok(result.requests.length > 0);
+      }
+    });
+  }
+});
