@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Instruction counts (valgrind --tool=callgrind) of mapping vs the serde_json floor over one corpus
+# file: stable on noisy shared machines where wall-clock ratios drift. Usage:
+#   bash benches/callgrind.sh [file] [iterations]     (default batch-typical-100.json, 5)
+# Profiles are kept in target/callgrind/ for callgrind_annotate.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+file=${1:-batch-typical-100.json}
+n=${2:-5}
+export CARGO_PROFILE_BENCH_DEBUG=true CARGO_TARGET_DIR=target/profiling
+bin=$(cargo bench --bench profile --no-run --message-format=json 2>/dev/null |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const l of s.split("\n")){if(!l)continue;const m=JSON.parse(l);if(m.executable&&m.target.name==="profile")console.log(m.executable)}})')
+"$bin" floor "$file" 1 >/dev/null # writes the corpus if it is missing
+mkdir -p target/callgrind
+declare -A ir
+for mode in floor mapping mapping_flatten; do
+  # The setup (reading the corpus, settings) is the same in every mode: count it once and subtract.
+  for k in 0 "$n"; do
+    out=target/callgrind/$mode-$k.out
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" "$mode" "$file" "$k" >/dev/null 2>&1
+    ir[$mode-$k]=$(grep -m1 '^summary:' "$out" | cut -d' ' -f2)
+  done
+  ir[$mode]=$(((${ir[$mode-$n]} - ${ir[$mode-0]}) / n))
+done
+printf '%s: instructions per run: floor %d, mapping %d (%.2fx), mapping with flattening %d (%.2fx)\n' "$file" \
+  "${ir[floor]}" "${ir[mapping]}" "$(echo "${ir[mapping]}/${ir[floor]}" | bc -l)" \
+  "${ir[mapping_flatten]}" "$(echo "${ir[mapping_flatten]}/${ir[floor]}" | bc -l)"
+echo "annotate: callgrind_annotate target/callgrind/mapping-$n.out | head -60"

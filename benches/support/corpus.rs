@@ -1,0 +1,54 @@
+//! The benchmark corpus for the Rust benches: files written by `benches/corpus.mjs` into
+//! `target/bench-corpus/`, generated on first use (one generator for Rust, Node and workerd).
+#![allow(dead_code)] // each bench target uses part of it
+
+use segment_bloomreach::Settings;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const CALL_TYPES: [&str; 6] = ["track", "page", "screen", "identify", "group", "alias"];
+pub const SIZES: [&str; 3] = ["small", "typical", "large"];
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-corpus")
+}
+
+/// Writes the corpus with Node when it is missing or older than its generator.
+fn ensure() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let generator = root.join("benches/corpus.mjs");
+    let dir = dir();
+    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
+    let stale = match (modified(&dir.join("settings.json")), modified(&generator)) {
+        (Some(corpus), Some(source)) => corpus < source,
+        _ => true,
+    };
+    if stale {
+        let status = Command::new("node")
+            .arg(&generator)
+            .arg(&dir)
+            .status()
+            .expect("node runs benches/corpus.mjs (the corpus generator)");
+        assert!(status.success(), "benches/corpus.mjs failed");
+    }
+    dir
+}
+
+/// One corpus file as text, e.g. `batch-typical-100.json` or `event-track-large.json`.
+pub fn read(name: &str) -> String {
+    let path = ensure().join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The settings every benchmark maps with.
+pub fn settings() -> Settings {
+    Settings::from_json(&read("settings.json")).expect("corpus settings are valid")
+}
+
+/// The settings with `flattenNestedObjects` on.
+pub fn settings_flattening() -> Settings {
+    Settings {
+        flatten_nested_objects: true,
+        ..settings()
+    }
+}
