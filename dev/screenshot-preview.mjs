@@ -14,12 +14,16 @@ export const CHROMIUM = {
 };
 
 /** Opens the preview at `origin` with one example selected and saves a viewport screenshot. */
-export async function screenshotPreview(browser, origin, file, { width = 1440, height = 900, colorScheme = "light", example = "page", fullPage = false } = {}) {
+export async function screenshotPreview(browser, origin, file, { width = 1280, height = 1100, colorScheme = "light", example = "batch", text = null, fullPage = false } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1, colorScheme });
   try {
     const page = await context.newPage();
     await page.goto(`${origin}/#${example}`);
     await page.waitForFunction(() => window.__preview?.snapshot().renders > 0);
+    if (text !== null) {
+      await page.fill("#json", text);
+      await page.waitForFunction((t) => window.__preview.snapshot().text === t, text);
+    }
     await page.screenshot({ path: file, fullPage });
   } finally {
     await context.close();
@@ -36,8 +40,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     if (all !== -1) {
       const dir = process.argv[all + 1] || "/tmp";
       const views = [
-        ["desktop-full", { fullPage: true, example: "batch" }],
+        ["desktop-full", { fullPage: true, example: "page", width: 1440 }],
         ["desktop-dark", { colorScheme: "dark" }],
+        ["desktop-error", { text: '{\n  "type": "track",\n  "event" "Signed Up"\n}', width: 1440, height: 700 }],
+        ["desktop-error-dark", { text: '{\n  "type": "track",\n  "event" "Signed Up"\n}', width: 1440, height: 700, colorScheme: "dark" }],
         ["phone", { width: 390, height: 844 }],
         ["phone-full", { width: 390, height: 844, fullPage: true, example: "batch" }],
         ["phone-dark", { width: 390, height: 844, colorScheme: "dark", example: "identify" }],

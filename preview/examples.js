@@ -64,7 +64,7 @@ export const EXAMPLES = [
   {
     id: "track",
     label: "track · Order Completed",
-    hint: "A track call becomes an event named after `event`; its properties are kept as they are (arrays stay arrays).",
+    hint: "A track call becomes an event named after its “event”; its properties are kept as they are (arrays stay arrays).",
     value: {
       type: "track",
       messageId: "ajs-track-c41e9b70a2d5",

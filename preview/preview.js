@@ -38,6 +38,8 @@ const el = {
   exampleHint: $("example-hint"),
   form: $("settings"),
   settingsError: $("settings-error"),
+  settingsBox: $("settings-box"),
+  settingsSummary: $("settings-summary"),
   reset: $("reset-settings"),
   showSecrets: $("show-secrets"),
   counts: $("counts"),
@@ -126,6 +128,13 @@ function showSettingsProblems(problems) {
     }
   }
   el.settingsError.textContent = general.join("; ");
+  // A collapsed settings box would hide the messages: open it, and say so in its summary.
+  if (problems.length) el.settingsBox.open = true;
+  const form = readForm();
+  el.settingsSummary.classList.toggle("bad", problems.length > 0);
+  el.settingsSummary.textContent = problems.length
+    ? `${problems.length === 1 ? "1 problem" : `${problems.length} problems`} to fix`
+    : [form.apiSecret ? "Basic auth" : "Token auth", form.flattenNestedObjects ? "flatten on" : "flatten off", form.trackSessionPing ? "session ping on" : "session ping off"].join(" · ");
 }
 
 // ---------------------------------------------------------------- JSON text helpers (exact text, no re-parsing of numbers)
@@ -622,7 +631,7 @@ function renderEvents() {
     return;
   }
   if (state.shared.length) {
-    el.events.append(h("p", { class: "hint", text: `The batch's top-level ${state.shared.join(" and ")} also apply to every event (an event's own keys win).` }));
+    el.events.append(h("p", { class: "hint", text: `The batch's top-level ${state.shared.join(" and ")} also appl${state.shared.length === 1 ? "ies" : "y"} to every event (an event's own keys win).` }));
   }
   const shown = showAllEvents ? state.groups : state.groups.slice(0, PAGE_EVENTS);
   for (const group of shown) {
@@ -868,6 +877,8 @@ function selectExample(id) {
 }
 
 function setUp() {
+  // On a phone the settings start folded, so the output is a short scroll away from the editor.
+  if (window.matchMedia("(max-width: 600px)").matches) el.settingsBox.open = false;
   for (const example of EXAMPLES) el.example.append(h("option", { value: example.id, text: example.label }));
   fillForm({ ...DEFAULTS, ...loadStoredSettings() });
 
