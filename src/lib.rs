@@ -3,10 +3,13 @@
 
 pub mod batch;
 pub mod command;
+pub mod delivery;
+pub mod env_config;
 pub mod error;
 pub mod ingest;
 pub mod mapping;
 pub mod response;
+pub mod sender_auth;
 pub mod settings;
 
 #[cfg(all(target_arch = "wasm32", not(feature = "worker")))]
