@@ -23,8 +23,8 @@ const BOOL_FIELDS = ["flattenNestedObjects", "trackSessionPing"];
 const PERSISTED = ["apiBaseUrl", "projectToken", "exponeaHardId", "exponeaSoftId", "flattenNestedObjects", "trackSessionPing"];
 const STORAGE_KEY = "segment-bloomreach-preview.settings.v1";
 const DEBOUNCE_MS = 150;
-const PAGE_EVENTS = 100;
-const PAGE_REQUESTS = 20;
+const PAGE_EVENTS = 50;
+const PAGE_REQUESTS = 10;
 const HIGHLIGHT_LIMIT = 200_000;
 
 const $ = (id) => document.getElementById(id);
@@ -58,6 +58,7 @@ let lastErrorSpot = "";
 let showAllEvents = false;
 let showAllRequests = false;
 let timer = 0;
+let timings = null;
 
 // ---------------------------------------------------------------- settings
 
@@ -714,14 +715,17 @@ function renderGutter(errorLine) {
   if (lines === gutterLines && errorLine === gutterErrorLine) return;
   gutterLines = lines;
   gutterErrorLine = errorLine;
-  const fragment = document.createDocumentFragment();
-  for (let n = 1; n <= lines; n++) {
-    if (n === errorLine) fragment.append(h("span", { class: "err", text: String(n) }));
-    else fragment.append(String(n));
-    fragment.append("\n");
+  const numbers = (from, to) => {
+    let text = "";
+    for (let n = from; n <= to; n++) text += `${n}\n`;
+    return text;
+  };
+  // Extra blank lines leave room to scroll in step with the textarea's horizontal scrollbar.
+  if (errorLine >= 1 && errorLine <= lines) {
+    el.gutter.replaceChildren(numbers(1, errorLine - 1), h("span", { class: "err", text: String(errorLine) }), `\n${numbers(errorLine + 1, lines)}\n\n`);
+  } else {
+    el.gutter.textContent = `${numbers(1, lines)}\n\n`;
   }
-  fragment.append("\n\n"); // room to scroll in step with the textarea's horizontal scrollbar
-  el.gutter.replaceChildren(fragment);
   syncScroll();
 }
 
@@ -853,13 +857,17 @@ function update() {
   clearTimeout(timer);
   timer = 0;
   if (!ready) return;
+  const t0 = performance.now();
   state = compute(el.json.value, readSettings());
+  const t1 = performance.now();
   render();
+  timings = { compute: t1 - t0, render: performance.now() - t1 };
 }
 
 function schedule() {
   clearTimeout(timer);
-  timer = setTimeout(update, DEBOUNCE_MS);
+  // A long paste takes a moment to map and draw: wait for a longer pause in typing.
+  timer = setTimeout(update, el.json.value.length > 100_000 ? DEBOUNCE_MS * 3 : DEBOUNCE_MS);
 }
 
 function selectExample(id) {
@@ -921,6 +929,7 @@ Object.defineProperty(window, "__preview", {
       return structuredClone({
         ready,
         renders,
+        timings,
         text: state ? state.text : null,
         settings: state ? state.settings : null,
         result: state ? state.result : null,
