@@ -1,4 +1,4 @@
-// Screenshots of the mapping preview: docs/preview.png for the README (also made by the browser test); `--all DIR` adds phone and dark views.
+// Screenshots of the mapping preview: docs/preview.png for the README (also made by the browser test); `--all DIR` adds phone, dark and error views.
 
 import { fileURLToPath } from "node:url";
 import path from "node:path";
