@@ -277,7 +277,6 @@ const TOKEN = /("(?:\\.|[^"\\])*")(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|\b(
 function jsonBlock(text, label) {
   const pre = document.createElement("pre");
   pre.className = "json";
-  pre.tabIndex = 0; // scrollable regions must be reachable by keyboard
   if (label) pre.setAttribute("aria-label", label);
   if (text.length > HIGHLIGHT_LIMIT) {
     pre.textContent = text;
@@ -592,7 +591,7 @@ function renderRequests() {
   });
   if (shown.length < requests.length) {
     el.requests.append(
-      h("p", { class: "more" }, h("button", { type: "button", class: "secondary", text: `Show all ${requests.length} requests`, onclick: () => { showAllRequests = true; renderRequests(); } })),
+      h("p", { class: "more" }, h("button", { type: "button", class: "secondary", text: `Show all ${requests.length} requests`, onclick: () => { showAllRequests = true; renderRequests(); makeScrollersFocusable(); } })),
     );
   }
 }
@@ -683,7 +682,7 @@ function renderEvents() {
   }
   if (shown.length < state.groups.length) {
     el.events.append(
-      h("p", { class: "more" }, h("button", { type: "button", class: "secondary", text: `Show all ${state.groups.length} events`, onclick: () => { showAllEvents = true; renderEvents(); } })),
+      h("p", { class: "more" }, h("button", { type: "button", class: "secondary", text: `Show all ${state.groups.length} events`, onclick: () => { showAllEvents = true; renderEvents(); makeScrollersFocusable(); } })),
     );
   }
 }
@@ -696,7 +695,17 @@ function render() {
   renderRequests();
   renderEvents();
   renderEditorMarks();
+  makeScrollersFocusable();
   renders++;
+}
+
+/** A code block that scrolls gets a tab stop, so keyboard users can scroll it; the others stay out of the tab order. */
+function makeScrollersFocusable() {
+  for (const pre of document.querySelectorAll("pre.json")) {
+    const scrolls = pre.scrollHeight > pre.clientHeight + 1 || pre.scrollWidth > pre.clientWidth + 1;
+    if (scrolls) pre.tabIndex = 0;
+    else pre.removeAttribute("tabindex");
+  }
 }
 
 // ---------------------------------------------------------------- editor
@@ -917,6 +926,7 @@ function setUp() {
   el.showSecrets.addEventListener("change", () => {
     $("apiSecret").type = el.showSecrets.checked ? "text" : "password";
     if (state) renderRequests();
+    makeScrollersFocusable();
     renders++;
   });
   if (typeof ResizeObserver === "function") new ResizeObserver(syncScroll).observe(el.json);

@@ -512,6 +512,10 @@ test("keyboard: Tab indents in the editor, Esc then Tab leaves it, and controls 
     [...document.querySelectorAll("input, select, textarea")].filter((c) => !c.labels?.length && !c.getAttribute("aria-label") && !c.classList.contains("visually-hidden")).map((c) => c.id),
   );
   assert.deepEqual(unlabeled, []);
+  // Code blocks that scroll can be reached (and scrolled) from the keyboard.
+  await selectExample("page");
+  const scrollers = await page.$$eval("pre.json", (pres) => pres.filter((p) => p.scrollHeight > p.clientHeight + 1 || p.scrollWidth > p.clientWidth + 1).map((p) => p.tabIndex));
+  assert.ok(scrollers.length > 0 && scrollers.every((i) => i === 0), `scrolling code blocks are focusable (${scrollers})`);
   assert.deepEqual(await page.$$eval("[data-copy], [data-goto]", (nodes) => [...new Set(nodes.map((n) => n.tagName))]), ["BUTTON"]);
   await selectExample("page");
 });
