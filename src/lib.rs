@@ -14,6 +14,8 @@ pub mod settings;
 
 #[cfg(all(target_arch = "wasm32", not(feature = "worker")))]
 mod npm;
+#[cfg(all(target_arch = "wasm32", feature = "worker"))]
+mod worker;
 
 pub use batch::{build_requests, build_requests_from_json, BatchRequest, BuildOutput, EventIssue};
 pub use command::{Command, CommandData, Timestamp};
