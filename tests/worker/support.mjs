@@ -1,0 +1,198 @@
+// Shared setup for the Worker tests: the built Worker (build/) in workerd via Miniflare, with the Bloomreach stand-in as its outbound service.
+//
+// Build first: `bash dev/build --worker`. Every test must `await worker.dispose()` in `finally`.
+
+import { Miniflare } from "miniflare";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { createStandIn } from "../../dev/bloomreach-stand-in.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const require = createRequire(import.meta.url);
+
+export const PROJECT_TOKEN = "local-project";
+export const API_KEY = "local-api-key";
+export const WRITE_KEY = "dev-write-key";
+export const SHARED_SECRET = "dev-shared-secret";
+export const BEARER_TOKEN = "dev-bearer-token";
+export const QUEUE = "segment-bloomreach-events";
+export const DEAD_LETTER_QUEUE = "segment-bloomreach-events-dlq";
+
+/** The Worker's variables for a valid local configuration (the stand-in's defaults). */
+export const BASE_BINDINGS = Object.freeze({
+  BLOOMREACH_API_BASE_URL: "http://127.0.0.1:8788/",
+  BLOOMREACH_PROJECT_TOKEN: PROJECT_TOKEN,
+  BLOOMREACH_API_KEY: API_KEY,
+  BLOOMREACH_HARD_ID: "registered",
+  BLOOMREACH_SOFT_ID: "cookie",
+  FLATTEN_NESTED_OBJECTS: "false",
+  TRACK_SESSION_PING: "false",
+  SEGMENT_WRITE_KEY: WRITE_KEY,
+  SEGMENT_SHARED_SECRET: SHARED_SECRET,
+});
+
+/** The same configuration in the npm package's (Segment catalog) keys, for expected mappings. */
+export function catalogSettings(bindings = BASE_BINDINGS) {
+  return {
+    apiBaseUrl: bindings.BLOOMREACH_API_BASE_URL,
+    apiKey: bindings.BLOOMREACH_API_KEY,
+    projectToken: bindings.BLOOMREACH_PROJECT_TOKEN,
+    exponeaHardId: bindings.BLOOMREACH_HARD_ID,
+    exponeaSoftId: bindings.BLOOMREACH_SOFT_ID,
+    flattenNestedObjects: bindings.FLATTEN_NESTED_OBJECTS === "true",
+    trackSessionPing: bindings.TRACK_SESSION_PING === "true",
+  };
+}
+
+/** The npm package (pkg/node), built by dev/build. */
+export function npmPackage() {
+  return require(path.join(root, "pkg/node/index.cjs"));
+}
+
+const MODULE_RULES = [
+  { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+  { type: "CompiledWasm", include: ["**/*.wasm"] },
+];
+
+/**
+ * Starts the Worker with `bindings` (merged over BASE_BINDINGS; a value of `undefined` removes one).
+ * `queue: true` binds DELIVERY_QUEUE and the consumer (queue mode); `listen: true` gives it a port.
+ * Returns { url, dispatch, standIn, logs, deadLetters, dispose }.
+ */
+export async function startWorker({ bindings = {}, queue = false, listen = false, consumer = {}, standIn } = {}) {
+  if (!existsSync(path.join(root, "build/index.js"))) {
+    throw new Error("build/index.js is missing: run `bash dev/build --worker` first");
+  }
+  standIn ??= createStandIn({ projectToken: PROJECT_TOKEN, apiKey: API_KEY, log: null });
+  const merged = { ...BASE_BINDINGS, ...bindings };
+  for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
+  const logs = [];
+  const deadLetters = [];
+  const worker = {
+    name: "segment-bloomreach",
+    modules: true,
+    scriptPath: path.join(root, "build/index.js"),
+    modulesRoot: path.join(root, "build"),
+    modulesRules: MODULE_RULES,
+    compatibilityDate: "2026-04-01",
+    bindings: merged,
+    outboundService: (request) => standIn.handle(request),
+  };
+  const workers = [worker];
+  if (queue) {
+    worker.queueProducers = { DELIVERY_QUEUE: { queueName: QUEUE } };
+    worker.queueConsumers = {
+      [QUEUE]: { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: DEAD_LETTER_QUEUE, ...consumer },
+    };
+    // A test-only consumer of the dead-letter queue, so a test can see what it keeps.
+    workers.push({
+      name: "dead-letter-watcher",
+      modules: true,
+      compatibilityDate: "2026-04-01",
+      script: `export default { async queue(batch, env) {
+        for (const m of batch.messages) { await env.REPORT.fetch("http://dead-letters/", { method: "POST", body: JSON.stringify(m.body) }); m.ack(); }
+      } };`,
+      queueConsumers: { [DEAD_LETTER_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: 1 } },
+      serviceBindings: {
+        REPORT: async (request) => {
+          deadLetters.push(JSON.parse(await request.text()));
+          return new Response("ok");
+        },
+      },
+    });
+  }
+  const mf = new Miniflare({
+    workers,
+    ...(listen ? { host: "127.0.0.1", port: 0 } : {}),
+    handleRuntimeStdio(stdout, stderr) {
+      for (const stream of [stdout, stderr]) collectLines(stream, logs);
+    },
+  });
+  let url;
+  try {
+    url = (await mf.ready).toString().replace(/\/$/, "");
+  } catch (error) {
+    await mf.dispose();
+    throw error;
+  }
+  return {
+    url,
+    mf,
+    standIn,
+    logs,
+    deadLetters,
+    /** One request to the Worker; resolves to { status, headers, json, text }. */
+    async dispatch(pathname, init = {}) {
+      const response = await mf.dispatchFetch(`http://worker.test${pathname}`, init);
+      const text = await response.text();
+      let json;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, headers: response.headers, text, json };
+    },
+    /** The structured log lines (parsed JSON) the Worker wrote so far. */
+    logLines(kind) {
+      return logs.filter((l) => l.json && (!kind || l.json.kind === kind)).map((l) => l.json);
+    },
+    dispose: () => mf.dispose(),
+  };
+}
+
+function collectLines(stream, logs) {
+  let buffered = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk) => {
+    buffered += chunk;
+    let newline;
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      const text = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      let json;
+      try {
+        json = text.trimStart().startsWith("{") ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      logs.push({ text, json });
+    }
+  });
+}
+
+export function basicAuth(writeKey = WRITE_KEY) {
+  return `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}`;
+}
+
+/** A JSON POST with the write key in Basic auth (unless `headers.authorization` is given). */
+export function postJson(body, headers = {}) {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: basicAuth(), ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  };
+}
+
+/** Waits until `check()` is truthy (polling), or fails after `timeoutMs`. */
+export async function waitFor(check, { timeoutMs = 60_000, intervalMs = 100, what = "condition" } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** The commands the stand-in saved, by command_id, each as { name, command_id, data }. */
+export function storedCommands(standIn) {
+  const byId = new Map();
+  for (const { name, command_id, data } of standIn.received.stored) {
+    if (!byId.has(command_id)) byId.set(command_id, []);
+    byId.get(command_id).push({ name, command_id, data });
+  }
+  return byId;
+}
