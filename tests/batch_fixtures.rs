@@ -9,41 +9,27 @@ use serde_json::{json, Value};
 
 #[test]
 fn every_batch_fixture_matches() {
-    let cases = support::cases("batch");
-    assert!(cases.len() >= 10, "found only {} cases", cases.len());
-    let mut failures = Vec::new();
-    for (name, case) in &cases {
-        let settings = Settings::from_json_value(&support::settings_for(case)).unwrap();
-        let got = if let Some(events) = case.get("events") {
-            output_json(Ok(build_requests(
+    support::check_cases("batch", 10, |case| {
+        let settings =
+            Settings::from_json_value(&support::settings_for(case)).map_err(|e| e.to_string())?;
+        let got = match case.get("events") {
+            Some(events) => output_json(Ok(build_requests(
                 events.as_array().unwrap().clone(),
                 &settings,
-            )))
-        } else {
-            let body = case["body"].as_str().unwrap();
-            output_json(build_requests_from_json(
-                body,
+            ))),
+            None => output_json(build_requests_from_json(
+                case["body"].as_str().unwrap(),
                 &settings,
                 None,
                 IngestLimits::default(),
-            ))
+            )),
         };
-        let expected = case
-            .get("expected")
-            .map(|e| json!({ "expected": e }))
-            .unwrap_or_else(|| json!({ "error": case["error"] }));
-        if got != expected {
-            failures.push(format!(
-                "{name}\n    got      {got}\n    expected {expected}"
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+        let expected = match case.get("expected") {
+            Some(e) => json!({ "expected": e }),
+            None => json!({ "error": case["error"] }),
+        };
+        support::same(&got, &expected)
+    });
 }
 
 /// The output as the fixtures write it: each request's body parsed, an error with its position.

@@ -7,25 +7,7 @@ use serde_json::{json, Value};
 
 #[test]
 fn every_mapping_fixture_matches() {
-    let cases = support::cases("mapping");
-    assert!(
-        cases.len() >= 60,
-        "expected the full fixture table, found {}",
-        cases.len()
-    );
-    let mut failures = Vec::new();
-    for (name, case) in &cases {
-        if let Err(why) = check_case(case) {
-            failures.push(format!("{name}\n    {why}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    support::check_cases("mapping", 60, check_case);
 }
 
 fn check_case(case: &Value) -> Result<(), String> {

@@ -6,10 +6,7 @@ use segment_bloomreach::read_response;
 
 #[test]
 fn every_response_fixture_matches() {
-    let cases = support::cases("response");
-    assert!(cases.len() >= 10, "found only {} cases", cases.len());
-    let mut failures = Vec::new();
-    for (name, case) in &cases {
+    support::check_cases("response", 10, |case| {
         let ids: Vec<&str> = case["commandIds"]
             .as_array()
             .unwrap()
@@ -19,17 +16,6 @@ fn every_response_fixture_matches() {
         let status = case["status"].as_u64().unwrap() as u16;
         let got = serde_json::to_value(read_response(&ids, status, case["body"].as_str().unwrap()))
             .unwrap();
-        if got != case["expected"] {
-            failures.push(format!(
-                "{name}\n    got      {got}\n    expected {}",
-                case["expected"]
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+        support::same(&got, &case["expected"])
+    });
 }

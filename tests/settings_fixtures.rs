@@ -7,32 +7,19 @@ use serde_json::json;
 
 #[test]
 fn every_settings_fixture_matches() {
-    let cases = support::cases("settings");
-    assert!(cases.len() >= 8, "found only {} cases", cases.len());
-    let mut failures = Vec::new();
-    for (name, case) in &cases {
+    support::check_cases("settings", 8, |case| {
         let got = match Settings::from_json_value(&case["input"]) {
             Ok(settings) => json!({ "expected": settings.to_json_value() }),
             Err(error) => {
                 json!({ "error": { "code": "invalid_settings", "problems": error.problems } })
             }
         };
-        let expected = case
-            .get("expected")
-            .map(|e| json!({ "expected": e }))
-            .unwrap_or_else(|| json!({ "error": case["error"] }));
-        if got != expected {
-            failures.push(format!(
-                "{name}\n    got      {got}\n    expected {expected}"
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+        let expected = match case.get("expected") {
+            Some(e) => json!({ "expected": e }),
+            None => json!({ "error": case["error"] }),
+        };
+        support::same(&got, &expected)
+    });
 }
 
 #[test]

@@ -68,3 +68,33 @@ fn merge(base: &mut Map<String, Value>, overrides: &Map<String, Value>) {
         }
     }
 }
+
+/// Runs `check` on every case of a fixture folder and fails once, listing every case that failed.
+pub fn check_cases(folder: &str, at_least: usize, check: impl Fn(&Value) -> Result<(), String>) {
+    let cases = cases(folder);
+    assert!(
+        cases.len() >= at_least,
+        "{folder}: expected at least {at_least} cases, found {}",
+        cases.len()
+    );
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(name, case)| check(case).err().map(|why| format!("{name}\n    {why}")))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// `Ok` when equal, else both values side by side.
+pub fn same(got: &Value, expected: &Value) -> Result<(), String> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(format!("got      {got}\n    expected {expected}"))
+    }
+}
