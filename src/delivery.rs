@@ -7,7 +7,7 @@
 
 use crate::batch::{BatchRequest, EventIssue, MAX_COMMANDS_PER_REQUEST};
 use crate::error::describe_event;
-use crate::response::{CommandOutcome, Delivery};
+use crate::response::{read_response, CommandOutcome, Delivery};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashSet};
@@ -85,6 +85,22 @@ pub fn request_body<'a>(commands: impl IntoIterator<Item = &'a PendingCommand>) 
     }
     body.push_str("]}");
     body
+}
+
+/// [`read_response`], except that 401 and 403 are retried instead of rejected: they say the
+/// Worker's own credentials or project are wrong, not the events, so the events wait (sender
+/// retry on 503, or the queue and its dead-letter queue) until the operator fixes the configuration.
+pub fn classify_response(command_ids: &[&str], status: u16, body: &str) -> Vec<CommandOutcome> {
+    let mut outcomes = read_response(command_ids, status, body);
+    if matches!(status, 401 | 403) {
+        for outcome in &mut outcomes {
+            outcome.outcome = Delivery::Retry;
+            outcome.message = Some(format!(
+                "HTTP {status} from Bloomreach: it refused the Worker's credentials; check BLOOMREACH_API_KEY, BLOOMREACH_API_SECRET, BLOOMREACH_PROJECT_TOKEN and the API group's permissions (the events are kept for a retry)"
+            ));
+        }
+    }
+    outcomes
 }
 
 /// A command Bloomreach refused for good.
@@ -513,6 +529,38 @@ mod tests {
         );
         assert!(ledger.record(again, &outcomes).is_empty());
         assert_eq!(ledger.fates().nth(2).unwrap().1, Fate::Delivered);
+    }
+
+    #[test]
+    fn credentials_refused_is_retried_not_rejected() {
+        let outcomes = classify_response(
+            &["a"],
+            401,
+            r#"{"success":false,"errors":["Invalid authorization"]}"#,
+        );
+        assert_eq!(outcomes[0].outcome, Delivery::Retry);
+        assert!(outcomes[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("BLOOMREACH_API_KEY"));
+        assert_eq!(
+            classify_response(&["a"], 403, "")[0].outcome,
+            Delivery::Retry
+        );
+        assert_eq!(
+            classify_response(&["a"], 400, "")[0].outcome,
+            Delivery::Rejected
+        );
+        assert_eq!(
+            classify_response(
+                &["a"],
+                200,
+                r#"{"success":true,"results":[{"success":true}]}"#
+            )[0]
+            .outcome,
+            Delivery::Delivered
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 
 use super::log::{self, DeliveryLine};
 use super::upstream::{post_batch, UpstreamReply};
-use crate::delivery::{pack, request_body, Ledger, PendingCommand, RetryPolicy};
-use crate::response::{read_response, Delivery};
+use crate::delivery::{classify_response, pack, request_body, Ledger, PendingCommand, RetryPolicy};
+use crate::response::Delivery;
 use crate::settings::Settings;
 use ::worker::{Date, Delay};
 use futures_util::stream::{self, StreamExt};
@@ -104,7 +104,7 @@ async fn send_round(
     let mut retry_after_ms: Option<u64> = None;
     for (group, reply) in replies {
         let ids: Vec<&str> = group.iter().map(|c| c.command_id.as_str()).collect();
-        let outcomes = read_response(&ids, reply.status, &reply.body);
+        let outcomes = classify_response(&ids, reply.status, &reply.body);
         let count = |kind: Delivery| outcomes.iter().filter(|o| o.outcome == kind).count();
         log::emit(&DeliveryLine {
             kind: "delivery",

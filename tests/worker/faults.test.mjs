@@ -74,6 +74,25 @@ test("direct mode: with faults upstream, retrying on 503 ends with every event d
   }
 });
 
+test("direct mode: Bloomreach refusing the Worker's credentials keeps the events for a retry (503), never drops them", async () => {
+  const worker = await startWorker({ bindings: { BLOOMREACH_API_KEY: "wrong-api-key" } });
+  try {
+    const batch = events(3, "creds");
+    const { status, json, text, headers } = await worker.dispatch("/v1/batch", postJson({ batch }));
+    assert.equal(status, 503);
+    assert.equal(headers.get("retry-after"), "2");
+    assert.equal(json.delivered, 0);
+    assert.deepEqual(json.rejected, []);
+    assert.deepEqual(json.pending.map((p) => p.messageId), ["creds-0", "creds-1", "creds-2"]);
+    assert.match(json.pending[0].message, /HTTP 401 from Bloomreach: it refused the Worker's credentials; check BLOOMREACH_API_KEY/);
+    assert.ok(!text.includes("wrong-api-key"), "the key never appears in the answer");
+    assert.ok(!worker.logs.some((l) => l.text.includes("wrong-api-key")), "nor in the log");
+    assert.ok(worker.logLines("delivery").every((l) => l.status === 401));
+  } finally {
+    await worker.dispose();
+  }
+});
+
 test("queue mode: 202 at once; under faults the consumer retries until every event is delivered or rejected", async () => {
   const worker = await startWorker({ queue: true });
   try {
