@@ -1,13 +1,14 @@
 //! Events → Bloomreach batch requests of at most 50 commands, with every event accounted for.
 
-use crate::command::Command;
+use crate::command::Draft;
 use crate::error::{describe_event, MapError};
-use crate::ingest::{parse_events, EventSlot, IngestError, IngestLimits};
-use crate::mapping::{map_event_at, message_id_of, Mapped};
+use crate::ingest::{parse_events_json, EventSlot, IngestError, IngestLimits, JsonSlot};
+use crate::mapping::{json_from_value, map_json, message_id_json, message_id_of, Drafted};
 use crate::settings::Settings;
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
@@ -100,10 +101,31 @@ pub fn build_requests_from_json(
     implied_type: Option<&str>,
     limits: IngestLimits,
 ) -> Result<BuildOutput, IngestError> {
-    Ok(build_from_slots(
-        parse_events(text, implied_type, limits)?,
+    Ok(build_from_json_slots(
+        parse_events_json(text, implied_type, limits)?,
         settings,
     ))
+}
+
+/// [`build_requests_from_json`], also giving each event's `messageId` (by position), for callers
+/// that report on every event and would otherwise parse the body twice.
+pub fn build_requests_with_message_ids(
+    text: &str,
+    settings: &Settings,
+    implied_type: Option<&str>,
+    limits: IngestLimits,
+) -> Result<(BuildOutput, Vec<Option<String>>), IngestError> {
+    let slots = parse_events_json(text, implied_type, limits)?;
+    let message_ids = slots
+        .iter()
+        .map(|slot| {
+            slot.as_ref()
+                .ok()
+                .and_then(message_id_json)
+                .map(Cow::into_owned)
+        })
+        .collect();
+    Ok((build_from_json_slots(slots, settings), message_ids))
 }
 
 /// Maps each slot (an event, or an event already rejected while reading it) and packs the commands.
@@ -111,24 +133,57 @@ pub fn build_from_slots(
     slots: impl IntoIterator<Item = EventSlot>,
     settings: &Settings,
 ) -> BuildOutput {
-    let mut commands: Vec<(Command, usize)> = Vec::new();
+    build_from_events(
+        slots.into_iter().map(|slot| {
+            let message_id = slot.as_ref().ok().and_then(message_id_of).map(Cow::Owned);
+            (slot.and_then(json_from_value), message_id)
+        }),
+        settings,
+    )
+}
+
+/// [`build_from_slots`] on the borrowed tree, as the text paths read it.
+pub(crate) fn build_from_json_slots<'a>(
+    slots: impl IntoIterator<Item = JsonSlot<'a>>,
+    settings: &'a Settings,
+) -> BuildOutput {
+    build_from_events(
+        slots.into_iter().map(|slot| {
+            // Borrowed, not copied: it is needed only if the event ends rejected or skipped.
+            let message_id = slot.as_ref().ok().and_then(message_id_json);
+            (slot, message_id)
+        }),
+        settings,
+    )
+}
+
+/// Maps each event (with its `messageId`, for naming it) and packs the commands.
+fn build_from_events<'a>(
+    events: impl Iterator<Item = (JsonSlot<'a>, Option<Cow<'a, str>>)>,
+    settings: &'a Settings,
+) -> BuildOutput {
+    let mut commands: Vec<(Draft<'a>, usize)> = Vec::with_capacity(events.size_hint().0);
     let mut rejected = Vec::new();
     let mut skipped = Vec::new();
-    for (index, slot) in slots.into_iter().enumerate() {
-        let message_id = slot.as_ref().ok().and_then(message_id_of);
-        match slot.and_then(|event| map_event_at(event, settings, index)) {
-            Ok(Mapped::Commands(mapped)) => commands.extend(mapped.into_iter().map(|c| (c, index))),
-            Ok(Mapped::Skipped(reason)) => skipped.push(EventIssue {
-                message: format!(
-                    "{} {}",
-                    describe_event(Some(index), message_id.as_deref()),
-                    reason.message()
-                ),
-                index,
-                message_id,
-                code: reason.as_str(),
-            }),
-            Err(error) => rejected.push(issue(index, message_id, error)),
+    for (index, (slot, message_id)) in events.enumerate() {
+        match slot.and_then(|event| map_json(event, settings, index)) {
+            Ok(Drafted::Commands(mapped)) => {
+                commands.extend(mapped.into_iter().map(|c| (c, index)))
+            }
+            Ok(Drafted::Skipped(reason)) => {
+                let message_id = message_id.map(Cow::into_owned);
+                skipped.push(EventIssue {
+                    message: format!(
+                        "{} {}",
+                        describe_event(Some(index), message_id.as_deref()),
+                        reason.message()
+                    ),
+                    index,
+                    message_id,
+                    code: reason.as_str(),
+                })
+            }
+            Err(error) => rejected.push(issue(index, message_id.map(Cow::into_owned), error)),
         }
     }
     let requests = pack(commands, settings);
@@ -149,16 +204,19 @@ fn issue(index: usize, message_id: Option<String>, error: MapError) -> EventIssu
 }
 
 /// Splits commands into requests of at most 50, making each `command_id` unique in its request.
-fn pack(commands: Vec<(Command, usize)>, settings: &Settings) -> Vec<BatchRequest> {
+/// The URL and `Authorization` are worked out once per call, not per request.
+fn pack(commands: Vec<(Draft, usize)>, settings: &Settings) -> Vec<BatchRequest> {
     let url = settings.batch_url();
     let authorization = settings.authorization();
     let mut requests = Vec::with_capacity(commands.len().div_ceil(MAX_COMMANDS_PER_REQUEST));
     let mut commands = commands.into_iter().peekable();
+    let mut body_capacity = 4096;
     while commands.peek().is_some() {
-        let mut chunk: Vec<(Command, usize)> =
+        let mut chunk: Vec<(Draft, usize)> =
             commands.by_ref().take(MAX_COMMANDS_PER_REQUEST).collect();
         make_ids_unique(&mut chunk);
-        let body = serialize_body(chunk.iter().map(|(c, _)| c));
+        let body = serialize_body(&chunk, body_capacity);
+        body_capacity = body.len() + body.len() / 8;
         requests.push(BatchRequest {
             url: url.clone(),
             authorization: authorization.clone(),
@@ -166,7 +224,7 @@ fn pack(commands: Vec<(Command, usize)>, settings: &Settings) -> Vec<BatchReques
             commands: chunk
                 .into_iter()
                 .map(|(c, event_index)| CommandSource {
-                    command_id: c.command_id,
+                    command_id: c.command_id.into_owned(),
                     event_index,
                 })
                 .collect(),
@@ -176,11 +234,15 @@ fn pack(commands: Vec<(Command, usize)>, settings: &Settings) -> Vec<BatchReques
 }
 
 /// Two events with the same `messageId` (a sender's retry, say) get `#2`, `#3`… on the later ones.
-fn make_ids_unique(chunk: &mut [(Command, usize)]) {
+fn make_ids_unique(chunk: &mut [(Draft, usize)]) {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(chunk.len());
+    if chunk.iter().all(|(c, _)| seen.insert(&c.command_id)) {
+        return; // the usual case: nothing to rename, nothing copied
+    }
     let mut seen: HashSet<String> = HashSet::with_capacity(chunk.len());
     for (command, _) in chunk.iter_mut() {
-        if !seen.contains(&command.command_id) {
-            seen.insert(command.command_id.clone());
+        if !seen.contains(&*command.command_id) {
+            seen.insert(command.command_id.to_string());
             continue;
         }
         let mut n = 2;
@@ -192,17 +254,25 @@ fn make_ids_unique(chunk: &mut [(Command, usize)]) {
             n += 1;
         };
         seen.insert(unique.clone());
-        command.command_id = unique;
+        command.command_id = Cow::Owned(unique);
     }
 }
 
-fn serialize_body<'a>(commands: impl Iterator<Item = &'a Command>) -> String {
-    #[derive(Serialize)]
-    struct Body<'a> {
-        commands: Vec<&'a Command>,
+fn serialize_body(chunk: &[(Draft, usize)], capacity: usize) -> String {
+    struct Commands<'c, 'a>(&'c [(Draft<'a>, usize)]);
+    impl Serialize for Commands<'_, '_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.0.iter().map(|(c, _)| c))
+        }
     }
-    serde_json::to_string(&Body {
-        commands: commands.collect(),
-    })
-    .expect("commands serialize: string keys only")
+    let mut body = Vec::with_capacity(capacity);
+    let mut ser = serde_json::Serializer::new(&mut body);
+    let mut map = ser
+        .serialize_map(Some(1))
+        .expect("writing to a Vec cannot fail");
+    map.serialize_entry("commands", &Commands(chunk))
+        .expect("commands serialize: string keys only");
+    SerializeMap::end(map).expect("writing to a Vec cannot fail");
+    // serde_json writes only valid UTF-8.
+    String::from_utf8(body).expect("serde_json writes UTF-8")
 }

@@ -1,8 +1,10 @@
 //! The Bloomreach batch commands an event becomes, serialized exactly as the API takes them.
 
+use crate::json::Obj;
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// A point in time, kept as whole milliseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +95,111 @@ impl Serialize for CommandData {
                 s.end()
             }
             CommandData::Customer {
+                customer_ids,
+                properties,
+                update_timestamp,
+            } => {
+                let mut s = serializer.serialize_struct("Customer", 3)?;
+                s.serialize_field("customer_ids", customer_ids)?;
+                s.serialize_field("properties", properties)?;
+                if let Some(t) = update_timestamp {
+                    s.serialize_field("update_timestamp", t)?;
+                }
+                s.end()
+            }
+        }
+    }
+}
+
+/// A command as the mapping builds it, borrowing from the event text and the settings; it
+/// serializes exactly as the [`Command`] it becomes with [`Draft::into_command`].
+#[derive(Clone, Debug)]
+pub(crate) struct Draft<'a> {
+    pub command_id: Cow<'a, str>,
+    pub data: DraftData<'a>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum DraftData<'a> {
+    Event {
+        customer_ids: Obj<'a>,
+        event_type: Cow<'a, str>,
+        timestamp: Option<Timestamp>,
+        properties: Obj<'a>,
+    },
+    Customer {
+        customer_ids: Obj<'a>,
+        properties: Obj<'a>,
+        update_timestamp: Option<Timestamp>,
+    },
+}
+
+impl Draft<'_> {
+    pub fn into_command(self) -> Command {
+        Command {
+            command_id: self.command_id.into_owned(),
+            data: match self.data {
+                DraftData::Event {
+                    customer_ids,
+                    event_type,
+                    timestamp,
+                    properties,
+                } => CommandData::Event {
+                    customer_ids: customer_ids.into_map(),
+                    event_type: event_type.into_owned(),
+                    timestamp,
+                    properties: properties.into_map(),
+                },
+                DraftData::Customer {
+                    customer_ids,
+                    properties,
+                    update_timestamp,
+                } => CommandData::Customer {
+                    customer_ids: customer_ids.into_map(),
+                    properties: properties.into_map(),
+                    update_timestamp,
+                },
+            },
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self.data {
+            DraftData::Event { .. } => "customers/events",
+            DraftData::Customer { .. } => "customers",
+        }
+    }
+}
+
+impl Serialize for Draft<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Command", 3)?;
+        s.serialize_field("name", self.name())?;
+        s.serialize_field("command_id", &*self.command_id)?;
+        s.serialize_field("data", &self.data)?;
+        s.end()
+    }
+}
+
+impl Serialize for DraftData<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            DraftData::Event {
+                customer_ids,
+                event_type,
+                timestamp,
+                properties,
+            } => {
+                let mut s = serializer.serialize_struct("Event", 4)?;
+                s.serialize_field("customer_ids", customer_ids)?;
+                s.serialize_field("event_type", &**event_type)?;
+                if let Some(t) = timestamp {
+                    s.serialize_field("timestamp", t)?;
+                }
+                s.serialize_field("properties", properties)?;
+                s.end()
+            }
+            DraftData::Customer {
                 customer_ids,
                 properties,
                 update_timestamp,

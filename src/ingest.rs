@@ -4,9 +4,11 @@
 //! deeply nested event is rejected alone and the rest of the batch still maps.
 
 use crate::error::{kind_of, ErrorCode, MapError};
+use crate::json::{Json, Obj};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Segment's own limits, which the ingest path enforces the same way.
@@ -79,6 +81,9 @@ impl std::error::Error for IngestError {}
 /// One event of a body: parsed, or already rejected.
 pub type EventSlot = Result<Value, MapError>;
 
+/// [`EventSlot`] in the mapping's working form, borrowing from the body text.
+pub(crate) type JsonSlot<'a> = Result<Json<'a>, MapError>;
+
 #[derive(Deserialize)]
 struct Envelope<'a> {
     #[serde(borrow, default)]
@@ -96,6 +101,18 @@ pub fn parse_events(
     implied_type: Option<&str>,
     limits: IngestLimits,
 ) -> Result<Vec<EventSlot>, IngestError> {
+    Ok(parse_events_json(text, implied_type, limits)?
+        .into_iter()
+        .map(|slot| slot.map(Json::into_value))
+        .collect())
+}
+
+/// [`parse_events`] into the borrowed tree the mapping works on (no copy of plain strings).
+pub(crate) fn parse_events_json<'a>(
+    text: &'a str,
+    implied_type: Option<&str>,
+    limits: IngestLimits,
+) -> Result<Vec<JsonSlot<'a>>, IngestError> {
     let first = text.trim_start().as_bytes().first().copied();
     let (items, shared) = match first {
         Some(b'[') => (parse_raw::<Vec<&RawValue>>(text)?, Shared::default()),
@@ -133,7 +150,7 @@ pub fn parse_events(
     Ok(items
         .into_iter()
         .map(|raw| {
-            let mut event = parse_event(raw.get(), limits)?;
+            let mut event = parse_event_json(raw.get(), limits)?;
             shared.apply(&mut event, implied_type);
             Ok(event)
         })
@@ -142,6 +159,11 @@ pub fn parse_events(
 
 /// Parses one event's JSON text, enforcing the per-event size and depth limits.
 pub fn parse_event(text: &str, limits: IngestLimits) -> Result<Value, MapError> {
+    parse_event_json(text, limits).map(Json::into_value)
+}
+
+/// [`parse_event`] into the borrowed tree.
+pub(crate) fn parse_event_json(text: &str, limits: IngestLimits) -> Result<Json<'_>, MapError> {
     if text.len() > limits.max_event_bytes {
         return Err(MapError::invalid_event(format!(
             "the event is {} bytes of JSON; at most {} are accepted (Segment's limit per event)",
@@ -195,15 +217,15 @@ fn parse_raw<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, IngestError> {
 
 /// The top-level `context` and `integrations` of a batch, which apply to every event in it.
 #[derive(Default)]
-struct Shared {
-    context: Option<Map<String, Value>>,
-    integrations: Option<Map<String, Value>>,
+struct Shared<'a> {
+    context: Option<Obj<'a>>,
+    integrations: Option<Obj<'a>>,
 }
 
-impl Shared {
+impl<'a> Shared<'a> {
     fn read(
-        context: Option<&RawValue>,
-        integrations: Option<&RawValue>,
+        context: Option<&'a RawValue>,
+        integrations: Option<&'a RawValue>,
     ) -> Result<Self, IngestError> {
         Ok(Shared {
             context: shared_object(context, "context")?,
@@ -212,21 +234,20 @@ impl Shared {
     }
 
     /// Adds the shared fields to an event; the event's own keys win.
-    fn apply(&self, event: &mut Value, implied_type: Option<&str>) {
-        let Value::Object(event) = event else { return };
+    fn apply(&self, event: &mut Json<'a>, implied_type: Option<&str>) {
+        let Json::Object(event) = event else { return };
         for (field, shared) in [
             ("context", &self.context),
             ("integrations", &self.integrations),
         ] {
             let Some(shared) = shared else { continue };
             match event.get_mut(field) {
-                None | Some(Value::Null) => {
-                    event.insert(field.to_string(), Value::Object(shared.clone()));
-                }
-                Some(Value::Object(own)) => {
-                    for (key, value) in shared {
+                None => event.insert(Cow::Borrowed(field), Json::Object(shared.clone())),
+                Some(slot @ Json::Null) => *slot = Json::Object(shared.clone()),
+                Some(Json::Object(own)) => {
+                    for (key, value) in shared.iter() {
                         if !own.contains_key(key) {
-                            own.insert(key.clone(), value.clone());
+                            own.push_absent(key.clone(), value.clone());
                         }
                     }
                 }
@@ -235,23 +256,26 @@ impl Shared {
         }
         if let Some(call_type) = implied_type {
             if !event.contains_key("type") {
-                event.insert("type".to_string(), Value::String(call_type.to_string()));
+                event.insert(
+                    Cow::Borrowed("type"),
+                    Json::String(Cow::Owned(call_type.to_string())),
+                );
             }
         }
     }
 }
 
-fn shared_object(
-    raw: Option<&RawValue>,
+fn shared_object<'a>(
+    raw: Option<&'a RawValue>,
     field: &str,
-) -> Result<Option<Map<String, Value>>, IngestError> {
+) -> Result<Option<Obj<'a>>, IngestError> {
     let Some(raw) = raw else { return Ok(None) };
-    match serde_json::from_str::<Value>(raw.get()) {
-        Ok(Value::Null) => Ok(None),
-        Ok(Value::Object(map)) => Ok(Some(map)),
+    match serde_json::from_str::<Json>(raw.get()) {
+        Ok(Json::Null) => Ok(None),
+        Ok(Json::Object(map)) => Ok(Some(map)),
         Ok(other) => Err(IngestError::InvalidBody(format!(
             "the batch's top-level `{field}` must be an object, got {}",
-            kind_of(&other)
+            other.kind()
         ))),
         Err(e) => Err(IngestError::InvalidBody(format!(
             "the batch's top-level `{field}` could not be read: {e}"

@@ -7,6 +7,7 @@ pub mod delivery;
 pub mod env_config;
 pub mod error;
 pub mod ingest;
+mod json;
 pub mod mapping;
 pub mod response;
 pub mod sender_auth;

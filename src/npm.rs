@@ -2,10 +2,10 @@
 //! cross the boundary one by one. The package's JavaScript wrapper (`pkg/src/api.js`) turns
 //! the results into values and errors with a `code`.
 
-use crate::batch::build_from_slots;
+use crate::batch::build_from_json_slots;
 use crate::error::MapError;
-use crate::ingest::{parse_event, parse_events, unrepresentable, EventSlot, IngestLimits};
-use crate::mapping::{map_event, message_id_of, Mapped};
+use crate::ingest::{parse_event_json, parse_events_json, unrepresentable, IngestLimits, JsonSlot};
+use crate::mapping::{map_json, message_id_json, Drafted};
 use crate::response::{command_ids_of_body, read_response};
 use crate::settings::{Settings, SettingsError};
 use serde::Deserialize;
@@ -55,12 +55,12 @@ pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -
         .next();
     let event = match problem {
         Some(p) => Err(unrepresentable(p.field.as_deref(), &p.reason)),
-        None => parse_event(event, IngestLimits::default()),
+        None => parse_event_json(event, IngestLimits::default()),
     };
-    let message_id = event.as_ref().ok().and_then(message_id_of);
-    match event.and_then(|e| map_event(e, &settings)) {
-        Ok(Mapped::Commands(commands)) => json!({ "commands": commands }).to_string(),
-        Ok(Mapped::Skipped(_)) => r#"{"commands":[]}"#.to_string(),
+    let message_id = event.as_ref().ok().and_then(message_id_json);
+    match event.and_then(|e| map_json(e, &settings, 0)) {
+        Ok(Drafted::Commands(commands)) => json!({ "commands": commands }).to_string(),
+        Ok(Drafted::Skipped(_)) => r#"{"commands":[]}"#.to_string(),
         Err(e) => event_error(e, message_id.as_deref()),
     }
 }
@@ -73,7 +73,7 @@ pub fn build_requests_json(body: &str, settings: &str, unrepresentable_json: &st
         Ok(s) => s,
         Err(e) => return settings_error(e),
     };
-    let mut slots: Vec<EventSlot> = match parse_events(body, None, IngestLimits::default()) {
+    let mut slots: Vec<JsonSlot> = match parse_events_json(body, None, IngestLimits::default()) {
         Ok(slots) => slots,
         Err(e) => {
             let mut error = json!({ "code": e.code(), "message": e.to_string() });
@@ -89,7 +89,7 @@ pub fn build_requests_json(body: &str, settings: &str, unrepresentable_json: &st
             *slot = Err(unrepresentable(p.field.as_deref(), &p.reason));
         }
     }
-    serde_json::to_string(&build_from_slots(slots, &settings)).expect("output serializes")
+    serde_json::to_string(&build_from_json_slots(slots, &settings)).expect("output serializes")
 }
 
 /// `validateSettings`: `{"settings": {...}}` normalized, or `{"error": {...}}`.

@@ -1,13 +1,14 @@
 //! alias → a customer update carrying `userId` as the hard ID and `previousId` as the soft ID, merging them.
 
-use super::{context, customer_command, identity, time, Call, Mapped};
+use super::{context, customer_command, identity, time, Call, Drafted};
 use crate::error::{ErrorCode, MapError, SkipReason};
-use serde_json::{Map, Value};
+use crate::json::{Json, Obj};
+use std::borrow::Cow;
 
-pub(super) fn map(event: Map<String, Value>, call: &Call) -> Result<Mapped, MapError> {
+pub(super) fn map<'a>(event: Obj<'a>, call: Call<'a>) -> Result<Drafted<'a>, MapError> {
     let settings = call.settings;
     let Some(user_id) = identity::id_field(&event, "userId")? else {
-        return Ok(Mapped::Skipped(SkipReason::AliasWithoutUserId));
+        return Ok(Drafted::Skipped(SkipReason::AliasWithoutUserId));
     };
     let Some(previous_id) = identity::id_field(&event, "previousId")? else {
         return Err(MapError::new(
@@ -17,13 +18,13 @@ pub(super) fn map(event: Map<String, Value>, call: &Call) -> Result<Mapped, MapE
     };
     let update_timestamp = time::event_time(&event)?;
     context::check_context(&event)?;
-    let mut customer_ids = Map::new();
-    customer_ids.insert(settings.hard_id.clone(), Value::String(user_id));
-    customer_ids.insert(settings.soft_id.clone(), Value::String(previous_id));
-    Ok(Mapped::Commands(vec![customer_command(
-        call.command_id.clone(),
+    let mut customer_ids = Obj::with_capacity(2);
+    customer_ids.insert(Cow::Borrowed(&settings.hard_id), Json::String(user_id));
+    customer_ids.insert(Cow::Borrowed(&settings.soft_id), Json::String(previous_id));
+    Ok(Drafted::Commands(vec![customer_command(
+        call.command_id,
         customer_ids,
-        Map::new(),
+        Obj::new(),
         update_timestamp,
     )]))
 }

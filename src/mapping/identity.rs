@@ -1,34 +1,32 @@
 //! Customer IDs: `userId` → the hard ID, `anonymousId` → the soft ID.
 
-use crate::error::{kind_of, ErrorCode, MapError};
+use crate::error::{ErrorCode, MapError};
+use crate::json::{Json, Obj};
 use crate::settings::Settings;
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// An ID field: a string, or a number as its decimal string; `""` and `null` count as absent.
-pub(crate) fn id_field(
-    event: &Map<String, Value>,
-    field: &str,
-) -> Result<Option<String>, MapError> {
+pub(crate) fn id_field<'a>(event: &Obj<'a>, field: &str) -> Result<Option<Cow<'a, str>>, MapError> {
     match event.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) if s.is_empty() => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s.clone())),
+        Some(Json::Number(n)) => Ok(Some(Cow::Owned(n.to_string()))),
         Some(other) => Err(MapError::new(
             ErrorCode::InvalidIdentity,
             format!(
                 "`{field}` must be a string or a number, got {}",
-                kind_of(other)
+                other.kind()
             ),
         )),
     }
 }
 
 /// `{hard: userId, soft: anonymousId}`, with whichever of the two the event has.
-pub(crate) fn customer_ids(
-    event: &Map<String, Value>,
-    settings: &Settings,
-) -> Result<Map<String, Value>, MapError> {
+pub(crate) fn customer_ids<'a>(
+    event: &Obj<'a>,
+    settings: &'a Settings,
+) -> Result<Obj<'a>, MapError> {
     let user_id = id_field(event, "userId")?;
     let anonymous_id = id_field(event, "anonymousId")?;
     if user_id.is_none() && anonymous_id.is_none() {
@@ -37,12 +35,12 @@ pub(crate) fn customer_ids(
             "the event has neither `userId` nor `anonymousId`",
         ));
     }
-    let mut ids = Map::new();
+    let mut ids = Obj::with_capacity(2);
     if let Some(id) = user_id {
-        ids.insert(settings.hard_id.clone(), Value::String(id));
+        ids.insert(Cow::Borrowed(&settings.hard_id), Json::String(id));
     }
     if let Some(id) = anonymous_id {
-        ids.insert(settings.soft_id.clone(), Value::String(id));
+        ids.insert(Cow::Borrowed(&settings.soft_id), Json::String(id));
     }
     Ok(ids)
 }

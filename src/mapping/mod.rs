@@ -19,10 +19,12 @@ pub(crate) use shape::too_deep;
 pub use shape::MAX_DEPTH;
 pub use time::parse_time;
 
-use crate::command::{Command, CommandData, Timestamp};
-use crate::error::{kind_of, MapError, SkipReason};
+use crate::command::{Command, Draft, DraftData, Timestamp};
+use crate::error::{MapError, SkipReason};
+use crate::json::{Json, Obj};
 use crate::settings::Settings;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::borrow::Cow;
 
 /// What became of an event that could be mapped.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,42 +35,61 @@ pub enum Mapped {
     Skipped(SkipReason),
 }
 
+/// [`Mapped`] as the mapping builds it, borrowing from the event and the settings.
+pub(crate) enum Drafted<'a> {
+    Commands(Vec<Draft<'a>>),
+    Skipped(SkipReason),
+}
+
 /// Maps one event. Its commands' IDs come from `messageId` (or `event-0` without one).
 pub fn map_event(event: Value, settings: &Settings) -> Result<Mapped, MapError> {
-    map_event_at(event, settings, 0)
+    Ok(match map_json(json_from_value(event)?, settings, 0)? {
+        Drafted::Commands(drafts) => {
+            Mapped::Commands(drafts.into_iter().map(Draft::into_command).collect())
+        }
+        Drafted::Skipped(reason) => Mapped::Skipped(reason),
+    })
+}
+
+/// A `serde_json::Value` event in the working form. An object is checked for depth first, as
+/// one built in Rust may be nested deeper than the working form should recurse.
+pub(crate) fn json_from_value<'a>(event: Value) -> Result<Json<'a>, MapError> {
+    if let Value::Object(map) = &event {
+        shape::check_value(map)?;
+    }
+    Ok(Json::from_value(event))
 }
 
 /// Maps the event at `index` of a batch; `index` names commands of an event without `messageId`.
-pub(crate) fn map_event_at(
-    event: Value,
-    settings: &Settings,
+pub(crate) fn map_json<'a>(
+    event: Json<'a>,
+    settings: &'a Settings,
     index: usize,
-) -> Result<Mapped, MapError> {
+) -> Result<Drafted<'a>, MapError> {
     let mut event = match event {
-        Value::Object(map) => map,
+        Json::Object(map) => map,
         other => {
             return Err(MapError::invalid_event(format!(
                 "an event must be a JSON object, got {}",
-                kind_of(&other)
+                other.kind()
             )))
         }
     };
     shape::check(&event)?;
     if opt_out::is_opted_out(&event)? {
-        return Ok(Mapped::Skipped(SkipReason::OptedOut));
+        return Ok(Drafted::Skipped(SkipReason::OptedOut));
     }
     let call = Call {
         settings,
         command_id: command_id_base(&event, index)?,
     };
-    match take_call_type(&mut event)?.as_str() {
-        "page" => page::map(event, &call),
-        "screen" => screen::map(event, &call),
-        "track" => track::map(event, &call),
-        "identify" => identify::map(event, &call),
-        "alias" => alias::map(event, &call),
-        "group" => group::map(event, &call),
-        _ => unreachable!("take_call_type returns only supported types"),
+    match take_call_type(&mut event)? {
+        CallType::Page => page::map(event, call),
+        CallType::Screen => screen::map(event, call),
+        CallType::Track => track::map(event, call),
+        CallType::Identify => identify::map(event, call),
+        CallType::Alias => alias::map(event, call),
+        CallType::Group => group::map(event, call),
     }
 }
 
@@ -76,41 +97,55 @@ pub(crate) fn map_event_at(
 pub(crate) struct Call<'a> {
     pub settings: &'a Settings,
     /// The `command_id` of the event's first command; a second one adds a suffix.
-    pub command_id: String,
+    pub command_id: Cow<'a, str>,
 }
 
-const CALL_TYPES: [&str; 6] = ["page", "screen", "track", "identify", "alias", "group"];
+enum CallType {
+    Page,
+    Screen,
+    Track,
+    Identify,
+    Alias,
+    Group,
+}
 
-fn take_call_type(event: &mut Map<String, Value>) -> Result<String, MapError> {
+fn take_call_type(event: &mut Obj) -> Result<CallType, MapError> {
     use crate::error::ErrorCode::UnsupportedType;
-    match event.remove("type") {
-        Some(Value::String(t)) if CALL_TYPES.contains(&t.as_str()) => Ok(t),
-        Some(Value::String(t)) => Err(MapError::new(
-            UnsupportedType,
-            format!(
-                "`type` {t:?} is not supported (expected one of page, screen, track, identify, alias, group)"
-            ),
-        )),
-        None | Some(Value::Null) => Err(MapError::new(
+    match event.take("type") {
+        Some(Json::String(t)) => match &*t {
+            "page" => Ok(CallType::Page),
+            "screen" => Ok(CallType::Screen),
+            "track" => Ok(CallType::Track),
+            "identify" => Ok(CallType::Identify),
+            "alias" => Ok(CallType::Alias),
+            "group" => Ok(CallType::Group),
+            t => Err(MapError::new(
+                UnsupportedType,
+                format!(
+                    "`type` {t:?} is not supported (expected one of page, screen, track, identify, alias, group)"
+                ),
+            )),
+        },
+        None | Some(Json::Null) => Err(MapError::new(
             UnsupportedType,
             "the event has no `type` (expected one of page, screen, track, identify, alias, group)",
         )),
         Some(other) => Err(MapError::new(
             UnsupportedType,
-            format!("`type` must be a string, got {}", kind_of(&other)),
+            format!("`type` must be a string, got {}", other.kind()),
         )),
     }
 }
 
 /// `messageId` where there is one (a number is taken as its decimal string), else `event-<index>`.
-fn command_id_base(event: &Map<String, Value>, index: usize) -> Result<String, MapError> {
+fn command_id_base<'a>(event: &Obj<'a>, index: usize) -> Result<Cow<'a, str>, MapError> {
     match event.get("messageId") {
-        Some(Value::String(id)) if !id.is_empty() => Ok(id.clone()),
-        Some(Value::Number(n)) => Ok(n.to_string()),
-        None | Some(Value::Null) | Some(Value::String(_)) => Ok(format!("event-{index}")),
+        Some(Json::String(id)) if !id.is_empty() => Ok(id.clone()),
+        Some(Json::Number(n)) => Ok(Cow::Owned(n.to_string())),
+        None | Some(Json::Null) | Some(Json::String(_)) => Ok(Cow::Owned(format!("event-{index}"))),
         Some(other) => Err(MapError::invalid_event(format!(
             "`messageId` must be a string, got {}",
-            kind_of(other)
+            other.kind()
         ))),
     }
 }
@@ -124,45 +159,57 @@ pub fn message_id_of(event: &Value) -> Option<String> {
     }
 }
 
-/// Removes an object-valued field; absent or `null` is `None`, any other type an error.
-pub(crate) fn take_object(
-    event: &mut Map<String, Value>,
+/// [`message_id_of`] for the borrowed tree; no copy when the ID is a plain string.
+pub(crate) fn message_id_json<'a>(event: &Json<'a>) -> Option<Cow<'a, str>> {
+    let Json::Object(event) = event else {
+        return None;
+    };
+    match event.get("messageId")? {
+        Json::String(s) if !s.is_empty() => Some(s.clone()),
+        Json::Number(n) => Some(Cow::Owned(n.to_string())),
+        _ => None,
+    }
+}
+
+/// Takes an object-valued field out; absent or `null` is `None`, any other type an error.
+pub(crate) fn take_object<'a>(
+    event: &mut Obj<'a>,
     field: &str,
-) -> Result<Option<Map<String, Value>>, MapError> {
-    match event.remove(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(map)) => Ok(Some(map)),
+) -> Result<Option<Obj<'a>>, MapError> {
+    match event.take(field) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Object(map)) => Ok(Some(map)),
         Some(other) => Err(MapError::invalid_event(format!(
             "`{field}` must be an object, got {}",
-            kind_of(&other)
+            other.kind()
         ))),
     }
 }
 
 /// `properties` or `traits`, flattened when the setting asks for it.
-pub(crate) fn take_attributes(
-    event: &mut Map<String, Value>,
+pub(crate) fn take_attributes<'a>(
+    event: &mut Obj<'a>,
     field: &str,
     settings: &Settings,
-) -> Result<Map<String, Value>, MapError> {
+) -> Result<Obj<'a>, MapError> {
     let map = take_object(event, field)?.unwrap_or_default();
     Ok(if settings.flatten_nested_objects {
-        flatten(map)
+        flatten::flatten_obj(map)
     } else {
         map
     })
 }
 
-pub(crate) fn event_command(
-    command_id: String,
-    customer_ids: Map<String, Value>,
-    event_type: String,
+pub(crate) fn event_command<'a>(
+    command_id: Cow<'a, str>,
+    customer_ids: Obj<'a>,
+    event_type: Cow<'a, str>,
     timestamp: Option<Timestamp>,
-    properties: Map<String, Value>,
-) -> Command {
-    Command {
+    properties: Obj<'a>,
+) -> Draft<'a> {
+    Draft {
         command_id,
-        data: CommandData::Event {
+        data: DraftData::Event {
             customer_ids,
             event_type,
             timestamp,
@@ -171,15 +218,15 @@ pub(crate) fn event_command(
     }
 }
 
-pub(crate) fn customer_command(
-    command_id: String,
-    customer_ids: Map<String, Value>,
-    properties: Map<String, Value>,
+pub(crate) fn customer_command<'a>(
+    command_id: Cow<'a, str>,
+    customer_ids: Obj<'a>,
+    properties: Obj<'a>,
     update_timestamp: Option<Timestamp>,
-) -> Command {
-    Command {
+) -> Draft<'a> {
+    Draft {
         command_id,
-        data: CommandData::Customer {
+        data: DraftData::Customer {
             customer_ids,
             properties,
             update_timestamp,

@@ -1,9 +1,9 @@
 //! page → a `page_visit` event with `page_name` from `name`.
 
-use super::{visit, Call, Mapped};
+use super::{visit, Call, Drafted};
 use crate::error::MapError;
-use serde_json::{Map, Value};
+use crate::json::Obj;
 
-pub(super) fn map(event: Map<String, Value>, call: &Call) -> Result<Mapped, MapError> {
+pub(super) fn map<'a>(event: Obj<'a>, call: Call<'a>) -> Result<Drafted<'a>, MapError> {
     visit::map(event, call, "page_visit", "page_name")
 }

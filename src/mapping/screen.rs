@@ -1,9 +1,9 @@
 //! screen → a `screen_visit` event with `screen_name` from `name`.
 
-use super::{visit, Call, Mapped};
+use super::{visit, Call, Drafted};
 use crate::error::MapError;
-use serde_json::{Map, Value};
+use crate::json::Obj;
 
-pub(super) fn map(event: Map<String, Value>, call: &Call) -> Result<Mapped, MapError> {
+pub(super) fn map<'a>(event: Obj<'a>, call: Call<'a>) -> Result<Drafted<'a>, MapError> {
     visit::map(event, call, "screen_visit", "screen_name")
 }

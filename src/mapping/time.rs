@@ -2,7 +2,8 @@
 
 use crate::command::Timestamp;
 use crate::error::{kind_of, ErrorCode, MapError};
-use serde_json::{Map, Value};
+use crate::json::{Json, Obj};
+use serde_json::{Number, Value};
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::OffsetDateTime;
 
@@ -13,22 +14,43 @@ const MIN_MILLIS: i64 = -62_135_596_800_000;
 const MAX_MILLIS: i64 = 253_402_300_799_999;
 
 /// The event's time, or `None` when it has neither field.
-pub(crate) fn event_time(event: &Map<String, Value>) -> Result<Option<Timestamp>, MapError> {
+pub(crate) fn event_time(event: &Obj) -> Result<Option<Timestamp>, MapError> {
     let (field, value) = match (event.get("timestamp"), event.get("originalTimestamp")) {
         (Some(v), _) if !v.is_null() => ("timestamp", v),
         (_, Some(v)) if !v.is_null() => ("originalTimestamp", v),
         _ => return Ok(None),
     };
-    parse_time(value)
+    let parsed = match value {
+        Json::String(s) => parse_time_of(TimeInput::Text(s)),
+        Json::Number(n) => parse_time_of(TimeInput::Number(n)),
+        other => parse_time_of(TimeInput::Other(other.kind())),
+    };
+    parsed
         .map(Some)
         .map_err(|why| MapError::new(ErrorCode::InvalidTimestamp, format!("`{field}` {why}")))
 }
 
 /// An RFC 3339 / ISO-8601 string with an offset, or a number of seconds (milliseconds from 1e11).
 pub fn parse_time(value: &Value) -> Result<Timestamp, String> {
+    parse_time_of(match value {
+        Value::String(s) => TimeInput::Text(s),
+        Value::Number(n) => TimeInput::Number(n),
+        other => TimeInput::Other(kind_of(other)),
+    })
+}
+
+/// A time field as either tree holds it.
+enum TimeInput<'a> {
+    Text(&'a str),
+    Number(&'a Number),
+    /// Any other JSON type, by name.
+    Other(&'static str),
+}
+
+fn parse_time_of(value: TimeInput) -> Result<Timestamp, String> {
     let millis = match value {
-        Value::String(s) => parse_iso(s)?,
-        Value::Number(n) => {
+        TimeInput::Text(s) => parse_iso(s)?,
+        TimeInput::Number(n) => {
             let x = n.as_f64().unwrap_or(f64::NAN);
             let millis = if x >= MILLIS_THRESHOLD { x } else { x * 1000.0 };
             if !millis.is_finite() || millis < MIN_MILLIS as f64 || millis > MAX_MILLIS as f64 {
@@ -36,10 +58,9 @@ pub fn parse_time(value: &Value) -> Result<Timestamp, String> {
             }
             millis.round() as i64
         }
-        other => {
+        TimeInput::Other(kind) => {
             return Err(format!(
-                "must be an ISO-8601 string or a number, got {}",
-                kind_of(other)
+                "must be an ISO-8601 string or a number, got {kind}"
             ))
         }
     };

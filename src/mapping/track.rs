@@ -1,17 +1,18 @@
 //! track → an event named by `event`, with context-derived and own properties.
 
-use super::{context, event_command, identity, take_attributes, time, Call, Mapped};
-use crate::error::{kind_of, ErrorCode, MapError};
-use serde_json::{Map, Value};
+use super::{context, event_command, identity, take_attributes, time, Call, Drafted};
+use crate::error::{ErrorCode, MapError};
+use crate::json::{Json, Obj};
+use std::borrow::Cow;
 
-pub(super) fn map(mut event: Map<String, Value>, call: &Call) -> Result<Mapped, MapError> {
+pub(super) fn map<'a>(mut event: Obj<'a>, call: Call<'a>) -> Result<Drafted<'a>, MapError> {
     let customer_ids = identity::customer_ids(&event, call.settings)?;
     let timestamp = time::event_time(&event)?;
     let event_type = take_event_name(&mut event)?;
     let mut properties = context::take_context_properties(&mut event)?;
     properties.extend(take_attributes(&mut event, "properties", call.settings)?);
-    Ok(Mapped::Commands(vec![event_command(
-        call.command_id.clone(),
+    Ok(Drafted::Commands(vec![event_command(
+        call.command_id,
         customer_ids,
         event_type,
         timestamp,
@@ -19,20 +20,20 @@ pub(super) fn map(mut event: Map<String, Value>, call: &Call) -> Result<Mapped, 
     )]))
 }
 
-fn take_event_name(event: &mut Map<String, Value>) -> Result<String, MapError> {
-    match event.remove("event") {
-        Some(Value::String(name)) if !name.is_empty() => Ok(name),
-        None | Some(Value::Null) => Err(MapError::new(
+fn take_event_name<'a>(event: &mut Obj<'a>) -> Result<Cow<'a, str>, MapError> {
+    match event.take("event") {
+        Some(Json::String(name)) if !name.is_empty() => Ok(name),
+        None | Some(Json::Null) => Err(MapError::new(
             ErrorCode::MissingEventName,
             "a track call needs an `event` name",
         )),
-        Some(Value::String(_)) => Err(MapError::new(
+        Some(Json::String(_)) => Err(MapError::new(
             ErrorCode::MissingEventName,
             "a track call needs an `event` name, and it is empty",
         )),
         Some(other) => Err(MapError::invalid_event(format!(
             "`event` must be a string, got {}",
-            kind_of(&other)
+            other.kind()
         ))),
     }
 }

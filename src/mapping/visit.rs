@@ -1,17 +1,18 @@
 //! What page and screen share: a visit event named after the page or screen, and the session ping.
 
-use super::{context, event_command, identity, take_attributes, time, Call, Mapped};
-use crate::error::{kind_of, MapError};
-use serde_json::{Map, Value};
+use super::{context, event_command, identity, take_attributes, time, Call, Drafted};
+use crate::error::MapError;
+use crate::json::{Json, Obj};
+use std::borrow::Cow;
 
 /// The visit event (`page_visit` / `screen_visit`) with `<name_property>` from `name`, plus a
 /// `session_ping` when the settings ask for it and the event has a `cookie` soft ID.
-pub(super) fn map(
-    mut event: Map<String, Value>,
-    call: &Call,
-    event_type: &str,
-    name_property: &str,
-) -> Result<Mapped, MapError> {
+pub(super) fn map<'a>(
+    mut event: Obj<'a>,
+    call: Call<'a>,
+    event_type: &'static str,
+    name_property: &'static str,
+) -> Result<Drafted<'a>, MapError> {
     let settings = call.settings;
     let customer_ids = identity::customer_ids(&event, settings)?;
     let timestamp = time::event_time(&event)?;
@@ -24,9 +25,9 @@ pub(super) fn map(
         && customer_ids.contains_key(&settings.soft_id);
     let ping = wants_ping.then(|| {
         event_command(
-            format!("{}:session_ping", call.command_id),
+            Cow::Owned(format!("{}:session_ping", call.command_id)),
             customer_ids.clone(),
-            "session_ping".to_string(),
+            Cow::Borrowed("session_ping"),
             timestamp,
             context_properties.clone(),
         )
@@ -35,29 +36,29 @@ pub(super) fn map(
     let mut properties = context_properties;
     properties.extend(own_properties);
     if let Some(name) = name {
-        properties.insert(name_property.to_string(), Value::String(name));
+        properties.insert(Cow::Borrowed(name_property), Json::String(name));
     }
     let visit = event_command(
-        call.command_id.clone(),
+        call.command_id,
         customer_ids,
-        event_type.to_string(),
+        Cow::Borrowed(event_type),
         timestamp,
         properties,
     );
-    Ok(Mapped::Commands(
+    Ok(Drafted::Commands(
         std::iter::once(visit).chain(ping).collect(),
     ))
 }
 
 /// The top-level `name`; absent, `null` or `""` means there is none.
-fn take_name(event: &mut Map<String, Value>) -> Result<Option<String>, MapError> {
-    match event.remove("name") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
+fn take_name<'a>(event: &mut Obj<'a>) -> Result<Option<Cow<'a, str>>, MapError> {
+    match event.take("name") {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) if s.is_empty() => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s)),
         Some(other) => Err(MapError::invalid_event(format!(
             "`name` must be a string, got {}",
-            kind_of(&other)
+            other.kind()
         ))),
     }
 }

@@ -1,0 +1,426 @@
+//! The mapping's working form of JSON: a tree that borrows its strings from the text it was read
+//! from and keeps objects as ordered entry lists, so mapping an event copies and hashes little.
+//!
+//! It behaves as `serde_json::Value` with `preserve_order` does wherever the output can tell:
+//! numbers are `serde_json::Number`, a repeated key keeps its first position and its last value,
+//! and serialization writes the same bytes.
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+/// A JSON value whose strings point into the source text where they have no escapes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Json<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Obj<'a>),
+}
+
+/// Objects larger than this get a key index; below it a linear scan is faster than hashing
+/// (an event's properties with the full `context` flattened in are ~40 keys).
+const INDEX_FROM: usize = 64;
+
+/// A JSON object: entries in insertion order, keys unique.
+#[derive(Clone, Debug, Default)]
+pub struct Obj<'a> {
+    entries: Vec<(Cow<'a, str>, Json<'a>)>,
+    /// Key → position, kept only for large objects.
+    index: Option<HashMap<Box<str>, usize>>,
+}
+
+impl PartialEq for Obj<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl<'a> Obj<'a> {
+    pub fn new() -> Self {
+        Obj::default()
+    }
+
+    pub fn with_capacity(capacity: usize) -> Self {
+        Obj {
+            entries: Vec::with_capacity(capacity),
+            index: None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|(k, _)| k == key),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Json<'a>> {
+        self.position(key).map(|i| &self.entries[i].1)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Json<'a>> {
+        self.position(key).map(|i| &mut self.entries[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// Takes a field's value out, leaving `null` in its place (absent and `null` read the same
+    /// everywhere the mapping looks, and positions stay put).
+    pub fn take(&mut self, key: &str) -> Option<Json<'a>> {
+        self.position(key)
+            .map(|i| std::mem::replace(&mut self.entries[i].1, Json::Null))
+    }
+
+    /// Sets `key`: a key already there keeps its position and gets the new value.
+    pub fn insert(&mut self, key: Cow<'a, str>, value: Json<'a>) {
+        match self.position(&key) {
+            Some(i) => self.entries[i].1 = value,
+            None => self.push_new(key, value),
+        }
+    }
+
+    /// Appends a key the caller has just found absent.
+    pub(crate) fn push_absent(&mut self, key: Cow<'a, str>, value: Json<'a>) {
+        debug_assert!(!self.contains_key(&key));
+        self.push_new(key, value);
+    }
+
+    fn push_new(&mut self, key: Cow<'a, str>, value: Json<'a>) {
+        if let Some(index) = &mut self.index {
+            index.insert(Box::from(&*key), self.entries.len());
+        }
+        self.entries.push((key, value));
+        if self.index.is_none() && self.entries.len() > INDEX_FROM {
+            self.index = Some(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (Box::from(&**k), i))
+                    .collect(),
+            );
+        }
+    }
+
+    /// Every entry of `other`, as `insert` would add them.
+    pub fn extend(&mut self, other: Obj<'a>) {
+        if self.is_empty() {
+            *self = other;
+            return;
+        }
+        for (key, value) in other {
+            self.insert(key, value);
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Cow<'a, str>, &Json<'a>)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Json<'a>> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    /// Entries read in order from text, with `insert`'s rule for a repeated key.
+    fn from_parsed(entries: Vec<(Cow<'a, str>, Json<'a>)>) -> Self {
+        let repeated = if entries.len() <= 32 {
+            entries
+                .iter()
+                .enumerate()
+                .any(|(i, (k, _))| entries[..i].iter().any(|(earlier, _)| earlier == k))
+        } else {
+            let mut seen = HashSet::with_capacity(entries.len());
+            !entries.iter().all(|(k, _)| seen.insert(&**k))
+        };
+        if !repeated && entries.len() <= INDEX_FROM {
+            return Obj {
+                entries,
+                index: None,
+            };
+        }
+        let mut obj = Obj::with_capacity(entries.len());
+        for (key, value) in entries {
+            obj.insert(key, value);
+        }
+        obj
+    }
+}
+
+impl<'a> IntoIterator for Obj<'a> {
+    type Item = (Cow<'a, str>, Json<'a>);
+    type IntoIter = std::vec::IntoIter<(Cow<'a, str>, Json<'a>)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl Json<'_> {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Json::Null)
+    }
+
+    /// The JSON type name, for messages ("got number").
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "boolean",
+            Json::Number(_) => "number",
+            Json::String(_) => "string",
+            Json::Array(_) => "array",
+            Json::Object(_) => "object",
+        }
+    }
+
+    /// An owned copy as a `serde_json::Value`.
+    pub fn into_value(self) -> Value {
+        match self {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(b),
+            Json::Number(n) => Value::Number(n),
+            Json::String(s) => Value::String(s.into_owned()),
+            Json::Array(items) => Value::Array(items.into_iter().map(Json::into_value).collect()),
+            Json::Object(obj) => Value::Object(obj.into_map()),
+        }
+    }
+}
+
+impl Obj<'_> {
+    /// An owned copy as a `serde_json::Map`.
+    pub fn into_map(self) -> Map<String, Value> {
+        let mut map = Map::with_capacity(self.len());
+        for (k, v) in self {
+            map.insert(k.into_owned(), v.into_value());
+        }
+        map
+    }
+}
+
+impl Json<'_> {
+    /// Takes a `serde_json::Value` over without copying its strings.
+    pub fn from_value(value: Value) -> Self {
+        match value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(b),
+            Value::Number(n) => Json::Number(n),
+            Value::String(s) => Json::String(Cow::Owned(s)),
+            Value::Array(items) => Json::Array(items.into_iter().map(Json::from_value).collect()),
+            Value::Object(map) => Json::Object(Obj::from_map(map)),
+        }
+    }
+}
+
+impl Obj<'_> {
+    pub fn from_map(map: Map<String, Value>) -> Self {
+        Obj::from_parsed(
+            map.into_iter()
+                .map(|(k, v)| (Cow::Owned(k), Json::from_value(v)))
+                .collect(),
+        )
+    }
+}
+
+impl Serialize for Json<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Json::Null => serializer.serialize_unit(),
+            Json::Bool(b) => serializer.serialize_bool(*b),
+            Json::Number(n) => n.serialize(serializer),
+            Json::String(s) => serializer.serialize_str(s),
+            Json::Array(items) => serializer.collect_seq(items),
+            Json::Object(obj) => obj.serialize(serializer),
+        }
+    }
+}
+
+impl Serialize for Obj<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (k, v) in &self.entries {
+            map.serialize_entry(&**k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Obj<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Json::deserialize(deserializer)? {
+            Json::Object(obj) => Ok(obj),
+            other => Err(serde::de::Error::custom(format_args!(
+                "expected an object, got {}",
+                other.kind()
+            ))),
+        }
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Json::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Json::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Json::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Number::from_f64(v).map_or(Json::Null, Json::Number))
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Json::String(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Json::String(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Json::String(Cow::Owned(v)))
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        Json::deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(4).min(64));
+        while let Some(Key(key)) = map.next_key()? {
+            entries.push((key, map.next_value()?));
+        }
+        Ok(Json::Object(Obj::from_parsed(entries)))
+    }
+}
+
+/// An object key, borrowed from the text when it has no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(text: &str) -> (String, String) {
+        let json: Json = serde_json::from_str(text).unwrap();
+        let value: Value = serde_json::from_str(text).unwrap();
+        (
+            serde_json::to_string(&json).unwrap(),
+            serde_json::to_string(&value).unwrap(),
+        )
+    }
+
+    #[test]
+    fn serializes_as_serde_json_value_does() {
+        for text in [
+            r#"{"a":1,"b":[1.0,-2,1e3,18446744073709551615,-9223372036854775808,0.1],"c":{"d":null,"e":true}}"#,
+            r#"{"k":1,"k":2,"j":3}"#,
+            r#"{"a\u0041":"\u00e9\n\"","a\/b":"x\/y"}"#,
+            r#"[{"a":1,"b":2,"a":3}, "x", 1.5e-7]"#,
+        ] {
+            let (ours, serde) = roundtrip(text);
+            assert_eq!(ours, serde, "{text}");
+        }
+        let many: String = format!(
+            "{{{}}}",
+            (0..100)
+                .map(|i| format!("\"k{}\":{i}", i % 70))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let (ours, serde) = roundtrip(&many);
+        assert_eq!(ours, serde);
+    }
+
+    #[test]
+    fn strings_without_escapes_are_borrowed() {
+        let json: Json = serde_json::from_str(r#"{"plain":"text","esc\u0041":"a\nb"}"#).unwrap();
+        let Json::Object(obj) = json else { panic!() };
+        let entries: Vec<_> = obj.into_iter().collect();
+        assert!(matches!(entries[0].0, Cow::Borrowed(_)));
+        assert!(matches!(entries[0].1, Json::String(Cow::Borrowed(_))));
+        assert!(matches!(entries[1].0, Cow::Owned(_)));
+    }
+
+    #[test]
+    fn insert_keeps_position_of_a_repeated_key() {
+        let mut obj = Obj::new();
+        for i in 0..160 {
+            obj.insert(Cow::Owned(format!("k{}", i % 80)), Json::Number(i.into()));
+        }
+        assert_eq!(obj.len(), 80);
+        assert_eq!(obj.get("k0"), Some(&Json::Number(80.into())));
+        assert!(obj.contains_key("k79") && !obj.contains_key("k80"));
+        assert_eq!(obj.take("k5"), Some(Json::Number(85.into())));
+        assert_eq!(obj.get("k5"), Some(&Json::Null));
+    }
+}
