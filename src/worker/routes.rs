@@ -17,14 +17,15 @@ pub enum Route {
 
 impl Route {
     pub fn of(path: &str) -> Option<Route> {
+        // analytics.js posts to the one-letter forms (`/v1/t`, …; `/v1/b` when batching).
         Some(match path {
-            "/v1/batch" | "/v1/import" => Route::Tracking(None),
-            "/v1/track" => Route::Tracking(Some("track")),
-            "/v1/identify" => Route::Tracking(Some("identify")),
-            "/v1/page" => Route::Tracking(Some("page")),
-            "/v1/screen" => Route::Tracking(Some("screen")),
-            "/v1/group" => Route::Tracking(Some("group")),
-            "/v1/alias" => Route::Tracking(Some("alias")),
+            "/v1/batch" | "/v1/import" | "/v1/b" => Route::Tracking(None),
+            "/v1/track" | "/v1/t" => Route::Tracking(Some("track")),
+            "/v1/identify" | "/v1/i" => Route::Tracking(Some("identify")),
+            "/v1/page" | "/v1/p" => Route::Tracking(Some("page")),
+            "/v1/screen" | "/v1/s" => Route::Tracking(Some("screen")),
+            "/v1/group" | "/v1/g" => Route::Tracking(Some("group")),
+            "/v1/alias" | "/v1/a" => Route::Tracking(Some("alias")),
             "/webhook" => Route::Webhook,
             "/health" => Route::Health,
             _ => return None,

@@ -209,6 +209,15 @@ test("tracking API auth: missing, wrong, in the body, text/plain like analytics.
     });
     assert.equal(browser.status, 200);
     assert.equal(browser.headers.get("access-control-allow-origin"), "*");
+    // analytics.js's one-letter paths (`/v1/t`, `/v1/p`, …) with the write key in a text/plain body.
+    const short = await worker.dispatch("/v1/t", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ ...EVENTS.track, messageId: "m-ajs", writeKey: WRITE_KEY }),
+    });
+    assert.equal(short.status, 200);
+    assert.equal(short.json.delivered, 1);
+    assertDeliveredAsNpmMaps(worker.standIn, { type: "track", ...EVENTS.track, messageId: "m-ajs", writeKey: WRITE_KEY });
     const preflight = await worker.dispatch("/v1/batch", { method: "OPTIONS" });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get("access-control-allow-headers"), "Authorization, Content-Type, X-Signature");
