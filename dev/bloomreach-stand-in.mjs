@@ -13,8 +13,11 @@
 //   {"success": false, "errors": ["..."]}.
 // - Faults apply only to authenticated batch requests on the right project; the admin routes under
 //   /__stand-in/ need no authorization and are not recorded.
-// - slow/partial/garbage act on the normal outcome: slow delays any answer, partial fails only valid
-//   commands, garbage replaces any answer by a 200 HTML body.
+// - slow/partial act on the normal outcome: slow stores what it accepts at once and delays the answer
+//   (a client that gives up early has still had its commands saved: a retry duplicates them);
+//   partial fails only valid commands.
+// - garbage answers 200 with an HTML body and stores NOTHING: realistically that is a proxy or CDN
+//   error page from before Bloomreach, so the commands never arrived and a retry is safe.
 
 import http from "node:http";
 import { realpathSync } from "node:fs";
@@ -192,6 +195,8 @@ export function createStandIn(options = {}) {
     if (verbose && parsed.body !== undefined) prettyBodies.set(entry, JSON.stringify(parsed.body, null, 2));
     const early = earlyFaultResponse(fault, faults.retryAfter);
     if (early) return early;
+    // garbage: the proxy's error page; the request never reached Bloomreach, nothing is stored.
+    if (fault === "garbage") return garbageResponse();
     if (parsed.error) return finishWithFault(fault, parsed.error, request.signal);
     const startTime = nowSeconds();
     const results = evaluateCommands(parsed.commands, fault === "partial");
@@ -202,7 +207,6 @@ export function createStandIn(options = {}) {
 
   async function finishWithFault(fault, response, signal) {
     if (fault === "slow") await sleep(faults.slowMs, signal);
-    if (fault === "garbage") return new Response(GARBAGE_BODY, { status: 200, headers: { "content-type": "text/html" } });
     return response;
   }
 
@@ -455,6 +459,10 @@ function earlyFaultResponse(fault, retryAfter) {
   }
   if (fault === "reset") throw injectedResetError();
   return null;
+}
+
+function garbageResponse() {
+  return new Response(GARBAGE_BODY, { status: 200, headers: { "content-type": "text/html" } });
 }
 
 function injectedResetError() {

@@ -286,14 +286,17 @@ test("fault partial: about a third (at least one) fail with 'injected failure' a
   assert.equal(standIn.received.stored.length, 4);
 });
 
-test("fault garbage: stores everything, answers 200 with a non-JSON body", async () => {
+test("fault garbage: answers 200 with a non-JSON body and stores nothing (a proxy error page)", async () => {
   const { standIn } = makeStandIn({ faults: { script: ["garbage"] } });
   const { status, text, json, response } = await send(standIn, [event("g1"), customer("g2")]);
   assert.equal(status, 200);
   assert.equal(json, undefined);
   assert.match(text, /<html>/);
   assert.match(response.headers.get("content-type"), /text\/html/);
-  assert.deepEqual(standIn.received.stored.map((c) => c.command_id), ["g1", "g2"]);
+  assert.deepEqual(standIn.received.stored, []);
+  assert.equal(standIn.received.requests[0].commands, 2);
+  assert.equal(standIn.received.requests[0].ok, 0);
+  assert.equal(standIn.received.requests[0].fault, "garbage");
 });
 
 test("faults apply only to authenticated batch requests on the right project", async () => {
@@ -322,7 +325,7 @@ test("random faults are deterministic for a seed, and follow rate and kinds", as
   const statuses = [];
   for (let i = 0; i < 5; i++) statuses.push((await send(standIn, [event(`y${i}`)])).status);
   assert.deepEqual(statuses, [200, 200, 503, 503, 503]);
-  assert.deepEqual(standIn.received.stored.map((c) => c.command_id), ["y0", "y1"]);
+  assert.deepEqual(standIn.received.stored.map((c) => c.command_id), ["y0"], "garbage stores nothing");
 
   const rng = mulberry32(1);
   const values = Array.from({ length: 5 }, rng);
