@@ -1,0 +1,58 @@
+// Size budgets: the npm package's wasm and the Worker bundle, raw and gzip (deterministic, so a test may check them).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const KB = 1024;
+const NPM_WASM_GZIP_BUDGET = 200 * KB;
+const WORKER_GZIP_BUDGET = 400 * KB;
+
+/** Raw and gzip (level 9, as `gzip -9`) bytes of each file, and their totals. */
+function sizes(files) {
+  const each = files.map((file) => {
+    const bytes = readFileSync(file);
+    return { file: relative(root, file), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  });
+  return { each, raw: each.reduce((s, f) => s + f.raw, 0), gzip: each.reduce((s, f) => s + f.gzip, 0) };
+}
+
+const describe = (s) => s.each.map((f) => `${f.file}: ${f.raw} B raw, ${f.gzip} B gzip`).join("; ");
+
+test("the npm package's wasm stays within 200 KB gzip", (t) => {
+  const wasm = join(root, "pkg/node/segment_bloomreach_bg.wasm");
+  assert.ok(existsSync(wasm), "pkg/node is built (bash dev/build)");
+  const s = sizes([wasm]);
+  t.diagnostic(describe(s));
+  assert.ok(s.gzip <= NPM_WASM_GZIP_BUDGET, `${s.gzip} B gzip is over the ${NPM_WASM_GZIP_BUDGET} B budget`);
+  // Every target ships the same module.
+  for (const target of ["web", "bundler"]) {
+    const other = join(root, `pkg/${target}/segment_bloomreach_bg.wasm`);
+    if (existsSync(other)) assert.equal(statSync(other).size, s.raw, `pkg/${target} has the same wasm`);
+  }
+});
+
+test("the Worker bundle (build/) stays within 400 KB gzip", (t) => {
+  const build = join(root, "build");
+  if (!existsSync(join(build, "index.js"))) {
+    t.skip("build/ is absent: the Worker is not built here (bash dev/build --worker builds it)");
+    return;
+  }
+  const files = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (name.startsWith(".")) continue; // worker-build's scratch and .gitignore are not uploaded
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.(m?js|wasm)$/.test(name)) files.push(path);
+    }
+  };
+  walk(build);
+  const s = sizes(files.sort());
+  t.diagnostic(`${describe(s)}; total ${s.raw} B raw, ${s.gzip} B gzip`);
+  assert.ok(files.some((f) => f.endsWith(".wasm")), "the bundle has its wasm");
+  assert.ok(s.gzip <= WORKER_GZIP_BUDGET, `${s.gzip} B gzip is over the ${WORKER_GZIP_BUDGET} B budget`);
+});
