@@ -64,7 +64,7 @@ function withShared(event, context, integrations) {
 export function buildRequests(events, settings) {
   const url = `${settings.apiBaseUrl.replace(/\/$/, "")}/track/v2/projects/${settings.projectToken}/batch`;
   const authorization = settings.apiSecret
-    ? `Basic ${Buffer.from(`${settings.apiKey}:${settings.apiSecret}`).toString("base64")}`
+    ? `Basic ${base64(`${settings.apiKey}:${settings.apiSecret}`)}`
     : `Token ${settings.apiKey}`;
   const commands = [];
   const rejected = [];
@@ -93,6 +93,9 @@ export function buildRequests(events, settings) {
   }
   return { requests, rejected, skipped };
 }
+
+/** Base64 of the UTF-8 bytes (btoa works in Node and in Workers; Buffer only in Node). */
+const base64 = (text) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 
 /** A retried messageId twice in one request: the later commands get `#2`, `#3`… */
 function uniqueIds(chunk) {
