@@ -8,10 +8,12 @@ use crate::delivery::{queue_retry_delay_secs, Fate, PendingCommand, RetryPolicy}
 use ::worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
 use serde_json::json;
 
-/// One pass per batch: an attempt may take 5 s; what fails waits on the queue, not here.
+/// One pass per batch; what fails waits on the queue, not here. No sender waits on a consumer, and
+/// giving up on a slow answer Bloomreach may still save only turns the retry into a duplicate, so
+/// an attempt may take 15 s (direct mode: 2.5 s).
 const CONSUMER_POLICY: RetryPolicy = RetryPolicy {
-    budget_ms: 5_000,
-    attempt_timeout_ms: 5_000,
+    budget_ms: 15_000,
+    attempt_timeout_ms: 15_000,
     base_delay_ms: 0,
     max_delay_ms: 0,
     min_attempt_ms: 0,
