@@ -22,7 +22,12 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("SEGMENT_SHARED_SECRET", None),
     ("WEBHOOK_BEARER_TOKEN", None),
     ("DEV_ALLOW_UNAUTHENTICATED", None),
+    ("QUEUE_RETRY_MAX_DELAY_SECONDS", None),
 ];
+
+/// Queue mode: the longest a message waits before it is offered again (whole seconds, 1..=300).
+/// 300 (5 minutes) in production; tests set it low so a fault-injection soak drains in seconds.
+pub const QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS: u32 = 300;
 
 const BOOLEAN_VARIABLES: &[&str] = &[
     "FLATTEN_NESTED_OBJECTS",
@@ -44,6 +49,8 @@ pub struct EdgeConfig {
     pub settings: Option<Settings>,
     pub senders: SenderCredentials,
     pub problems: Vec<ConfigProblem>,
+    /// `QUEUE_RETRY_MAX_DELAY_SECONDS`: caps the queue consumer's retry delay (`Retry-After` included).
+    pub queue_retry_max_delay_secs: u32,
 }
 
 impl EdgeConfig {
@@ -85,6 +92,19 @@ impl EdgeConfig {
                 message: "no sender can authenticate: set SEGMENT_WRITE_KEY (tracking API) and/or SEGMENT_SHARED_SECRET or WEBHOOK_BEARER_TOKEN (webhooks); DEV_ALLOW_UNAUTHENTICATED=true is for local development only".into(),
             });
         }
+        let queue_retry_max_delay_secs = match get("QUEUE_RETRY_MAX_DELAY_SECONDS") {
+            None => QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS,
+            Some(text) => match text.trim().parse::<u32>() {
+                Ok(secs) if (1..=QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS).contains(&secs) => secs,
+                _ => {
+                    problems.push(ConfigProblem {
+                        variable: "QUEUE_RETRY_MAX_DELAY_SECONDS",
+                        message: "must be a whole number of seconds from 1 to 300".into(),
+                    });
+                    QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS
+                }
+            },
+        };
         let settings = match Settings::from_json_value(&Value::Object(catalog)) {
             Ok(settings) => Some(settings),
             Err(error) => {
@@ -100,6 +120,7 @@ impl EdgeConfig {
             settings: settings.filter(|_| problems.is_empty()),
             senders,
             problems,
+            queue_retry_max_delay_secs,
         }
     }
 
@@ -203,6 +224,24 @@ mod tests {
             !text.contains("key-secret-value") && !text.contains("secret-host"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn queue_retry_max_delay_defaults_to_five_minutes_and_is_checked() {
+        let config = EdgeConfig::from_vars(vars(VALID));
+        assert_eq!(config.queue_retry_max_delay_secs, 300);
+        let mut pairs = VALID.to_vec();
+        pairs.push(("QUEUE_RETRY_MAX_DELAY_SECONDS", " 1 "));
+        let config = EdgeConfig::from_vars(vars(&pairs));
+        assert!(config.is_valid(), "{:?}", config.problems);
+        assert_eq!(config.queue_retry_max_delay_secs, 1);
+        for bad in ["0", "301", "1.5", "-1", "soon"] {
+            let mut pairs = VALID.to_vec();
+            pairs.push(("QUEUE_RETRY_MAX_DELAY_SECONDS", bad));
+            let config = EdgeConfig::from_vars(vars(&pairs));
+            let named: Vec<_> = config.problems.iter().map(|p| p.variable).collect();
+            assert_eq!(named, vec!["QUEUE_RETRY_MAX_DELAY_SECONDS"], "{bad}");
+        }
     }
 
     #[test]

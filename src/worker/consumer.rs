@@ -92,7 +92,8 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env) {
             Fate::Pending(_) => {
                 retried += 1;
                 let age_ms = now.saturating_sub(message.timestamp().as_millis());
-                let delay = queue_retry_delay_secs(age_ms, run.retry_after_ms);
+                let delay = queue_retry_delay_secs(age_ms, run.retry_after_ms)
+                    .min(bindings.config.queue_retry_max_delay_secs);
                 message.retry_with_options(
                     &QueueRetryOptionsBuilder::new()
                         .with_delay_seconds(delay)
