@@ -10,7 +10,7 @@ use crate::error::describe_event;
 use crate::response::{read_response, CommandOutcome, Delivery};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One command still owed to Bloomreach, with the event (or queue message) it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,23 +55,61 @@ pub fn split_requests(requests: &[BatchRequest]) -> Result<Vec<PendingCommand>, 
 }
 
 /// Groups commands into requests of at most 50, never two equal `command_id`s in one request
-/// (Bloomreach matches results to commands by it). Returns indices into `commands`, in order.
+/// (Bloomreach matches results to commands by it), and the commands of one owner together in one
+/// request: a queue message is acked or retried whole, so an event split over two requests (a page
+/// and its `session_ping`) would have its delivered half sent again when the other half failed.
+/// Returns indices into `commands`, in order within each request.
 pub fn pack(commands: &[PendingCommand]) -> Vec<Vec<usize>> {
-    let mut groups: Vec<(Vec<usize>, HashSet<&str>)> = Vec::new();
+    // Each owner's commands, owners in order of first appearance.
+    let mut units: Vec<Vec<usize>> = Vec::new();
+    let mut unit_of_owner: HashMap<usize, usize> = HashMap::new();
     for (index, command) in commands.iter().enumerate() {
-        let id = command.command_id.as_str();
-        let open = groups.iter().position(|(members, ids)| {
-            members.len() < MAX_COMMANDS_PER_REQUEST && !ids.contains(id)
+        let unit = *unit_of_owner.entry(command.owner).or_insert_with(|| {
+            units.push(Vec::new());
+            units.len() - 1
         });
-        match open {
-            Some(group) => {
-                groups[group].0.push(index);
-                groups[group].1.insert(id);
+        units[unit].push(index);
+    }
+    let mut groups: Vec<(Vec<usize>, HashSet<&str>)> = Vec::new();
+    for unit in units {
+        let ids: HashSet<&str> = unit
+            .iter()
+            .map(|&i| commands[i].command_id.as_str())
+            .collect();
+        // An owner that cannot fit one request (never an event: it makes at most two commands)
+        // goes command by command.
+        let parts = if unit.len() <= MAX_COMMANDS_PER_REQUEST && ids.len() == unit.len() {
+            vec![unit]
+        } else {
+            unit.into_iter().map(|i| vec![i]).collect()
+        };
+        for part in parts {
+            let open = groups.iter().position(|(members, group_ids)| {
+                members.len() + part.len() <= MAX_COMMANDS_PER_REQUEST
+                    && part
+                        .iter()
+                        .all(|&i| !group_ids.contains(commands[i].command_id.as_str()))
+            });
+            let group = match open {
+                Some(group) => group,
+                None => {
+                    groups.push((Vec::new(), HashSet::new()));
+                    groups.len() - 1
+                }
+            };
+            for i in part {
+                groups[group].0.push(i);
+                groups[group].1.insert(commands[i].command_id.as_str());
             }
-            None => groups.push((vec![index], HashSet::from([id]))),
         }
     }
-    groups.into_iter().map(|(members, _)| members).collect()
+    groups
+        .into_iter()
+        .map(|(mut members, _)| {
+            members.sort_unstable();
+            members
+        })
+        .collect()
 }
 
 /// `{"commands": [...]}` for the given commands.
@@ -496,6 +534,27 @@ mod tests {
         let all: HashSet<usize> = groups.iter().flatten().copied().collect();
         assert_eq!(all.len(), commands.len());
         assert!(pack(&[]).is_empty());
+    }
+
+    #[test]
+    fn pack_keeps_an_owners_commands_in_one_request() {
+        // 49 one-command events, then a page and its session_ping: both go to the second request,
+        // and the next one-command event still fills the first.
+        let mut commands: Vec<_> = (0..49).map(|i| command(i, &format!("e{i}"))).collect();
+        commands.push(command(49, "page"));
+        commands.push(command(49, "page:session_ping"));
+        commands.push(command(50, "e50"));
+        let groups = pack(&commands);
+        assert_eq!(
+            groups,
+            vec![(0..49).chain([51]).collect::<Vec<_>>(), vec![49, 50]]
+        );
+        // An owner over 50 commands (a queue batch never has one) still goes, split.
+        let many: Vec<_> = (0..60).map(|i| command(0, &format!("m{i}"))).collect();
+        assert_eq!(
+            pack(&many).iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![50, 10]
+        );
     }
 
     #[test]
