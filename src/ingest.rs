@@ -94,6 +94,63 @@ struct Envelope<'a> {
     integrations: Option<&'a RawValue>,
 }
 
+/// [`Envelope`] with `batch` split into events as it is read, saving a pass over the body.
+#[derive(Deserialize)]
+struct OnePassEnvelope<'a> {
+    #[serde(borrow, default)]
+    batch: Option<BatchItems<'a>>,
+    #[serde(borrow, default)]
+    context: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    integrations: Option<&'a RawValue>,
+}
+
+/// A `batch` field: the events' slices, or a value that is not an array.
+enum BatchItems<'a> {
+    Events(Vec<&'a RawValue>),
+    NotAnArray,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for BatchItems<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct Items<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for Items<'a> {
+            type Value = BatchItems<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of events")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(item) = seq.next_element::<&'a RawValue>()? {
+                    items.push(item);
+                }
+                Ok(BatchItems::Events(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(BatchItems::NotAnArray)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(BatchItems::NotAnArray)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(BatchItems::NotAnArray)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(BatchItems::NotAnArray)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(BatchItems::NotAnArray)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(BatchItems::NotAnArray)
+            }
+        }
+        deserializer.deserialize_any(Items(std::marker::PhantomData))
+    }
+}
+
 /// Splits a Segment body into events. `implied_type` is the call type of a single-event
 /// endpoint (`/v1/track` → `"track"`), set on events that have no `type`.
 pub fn parse_events(
@@ -116,22 +173,27 @@ pub(crate) fn parse_events_json<'a>(
     let first = text.trim_start().as_bytes().first().copied();
     let (items, shared) = match first {
         Some(b'[') => (parse_raw::<Vec<&RawValue>>(text)?, Shared::default()),
-        Some(b'{') => {
-            let envelope: Envelope = parse_raw(text)?;
-            match envelope.batch {
-                Some(batch) => {
-                    let items: Vec<&RawValue> =
-                        serde_json::from_str(batch.get()).map_err(|_| {
-                            IngestError::InvalidBody("`batch` must be an array of events".into())
-                        })?;
-                    (
-                        items,
-                        Shared::read(envelope.context, envelope.integrations)?,
-                    )
-                }
-                None => (vec![parse_raw::<&RawValue>(text)?], Shared::default()),
+        Some(b'{') => match serde_json::from_str::<OnePassEnvelope>(text) {
+            // The usual case, in one pass over the body.
+            Ok(OnePassEnvelope {
+                batch: Some(BatchItems::Events(items)),
+                context,
+                integrations,
+            }) => (items, Shared::read(context, integrations)?),
+            Ok(OnePassEnvelope {
+                batch: Some(BatchItems::NotAnArray),
+                ..
+            }) => {
+                return Err(IngestError::InvalidBody(
+                    "`batch` must be an array of events".into(),
+                ))
             }
-        }
+            Ok(OnePassEnvelope { batch: None, .. }) => {
+                (vec![parse_raw::<&RawValue>(text)?], Shared::default())
+            }
+            // Unreadable: the two-pass reading below words the error as it always has.
+            Err(_) => envelope_two_pass(text)?,
+        },
         _ => {
             // Not an object or array: let serde_json say what is wrong, or name the shape.
             let value: Value = parse_raw(text)?;
@@ -155,6 +217,24 @@ pub(crate) fn parse_events_json<'a>(
             Ok(event)
         })
         .collect())
+}
+
+/// An object body read in two passes (the envelope, then `batch` as an array), which is how
+/// errors in an unreadable body are worded.
+fn envelope_two_pass(text: &str) -> Result<(Vec<&RawValue>, Shared<'_>), IngestError> {
+    let envelope: Envelope = parse_raw(text)?;
+    Ok(match envelope.batch {
+        Some(batch) => {
+            let items: Vec<&RawValue> = serde_json::from_str(batch.get()).map_err(|_| {
+                IngestError::InvalidBody("`batch` must be an array of events".into())
+            })?;
+            (
+                items,
+                Shared::read(envelope.context, envelope.integrations)?,
+            )
+        }
+        None => (vec![parse_raw::<&RawValue>(text)?], Shared::default()),
+    })
 }
 
 /// Parses one event's JSON text, enforcing the per-event size and depth limits.
