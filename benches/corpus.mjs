@@ -8,7 +8,7 @@
 //   typical  ~1 KB: analytics.js / mobile with the full `context`
 //   large    ~16 KB: the full context plus nested properties (a cart of products, nested objects)
 //
-// Module: event(type, size, i), body(size, count) → `{"batch": [...]}` text, files() → {name: text}.
+// Module: event(type, size, i), body(size, count) → `{"batch": [...]}` text, file(name), files().
 // CLI:    node benches/corpus.mjs <dir>   writes every file of files() into <dir> (the Rust
 //         benches do this themselves into target/bench-corpus/ when it is missing).
 import { mkdirSync, writeFileSync, realpathSync } from "node:fs";
@@ -109,7 +109,12 @@ function grow(event, holder, rand, target) {
   holder.shipping = { method: "express", address: { street: "1 Main St", city: "New York", zip: "10001", geo: { lat: 40.71, lon: -74.01 } } };
   holder.experiments = { checkout_v2: { variant: "b", since: "2024-02-01" }, search_ranking: { variant: "control", weight: 0.25 } };
   holder.products = [];
-  for (let n = 0; JSON.stringify(event).length < target; n++) holder.products.push(product(rand, n));
+  let size = JSON.stringify(event).length;
+  for (let n = 0; size < target; n++) {
+    const item = product(rand, n);
+    holder.products.push(item);
+    size += JSON.stringify(item).length + (n > 0 ? 1 : 0);
+  }
 }
 
 /** One Segment event of `type` and `size`; `i` makes messageId, IDs and time unique and stable. */
@@ -179,15 +184,30 @@ export function body(size, count) {
   return JSON.stringify({ batch, sentAt: iso(BASE_TIME + count * 1537 + 500) });
 }
 
-/** Every corpus file: `event-<type>-<size>.json` (one event) and `batch-<size>-<count>.json`. */
-export function files() {
-  const out = {};
+/** The names of every corpus file: `event-<type>-<size>.json`, `batch-<size>-<count>.json`, `settings.json`. */
+export function names() {
+  const out = [];
   for (const size of SIZES) {
-    for (const type of CALL_TYPES) out[`event-${type}-${size}.json`] = JSON.stringify(event(type, size, 1));
-    for (const count of COUNTS) out[`batch-${size}-${count}.json`] = body(size, count);
+    for (const type of CALL_TYPES) out.push(`event-${type}-${size}.json`);
+    for (const count of COUNTS) out.push(`batch-${size}-${count}.json`);
   }
-  out["settings.json"] = JSON.stringify(SETTINGS);
-  return out;
+  return [...out, "settings.json"];
+}
+
+/** One corpus file's text, by name. */
+export function file(name) {
+  let m;
+  if (name === "settings.json") return JSON.stringify(SETTINGS);
+  if ((m = /^event-(\w+)-(\w+)\.json$/.exec(name)) && CALL_TYPES.includes(m[1]) && SIZES.includes(m[2])) {
+    return JSON.stringify(event(m[1], m[2], 1));
+  }
+  if ((m = /^batch-(\w+)-(\d+)\.json$/.exec(name)) && SIZES.includes(m[1])) return body(m[1], Number(m[2]));
+  throw new Error(`${name} is not a corpus file`);
+}
+
+/** Every corpus file, as {name: text}. */
+export function files() {
+  return Object.fromEntries(names().map((name) => [name, file(name)]));
 }
 
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -197,6 +217,7 @@ if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.me
     process.exit(2);
   }
   mkdirSync(dir, { recursive: true });
-  for (const [name, text] of Object.entries(files())) writeFileSync(join(dir, name), text);
-  console.log(`wrote ${Object.keys(files()).length} corpus files to ${dir}`);
+  const all = names();
+  for (const name of all) writeFileSync(join(dir, name), file(name));
+  console.log(`wrote ${all.length} corpus files to ${dir}`);
 }

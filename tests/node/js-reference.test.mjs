@@ -48,9 +48,10 @@ test("the JS reference gives the package's output on the batch fixtures with a b
 });
 
 test("the JS reference gives the package's output on the whole benchmark corpus", async (t) => {
-  for (const [name, text] of Object.entries(corpus.files())) {
+  for (const name of corpus.names()) {
     // The 16 MB body of 1,000 large events adds seconds and nothing the 100-event one does not cover.
     if (name === "settings.json" || name === "batch-large-1000.json") continue;
+    const text = corpus.file(name);
     await t.test(name, () => {
       for (const flattenNestedObjects of [false, true]) {
         const result = assertSame(text, { ...corpus.SETTINGS, flattenNestedObjects, trackSessionPing: true });
