@@ -17,6 +17,8 @@ pub enum WorkerError {
     },
     UnsupportedMediaType,
     EmptyBody,
+    /// The body stopped before its end (the client closed the connection short of `Content-Length`).
+    IncompleteBody,
     PayloadTooLarge {
         limit: usize,
     },
@@ -41,7 +43,10 @@ impl WorkerError {
             WorkerError::NotFound => 404,
             WorkerError::MethodNotAllowed { .. } => 405,
             WorkerError::UnsupportedMediaType => 415,
-            WorkerError::EmptyBody | WorkerError::NotText | WorkerError::Ingest(_) => 400,
+            WorkerError::EmptyBody
+            | WorkerError::IncompleteBody
+            | WorkerError::NotText
+            | WorkerError::Ingest(_) => 400,
             WorkerError::PayloadTooLarge { .. } => 413,
             WorkerError::Unauthorized { .. } => 401,
             WorkerError::ConfigInvalid(_) | WorkerError::EnqueueFailed(_) => 503,
@@ -55,6 +60,7 @@ impl WorkerError {
             WorkerError::MethodNotAllowed { .. } => "method_not_allowed",
             WorkerError::UnsupportedMediaType => "unsupported_media_type",
             WorkerError::EmptyBody => "empty_body",
+            WorkerError::IncompleteBody => "incomplete_body",
             WorkerError::PayloadTooLarge { .. } => "payload_too_large",
             WorkerError::NotText => "invalid_json",
             WorkerError::Ingest(error) => error.code(),
@@ -73,6 +79,9 @@ impl WorkerError {
                 "the body must be JSON: send `Content-Type: application/json` (or text/plain, as analytics.js does)".into()
             }
             WorkerError::EmptyBody => "the body is empty; send a Segment event or batch as JSON".into(),
+            WorkerError::IncompleteBody => {
+                "the body ended before all of it arrived (fewer bytes than `Content-Length`, or the connection was cut); send the whole request again".into()
+            }
             WorkerError::PayloadTooLarge { limit } => format!(
                 "the body is over {limit} bytes (Segment's limit is 500 KB per request); send smaller batches"
             ),

@@ -45,8 +45,8 @@ pub async fn read_limited(request: &mut Request) -> Result<Vec<u8>, WorkerError>
     };
     let mut body = Vec::with_capacity(declared.unwrap_or(0) as usize);
     while let Some(chunk) = stream.next().await {
-        let chunk =
-            chunk.map_err(|e| WorkerError::Internal(format!("reading the body failed: {e}")))?;
+        // Reading fails when the client goes away mid-body (fewer bytes than `Content-Length`).
+        let chunk = chunk.map_err(|_| WorkerError::IncompleteBody)?;
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(WorkerError::PayloadTooLarge {
                 limit: MAX_BODY_BYTES,
