@@ -1,4 +1,4 @@
-// The Worker's routes in workerd: every route, auth, signatures, size limits, malformed bodies, mixed batches and /health.
+// The Worker's routes in workerd: every route, auth, signatures, mixed batches and /health (bad input: bad-input.test.mjs).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -268,86 +268,7 @@ test("webhook: signature over the raw body, bearer token, one event or an array"
   }
 });
 
-test("size limits: an event over 32 KB is rejected alone; a body over 500 KB is 413", async () => {
-  const worker = await startWorker();
-  try {
-    const big = { type: "track", event: "Big", userId: "u-1", messageId: "m-big", properties: { blob: "x".repeat(33 * 1024) } };
-    const { status, json } = await worker.dispatch("/v1/batch", postJson({ batch: [big, { type: "track", ...EVENTS.track }] }));
-    assert.equal(status, 200);
-    assert.equal(json.delivered, 1);
-    assert.equal(json.rejected.length, 1);
-    assert.equal(json.rejected[0].index, 0);
-    assert.equal(json.rejected[0].code, "invalid_event");
-    assert.match(json.rejected[0].message, /at most 32768 are accepted/);
-
-    const huge = JSON.stringify({ batch: Array.from({ length: 20 }, (_, i) => ({ ...big, messageId: `m-${i}`, properties: { blob: "y".repeat(26 * 1024) } })) });
-    assert.ok(huge.length > 500 * 1024);
-    const tooLarge = await worker.dispatch("/v1/batch", postJson(huge));
-    assert.equal(tooLarge.status, 413);
-    assert.deepEqual(tooLarge.json, {
-      error: { code: "payload_too_large", message: "the body is over 512000 bytes (Segment's limit is 500 KB per request); send smaller batches" },
-    });
-    // Without Content-Length (streamed), the bytes actually read are counted.
-    const streamed = await worker.dispatch("/v1/batch", {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: basicAuth() },
-      body: new Blob([huge]).stream(),
-      duplex: "half",
-    });
-    assert.equal(streamed.status, 413);
-    assert.equal(streamed.json.error.code, "payload_too_large");
-
-    const many = JSON.stringify({ batch: Array.from({ length: 2501 }, () => ({})) });
-    const tooMany = await worker.dispatch("/v1/batch", postJson(many));
-    assert.equal(tooMany.status, 400);
-    assert.deepEqual(tooMany.json, {
-      error: { code: "too_many_events", message: "the body has 2501 events; at most 2500 are accepted in one request" },
-    });
-    assert.equal(worker.standIn.received.requests.length, 1);
-  } finally {
-    await worker.dispose();
-  }
-});
-
-test("malformed requests get stable codes: 400, 404, 405, 415", async () => {
-  const worker = await startWorker();
-  try {
-    const malformed = await worker.dispatch("/v1/batch", postJson('{"batch": [ {"type": "track",, }]}'));
-    assert.equal(malformed.status, 400);
-    assert.deepEqual(malformed.json, {
-      error: { code: "invalid_json", message: "the body is not valid JSON: key must be a string (line 1, column 30)", line: 1, column: 30 },
-    });
-    const shape = await worker.dispatch("/v1/batch", postJson('"just a string"'));
-    assert.equal(shape.status, 400);
-    assert.equal(shape.json.error.code, "invalid_body");
-    const batchNotArray = await worker.dispatch("/v1/batch", postJson({ batch: {} }));
-    assert.deepEqual(batchNotArray.json, { error: { code: "invalid_body", message: "`batch` must be an array of events" } });
-    const empty = await worker.dispatch("/v1/track", postJson(""));
-    assert.equal(empty.status, 400);
-    assert.deepEqual(empty.json, { error: { code: "empty_body", message: "the body is empty; send a Segment event or batch as JSON" } });
-    const form = await worker.dispatch("/v1/track", postJson("a=b", { "content-type": "application/x-www-form-urlencoded" }));
-    assert.equal(form.status, 415);
-    assert.equal(form.json.error.code, "unsupported_media_type");
-    const getBatch = await worker.dispatch("/v1/batch");
-    assert.equal(getBatch.status, 405);
-    assert.equal(getBatch.headers.get("allow"), "POST, OPTIONS");
-    assert.deepEqual(getBatch.json, { error: { code: "method_not_allowed", message: "this route takes POST, OPTIONS" } });
-    const postHealth = await worker.dispatch("/health", { method: "POST" });
-    assert.equal(postHealth.status, 405);
-    assert.equal(postHealth.headers.get("allow"), "GET, HEAD");
-    const unknown = await worker.dispatch("/v2/anything", postJson({}));
-    assert.equal(unknown.status, 404);
-    assert.equal(unknown.json.error.code, "not_found");
-    const lines = worker.logLines("request");
-    assert.deepEqual(lines.map((l) => [l.status, l.code]), [
-      [400, "invalid_json"], [400, "invalid_body"], [400, "invalid_body"], [400, "empty_body"],
-      [415, "unsupported_media_type"], [405, "method_not_allowed"], [405, "method_not_allowed"], [404, "not_found"],
-    ]);
-    assert.equal(worker.standIn.received.requests.length, 0);
-  } finally {
-    await worker.dispose();
-  }
-});
+// Size limits and malformed requests (400, 404, 405, 413, 415): tests/worker/bad-input.test.mjs.
 
 test("dev open mode is explicit and reported by /health", async () => {
   const worker = await startWorker({ bindings: { SEGMENT_WRITE_KEY: undefined, SEGMENT_SHARED_SECRET: undefined, DEV_ALLOW_UNAUTHENTICATED: "true" } });
