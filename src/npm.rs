@@ -67,19 +67,11 @@ pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -
 }
 
 /// `buildRequests` (an array of events, some already found unrepresentable by the wrapper)
-/// and `buildRequestsFromJson` (any Segment body): `{requests, rejected, skipped}` or `{"error"}`.
-#[wasm_bindgen(js_name = buildRequestsJson)]
-pub fn build_requests_json(body: &str, settings: &str, unrepresentable_json: &str) -> String {
-    match build(body, settings, unrepresentable_json) {
-        Ok(output) => serde_json::to_string(&output).expect("output serializes"),
-        Err(error) => error,
-    }
-}
-
-/// [`build_requests_json`] with the request bodies framed instead of escaped: the envelope
-/// (each request with `bodyLength`, in UTF-16 code units, in place of `body`), a newline, then
-/// the bodies one after another. Saves escaping every body a second time and unescaping it in
-/// JavaScript; an error is the same `{"error"}` text, with no newline.
+/// and `buildRequestsFromJson` (any Segment body): `{requests, rejected, skipped}`, framed, or
+/// `{"error": {...}}`. Framed: the envelope (each request with `bodyLength`, in UTF-16 code
+/// units, in place of `body`), a newline, then the bodies one after another, which the wrapper
+/// slices out; no body is escaped a second time into the envelope and unescaped in JavaScript.
+/// An error has no newline.
 #[wasm_bindgen(js_name = buildRequestsFramed)]
 pub fn build_requests_framed(body: &str, settings: &str, unrepresentable_json: &str) -> String {
     let output = match build(body, settings, unrepresentable_json) {

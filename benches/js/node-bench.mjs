@@ -1,19 +1,14 @@
 // Node benchmark: the npm package's text-in/text-out path against JSON.parse+stringify (the JS
-// floor) and the plain-JS mapping (benches/js/reference.mjs), on the same corpus bodies; also the
-// same wasm read through the proposed framed output (benches/js/framed.mjs).
+// floor) and the plain-JS mapping (benches/js/reference.mjs), on the same corpus bodies.
 //
 //   node benches/js/node-bench.mjs [--time=ms-per-round] [--rounds=n] [file...]
 //
 // Needs the built package (bash dev/build). The three contenders run in interleaved rounds so a
 // burst of load from another process hits all of them alike; the table gives the median round.
 import { parseArgs } from "node:util";
-import { createRequire } from "node:module";
 import * as pkg from "../../pkg/node/index.mjs";
 import * as reference from "./reference.mjs";
 import * as corpus from "../corpus.mjs";
-import { framedBuildRequestsFromJson } from "./framed.mjs";
-
-const wasm = createRequire(import.meta.url)("../../pkg/node/segment_bloomreach.js");
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -30,8 +25,6 @@ const contenders = {
   "JSON.parse+stringify": (text) => JSON.stringify(JSON.parse(text)).length,
   "plain JS mapping": (text) => reference.buildRequestsFromJson(text, settings).requests.length,
   "npm package": (text) => pkg.buildRequestsFromJson(text, settings).requests.length,
-  // The same wasm, read through the proposed framed output (benches/js/framed.mjs).
-  "package, framed": (text) => framedBuildRequestsFromJson(wasm, text, settings).requests.length,
 };
 
 /** Mean time per call over a round of about `roundMs`. */
@@ -50,8 +43,8 @@ function round(fn, text) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`node ${process.version}, ${rounds} rounds of ${roundMs} ms each, median ms per body\n`);
-console.log("| body | bytes | JSON.parse+stringify | plain JS mapping | npm package | package vs plain JS | package, framed output | framed vs plain JS |");
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+console.log("| body | bytes | JSON.parse+stringify | plain JS mapping | npm package | package vs plain JS |");
+console.log("|---|---:|---:|---:|---:|---:|");
 for (const file of files) {
   const text = corpus.file(file);
   for (const fn of Object.values(contenders)) fn(text); // warm up (JIT, wasm instance)
@@ -59,9 +52,9 @@ for (const file of files) {
   for (let r = 0; r < rounds; r++) {
     for (const [name, fn] of Object.entries(contenders)) times[name].push(round(fn, text));
   }
-  const [floor, js, wasm, framed] = Object.keys(contenders).map((k) => median(times[k]));
+  const [floor, js, wasm] = Object.keys(contenders).map((k) => median(times[k]));
   const speed = (t) => `${(js / t).toFixed(2)}×`;
   console.log(
-    `| ${file} | ${text.length} | ${floor.toFixed(3)} | ${js.toFixed(3)} | ${wasm.toFixed(3)} | ${speed(wasm)} | ${framed.toFixed(3)} | ${speed(framed)} |`,
+    `| ${file} | ${text.length} | ${floor.toFixed(3)} | ${js.toFixed(3)} | ${wasm.toFixed(3)} | ${speed(wasm)} |`,
   );
 }

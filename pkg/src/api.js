@@ -26,14 +26,14 @@ export function createApi(wasm) {
       if (encoded.problem) problems.push({ index, ...encoded.problem });
     }
     const body = "[" + parts.join(",") + "]";
-    return unwrap(wasm.buildRequestsJson(body, encodeSettings(settings), JSON.stringify(problems)));
+    return unframe(wasm.buildRequestsFramed(body, encodeSettings(settings), JSON.stringify(problems)));
   }
 
   function buildRequestsFromJson(text, settings) {
     if (typeof text !== "string") {
       throw mappingError({ code: "invalid_body", message: `buildRequestsFromJson takes JSON text, got ${describeType(text)}` });
     }
-    return unwrap(wasm.buildRequestsJson(text, encodeSettings(settings), "[]"));
+    return unframe(wasm.buildRequestsFramed(text, encodeSettings(settings), "[]"));
   }
 
   function validateSettings(settings) {
@@ -64,6 +64,25 @@ function mappingError(detail) {
 function unwrap(text) {
   const result = JSON.parse(text);
   if (result.error) throw mappingError(result.error);
+  return result;
+}
+
+/**
+ * `buildRequestsFramed`'s output: the `{requests, rejected, skipped}` envelope with each request's
+ * `bodyLength` (UTF-16 code units) in place of its `body`, a newline, then the bodies one after
+ * another, so no body is escaped into the envelope and unescaped again. An error has no newline.
+ */
+function unframe(out) {
+  const newline = out.indexOf("\n");
+  if (newline < 0) return unwrap(out);
+  const result = unwrap(out.slice(0, newline));
+  let at = newline + 1;
+  for (const request of result.requests) {
+    const end = at + request.bodyLength;
+    request.body = out.slice(at, end);
+    delete request.bodyLength;
+    at = end;
+  }
   return result;
 }
 

@@ -1,30 +1,35 @@
-// Checks the wasm export `buildRequestsFramed` (bodies framed after the envelope) gives exactly buildRequestsJson's result.
+// The package reads request bodies out of the wasm's framed output (bodies after the envelope,
+// sliced by their UTF-16 length): every body comes out whole, non-ASCII and several requests included.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import { framedBuildRequestsFromJson } from "../../benches/js/framed.mjs";
+import * as api from "../../pkg/node/index.mjs";
+import * as reference from "../../benches/js/reference.mjs";
 import * as corpus from "../../benches/corpus.mjs";
-import { cases, settingsFor } from "./fixtures.js";
 
-const wasm = createRequire(import.meta.url)("../../pkg/node/segment_bloomreach.js");
-const plain = (text, settings) => JSON.parse(wasm.buildRequestsJson(text, JSON.stringify(settings), "[]"));
+const parsedBodies = (result) => result.requests.map((r) => JSON.parse(r.body));
 
-test("framed output equals the plain output on the batch fixtures and the corpus", async (t) => {
-  const inputs = cases("batch").map(([name, c]) => [name, c.body ?? JSON.stringify(c.events), settingsFor(c)]);
-  for (const name of ["batch-small-100.json", "batch-typical-100.json", "batch-large-1.json"]) {
-    inputs.push([name, corpus.file(name), corpus.SETTINGS]);
-  }
-  // Non-ASCII in a body: lengths are UTF-16 code units, as JavaScript slices.
+test("framed bodies are sliced whole: non-ASCII, astral characters, several requests", async (t) => {
   const accents = { type: "track", userId: "ü-1", event: "Café ☕ 𝄞", properties: { emoji: "😀", nested: { "ké": "v" } } };
-  inputs.push(["non-ASCII", JSON.stringify([accents, { ...accents, messageId: "m-2" }]), corpus.SETTINGS]);
+  const events = Array.from({ length: 120 }, (_, i) => ({ ...accents, messageId: `m-${i}-é` }));
+  const inputs = [
+    ["non-ASCII", JSON.stringify([accents, { ...accents, messageId: "m-2" }]), corpus.SETTINGS],
+    ["non-ASCII, 3 requests", JSON.stringify({ batch: events }), corpus.SETTINGS],
+    ["batch-small-100.json", corpus.file("batch-small-100.json"), corpus.SETTINGS],
+  ];
   for (const [name, text, settings] of inputs) {
     await t.test(name, () => {
-      const expected = plain(text, settings);
-      if (expected.error) {
-        assert.throws(() => framedBuildRequestsFromJson(wasm, text, settings), { code: expected.error.code });
-      } else {
-        assert.deepEqual(framedBuildRequestsFromJson(wasm, text, settings), expected);
+      const result = api.buildRequestsFromJson(text, settings);
+      for (const request of result.requests) {
+        assert.equal(Object.hasOwn(request, "bodyLength"), false);
+        assert.match(request.body, /^\{"commands":\[.*\]\}$/s);
       }
+      assert.deepEqual(parsedBodies(result), parsedBodies(reference.buildRequestsFromJson(text, settings)));
+      assert.deepEqual(parsedBodies(api.buildRequests(JSON.parse(text).batch ?? JSON.parse(text), settings)), parsedBodies(result));
     });
   }
+});
+
+test("an error is not framed", () => {
+  assert.throws(() => api.buildRequestsFromJson("{", corpus.SETTINGS), { code: "invalid_json" });
+  assert.throws(() => api.buildRequestsFromJson("[]", { apiKey: 1 }), { code: "invalid_settings" });
 });
