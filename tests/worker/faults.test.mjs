@@ -94,7 +94,8 @@ test("direct mode: Bloomreach refusing the Worker's credentials keeps the events
 });
 
 test("queue mode: 202 at once; under faults the consumer retries until every event is delivered or rejected", async () => {
-  const worker = await startWorker({ queue: true });
+  // Retries wait at most 1 s (production: up to 5 min), so the test takes seconds, not minutes.
+  const worker = await startWorker({ queue: true, bindings: { QUEUE_RETRY_MAX_DELAY_SECONDS: "1" } });
   try {
     worker.standIn.setFaults({ script: FAULTS, slowMs: 6_000, retryAfter: 1 });
     const batch = events(150, "queued");
@@ -124,7 +125,7 @@ test("queue mode: 202 at once; under faults the consumer retries until every eve
 });
 
 test("queue mode: what exhausts its retries is kept in the dead-letter queue, with its commands", async () => {
-  const worker = await startWorker({ queue: true, consumer: { maxRetries: 2 } });
+  const worker = await startWorker({ queue: true, consumer: { maxRetries: 2 }, bindings: { QUEUE_RETRY_MAX_DELAY_SECONDS: "1" } });
   try {
     worker.standIn.setFaults({ rate: 1, kinds: ["500"] });
     const batch = events(3, "doomed").slice(0, 2);
