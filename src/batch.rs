@@ -102,7 +102,7 @@ pub fn build_requests_from_json(
     limits: IngestLimits,
 ) -> Result<BuildOutput, IngestError> {
     Ok(build_from_json_slots(
-        parse_events_json(text, implied_type, limits)?,
+        parse_events_json(text, implied_type, limits, passes_through(settings))?,
         settings,
     ))
 }
@@ -115,7 +115,7 @@ pub fn build_requests_with_message_ids(
     implied_type: Option<&str>,
     limits: IngestLimits,
 ) -> Result<(BuildOutput, Vec<Option<String>>), IngestError> {
-    let slots = parse_events_json(text, implied_type, limits)?;
+    let slots = parse_events_json(text, implied_type, limits, passes_through(settings))?;
     let message_ids = slots
         .iter()
         .map(|slot| {
@@ -126,6 +126,11 @@ pub fn build_requests_with_message_ids(
         })
         .collect();
     Ok((build_from_json_slots(slots, settings), message_ids))
+}
+
+/// Whether `properties` and `traits` can be copied as text: they are, unless flattened.
+pub(crate) fn passes_through(settings: &Settings) -> bool {
+    !settings.flatten_nested_objects
 }
 
 /// Maps each slot (an event, or an event already rejected while reading it) and packs the commands.
@@ -275,4 +280,107 @@ fn serialize_body(chunk: &[(Draft, usize)], capacity: usize) -> String {
     SerializeMap::end(map).expect("writing to a Vec cannot fail");
     // serde_json writes only valid UTF-8.
     String::from_utf8(body).expect("serde_json writes UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The request bodies and issues, with and without `properties`/`traits` passed through.
+    fn both_ways(text: &str) -> (String, String) {
+        let settings = Settings::from_json_value(&json!({
+            "apiKey": "k", "projectToken": "p", "exponeaHardId": "registered", "exponeaSoftId": "cookie"
+        }))
+        .unwrap();
+        let run = |passthrough| {
+            let slots = parse_events_json(text, None, IngestLimits::default(), passthrough);
+            match slots {
+                Ok(slots) => {
+                    serde_json::to_string(&build_from_json_slots(slots, &settings)).unwrap()
+                }
+                Err(e) => e.to_string(),
+            }
+        };
+        (run(true), run(false))
+    }
+
+    #[test]
+    fn passthrough_writes_the_same_bytes_as_the_tree() {
+        let values = [
+            r#"{"a":1,"b":"x"}"#,
+            r#"{"n":[1.0,1e2,1E2,-0,0,-0.0,1.50,0.1,1.5e-7,1e21,123456789012345678901234,18446744073709551615,-9223372036854775808,9007199254740993]}"#,
+            r#"{"s":"\u00e9\u0041\/\n\"\\\t\b\f\r\u001f","é":"😀"}"#,
+            r#"{"k":1,"k":2,"j":{"x":1,"x":[2]}}"#,
+            r#"{"deep":{"__proto__":1}}"#,
+            r#"{"deep":[{"\u005f_proto__":1}]}"#,
+            r#"{"__proto__":{}}"#,
+            r#"{ "spaced" : [ 1 , 2 ] }"#,
+            r#"{"big":1e999}"#,
+            r#"{"lone":"\ud800"}"#,
+            r#"{"pair":"\ud83d\ude00"}"#,
+            r#"{"empty":{},"arr":[],"t":true,"f":false,"n":null}"#,
+            r#"null"#,
+            r#""text""#,
+            r#"[1,2]"#,
+            r#"7"#,
+        ];
+        for value in values {
+            let context = format!(
+                r#""type":"screen","context":{{"userAgent":{value},"library":{value},"app":{{"v":{value}}},"page":{{"a":{value}}}}}"#
+            );
+            for (field, call) in [
+                ("properties", r#""type":"track","event":"E""#),
+                (
+                    "properties",
+                    r#""type":"page","name":"P","context":{"app":{"v":1}}"#,
+                ),
+                ("properties", context.as_str()),
+                ("traits", r#""type":"identify""#),
+                ("traits", r#""type":"group","groupId":"g""#),
+            ] {
+                let text = format!(
+                    r#"[{{{call},"userId":"u","messageId":"m","{field}":{value}}},{{"type":"track","event":"E","anonymousId":"a","{field}":{value},"{field}":{{"z":1}}}}]"#
+                );
+                let (passed, tree) = both_ways(&text);
+                assert_eq!(passed, tree, "{text}");
+            }
+        }
+        for depth in [90, 99, 100, 101, 124, 125, 126, 127, 128, 129] {
+            let value = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+            let text = format!(
+                r#"{{"type":"track","event":"E","userId":"u","properties":{{"a":{value}}}}}"#
+            );
+            let (passed, tree) = both_ways(&text);
+            assert_eq!(passed, tree, "depth {depth}");
+        }
+    }
+
+    #[test]
+    fn canonical_text_is_recognized() {
+        use crate::json::is_canonical;
+        for yes in [
+            r#"{"a":[1,-2,0.5,"x\n"],"b":{}}"#,
+            "1.0",
+            "-1",
+            r#""é""#,
+            "null",
+        ] {
+            assert!(is_canonical(yes, 100), "{yes}");
+        }
+        for no in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"__proto__":1}"#,
+            r#""\u0041""#,
+            r#""a\/b""#,
+            "1.50",
+            "1e2",
+            "-0",
+            "12345678901234567890123",
+            " 1",
+            "[[1]]",
+        ] {
+            assert!(!is_canonical(no, 1), "{no}");
+        }
+    }
 }

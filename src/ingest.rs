@@ -4,7 +4,7 @@
 //! deeply nested event is rejected alone and the rest of the batch still maps.
 
 use crate::error::{kind_of, ErrorCode, MapError};
-use crate::json::{Json, Obj};
+use crate::json::{Json, Obj, PassthroughEvent};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -158,17 +158,20 @@ pub fn parse_events(
     implied_type: Option<&str>,
     limits: IngestLimits,
 ) -> Result<Vec<EventSlot>, IngestError> {
-    Ok(parse_events_json(text, implied_type, limits)?
+    Ok(parse_events_json(text, implied_type, limits, false)?
         .into_iter()
         .map(|slot| slot.map(Json::into_value))
         .collect())
 }
 
 /// [`parse_events`] into the borrowed tree the mapping works on (no copy of plain strings).
+/// `passthrough` (for settings that do not flatten): `properties` and `traits` values are kept
+/// as raw text where that gives the same output (see [`PassthroughEvent`]).
 pub(crate) fn parse_events_json<'a>(
     text: &'a str,
     implied_type: Option<&str>,
     limits: IngestLimits,
+    passthrough: bool,
 ) -> Result<Vec<JsonSlot<'a>>, IngestError> {
     let first = text.trim_start().as_bytes().first().copied();
     let (items, shared) = match first {
@@ -212,7 +215,7 @@ pub(crate) fn parse_events_json<'a>(
     Ok(items
         .into_iter()
         .map(|raw| {
-            let mut event = parse_event_json(raw.get(), limits)?;
+            let mut event = parse_event_json(raw.get(), limits, passthrough)?;
             shared.apply(&mut event, implied_type);
             Ok(event)
         })
@@ -239,17 +242,28 @@ fn envelope_two_pass(text: &str) -> Result<(Vec<&RawValue>, Shared<'_>), IngestE
 
 /// Parses one event's JSON text, enforcing the per-event size and depth limits.
 pub fn parse_event(text: &str, limits: IngestLimits) -> Result<Value, MapError> {
-    parse_event_json(text, limits).map(Json::into_value)
+    parse_event_json(text, limits, false).map(Json::into_value)
 }
 
-/// [`parse_event`] into the borrowed tree.
-pub(crate) fn parse_event_json(text: &str, limits: IngestLimits) -> Result<Json<'_>, MapError> {
+/// [`parse_event`] into the borrowed tree; `passthrough` as in [`parse_events_json`].
+pub(crate) fn parse_event_json(
+    text: &str,
+    limits: IngestLimits,
+    passthrough: bool,
+) -> Result<Json<'_>, MapError> {
     if text.len() > limits.max_event_bytes {
         return Err(MapError::invalid_event(format!(
             "the event is {} bytes of JSON; at most {} are accepted (Segment's limit per event)",
             text.len(),
             limits.max_event_bytes
         )));
+    }
+    if passthrough {
+        // Any failure here (a value that is not canonical, or an unreadable event) is decided
+        // by the plain reading below, so errors are worded exactly as without passthrough.
+        if let Ok(PassthroughEvent(event)) = serde_json::from_str(text) {
+            return Ok(event);
+        }
     }
     serde_json::from_str(text).map_err(|e| {
         if e.to_string().starts_with("recursion limit exceeded") {

@@ -4,9 +4,13 @@
 //! It behaves as `serde_json::Value` with `preserve_order` does wherever the output can tell:
 //! numbers are `serde_json::Number`, a repeated key keeps its first position and its last value,
 //! and serialization writes the same bytes.
+//!
+//! [`Json::Raw`] is a value kept as the text it was read from, for the parts the mapping only
+//! copies (`properties` and `traits` when flattening is off): see [`PassthroughEvent`].
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -21,6 +25,19 @@ pub enum Json<'a> {
     String(Cow<'a, str>),
     Array(Vec<Json<'a>>),
     Object(Obj<'a>),
+    /// A value written exactly as serializing its tree would write it (see [`is_canonical`]),
+    /// kept as that text and copied out as it is.
+    Raw(Raw<'a>),
+}
+
+/// Text of one JSON value that [`is_canonical`] accepted.
+#[derive(Clone, Copy, Debug)]
+pub struct Raw<'a>(&'a RawValue);
+
+impl PartialEq for Raw<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
 }
 
 /// Objects larger than this get a key index; below it a linear scan is faster than hashing
@@ -183,6 +200,14 @@ impl Json<'_> {
             Json::String(_) => "string",
             Json::Array(_) => "array",
             Json::Object(_) => "object",
+            Json::Raw(raw) => match raw.0.get().as_bytes()[0] {
+                b'{' => "object",
+                b'[' => "array",
+                b'"' => "string",
+                b't' | b'f' => "boolean",
+                b'n' => "null",
+                _ => "number",
+            },
         }
     }
 
@@ -195,6 +220,7 @@ impl Json<'_> {
             Json::String(s) => Value::String(s.into_owned()),
             Json::Array(items) => Value::Array(items.into_iter().map(Json::into_value).collect()),
             Json::Object(obj) => Value::Object(obj.into_map()),
+            Json::Raw(raw) => serde_json::from_str(raw.0.get()).expect("raw text is valid JSON"),
         }
     }
 }
@@ -243,6 +269,7 @@ impl Serialize for Json<'_> {
             Json::String(s) => serializer.serialize_str(s),
             Json::Array(items) => serializer.collect_seq(items),
             Json::Object(obj) => obj.serialize(serializer),
+            Json::Raw(raw) => raw.0.serialize(serializer),
         }
     }
 }
@@ -364,6 +391,250 @@ impl<'de> Deserialize<'de> for Key<'de> {
         }
         deserializer.deserialize_str(KeyVisitor)
     }
+}
+
+/// An event read for mapping with flattening off: the values of `properties` and `traits`, and
+/// the `context` fields that are not flattened, are [`Json::Raw`], so they are neither built
+/// into a tree nor serialized again. Reading fails
+/// (and the caller reads the event as a plain tree instead, which words any error as always)
+/// unless every such value [`is_canonical`]: then the output is the same bytes either way, and
+/// the shape check, which does not look inside a raw value, has nothing there to find.
+pub(crate) struct PassthroughEvent<'a>(pub Json<'a>);
+
+impl<'de> Deserialize<'de> for PassthroughEvent<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EventVisitor;
+        impl<'de> Visitor<'de> for EventVisitor {
+            type Value = PassthroughEvent<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an event object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(16).min(64));
+                while let Some(Key(key)) = map.next_key()? {
+                    let value = if key == "properties" || key == "traits" {
+                        map.next_value::<Attributes<false>>()?.0
+                    } else if key == "context" {
+                        map.next_value::<Attributes<true>>()?.0
+                    } else {
+                        map.next_value()?
+                    };
+                    entries.push((key, value));
+                }
+                Ok(PassthroughEvent(Json::Object(Obj::from_parsed(entries))))
+            }
+        }
+        deserializer.deserialize_map(EventVisitor)
+    }
+}
+
+/// `properties` or `traits`: an object's values as [`Json::Raw`]; anything else as a tree.
+/// With `CONTEXT`, the event's `context`: the fields the mapping flattens into properties are
+/// trees, the others (copied as they are, like `userAgent`, or dropped) raw.
+struct Attributes<'a, const CONTEXT: bool>(Json<'a>);
+
+impl<'de, const CONTEXT: bool> Deserialize<'de> for Attributes<'de, CONTEXT> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AttributesVisitor<const CONTEXT: bool>;
+        impl<'de, const CONTEXT: bool> Visitor<'de> for AttributesVisitor<CONTEXT> {
+            type Value = Json<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any valid JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8).min(64));
+                while let Some(Key(key)) = map.next_key()? {
+                    if CONTEXT && crate::mapping::FLATTENED_CONTEXT_FIELDS.contains(&&*key) {
+                        entries.push((key, map.next_value()?));
+                        continue;
+                    }
+                    let raw: &'de RawValue = map.next_value()?;
+                    if !is_canonical(raw.get(), RAW_MAX_NESTING) {
+                        return Err(serde::de::Error::custom("not passed through"));
+                    }
+                    entries.push((key, Json::Raw(Raw(raw))));
+                }
+                Ok(Json::Object(Obj::from_parsed(entries)))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                JsonVisitor.visit_bool(v)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                JsonVisitor.visit_i64(v)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                JsonVisitor.visit_u64(v)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                JsonVisitor.visit_f64(v)
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
+                JsonVisitor.visit_borrowed_str(v)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                JsonVisitor.visit_str(v)
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                JsonVisitor.visit_string(v)
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                JsonVisitor.visit_unit()
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                JsonVisitor.visit_none()
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                JsonVisitor.visit_some(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                JsonVisitor.visit_seq(seq)
+            }
+        }
+        deserializer
+            .deserialize_any(AttributesVisitor::<CONTEXT>)
+            .map(Attributes)
+    }
+}
+
+/// Containers a raw value may nest. serde_json does not count depth inside a raw value, so
+/// this is checked here, well below the event's limit of [`crate::mapping::MAX_DEPTH`] (a
+/// deeper value is read as a tree, which applies the limit exactly).
+const RAW_MAX_NESTING: usize = 100;
+
+/// Whether `text`, one JSON value serde_json has already read as valid, is exactly what
+/// serializing its tree would write, and holds nothing the shape check refuses: no whitespace,
+/// only the escapes serde_json writes (`\"` `\\` `\n` `\r` `\t` `\b` `\f`; no `\u`, no `\/`),
+/// numbers spelled as serde_json spells them, no key twice in one object, no `__proto__` key,
+/// at most `max_nesting` nested containers. Conservative: `false` only costs a tree.
+pub(crate) fn is_canonical(text: &str, max_nesting: usize) -> bool {
+    let b = text.as_bytes();
+    // Per open container: is it an object, and where its keys start in `keys`.
+    let mut frames: Vec<(bool, usize)> = Vec::new();
+    let mut keys: Vec<&[u8]> = Vec::new();
+    let mut expect_key = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            open @ (b'{' | b'[') => {
+                if frames.len() >= max_nesting {
+                    return false;
+                }
+                frames.push((open == b'{', keys.len()));
+                expect_key = open == b'{';
+                i += 1;
+            }
+            b'}' | b']' => {
+                let Some((_, start)) = frames.pop() else {
+                    return false;
+                };
+                if has_repeat(&keys[start..]) {
+                    return false;
+                }
+                keys.truncate(start);
+                expect_key = false;
+                i += 1;
+            }
+            b',' => {
+                expect_key = matches!(frames.last(), Some((true, _)));
+                i += 1;
+            }
+            b':' => {
+                expect_key = false;
+                i += 1;
+            }
+            b'"' => {
+                let Some(end) = canonical_string_end(b, i + 1) else {
+                    return false;
+                };
+                if expect_key {
+                    let key = &b[i + 1..end];
+                    if key == b"__proto__" {
+                        return false;
+                    }
+                    keys.push(key);
+                }
+                i = end + 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let end = b[i..]
+                    .iter()
+                    .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                    .map_or(b.len(), |n| i + n);
+                if !canonical_number(&text[i..end]) {
+                    return false;
+                }
+                i = end;
+            }
+            b't' | b'n' => i += 4,
+            b'f' => i += 5,
+            _ => return false, // whitespace
+        }
+    }
+    frames.is_empty()
+}
+
+/// The index of the closing quote of a string whose content starts at `i`, if every escape in
+/// it is one serde_json writes.
+fn canonical_string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    loop {
+        // Eight bytes at a time past plain text (as serde_json skips to an escape): a byte is
+        // flagged if it is `"`, `\\` or a control character; the first flag is exact.
+        while let Some(chunk) = b.get(i..i + 8) {
+            let chars = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            let ctrl = chars.wrapping_sub(ONES * 0x20) & !chars;
+            let quote = chars ^ (ONES * u64::from(b'"'));
+            let quote = quote.wrapping_sub(ONES) & !quote;
+            let backslash = chars ^ (ONES * u64::from(b'\\'));
+            let backslash = backslash.wrapping_sub(ONES) & !backslash;
+            let flagged = (ctrl | quote | backslash) & HIGH;
+            if flagged != 0 {
+                i += flagged.trailing_zeros() as usize / 8;
+                break;
+            }
+            i += 8;
+        }
+        match *b.get(i)? {
+            b'"' => return Some(i),
+            b'\\' => match b.get(i + 1) {
+                Some(b'"' | b'\\' | b'n' | b'r' | b't' | b'b' | b'f') => i += 2,
+                _ => return None,
+            },
+            0..=0x1f => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+/// Whether serde_json writes this number (as read) back with the same spelling.
+fn canonical_number(n: &str) -> bool {
+    // The common case: an integer well inside i64, and not `-0`.
+    if n.len() <= 18 && n != "-0" && n.bytes().all(|c| c.is_ascii_digit() || c == b'-') {
+        return true;
+    }
+    let Ok(number) = serde_json::from_str::<Number>(n) else {
+        return false;
+    };
+    let mut buf = [0u8; 40];
+    let mut out = &mut buf[..];
+    if serde_json::to_writer(&mut out, &number).is_err() {
+        return false;
+    }
+    let written = 40 - out.len();
+    &buf[..written] == n.as_bytes()
+}
+
+/// Whether a key appears twice among one object's keys.
+fn has_repeat(keys: &[&[u8]]) -> bool {
+    if keys.len() <= 16 {
+        return keys.iter().enumerate().any(|(i, k)| keys[..i].contains(k));
+    }
+    let mut seen = HashSet::with_capacity(keys.len());
+    !keys.iter().all(|k| seen.insert(*k))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! cross the boundary one by one. The package's JavaScript wrapper (`pkg/src/api.js`) turns
 //! the results into values and errors with a `code`.
 
-use crate::batch::{build_from_json_slots, BatchRequest, BuildOutput};
+use crate::batch::{build_from_json_slots, passes_through, BatchRequest, BuildOutput};
 use crate::error::MapError;
 use crate::ingest::{parse_event_json, parse_events_json, unrepresentable, IngestLimits, JsonSlot};
 use crate::mapping::{map_json, message_id_json, Drafted};
@@ -56,7 +56,7 @@ pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -
         .next();
     let event = match problem {
         Some(p) => Err(unrepresentable(p.field.as_deref(), &p.reason)),
-        None => parse_event_json(event, IngestLimits::default()),
+        None => parse_event_json(event, IngestLimits::default(), false),
     };
     let message_id = event.as_ref().ok().and_then(message_id_json);
     match event.and_then(|e| map_json(e, &settings, 0)) {
@@ -123,17 +123,19 @@ fn utf16_len(text: &str) -> usize {
 /// Reads the body and maps it; `Err` is the `{"error"}` text to return.
 fn build(body: &str, settings: &str, unrepresentable_json: &str) -> Result<BuildOutput, String> {
     let settings = Settings::from_json(settings).map_err(settings_error)?;
-    let mut slots: Vec<JsonSlot> = match parse_events_json(body, None, IngestLimits::default()) {
-        Ok(slots) => slots,
-        Err(e) => {
-            let mut error = json!({ "code": e.code(), "message": e.to_string() });
-            if let crate::ingest::IngestError::InvalidJson { line, column, .. } = e {
-                error["line"] = json!(line);
-                error["column"] = json!(column);
+    let passthrough = passes_through(&settings);
+    let mut slots: Vec<JsonSlot> =
+        match parse_events_json(body, None, IngestLimits::default(), passthrough) {
+            Ok(slots) => slots,
+            Err(e) => {
+                let mut error = json!({ "code": e.code(), "message": e.to_string() });
+                if let crate::ingest::IngestError::InvalidJson { line, column, .. } = e {
+                    error["line"] = json!(line);
+                    error["column"] = json!(column);
+                }
+                return Err(json!({ "error": error }).to_string());
             }
-            return Err(json!({ "error": error }).to_string());
-        }
-    };
+        };
     for p in read_unrepresentable(unrepresentable_json) {
         if let Some(slot) = slots.get_mut(p.index) {
             *slot = Err(unrepresentable(p.field.as_deref(), &p.reason));

@@ -6,7 +6,7 @@ use crate::json::{Json, Obj};
 use std::borrow::Cow;
 
 /// The `context` fields that become properties prefixed with their own name.
-const PREFIXED_FIELDS: [&str; 7] = [
+pub(crate) const PREFIXED_FIELDS: [&str; 7] = [
     "app", "device", "os", "screen", "referrer", "campaign", "location",
 ];
 

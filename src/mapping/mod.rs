@@ -14,6 +14,7 @@ mod time;
 mod track;
 mod visit;
 
+pub(crate) use context::PREFIXED_FIELDS as FLATTENED_CONTEXT_FIELDS;
 pub use flatten::flatten;
 pub(crate) use shape::too_deep;
 pub use shape::MAX_DEPTH;
