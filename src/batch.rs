@@ -20,6 +20,9 @@ pub const MAX_COMMANDS_PER_REQUEST: usize = 50;
 pub struct CommandSource {
     pub command_id: String,
     pub event_index: usize,
+    /// Where the command's JSON is in the request's `body`, so it can be taken out alone
+    /// without reading the body again.
+    pub body_range: std::ops::Range<usize>,
 }
 
 /// A request ready to send: `POST url` with `Authorization`, JSON `Content-Type` and `body`.
@@ -220,7 +223,7 @@ fn pack(commands: Vec<(Draft, usize)>, settings: &Settings) -> Vec<BatchRequest>
         let mut chunk: Vec<(Draft, usize)> =
             commands.by_ref().take(MAX_COMMANDS_PER_REQUEST).collect();
         make_ids_unique(&mut chunk);
-        let body = serialize_body(&chunk, body_capacity);
+        let (body, ranges) = serialize_body(&chunk, body_capacity);
         body_capacity = body.len() + body.len() / 8;
         requests.push(BatchRequest {
             url: url.clone(),
@@ -228,9 +231,11 @@ fn pack(commands: Vec<(Draft, usize)>, settings: &Settings) -> Vec<BatchRequest>
             body,
             commands: chunk
                 .into_iter()
-                .map(|(c, event_index)| CommandSource {
+                .zip(ranges)
+                .map(|((c, event_index), body_range)| CommandSource {
                     command_id: c.command_id.into_owned(),
                     event_index,
+                    body_range,
                 })
                 .collect(),
         });
@@ -263,23 +268,26 @@ fn make_ids_unique(chunk: &mut [(Draft, usize)]) {
     }
 }
 
-fn serialize_body(chunk: &[(Draft, usize)], capacity: usize) -> String {
-    struct Commands<'c, 'a>(&'c [(Draft<'a>, usize)]);
-    impl Serialize for Commands<'_, '_> {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_seq(self.0.iter().map(|(c, _)| c))
-        }
-    }
+/// `{"commands":[...]}`, as serde_json writes it, and where each command is in it.
+fn serialize_body(
+    chunk: &[(Draft, usize)],
+    capacity: usize,
+) -> (String, Vec<std::ops::Range<usize>>) {
     let mut body = Vec::with_capacity(capacity);
-    let mut ser = serde_json::Serializer::new(&mut body);
-    let mut map = ser
-        .serialize_map(Some(1))
-        .expect("writing to a Vec cannot fail");
-    map.serialize_entry("commands", &Commands(chunk))
-        .expect("commands serialize: string keys only");
-    SerializeMap::end(map).expect("writing to a Vec cannot fail");
+    let mut ranges = Vec::with_capacity(chunk.len());
+    body.extend_from_slice(br#"{"commands":["#);
+    for (i, (command, _)) in chunk.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        let start = body.len();
+        serde_json::to_writer(&mut body, command).expect("commands serialize: string keys only");
+        ranges.push(start..body.len());
+    }
+    body.extend_from_slice(b"]}");
     // serde_json writes only valid UTF-8.
-    String::from_utf8(body).expect("serde_json writes UTF-8")
+    let body = String::from_utf8(body).expect("serde_json writes UTF-8");
+    (body, ranges)
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use crate::batch::{BatchRequest, EventIssue, MAX_COMMANDS_PER_REQUEST};
 use crate::error::describe_event;
 use crate::response::{read_response, CommandOutcome, Delivery};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One command still owed to Bloomreach, with the event (or queue message) it belongs to.
@@ -23,33 +22,25 @@ pub struct PendingCommand {
 }
 
 /// Splits the core's requests back into single commands, so a retry can re-pack only what failed.
+/// Each command is cut out of its body where the core wrote it ([`crate::batch::CommandSource::body_range`]);
+/// the body is not read again.
 pub fn split_requests(requests: &[BatchRequest]) -> Result<Vec<PendingCommand>, String> {
-    #[derive(Deserialize)]
-    struct Body<'a> {
-        #[serde(borrow)]
-        commands: Vec<&'a RawValue>,
-    }
-    let mut pending = Vec::new();
+    let mut pending = Vec::with_capacity(requests.iter().map(|r| r.commands.len()).sum());
     for request in requests {
-        let body: Body = serde_json::from_str(&request.body)
-            .map_err(|e| format!("a batch request body could not be split: {e}"))?;
-        if body.commands.len() != request.commands.len() {
-            return Err(format!(
-                "a batch request has {} commands in its body but {} sources",
-                body.commands.len(),
-                request.commands.len()
-            ));
+        for source in &request.commands {
+            let json = request.body.get(source.body_range.clone()).ok_or_else(|| {
+                format!(
+                    "a command's range {:?} is outside its request body ({} bytes)",
+                    source.body_range,
+                    request.body.len()
+                )
+            })?;
+            pending.push(PendingCommand {
+                owner: source.event_index,
+                command_id: source.command_id.clone(),
+                json: json.to_string(),
+            });
         }
-        pending.extend(
-            body.commands
-                .into_iter()
-                .zip(&request.commands)
-                .map(|(json, source)| PendingCommand {
-                    owner: source.event_index,
-                    command_id: source.command_id.clone(),
-                    json: json.get().to_string(),
-                }),
-        );
     }
     Ok(pending)
 }
@@ -512,9 +503,13 @@ mod tests {
         assert_eq!(pending.len(), 120);
         assert_eq!(pending[77].owner, 77);
         assert_eq!(pending[77].command_id, "m77");
-        let body: serde_json::Value = serde_json::from_str(&request_body(&pending[0..50])).unwrap();
-        let original: serde_json::Value = serde_json::from_str(&output.requests[0].body).unwrap();
-        assert_eq!(body, original, "re-packed body equals the core's");
+        assert_eq!(
+            request_body(&pending[0..50]),
+            output.requests[0].body,
+            "re-packed body equals the core's, byte for byte"
+        );
+        let command: serde_json::Value = serde_json::from_str(&pending[77].json).unwrap();
+        assert_eq!(command["command_id"], "m77");
     }
 
     #[test]
