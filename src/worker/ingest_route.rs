@@ -7,10 +7,9 @@ use super::log::RequestLine;
 use super::queue_producer;
 use super::request_body::{check_content_type, read_limited};
 use super::routes::{json_response, Route};
-use crate::batch::{build_from_slots, BuildOutput};
+use crate::batch::{build_requests_with_message_ids, BuildOutput};
 use crate::delivery::{sender_retry_after_secs, split_requests, DeliverySummary, RetryPolicy};
-use crate::ingest::{parse_events, IngestLimits};
-use crate::mapping::message_id_of;
+use crate::ingest::IngestLimits;
 use crate::sender_auth::{check_tracking_sender, check_webhook_sender};
 use ::worker::{Request, Response};
 use serde_json::json;
@@ -54,17 +53,16 @@ pub async fn ingest(
         Route::Tracking(implied) => implied,
         _ => None,
     };
-    let slots = parse_events(text, implied_type, IngestLimits::default())?;
-    let received = slots.len();
-    let message_ids: Vec<Option<String>> = slots
-        .iter()
-        .map(|slot| slot.as_ref().ok().and_then(message_id_of))
-        .collect();
-    let BuildOutput {
-        requests,
-        rejected,
-        skipped,
-    } = build_from_slots(slots, settings);
+    // One pass over the body, in the core's borrowed form: no `serde_json::Value` per event.
+    let (
+        BuildOutput {
+            requests,
+            rejected,
+            skipped,
+        },
+        message_ids,
+    ) = build_requests_with_message_ids(text, settings, implied_type, IngestLimits::default())?;
+    let received = message_ids.len();
     let pending = split_requests(&requests).map_err(WorkerError::Internal)?;
     line.events = Some(received);
     line.rejected = Some(rejected.len());
