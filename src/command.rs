@@ -59,27 +59,78 @@ pub struct Command {
 impl Command {
     /// The batch endpoint's name for this kind of command.
     pub fn name(&self) -> &'static str {
-        match self.data {
-            CommandData::Event { .. } => "customers/events",
-            CommandData::Customer { .. } => "customers",
+        self.data.as_ref().name()
+    }
+}
+
+impl CommandData {
+    fn as_ref(&self) -> DataRef<'_, Map<String, Value>> {
+        match self {
+            CommandData::Event {
+                customer_ids,
+                event_type,
+                timestamp,
+                properties,
+            } => DataRef::Event {
+                customer_ids,
+                event_type,
+                timestamp: *timestamp,
+                properties,
+            },
+            CommandData::Customer {
+                customer_ids,
+                properties,
+                update_timestamp,
+            } => DataRef::Customer {
+                customer_ids,
+                properties,
+                update_timestamp: *update_timestamp,
+            },
         }
     }
 }
 
 impl Serialize for Command {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Command", 3)?;
-        s.serialize_field("name", self.name())?;
-        s.serialize_field("command_id", &self.command_id)?;
-        s.serialize_field("data", &self.data)?;
-        s.end()
+        serialize_command(serializer, &self.command_id, self.data.as_ref())
     }
 }
 
 impl Serialize for CommandData {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_ref().serialize(serializer)
+    }
+}
+
+/// What both forms of a command ([`Command`] and the mapping's [`Draft`]) serialize through,
+/// so the two can never write different bytes.
+enum DataRef<'d, M> {
+    Event {
+        customer_ids: &'d M,
+        event_type: &'d str,
+        timestamp: Option<Timestamp>,
+        properties: &'d M,
+    },
+    Customer {
+        customer_ids: &'d M,
+        properties: &'d M,
+        update_timestamp: Option<Timestamp>,
+    },
+}
+
+impl<M> DataRef<'_, M> {
+    fn name(&self) -> &'static str {
         match self {
-            CommandData::Event {
+            DataRef::Event { .. } => "customers/events",
+            DataRef::Customer { .. } => "customers",
+        }
+    }
+}
+
+impl<M: Serialize> Serialize for DataRef<'_, M> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            DataRef::Event {
                 customer_ids,
                 event_type,
                 timestamp,
@@ -94,7 +145,7 @@ impl Serialize for CommandData {
                 s.serialize_field("properties", properties)?;
                 s.end()
             }
-            CommandData::Customer {
+            DataRef::Customer {
                 customer_ids,
                 properties,
                 update_timestamp,
@@ -109,6 +160,18 @@ impl Serialize for CommandData {
             }
         }
     }
+}
+
+fn serialize_command<S: Serializer, M: Serialize>(
+    serializer: S,
+    command_id: &str,
+    data: DataRef<'_, M>,
+) -> Result<S::Ok, S::Error> {
+    let mut s = serializer.serialize_struct("Command", 3)?;
+    s.serialize_field("name", data.name())?;
+    s.serialize_field("command_id", command_id)?;
+    s.serialize_field("data", &data)?;
+    s.end()
 }
 
 /// A command as the mapping builds it, borrowing from the event text and the settings; it
@@ -162,56 +225,37 @@ impl Draft<'_> {
             },
         }
     }
-
-    fn name(&self) -> &'static str {
-        match self.data {
-            DraftData::Event { .. } => "customers/events",
-            DraftData::Customer { .. } => "customers",
-        }
-    }
 }
 
-impl Serialize for Draft<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Command", 3)?;
-        s.serialize_field("name", self.name())?;
-        s.serialize_field("command_id", &*self.command_id)?;
-        s.serialize_field("data", &self.data)?;
-        s.end()
-    }
-}
-
-impl Serialize for DraftData<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl<'a> DraftData<'a> {
+    fn as_ref(&self) -> DataRef<'_, Obj<'a>> {
         match self {
             DraftData::Event {
                 customer_ids,
                 event_type,
                 timestamp,
                 properties,
-            } => {
-                let mut s = serializer.serialize_struct("Event", 4)?;
-                s.serialize_field("customer_ids", customer_ids)?;
-                s.serialize_field("event_type", &**event_type)?;
-                if let Some(t) = timestamp {
-                    s.serialize_field("timestamp", t)?;
-                }
-                s.serialize_field("properties", properties)?;
-                s.end()
-            }
+            } => DataRef::Event {
+                customer_ids,
+                event_type,
+                timestamp: *timestamp,
+                properties,
+            },
             DraftData::Customer {
                 customer_ids,
                 properties,
                 update_timestamp,
-            } => {
-                let mut s = serializer.serialize_struct("Customer", 3)?;
-                s.serialize_field("customer_ids", customer_ids)?;
-                s.serialize_field("properties", properties)?;
-                if let Some(t) = update_timestamp {
-                    s.serialize_field("update_timestamp", t)?;
-                }
-                s.end()
-            }
+            } => DataRef::Customer {
+                customer_ids,
+                properties,
+                update_timestamp: *update_timestamp,
+            },
         }
+    }
+}
+
+impl Serialize for Draft<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_command(serializer, &self.command_id, self.data.as_ref())
     }
 }
