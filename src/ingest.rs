@@ -97,7 +97,8 @@ struct Envelope<'a> {
 /// [`Envelope`] with `batch` split into events as it is read, saving a pass over the body.
 #[derive(Deserialize)]
 struct OnePassEnvelope<'a> {
-    #[serde(borrow, default)]
+    // Not through `Option`'s own null handling: `"batch": null` is a batch that is not an array.
+    #[serde(borrow, default, deserialize_with = "present_batch")]
     batch: Option<BatchItems<'a>>,
     #[serde(borrow, default)]
     context: Option<&'a RawValue>,
@@ -146,9 +147,19 @@ impl<'de: 'a, 'a> Deserialize<'de> for BatchItems<'a> {
             fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
                 Ok(BatchItems::NotAnArray)
             }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(BatchItems::NotAnArray)
+            }
         }
         deserializer.deserialize_any(Items(std::marker::PhantomData))
     }
+}
+
+/// A `batch` key that is present, whatever its value (`null` included).
+fn present_batch<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<BatchItems<'a>>, D::Error> {
+    BatchItems::deserialize(deserializer).map(Some)
 }
 
 /// Splits a Segment body into events. `implied_type` is the call type of a single-event
