@@ -2,6 +2,7 @@
 //! every event ends in exactly one of mapped / rejected / skipped, times round-trip.
 
 use proptest::prelude::*;
+use segment_bloomreach::delivery::{pack, PendingCommand};
 use segment_bloomreach::mapping::{flatten, parse_time};
 use segment_bloomreach::{build_requests, Settings};
 use serde_json::{json, Map, Value};
@@ -119,6 +120,33 @@ proptest! {
         for i in &mapped { prop_assert!(place.insert(*i, "mapped").is_none(), "event {} mapped and also rejected/skipped", i); }
         prop_assert_eq!(place.len(), n, "every event accounted for");
         prop_assert_eq!(output.requests.len(), commands.div_ceil(50), "exactly ceil(commands / 50) requests");
+    }
+
+    #[test]
+    fn the_worker_packs_each_event_whole_into_exactly_ceil_requests(sizes in prop::collection::vec(1usize..=2, 0..400)) {
+        // Events of one command or two (a page and its session_ping), as the Worker re-packs them.
+        let commands: Vec<PendingCommand> = sizes
+            .iter()
+            .enumerate()
+            .flat_map(|(owner, &n)| (0..n).map(move |k| PendingCommand {
+                owner,
+                command_id: format!("e{owner}-{k}"),
+                json: "{}".to_string(),
+            }))
+            .collect();
+        let groups = pack(&commands);
+        prop_assert_eq!(groups.len(), commands.len().div_ceil(50), "exactly ceil(commands / 50) requests");
+        let mut seen = HashSet::new();
+        let mut group_of_owner: HashMap<usize, usize> = HashMap::new();
+        for (g, group) in groups.iter().enumerate() {
+            prop_assert!(!group.is_empty() && group.len() <= 50);
+            for &i in group {
+                prop_assert!(seen.insert(i), "command {} packed twice", i);
+                let owner = commands[i].owner;
+                prop_assert_eq!(*group_of_owner.entry(owner).or_insert(g), g, "event {} split over two requests", owner);
+            }
+        }
+        prop_assert_eq!(seen.len(), commands.len(), "every command packed");
     }
 
     #[test]
