@@ -36,7 +36,7 @@ export function buildRequestsFromJson(text, settings) {
   let events;
   if (Array.isArray(body)) {
     events = body;
-  } else if (isObject(body) && body.batch != null) {
+  } else if (isObject(body) && "batch" in body) {
     if (!Array.isArray(body.batch)) fail("invalid_body", "`batch` must be an array of events");
     for (const field of ["context", "integrations"]) {
       if (body[field] != null && !isObject(body[field])) fail("invalid_body", `the batch's top-level \`${field}\` must be an object`);
