@@ -13,7 +13,7 @@ bin=$(cargo bench --bench profile --no-run --message-format=json 2>/dev/null |
 "$bin" floor "$file" 1 >/dev/null # writes the corpus if it is missing
 mkdir -p target/callgrind
 declare -A ir
-for mode in floor mapping mapping_flatten; do
+for mode in ${MODES:-floor mapping mapping_flatten}; do
   # The setup (reading the corpus, settings) is the same in every mode: count it once and subtract.
   for k in 0 "$n"; do
     out=target/callgrind/$mode-$k.out

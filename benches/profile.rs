@@ -1,10 +1,17 @@
 //! A plain loop over one corpus file, for valgrind/callgrind instruction counts (stable on noisy
-//! machines) and quick A/B checks: `profile [floor|mapping|mapping_flatten] [file] [iterations]`.
+//! machines) and quick A/B checks: `profile [floor|mapping|mapping_flatten|worker] [file] [iterations]`.
+//! `worker` is the Worker's whole pure path for one direct-mode request: map, split into
+//! commands, pack, write each request body, read a success answer per request, keep the ledger
+//! and write the summary (everything but the I/O).
 //! Under `cargo bench --bench profile` it prints a one-shot timing of both for the 100-event body.
 
 #[path = "support/corpus.rs"]
 mod corpus;
 
+use segment_bloomreach::batch::build_requests_with_message_ids;
+use segment_bloomreach::delivery::{
+    classify_response, pack, request_body, split_requests, DeliverySummary, Ledger,
+};
 use segment_bloomreach::{build_requests_from_json, IngestLimits, Settings};
 use std::hint::black_box;
 use std::time::Instant;
@@ -23,8 +30,42 @@ fn run(what: &str, text: &str, settings: &Settings) -> usize {
                 .map(|r| r.body.len())
                 .sum()
         }
-        other => panic!("unknown mode {other:?}: floor, mapping or mapping_flatten"),
+        "worker" => worker_path(text, settings),
+        other => panic!("unknown mode {other:?}: floor, mapping, mapping_flatten or worker"),
     }
+}
+
+/// What the Worker does with one `/v1/batch` body in direct mode, minus the fetches: an instant
+/// success answer stands in for each upstream reply.
+fn worker_path(text: &str, settings: &Settings) -> usize {
+    let (output, message_ids) =
+        build_requests_with_message_ids(text, settings, None, IngestLimits::default())
+            .expect("readable");
+    let pending = split_requests(&output.requests).expect("ranges");
+    let mut ledger = Ledger::new(&pending);
+    let packing = pack(&pending);
+    let mut slots: Vec<_> = pending.into_iter().map(Some).collect();
+    let mut sent = 0;
+    for group in packing {
+        let group: Vec<_> = group.into_iter().filter_map(|i| slots[i].take()).collect();
+        sent += request_body(&group).len();
+        let ids: Vec<&str> = group.iter().map(|c| c.command_id.as_str()).collect();
+        let answer = format!(
+            "{{\"success\":true,\"results\":[{}]}}",
+            vec!["{\"success\":true}"; ids.len()].join(",")
+        );
+        let outcomes = classify_response(&ids, 200, &answer);
+        ledger.record(group, &outcomes);
+    }
+    let summary = DeliverySummary::direct(
+        message_ids.len(),
+        output.rejected,
+        output.skipped,
+        &ledger,
+        &message_ids,
+        0,
+    );
+    sent + serde_json::to_string(&summary).expect("serializes").len()
 }
 
 fn main() {

@@ -9,7 +9,7 @@ use crate::batch::{BatchRequest, EventIssue, MAX_COMMANDS_PER_REQUEST};
 use crate::error::describe_event;
 use crate::response::{read_response, CommandOutcome, Delivery};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// One command still owed to Bloomreach, with the event (or queue message) it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,25 +51,37 @@ pub fn split_requests(requests: &[BatchRequest]) -> Result<Vec<PendingCommand>, 
 /// and its `session_ping`) would have its delivered half sent again when the other half failed.
 /// Returns indices into `commands`, in order within each request.
 pub fn pack(commands: &[PendingCommand]) -> Vec<Vec<usize>> {
-    // Each owner's commands, owners in order of first appearance.
+    // Each owner's commands, owners in order of first appearance. Owners are event or message
+    // indices, so a vector indexed by owner finds a unit without hashing.
     let mut units: Vec<Vec<usize>> = Vec::new();
-    let mut unit_of_owner: HashMap<usize, usize> = HashMap::new();
+    let owners = commands.iter().map(|c| c.owner + 1).max().unwrap_or(0);
+    let mut unit_of_owner: Vec<Option<usize>> = vec![None; owners];
     for (index, command) in commands.iter().enumerate() {
-        let unit = *unit_of_owner.entry(command.owner).or_insert_with(|| {
+        let unit = *unit_of_owner[command.owner].get_or_insert_with(|| {
             units.push(Vec::new());
             units.len() - 1
         });
         units[unit].push(index);
     }
+    // The usual case: every command_id differs (the core makes them unique within a body), so
+    // no request needs its own set of IDs. Repeats happen when a queue batch holds the same
+    // event twice.
+    let mut seen = HashSet::with_capacity(commands.len());
+    let unique = commands.iter().all(|c| seen.insert(c.command_id.as_str()));
+    drop(seen);
     let mut groups: Vec<(Vec<usize>, HashSet<&str>)> = Vec::new();
     for unit in units {
-        let ids: HashSet<&str> = unit
-            .iter()
-            .map(|&i| commands[i].command_id.as_str())
-            .collect();
+        let whole = unit.len() <= MAX_COMMANDS_PER_REQUEST
+            && (unique || {
+                let ids: HashSet<&str> = unit
+                    .iter()
+                    .map(|&i| commands[i].command_id.as_str())
+                    .collect();
+                ids.len() == unit.len()
+            });
         // An owner that cannot fit one request (never an event: it makes at most two commands)
         // goes command by command.
-        let parts = if unit.len() <= MAX_COMMANDS_PER_REQUEST && ids.len() == unit.len() {
+        let parts = if whole {
             vec![unit]
         } else {
             unit.into_iter().map(|i| vec![i]).collect()
@@ -77,9 +89,10 @@ pub fn pack(commands: &[PendingCommand]) -> Vec<Vec<usize>> {
         for part in parts {
             let open = groups.iter().position(|(members, group_ids)| {
                 members.len() + part.len() <= MAX_COMMANDS_PER_REQUEST
-                    && part
-                        .iter()
-                        .all(|&i| !group_ids.contains(commands[i].command_id.as_str()))
+                    && (unique
+                        || part
+                            .iter()
+                            .all(|&i| !group_ids.contains(commands[i].command_id.as_str())))
             });
             let group = match open {
                 Some(group) => group,
@@ -90,7 +103,9 @@ pub fn pack(commands: &[PendingCommand]) -> Vec<Vec<usize>> {
             };
             for i in part {
                 groups[group].0.push(i);
-                groups[group].1.insert(commands[i].command_id.as_str());
+                if !unique {
+                    groups[group].1.insert(commands[i].command_id.as_str());
+                }
             }
         }
     }
@@ -397,22 +412,28 @@ impl DeliverySummary {
         let mut pending = Vec::new();
         let message_id = |index: usize| message_ids.get(index).cloned().flatten();
         for (index, fate) in ledger.fates() {
-            let message_id = message_id(index);
-            let name = describe_event(Some(index), message_id.as_deref());
+            let name =
+                |message_id: &Option<String>| describe_event(Some(index), message_id.as_deref());
             match fate {
                 Fate::Delivered => delivered += 1,
-                Fate::Rejected(rejections) => rejected.push(EventIssue {
-                    index,
-                    code: "bloomreach_rejected",
-                    message: format!("{name}: {}", join_rejections(&rejections)),
-                    message_id,
-                }),
-                Fate::Pending(reason) => pending.push(EventIssue {
-                    index,
-                    code: "delivery_pending",
-                    message: format!("{name}: {reason}"),
-                    message_id,
-                }),
+                Fate::Rejected(rejections) => {
+                    let message_id = message_id(index);
+                    rejected.push(EventIssue {
+                        index,
+                        code: "bloomreach_rejected",
+                        message: format!("{}: {}", name(&message_id), join_rejections(&rejections)),
+                        message_id,
+                    })
+                }
+                Fate::Pending(reason) => {
+                    let message_id = message_id(index);
+                    pending.push(EventIssue {
+                        index,
+                        code: "delivery_pending",
+                        message: format!("{}: {reason}", name(&message_id)),
+                        message_id,
+                    })
+                }
             }
         }
         rejected.sort_by_key(|issue| issue.index);
