@@ -11,7 +11,30 @@ use crate::settings::{Settings, SettingsError};
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+
+thread_local! {
+    /// The settings text of the last call and what it validated to. Callers pass the same
+    /// settings on every call; validating them (a JSON parse, URL checks, the `Authorization`
+    /// value) was about a quarter of mapping one event.
+    static LAST_SETTINGS: RefCell<Option<(String, Rc<Settings>)>> = const { RefCell::new(None) };
+}
+
+/// [`Settings::from_json`], reusing the last call's result when the text is the same.
+fn settings_of(text: &str) -> Result<Rc<Settings>, SettingsError> {
+    LAST_SETTINGS.with(|last| {
+        if let Some((last_text, settings)) = &*last.borrow() {
+            if last_text == text {
+                return Ok(Rc::clone(settings));
+            }
+        }
+        let settings = Rc::new(Settings::from_json(text)?);
+        *last.borrow_mut() = Some((text.to_string(), Rc::clone(&settings)));
+        Ok(settings)
+    })
+}
 
 /// An event the wrapper could not turn into JSON, or whose top-level `field` held `NaN`.
 #[derive(Deserialize)]
@@ -41,13 +64,16 @@ fn event_error(error: MapError, message_id: Option<&str>) -> String {
 }
 
 fn read_unrepresentable(text: &str) -> Vec<Unrepresentable> {
+    if text == "[]" {
+        return Vec::new();
+    }
     serde_json::from_str(text).unwrap_or_default()
 }
 
 /// `mapEvent`: `{"commands": [...]}` (empty when skipped) or `{"error": {...}}`.
 #[wasm_bindgen(js_name = mapEventJson)]
 pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -> String {
-    let settings = match Settings::from_json(settings) {
+    let settings = match settings_of(settings) {
         Ok(s) => s,
         Err(e) => return settings_error(e),
     };
@@ -91,13 +117,14 @@ pub fn build_requests_framed(body: &str, settings: &str, unrepresentable_json: &
     }
     impl Serialize for Requests<'_> {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_seq(self.0.iter().map(|r| {
-                json!({
-                    "method": BatchRequest::METHOD,
-                    "url": r.url,
-                    "headers": { "Authorization": r.authorization, "Content-Type": BatchRequest::CONTENT_TYPE },
-                    "bodyLength": utf16_len(&r.body),
-                })
+            serializer.collect_seq(self.0.iter().map(|r| FramedRequest {
+                method: BatchRequest::METHOD,
+                url: &r.url,
+                headers: FramedHeaders {
+                    authorization: &r.authorization,
+                    content_type: BatchRequest::CONTENT_TYPE,
+                },
+                body_length: utf16_len(&r.body),
             }))
         }
     }
@@ -111,6 +138,24 @@ pub fn build_requests_framed(body: &str, settings: &str, unrepresentable_json: &
     framed
 }
 
+/// A request in the framed envelope: its body is sent after the envelope.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FramedRequest<'a> {
+    method: &'static str,
+    url: &'a str,
+    headers: FramedHeaders<'a>,
+    body_length: usize,
+}
+
+#[derive(Serialize)]
+struct FramedHeaders<'a> {
+    #[serde(rename = "Authorization")]
+    authorization: &'a str,
+    #[serde(rename = "Content-Type")]
+    content_type: &'static str,
+}
+
 /// The length JavaScript gives the string (`str.length`).
 fn utf16_len(text: &str) -> usize {
     if text.is_ascii() {
@@ -122,7 +167,7 @@ fn utf16_len(text: &str) -> usize {
 
 /// Reads the body and maps it; `Err` is the `{"error"}` text to return.
 fn build(body: &str, settings: &str, unrepresentable_json: &str) -> Result<BuildOutput, String> {
-    let settings = Settings::from_json(settings).map_err(settings_error)?;
+    let settings = settings_of(settings).map_err(settings_error)?;
     let passthrough = passes_through(&settings);
     let mut slots: Vec<JsonSlot> =
         match parse_events_json(body, None, IngestLimits::default(), passthrough) {

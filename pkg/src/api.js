@@ -77,12 +77,10 @@ function unframe(out) {
   if (newline < 0) return unwrap(out);
   const result = unwrap(out.slice(0, newline));
   let at = newline + 1;
-  for (const request of result.requests) {
-    const end = at + request.bodyLength;
-    request.body = out.slice(at, end);
-    delete request.bodyLength;
-    at = end;
-  }
+  result.requests = result.requests.map(({ method, url, headers, bodyLength }) => {
+    const body = out.slice(at, (at += bodyLength));
+    return { method, url, headers, body };
+  });
   return result;
 }
 

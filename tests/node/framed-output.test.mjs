@@ -33,3 +33,20 @@ test("an error is not framed", () => {
   assert.throws(() => api.buildRequestsFromJson("{", corpus.SETTINGS), { code: "invalid_json" });
   assert.throws(() => api.buildRequestsFromJson("[]", { apiKey: 1 }), { code: "invalid_settings" });
 });
+
+test("settings reused from the last call are replaced as soon as they change", () => {
+  // The wasm keeps the last settings it validated, keyed by their JSON text: a changed or invalid
+  // setting must take effect on the very next call, and switching back must work too.
+  const text = JSON.stringify({ type: "track", userId: "u1", event: "Bought", messageId: "m1", timestamp: "2026-01-01T00:00:00Z" });
+  const other = { ...corpus.SETTINGS, apiBaseUrl: "https://eu.example.test", projectToken: "other-token", exponeaHardId: "email_id" };
+  const settingsCalls = [corpus.SETTINGS, other, corpus.SETTINGS, other, other, corpus.SETTINGS];
+  for (const settings of settingsCalls) {
+    assert.deepEqual(api.buildRequestsFromJson(text, settings), reference.buildRequestsFromJson(text, settings));
+  }
+  assert.throws(() => api.buildRequestsFromJson(text, { ...corpus.SETTINGS, apiKey: "" }), { code: "invalid_settings" });
+  assert.deepEqual(api.buildRequestsFromJson(text, corpus.SETTINGS), reference.buildRequestsFromJson(text, corpus.SETTINGS));
+  const mutable = { ...corpus.SETTINGS };
+  api.buildRequestsFromJson(text, mutable);
+  mutable.projectToken = "mutated-token";
+  assert.match(api.buildRequestsFromJson(text, mutable).requests[0].url, /\/mutated-token\/batch$/);
+});
