@@ -40,12 +40,34 @@ pub async fn read_limited(request: &mut Request) -> Result<Vec<u8>, WorkerError>
             limit: MAX_BODY_BYTES,
         });
     }
+    let body = match declared {
+        // The usual case (every Segment library sends Content-Length): one `arrayBuffer()` read.
+        // The runtime ends the body at the declared length and fails a shorter one.
+        Some(_) => request
+            .bytes()
+            .await
+            .map_err(|_| WorkerError::IncompleteBody)?,
+        // Chunked: read it piece by piece so an endless body stops at the limit.
+        None => read_chunked(request).await?,
+    };
+    if body.len() > MAX_BODY_BYTES {
+        return Err(WorkerError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(WorkerError::EmptyBody);
+    }
+    Ok(body)
+}
+
+async fn read_chunked(request: &mut Request) -> Result<Vec<u8>, WorkerError> {
     let Ok(mut stream) = request.stream() else {
         return Err(WorkerError::EmptyBody);
     };
-    let mut body = Vec::with_capacity(declared.unwrap_or(0) as usize);
+    let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
-        // Reading fails when the client goes away mid-body (fewer bytes than `Content-Length`).
+        // Reading fails when the client goes away mid-body.
         let chunk = chunk.map_err(|_| WorkerError::IncompleteBody)?;
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(WorkerError::PayloadTooLarge {
@@ -53,9 +75,6 @@ pub async fn read_limited(request: &mut Request) -> Result<Vec<u8>, WorkerError>
             });
         }
         body.extend_from_slice(&chunk);
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(WorkerError::EmptyBody);
     }
     Ok(body)
 }
