@@ -7,8 +7,10 @@
 //   bash dev/build --worker && node benches/workerd-bench.mjs [--runs=n]
 //
 // Bodies stay under Segment's 500 KB per request, which the Rust Worker enforces: 100 typical
-// (~1.6 KB) events, and 100 and 1,000 small ones. Runs alternate between the two Workers; the
-// table gives the median wall time of a request.
+// (~1.6 KB) events, and 100 and 1,000 small ones. Runs alternate between the Workers; the table
+// gives the median wall time of a request (as a sender sees it, loopback hops included) and the
+// mean CPU time workerd spent on it (benches/workerd-cpu.mjs: what Cloudflare bills). A third,
+// empty Worker (reads the body, answers {}) gives the CPU every request costs before any mapping.
 import { Miniflare } from "miniflare";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -17,6 +19,7 @@ import { parseArgs } from "node:util";
 import { createStandIn } from "../dev/bloomreach-stand-in.mjs";
 import { BASE_BINDINGS, PROJECT_TOKEN, API_KEY, WRITE_KEY, basicAuth, catalogSettings } from "../tests/worker/support.mjs";
 import * as corpus from "./corpus.mjs";
+import { cpuNs, workerdPid } from "./workerd-cpu.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } } });
@@ -67,6 +70,12 @@ async function measure(label, upstream, delivered) {
         outboundService,
       },
       {
+        name: "empty",
+        modules: true,
+        script: "export default { async fetch(request) { await request.arrayBuffer(); return Response.json({}); } };",
+        compatibilityDate: "2026-04-01",
+      },
+      {
         name: "js",
         modules: true,
         scriptPath: path.join(root, "benches/js/worker.mjs"),
@@ -85,14 +94,17 @@ async function measure(label, upstream, delivered) {
   });
   try {
     await mf.ready;
-    const workers = { rust: await mf.getWorker("rust"), js: await mf.getWorker("js") };
-    console.log(`\n${label}: median ms per /v1/batch request, ${runs} runs each\n`);
-    console.log("| events | body bytes | plain-JS Worker | Rust Worker | Rust vs JS |");
-    console.log("|---|---:|---:|---:|---:|");
+    const names = ["rust", "js", "empty"];
+    const workers = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await mf.getWorker(name)])));
+    const pid = workerdPid();
+    console.log(`\n${label}: ms per /v1/batch request, ${runs} runs each\n`);
+    console.log("| events | body bytes | wall, plain JS | wall, Rust | Rust vs JS | CPU, empty Worker | CPU, plain JS | CPU, Rust | Rust vs JS | Rust vs JS above empty |");
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const [size, count] of BODIES) {
       const body = corpus.body(size, count);
       const once = async (name) => {
         upstream.received.reset();
+        const cpuStart = cpuNs(pid);
         const start = performance.now();
         const response = await workers[name].fetch("http://worker.test/v1/batch", {
           method: "POST",
@@ -101,15 +113,23 @@ async function measure(label, upstream, delivered) {
         });
         const text = await response.text();
         const ms = performance.now() - start;
+        cpu[name] += cpuNs(pid) - cpuStart;
         if (response.status !== 200) throw new Error(`${name} Worker answered ${response.status}: ${text.slice(0, 300)}`);
-        if (delivered() < count) throw new Error(`${name} Worker delivered ${delivered()} of ${count} commands`);
+        if (name !== "empty" && delivered() < count) throw new Error(`${name} Worker delivered ${delivered()} of ${count} commands`);
         return ms;
       };
-      for (const name of ["rust", "js", "rust", "js"]) await once(name); // warm up (compile, JIT)
-      const times = { rust: [], js: [] };
-      for (let i = 0; i < runs; i++) for (const name of ["rust", "js"]) times[name].push(await once(name));
+      const cpu = { rust: 0, js: 0, empty: 0 };
+      for (let i = 0; i < 2; i++) for (const name of names) await once(name); // warm up (compile, JIT)
+      Object.assign(cpu, { rust: 0, js: 0, empty: 0 });
+      const times = { rust: [], js: [], empty: [] };
+      for (let i = 0; i < runs; i++) for (const name of names) times[name].push(await once(name));
       const [js, rust] = [median(times.js), median(times.rust)];
-      console.log(`| ${count} ${size} | ${body.length} | ${js.toFixed(1)} | ${rust.toFixed(1)} | ${(js / rust).toFixed(2)}× |`);
+      const [emptyCpu, jsCpu, rustCpu] = [cpu.empty, cpu.js, cpu.rust].map((ns) => ns / runs / 1e6);
+      console.log(
+        `| ${count} ${size} | ${body.length} | ${js.toFixed(1)} | ${rust.toFixed(1)} | ${(js / rust).toFixed(2)}× | ` +
+          `${emptyCpu.toFixed(1)} | ${jsCpu.toFixed(1)} | ${rustCpu.toFixed(1)} | ${(jsCpu / rustCpu).toFixed(2)}× | ` +
+          `${((jsCpu - emptyCpu) / (rustCpu - emptyCpu)).toFixed(2)}× |`,
+      );
     }
   } finally {
     await mf.dispose();

@@ -1,0 +1,158 @@
+// CPU-profiles the Rust Worker (build/) and the plain-JS Worker (benches/js/worker.mjs) inside
+// workerd, through its V8 inspector: the same /v1/batch body sent N times to each, against an
+// instant upstream, then the busy (non-idle) CPU time per request and the functions that took it.
+//
+//   bash dev/build --worker && node benches/workerd-profile.mjs [--events=100] [--size=typical] [--requests=30] [--top=25]
+//
+// Wall time measured from Node (benches/workerd-bench.mjs) includes Miniflare's loopback HTTP
+// hops, which both Workers pay alike; the profile shows only what runs in each Worker's isolate —
+// the CPU time Cloudflare bills.
+import { Miniflare } from "miniflare";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import WebSocket from "ws";
+import { BASE_BINDINGS, WRITE_KEY, basicAuth, catalogSettings } from "../tests/worker/support.mjs";
+import * as corpus from "./corpus.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const { values } = parseArgs({
+  options: {
+    events: { type: "string", default: "100" },
+    size: { type: "string", default: "typical" },
+    requests: { type: "string", default: "30" },
+    top: { type: "string", default: "25" },
+    port: { type: "string", default: "9329" },
+    interval: { type: "string", default: "100" },
+  },
+});
+const MODULE_RULES = [
+  { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+  { type: "CompiledWasm", include: ["**/*.wasm"] },
+];
+
+const outboundService = async (request) => {
+  const { commands } = JSON.parse(await request.text());
+  return Response.json({ success: true, results: commands.map((c) => ({ success: true, command_id: c.command_id })) });
+};
+
+const mf = new Miniflare({
+  inspectorPort: Number(values.port),
+  workers: [
+    {
+      name: "rust",
+      modules: true,
+      scriptPath: path.join(root, "build/index.js"),
+      modulesRoot: path.join(root, "build"),
+      modulesRules: MODULE_RULES,
+      compatibilityDate: "2026-04-01",
+      bindings: BASE_BINDINGS,
+      outboundService,
+      unsafeInspectorProxy: true,
+    },
+    {
+      name: "js",
+      modules: true,
+      scriptPath: path.join(root, "benches/js/worker.mjs"),
+      modulesRoot: path.join(root, "benches/js"),
+      modulesRules: MODULE_RULES,
+      compatibilityDate: "2026-04-01",
+      bindings: { SETTINGS: JSON.stringify(catalogSettings(BASE_BINDINGS)), SEGMENT_WRITE_KEY: WRITE_KEY },
+      outboundService,
+      unsafeInspectorProxy: true,
+    },
+  ],
+  handleRuntimeStdio(stdout, stderr) {
+    stdout.resume();
+    stderr.resume();
+  },
+});
+
+/** A minimal Chrome DevTools Protocol client over one WebSocket. */
+async function inspector(url) {
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+  let next = 1;
+  const pending = new Map();
+  socket.on("message", (data) => {
+    const message = JSON.parse(data);
+    if (message.id && pending.has(message.id)) {
+      pending.get(message.id)(message);
+      pending.delete(message.id);
+    }
+  });
+  return {
+    send(method, params = {}) {
+      const id = next++;
+      socket.send(JSON.stringify({ id, method, params }));
+      return new Promise((resolve, reject) =>
+        pending.set(id, (m) => (m.error ? reject(new Error(`${method}: ${m.error.message}`)) : resolve(m.result))),
+      );
+    },
+    close: () => socket.close(),
+  };
+}
+
+/** Self time per function (ms) from a V8 CPU profile, and the busy total (all but idle). */
+function summarize(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = byId.get(profile.samples[i]);
+    const dt = profile.timeDeltas[i + 1] ?? 0;
+    selfUs.set(node.id, (selfUs.get(node.id) ?? 0) + dt);
+  }
+  const byName = new Map();
+  const byKind = new Map();
+  let busy = 0;
+  for (const [id, us] of selfUs) {
+    const { functionName, url, lineNumber } = byId.get(id).callFrame;
+    const name = functionName || "(anonymous)";
+    if (name === "(idle)" || name === "(program)") continue;
+    busy += us;
+    const kind = /\.wasm/.test(url) ? "wasm (Rust)" : url ? `JS ${path.basename(url)}` : "runtime (native)";
+    byKind.set(kind, (byKind.get(kind) ?? 0) + us);
+    const key = `${name}  ${url ? `${path.basename(url)}:${lineNumber + 1}` : ""}`;
+    byName.set(key, (byName.get(key) ?? 0) + us);
+  }
+  return { busy: busy / 1000, kinds: [...byKind].sort((a, b) => b[1] - a[1]), top: [...byName].sort((a, b) => b[1] - a[1]).map(([k, us]) => [k, us / 1000]) };
+}
+
+try {
+  await mf.ready;
+  const body = corpus.body(values.size, Number(values.events));
+  const requests = Number(values.requests);
+  const results = {};
+  for (const name of ["rust", "js"]) {
+    const worker = await mf.getWorker(name);
+    const send = async () => {
+      const response = await worker.fetch("http://worker.test/v1/batch", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: basicAuth() },
+        body,
+      });
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`${name}: ${response.status} ${text.slice(0, 200)}`);
+    };
+    for (let i = 0; i < 5; i++) await send(); // compile, JIT
+    const cdp = await inspector(`ws://127.0.0.1:${values.port}/${name}`);
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: Number(values.interval) });
+    await cdp.send("Profiler.start");
+    for (let i = 0; i < requests; i++) await send();
+    const { profile } = await cdp.send("Profiler.stop");
+    cdp.close();
+    results[name] = summarize(profile);
+  }
+  console.log(`\n${values.events} ${values.size} events (${body.length} bytes), ${requests} requests each`);
+  console.log(`busy CPU per request in the isolate: plain-JS ${(results.js.busy / requests).toFixed(2)} ms, Rust ${(results.rust.busy / requests).toFixed(2)} ms, Rust vs JS ${(results.js.busy / results.rust.busy).toFixed(2)}×`);
+  for (const name of ["rust", "js"]) {
+    console.log(`\n${name}: ms per request by where the code lives: ${results[name].kinds.map(([k, us]) => `${k} ${(us / 1000 / requests).toFixed(2)}`).join(", ")}`);
+    console.log(`${name}: top functions by self time, ms per request`);
+    for (const [key, ms] of results[name].top.slice(0, Number(values.top))) {
+      console.log(`${(ms / requests).toFixed(3).padStart(8)}  ${key}`);
+    }
+  }
+} finally {
+  await mf.dispose();
+}
