@@ -5,7 +5,8 @@ use segment_bloomreach::{build_requests_from_json, read_response, IngestLimits, 
 use std::collections::HashSet;
 
 /// Any bytes as a Segment request body, through ingest parsing, mapping and batching:
-/// every event ends in exactly one place; requests hold 1..=50 unique commands, as JSON.
+/// every event ends in exactly one place; requests hold 1..=50 unique commands, as JSON; and
+/// the one-pass body reader reads it as the slicing reader does.
 pub fn check_ingest_body(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let settings = Settings::from_json(
@@ -13,6 +14,10 @@ pub fn check_ingest_body(data: &[u8]) {
     )
     .unwrap();
     for implied in [None, Some("track")] {
+        for passthrough in [false, true] {
+            let agrees = segment_bloomreach::ingest::one_pass_agrees(text, implied, IngestLimits::default(), passthrough);
+            assert_ne!(agrees, Some(false), "the one-pass and slicing readers disagree");
+        }
         let Ok(output) = build_requests_from_json(text, &settings, implied, IngestLimits::default()) else { continue };
         let mut accounted = HashSet::new();
         for issue in output.rejected.iter().chain(&output.skipped) {
