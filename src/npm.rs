@@ -156,13 +156,18 @@ struct FramedHeaders<'a> {
     content_type: &'static str,
 }
 
-/// The length JavaScript gives the string (`str.length`).
+/// The length JavaScript gives the string (`str.length`): one UTF-16 unit per character, two
+/// for a character past U+FFFF. Counted on bytes, without decoding characters: every byte that
+/// does not continue a character starts one, and a 4-byte sequence is an astral character.
 fn utf16_len(text: &str) -> usize {
-    if text.is_ascii() {
-        text.len()
-    } else {
-        text.chars().map(char::len_utf16).sum()
+    let bytes = text.as_bytes();
+    if bytes.is_ascii() {
+        return bytes.len();
     }
+    bytes
+        .iter()
+        .map(|&b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0))
+        .sum()
 }
 
 /// Reads the body and maps it; `Err` is the `{"error"}` text to return.
