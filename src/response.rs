@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// What became of one command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -106,12 +107,24 @@ fn read_success(
     }
     let results = response.results.unwrap_or_default();
     let by_id = results.iter().all(|r| r.command_id.is_some()) && !results.is_empty();
+    // Matched by command_id, the first result with each ID (an index, not a search per command).
+    let first_by_id: HashMap<&str, &CommandResult> = if by_id {
+        let mut index = HashMap::with_capacity(results.len());
+        for r in &results {
+            if let Some(id) = r.command_id.as_deref() {
+                index.entry(id).or_insert(r);
+            }
+        }
+        index
+    } else {
+        HashMap::new()
+    };
     command_ids
         .iter()
         .enumerate()
         .map(|(i, id)| {
             let result = if by_id {
-                results.iter().find(|r| r.command_id.as_deref() == Some(id))
+                first_by_id.get(id).copied()
             } else {
                 results.get(i)
             };
