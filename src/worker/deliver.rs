@@ -1,7 +1,7 @@
 //! The delivery loop: pack pending commands, send up to six requests at once, read each answer, and retry what is retryable while the policy allows.
 
 use super::log::{self, DeliveryLine};
-use super::upstream::{post_batch, UpstreamReply};
+use super::upstream::{post_batch, Upstream, UpstreamReply};
 use crate::delivery::{classify_response, pack, request_body, Ledger, PendingCommand, RetryPolicy};
 use crate::response::Delivery;
 use crate::settings::Settings;
@@ -32,8 +32,7 @@ pub async fn deliver(
     mode: &'static str,
 ) -> DeliveryRun {
     let started = Date::now().as_millis();
-    let url = settings.batch_url();
-    let authorization = settings.authorization();
+    let upstream = Upstream::new(&settings.batch_url(), &settings.authorization());
     let mut run = DeliveryRun {
         ledger: Ledger::new(&pending),
         retried: 0,
@@ -44,16 +43,8 @@ pub async fn deliver(
     let mut timeout_ms = policy.first_attempt_timeout_ms();
     let mut attempt = 1;
     while !pending.is_empty() {
-        let round_retry_after = send_round(
-            &url,
-            &authorization,
-            &mut pending,
-            timeout_ms,
-            attempt,
-            mode,
-            &mut run,
-        )
-        .await;
+        let round_retry_after =
+            send_round(&upstream, &mut pending, timeout_ms, attempt, mode, &mut run).await;
         if pending.is_empty() || attempt >= max_attempts {
             break;
         }
@@ -77,8 +68,7 @@ pub async fn deliver(
 /// One round: every pending command sent once. Leaves in `pending` what must be sent again and
 /// returns the largest `Retry-After` of the round.
 async fn send_round(
-    url: &str,
-    authorization: &str,
+    upstream: &Result<Upstream, String>,
     pending: &mut Vec<PendingCommand>,
     timeout_ms: u64,
     attempt: u32,
@@ -95,7 +85,10 @@ async fn send_round(
     let replies: Vec<(Vec<PendingCommand>, UpstreamReply)> = stream::iter(groups)
         .map(|group| async move {
             let body = request_body(&group);
-            let reply = post_batch(url, authorization, body, timeout_ms).await;
+            let reply = match upstream {
+                Ok(upstream) => post_batch(upstream, body, timeout_ms).await,
+                Err(error) => UpstreamReply::no_answer(error.clone(), 0),
+            };
             (group, reply)
         })
         .buffer_unordered(MAX_IN_FLIGHT)
