@@ -13,7 +13,12 @@ pub(crate) const PREFIXED_FIELDS: [&str; 7] = [
 /// Takes `context` out of the event and returns the properties it contributes.
 pub(crate) fn take_context_properties<'a>(event: &mut Obj<'a>) -> Result<Obj<'a>, MapError> {
     let context = super::take_object(event, "context")?.unwrap_or_default();
-    let mut properties = Obj::with_capacity(32);
+    // A browser or app context flattens into a few dozen properties; a server library's
+    // (`library` only, say) into none, and then nothing is allocated.
+    let contributes = context
+        .iter()
+        .any(|(key, _)| key == "userAgent" || PREFIXED_FIELDS.contains(&&**key));
+    let mut properties = Obj::with_capacity(if contributes { 32 } else { 0 });
     let mut key_buf = String::new();
     for (key, value) in context {
         if key == "userAgent" {
