@@ -51,17 +51,30 @@ pub fn split_requests(requests: &[BatchRequest]) -> Result<Vec<PendingCommand>, 
 /// and its `session_ping`) would have its delivered half sent again when the other half failed.
 /// Returns indices into `commands`, in order within each request.
 pub fn pack(commands: &[PendingCommand]) -> Vec<Vec<usize>> {
-    // Each owner's commands, owners in order of first appearance. Owners are event or message
-    // indices, so a vector indexed by owner finds a unit without hashing.
-    let mut units: Vec<Vec<usize>> = Vec::new();
+    // Each owner's commands, owners in order of first appearance: `order` lists command indices
+    // owner by owner, `units` are its runs. Owners are event or message indices, so vectors
+    // indexed by owner count and place them without hashing or a vector per owner.
     let owners = commands.iter().map(|c| c.owner + 1).max().unwrap_or(0);
-    let mut unit_of_owner: Vec<Option<usize>> = vec![None; owners];
+    let mut count = vec![0usize; owners];
+    let mut owner_order = Vec::new();
+    for command in commands {
+        if count[command.owner] == 0 {
+            owner_order.push(command.owner);
+        }
+        count[command.owner] += 1;
+    }
+    let mut next = vec![0usize; owners];
+    let mut units: Vec<std::ops::Range<usize>> = Vec::with_capacity(owner_order.len());
+    let mut start = 0;
+    for &owner in &owner_order {
+        next[owner] = start;
+        units.push(start..start + count[owner]);
+        start += count[owner];
+    }
+    let mut order = vec![0usize; commands.len()];
     for (index, command) in commands.iter().enumerate() {
-        let unit = *unit_of_owner[command.owner].get_or_insert_with(|| {
-            units.push(Vec::new());
-            units.len() - 1
-        });
-        units[unit].push(index);
+        order[next[command.owner]] = index;
+        next[command.owner] += 1;
     }
     // The usual case: every command_id differs (the core makes them unique within a body), so
     // no request needs its own set of IDs. Repeats happen when a queue batch holds the same
@@ -71,6 +84,7 @@ pub fn pack(commands: &[PendingCommand]) -> Vec<Vec<usize>> {
     drop(seen);
     let mut groups: Vec<(Vec<usize>, HashSet<&str>)> = Vec::new();
     for unit in units {
+        let unit = &order[unit];
         let whole = unit.len() <= MAX_COMMANDS_PER_REQUEST
             && (unique || {
                 let ids: HashSet<&str> = unit
@@ -81,11 +95,7 @@ pub fn pack(commands: &[PendingCommand]) -> Vec<Vec<usize>> {
             });
         // An owner that cannot fit one request (never an event: it makes at most two commands)
         // goes command by command.
-        let parts = if whole {
-            vec![unit]
-        } else {
-            unit.into_iter().map(|i| vec![i]).collect()
-        };
+        let parts = unit.chunks(if whole { unit.len() } else { 1 });
         for part in parts {
             let open = groups.iter().position(|(members, group_ids)| {
                 members.len() + part.len() <= MAX_COMMANDS_PER_REQUEST
@@ -101,7 +111,7 @@ pub fn pack(commands: &[PendingCommand]) -> Vec<Vec<usize>> {
                     groups.len() - 1
                 }
             };
-            for i in part {
+            for &i in part {
                 groups[group].0.push(i);
                 if !unique {
                     groups[group].1.insert(commands[i].command_id.as_str());

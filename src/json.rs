@@ -13,6 +13,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
@@ -512,10 +513,32 @@ const RAW_MAX_NESTING: usize = 100;
 /// numbers spelled as serde_json spells them, no key twice in one object, no `__proto__` key,
 /// at most `max_nesting` nested containers. Conservative: `false` only costs a tree.
 pub(crate) fn is_canonical(text: &str, max_nesting: usize) -> bool {
+    thread_local! {
+        /// The scan's two stacks, kept between calls: it runs on every `properties`, `traits`
+        /// and `context` value, and allocating them each time was two mallocs per event.
+        static STACKS: RefCell<CanonicalStacks> = RefCell::default();
+    }
+    STACKS.with(|stacks| match stacks.try_borrow_mut() {
+        Ok(mut stacks) => {
+            stacks.frames.clear();
+            stacks.keys.clear();
+            scan_canonical(text, max_nesting, &mut stacks)
+        }
+        Err(_) => scan_canonical(text, max_nesting, &mut CanonicalStacks::default()),
+    })
+}
+
+#[derive(Default)]
+struct CanonicalStacks {
+    /// Per open container: is it an object, and where its keys start in `keys`.
+    frames: Vec<(bool, usize)>,
+    /// The keys of the open objects, as byte ranges of the text.
+    keys: Vec<(usize, usize)>,
+}
+
+fn scan_canonical(text: &str, max_nesting: usize, stacks: &mut CanonicalStacks) -> bool {
     let b = text.as_bytes();
-    // Per open container: is it an object, and where its keys start in `keys`.
-    let mut frames: Vec<(bool, usize)> = Vec::new();
-    let mut keys: Vec<&[u8]> = Vec::new();
+    let CanonicalStacks { frames, keys } = stacks;
     let mut expect_key = false;
     let mut i = 0;
     while i < b.len() {
@@ -532,7 +555,7 @@ pub(crate) fn is_canonical(text: &str, max_nesting: usize) -> bool {
                 let Some((_, start)) = frames.pop() else {
                     return false;
                 };
-                if has_repeat(&keys[start..]) {
+                if has_repeat(b, &keys[start..]) {
                     return false;
                 }
                 keys.truncate(start);
@@ -552,11 +575,10 @@ pub(crate) fn is_canonical(text: &str, max_nesting: usize) -> bool {
                     return false;
                 };
                 if expect_key {
-                    let key = &b[i + 1..end];
-                    if key == b"__proto__" {
+                    if &b[i + 1..end] == b"__proto__" {
                         return false;
                     }
-                    keys.push(key);
+                    keys.push((i + 1, end));
                 }
                 i = end + 1;
             }
@@ -631,12 +653,17 @@ fn canonical_number(n: &str) -> bool {
 }
 
 /// Whether a key appears twice among one object's keys.
-fn has_repeat(keys: &[&[u8]]) -> bool {
+fn has_repeat(b: &[u8], keys: &[(usize, usize)]) -> bool {
+    let key = |&(start, end): &(usize, usize)| &b[start..end];
     if keys.len() <= 16 {
-        return keys.iter().enumerate().any(|(i, k)| keys[..i].contains(k));
+        return keys.iter().enumerate().any(|(i, &(start, end))| {
+            keys[..i]
+                .iter()
+                .any(|&(s, e)| e - s == end - start && b[s..e] == b[start..end])
+        });
     }
     let mut seen = HashSet::with_capacity(keys.len());
-    !keys.iter().all(|k| seen.insert(*k))
+    !keys.iter().all(|k| seen.insert(key(k)))
 }
 
 #[cfg(test)]
