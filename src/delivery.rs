@@ -9,7 +9,7 @@ use crate::batch::{BatchRequest, EventIssue, MAX_COMMANDS_PER_REQUEST};
 use crate::error::describe_event;
 use crate::response::{read_response, CommandOutcome, Delivery};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 /// One command still owed to Bloomreach, with the event (or queue message) it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,7 +191,8 @@ pub enum Fate {
 /// The outcome of every command so far, by owner.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    owners: BTreeMap<usize, OwnerProgress>,
+    /// By owner index (event or queue message); `None` for an owner with no commands.
+    owners: Vec<Option<OwnerProgress>>,
 }
 
 impl Ledger {
@@ -199,7 +200,7 @@ impl Ledger {
     pub fn new(commands: &[PendingCommand]) -> Ledger {
         let mut ledger = Ledger::default();
         for command in commands {
-            ledger.owners.entry(command.owner).or_default().outstanding += 1;
+            ledger.progress(command.owner).outstanding += 1;
         }
         ledger
     }
@@ -214,7 +215,7 @@ impl Ledger {
         let mut again = Vec::new();
         for (index, command) in sent.into_iter().enumerate() {
             let outcome = outcomes.get(index);
-            let progress = self.owners.entry(command.owner).or_default();
+            let progress = self.progress(command.owner);
             match outcome.map(|o| o.outcome) {
                 Some(Delivery::Delivered) => {
                     progress.outstanding = progress.outstanding.saturating_sub(1)
@@ -243,7 +244,9 @@ impl Ledger {
 
     /// Every owner with its fate, in owner order.
     pub fn fates(&self) -> impl Iterator<Item = (usize, Fate)> + '_ {
-        self.owners.iter().map(|(owner, progress)| {
+        let present = self.owners.iter().enumerate();
+        let present = present.filter_map(|(owner, progress)| Some((owner, progress.as_ref()?)));
+        present.map(|(owner, progress)| {
             let fate = if progress.outstanding > 0 {
                 Fate::Pending(
                     progress
@@ -256,8 +259,16 @@ impl Ledger {
             } else {
                 Fate::Rejected(progress.rejections.clone())
             };
-            (*owner, fate)
+            (owner, fate)
         })
+    }
+
+    /// The progress of `owner`, started if it has none yet.
+    fn progress(&mut self, owner: usize) -> &mut OwnerProgress {
+        if self.owners.len() <= owner {
+            self.owners.resize(owner + 1, None);
+        }
+        self.owners[owner].get_or_insert_with(OwnerProgress::default)
     }
 }
 
