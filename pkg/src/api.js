@@ -5,6 +5,9 @@
 // string, and a NaN deep inside properties becomes null. Values JSON cannot carry at the top
 // level of an event (NaN in `timestamp`, a BigInt `userId`, an invalid Date) reject that event.
 
+/** Bodies cross into wasm as UTF-8 bytes, encoded natively (a lone surrogate becomes U+FFFD). */
+const utf8 = new TextEncoder();
+
 /** Builds the API from the wasm-bindgen module of one target (nodejs, bundler or web). */
 export function createApi(wasm) {
   function mapEvent(event, settings) {
@@ -26,14 +29,14 @@ export function createApi(wasm) {
       if (encoded.problem) problems.push({ index, ...encoded.problem });
     }
     const body = "[" + parts.join(",") + "]";
-    return unframe(wasm.buildRequestsFramed(body, encodeSettings(settings), JSON.stringify(problems)));
+    return unframe(wasm.buildRequestsFramed(utf8.encode(body), encodeSettings(settings), JSON.stringify(problems)));
   }
 
   function buildRequestsFromJson(text, settings) {
     if (typeof text !== "string") {
       throw mappingError({ code: "invalid_body", message: `buildRequestsFromJson takes JSON text, got ${describeType(text)}` });
     }
-    return unframe(wasm.buildRequestsFramed(text, encodeSettings(settings), "[]"));
+    return unframe(wasm.buildRequestsFramed(utf8.encode(text), encodeSettings(settings), "[]"));
   }
 
   function validateSettings(settings) {
