@@ -1,9 +1,9 @@
 //! Segment request bodies as text → events: one event, an array of events, or `{"batch": [...]}`.
 //!
-//! Usual bodies are read in one pass (the `one_pass` module): each event is parsed where it stands, its
-//! size known from where its parse ended. Any other body is split into per-event slices before
-//! any event is parsed. Either way one oversize or deeply nested event is rejected alone and the
-//! rest of the batch still maps.
+//! Usual bodies are read in one pass (the `one_pass` module): each event is parsed where it
+//! stands, its size known from where its parse ended. Any other body is split into per-event
+//! slices before any event is parsed. Either way one oversize or deeply nested event is rejected
+//! alone and the rest of the batch still maps.
 
 use crate::error::{kind_of, ErrorCode, MapError};
 use crate::json::{Json, Obj, PassthroughEvent};
