@@ -12,6 +12,8 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+/// The body's events exactly as the slicing reader gives them (shared fields applied, the
+/// implied type set), or `None` where this reader declines the body.
 pub(crate) fn parse<'a>(
     text: &'a str,
     implied_type: Option<&str>,
