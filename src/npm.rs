@@ -8,8 +8,7 @@ use crate::ingest::{parse_event_json, parse_events_json, unrepresentable, Ingest
 use crate::mapping::{map_json, message_id_json, Drafted};
 use crate::response::{command_ids_of_body, read_response};
 use crate::settings::{Settings, SettingsError};
-use serde::ser::{SerializeStruct, Serializer};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -93,11 +92,13 @@ pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -
 }
 
 /// `buildRequests` (an array of events, some already found unrepresentable by the wrapper)
-/// and `buildRequestsFromJson` (any Segment body): `{requests, rejected, skipped}`, framed, or
-/// `{"error": {...}}`. Framed: the envelope (each request with `bodyLength`, in UTF-16 code
-/// units, in place of `body`), a newline, then the bodies one after another, which the wrapper
-/// slices out; no body is escaped a second time into the envelope and unescaped in JavaScript.
-/// An error has no newline.
+/// and `buildRequestsFromJson` (any Segment body), framed, or `{"error": {...}}` (which has no
+/// newline). Framed: a header line, then the request bodies one after another, which the
+/// wrapper slices out, so no body is escaped into JSON and unescaped again in JavaScript. The
+/// header is each body's length in UTF-16 code units, comma-separated, a `|`, and then
+/// `{"rejected": [...], "skipped": [...]}` only when one of them is not empty: the usual answer
+/// needs no `JSON.parse`. Every request has the same method, URL and headers, which the wrapper
+/// asks for once per settings ([`request_target_json`]).
 ///
 /// The body arrives as UTF-8 bytes (the wrapper's `TextEncoder.encode`): a `&str` parameter
 /// makes wasm-bindgen's glue copy the text in a JavaScript loop, one character at a time up to
@@ -113,33 +114,19 @@ pub fn build_requests_framed(body: &[u8], settings: &str, unrepresentable_json: 
         Ok(output) => output,
         Err(error) => return error,
     };
-    struct Envelope<'a>(&'a BuildOutput);
-    struct Requests<'a>(&'a [BatchRequest]);
-    impl Serialize for Envelope<'_> {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut s = serializer.serialize_struct("BuildOutput", 3)?;
-            s.serialize_field("requests", &Requests(&self.0.requests))?;
-            s.serialize_field("rejected", &self.0.rejected)?;
-            s.serialize_field("skipped", &self.0.skipped)?;
-            s.end()
-        }
-    }
-    impl Serialize for Requests<'_> {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_seq(self.0.iter().map(|r| FramedRequest {
-                method: BatchRequest::METHOD,
-                url: &r.url,
-                headers: FramedHeaders {
-                    authorization: &r.authorization,
-                    content_type: BatchRequest::CONTENT_TYPE,
-                },
-                body_length: utf16_len(&r.body),
-            }))
-        }
-    }
     let bodies: usize = output.requests.iter().map(|r| r.body.len()).sum();
-    let mut framed = serde_json::to_string(&Envelope(&output)).expect("output serializes");
-    framed.reserve(bodies + 1);
+    let mut framed = String::with_capacity(bodies + 8 * output.requests.len() + 2);
+    for (i, request) in output.requests.iter().enumerate() {
+        if i > 0 {
+            framed.push(',');
+        }
+        framed.push_str(&utf16_len(&request.body).to_string());
+    }
+    framed.push('|');
+    if !output.rejected.is_empty() || !output.skipped.is_empty() {
+        let issues = json!({ "rejected": output.rejected, "skipped": output.skipped });
+        framed.push_str(&issues.to_string());
+    }
     framed.push('\n');
     for request in &output.requests {
         framed.push_str(&request.body);
@@ -147,22 +134,19 @@ pub fn build_requests_framed(body: &[u8], settings: &str, unrepresentable_json: 
     framed
 }
 
-/// A request in the framed envelope: its body is sent after the envelope.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct FramedRequest<'a> {
-    method: &'static str,
-    url: &'a str,
-    headers: FramedHeaders<'a>,
-    body_length: usize,
-}
-
-#[derive(Serialize)]
-struct FramedHeaders<'a> {
-    #[serde(rename = "Authorization")]
-    authorization: &'a str,
-    #[serde(rename = "Content-Type")]
-    content_type: &'static str,
+/// How every request for `settings` is sent: `{"method", "url", "headers"}`, or
+/// `{"error": {...}}`.
+#[wasm_bindgen(js_name = requestTargetJson)]
+pub fn request_target_json(settings: &str) -> String {
+    match settings_of(settings) {
+        Ok(s) => json!({
+            "method": BatchRequest::METHOD,
+            "url": s.batch_url(),
+            "headers": { "Authorization": s.authorization(), "Content-Type": BatchRequest::CONTENT_TYPE },
+        })
+        .to_string(),
+        Err(e) => settings_error(e),
+    }
 }
 
 /// The length JavaScript gives the string (`str.length`): one UTF-16 unit per character, two

@@ -10,6 +10,33 @@ const utf8 = new TextEncoder();
 
 /** Builds the API from the wasm-bindgen module of one target (nodejs, bundler or web). */
 export function createApi(wasm) {
+  // How requests are sent (method, URL, headers) for the last settings text: asked of the wasm
+  // only when the settings change.
+  let target = { settingsText: null, method: null, url: null, headers: null };
+
+  /**
+   * `buildRequestsFramed`'s output: a header line (each body's length in UTF-16 code units,
+   * comma-separated, `|`, then `{"rejected", "skipped"}` JSON only when one is not empty), then
+   * the bodies one after another, so no body is escaped into JSON and unescaped again. An error
+   * is `{"error": …}` with no newline.
+   */
+  function unframe(out, settingsText) {
+    const newline = out.indexOf("\n");
+    if (newline < 0) return unwrap(out);
+    const bar = out.indexOf("|");
+    const issues = bar + 1 < newline ? JSON.parse(out.slice(bar + 1, newline)) : null;
+    if (target.settingsText !== settingsText) {
+      target = { settingsText, ...unwrap(wasm.requestTargetJson(settingsText)) };
+    }
+    const { method, url, headers } = target;
+    let at = newline + 1;
+    const requests = bar === 0 ? [] : out.slice(0, bar).split(",").map((length) => {
+      const body = out.slice(at, (at += Number(length)));
+      return { method, url, headers: { ...headers }, body };
+    });
+    return { requests, rejected: issues ? issues.rejected : [], skipped: issues ? issues.skipped : [] };
+  }
+
   function mapEvent(event, settings) {
     const encoded = encodeEvent(event);
     const problems = encoded.problem ? [{ index: 0, ...encoded.problem }] : [];
@@ -29,14 +56,16 @@ export function createApi(wasm) {
       if (encoded.problem) problems.push({ index, ...encoded.problem });
     }
     const body = "[" + parts.join(",") + "]";
-    return unframe(wasm.buildRequestsFramed(utf8.encode(body), encodeSettings(settings), JSON.stringify(problems)));
+    const settingsText = encodeSettings(settings);
+    return unframe(wasm.buildRequestsFramed(utf8.encode(body), settingsText, JSON.stringify(problems)), settingsText);
   }
 
   function buildRequestsFromJson(text, settings) {
     if (typeof text !== "string") {
       throw mappingError({ code: "invalid_body", message: `buildRequestsFromJson takes JSON text, got ${describeType(text)}` });
     }
-    return unframe(wasm.buildRequestsFramed(utf8.encode(text), encodeSettings(settings), "[]"));
+    const settingsText = encodeSettings(settings);
+    return unframe(wasm.buildRequestsFramed(utf8.encode(text), settingsText, "[]"), settingsText);
   }
 
   function validateSettings(settings) {
@@ -67,23 +96,6 @@ function mappingError(detail) {
 function unwrap(text) {
   const result = JSON.parse(text);
   if (result.error) throw mappingError(result.error);
-  return result;
-}
-
-/**
- * `buildRequestsFramed`'s output: the `{requests, rejected, skipped}` envelope with each request's
- * `bodyLength` (UTF-16 code units) in place of its `body`, a newline, then the bodies one after
- * another, so no body is escaped into the envelope and unescaped again. An error has no newline.
- */
-function unframe(out) {
-  const newline = out.indexOf("\n");
-  if (newline < 0) return unwrap(out);
-  const result = unwrap(out.slice(0, newline));
-  let at = newline + 1;
-  result.requests = result.requests.map(({ method, url, headers, bodyLength }) => {
-    const body = out.slice(at, (at += bodyLength));
-    return { method, url, headers, body };
-  });
   return result;
 }
 
