@@ -50,3 +50,15 @@ test("settings reused from the last call are replaced as soon as they change", (
   mutable.projectToken = "mutated-token";
   assert.match(api.buildRequestsFromJson(text, mutable).requests[0].url, /\/mutated-token\/batch$/);
 });
+
+test("each request gets its own headers object: changing one changes no other request or later call", () => {
+  const text = corpus.file("batch-small-100.json");
+  const first = api.buildRequestsFromJson(text, corpus.SETTINGS);
+  assert.ok(first.requests.length >= 2);
+  const pristine = structuredClone(first.requests[1].headers);
+  first.requests[0].headers.Authorization = "Basic tampered";
+  first.requests[0].headers["X-Extra"] = "1";
+  assert.deepEqual(first.requests[1].headers, pristine);
+  const again = api.buildRequestsFromJson(text, corpus.SETTINGS);
+  for (const request of again.requests) assert.deepEqual(request.headers, pristine);
+});
