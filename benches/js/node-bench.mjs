@@ -19,6 +19,7 @@ const rounds = Number(values.rounds);
 const files = positionals.length
   ? positionals
   : [
+      "batch-small-1.json",
       "batch-small-100.json",
       "batch-typical-1.json",
       "batch-typical-100.json",

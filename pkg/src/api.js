@@ -8,11 +8,44 @@
 /** Bodies cross into wasm as UTF-8 bytes, encoded natively (a lone surrogate becomes U+FFFD). */
 const utf8 = new TextEncoder();
 
+/** Reused for bodies up to a third of its size (UTF-8 takes at most 3 bytes per UTF-16 unit). */
+const scratch = new Uint8Array(48 * 1024);
+
+/** `text` as UTF-8 bytes; short texts are encoded into `scratch` instead of a new array. */
+function encodeBody(text) {
+  if (text.length * 3 > scratch.length) return utf8.encode(text);
+  const { written } = utf8.encodeInto(text, scratch);
+  return scratch.subarray(0, written);
+}
+
 /** Builds the API from the wasm-bindgen module of one target (nodejs, bundler or web). */
 export function createApi(wasm) {
   // How requests are sent (method, URL, headers) for the last settings text: asked of the wasm
   // only when the settings change.
-  let target = { settingsText: null, method: null, url: null, headers: null };
+  let target = { settingsJson: null, method: null, url: null, headers: null };
+  // The last settings object and its JSON text, for callers that pass the same object each time.
+  let lastSettings = { object: null, entries: [], text: null };
+
+  /**
+   * The settings as JSON text. JSON.stringify was a tenth of mapping one small event, so when the
+   * caller passes the same flat object again (own keys in the same order, each holding the same
+   * string, number, boolean or null) the last text is reused; anything else is stringified.
+   */
+  function settingsText(settings) {
+    const last = lastSettings;
+    if (last.object !== null && settings === last.object && typeof settings.toJSON !== "function") {
+      const keys = Object.keys(settings);
+      if (keys.length === last.entries.length && keys.every((key, i) => key === last.entries[i][0] && settings[key] === last.entries[i][1])) {
+        return last.text;
+      }
+    }
+    const text = encodeSettings(settings);
+    const flat =
+      settings !== null && typeof settings === "object" && !Array.isArray(settings) && typeof settings.toJSON !== "function" &&
+      Object.values(settings).every((value) => value === null || ["string", "number", "boolean"].includes(typeof value));
+    lastSettings = flat ? { object: settings, entries: Object.entries(settings), text } : { object: null, entries: [], text: null };
+    return text;
+  }
 
   /**
    * `buildRequestsFramed`'s output: a header line (each body's length in UTF-16 code units,
@@ -20,13 +53,13 @@ export function createApi(wasm) {
    * the bodies one after another, so no body is escaped into JSON and unescaped again. An error
    * is `{"error": …}` with no newline.
    */
-  function unframe(out, settingsText) {
+  function unframe(out, settingsJson) {
     const newline = out.indexOf("\n");
     if (newline < 0) return unwrap(out);
     const bar = out.indexOf("|");
     const issues = bar + 1 < newline ? JSON.parse(out.slice(bar + 1, newline)) : null;
-    if (target.settingsText !== settingsText) {
-      target = { settingsText, ...unwrap(wasm.requestTargetJson(settingsText)) };
+    if (target.settingsJson !== settingsJson) {
+      target = { settingsJson, ...unwrap(wasm.requestTargetJson(settingsJson)) };
     }
     const { method, url, headers } = target;
     let at = newline + 1;
@@ -40,7 +73,7 @@ export function createApi(wasm) {
   function mapEvent(event, settings) {
     const encoded = encodeEvent(event);
     const problems = encoded.problem ? [{ index: 0, ...encoded.problem }] : [];
-    const result = unwrap(wasm.mapEventJson(encoded.text, encodeSettings(settings), JSON.stringify(problems)));
+    const result = unwrap(wasm.mapEventJson(encoded.text, settingsText(settings), JSON.stringify(problems)));
     return result.commands;
   }
 
@@ -56,20 +89,20 @@ export function createApi(wasm) {
       if (encoded.problem) problems.push({ index, ...encoded.problem });
     }
     const body = "[" + parts.join(",") + "]";
-    const settingsText = encodeSettings(settings);
-    return unframe(wasm.buildRequestsFramed(utf8.encode(body), settingsText, JSON.stringify(problems)), settingsText);
+    const settingsJson = settingsText(settings);
+    return unframe(wasm.buildRequestsFramed(encodeBody(body), settingsJson, JSON.stringify(problems)), settingsJson);
   }
 
   function buildRequestsFromJson(text, settings) {
     if (typeof text !== "string") {
       throw mappingError({ code: "invalid_body", message: `buildRequestsFromJson takes JSON text, got ${describeType(text)}` });
     }
-    const settingsText = encodeSettings(settings);
-    return unframe(wasm.buildRequestsFramed(utf8.encode(text), settingsText, "[]"), settingsText);
+    const settingsJson = settingsText(settings);
+    return unframe(wasm.buildRequestsFramed(encodeBody(text), settingsJson, "[]"), settingsJson);
   }
 
   function validateSettings(settings) {
-    return unwrap(wasm.validateSettingsJson(encodeSettings(settings))).settings;
+    return unwrap(wasm.validateSettingsJson(settingsText(settings))).settings;
   }
 
   function readResponse(request, status, bodyText) {

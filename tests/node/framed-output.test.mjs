@@ -49,6 +49,23 @@ test("settings reused from the last call are replaced as soon as they change", (
   api.buildRequestsFromJson(text, mutable);
   mutable.projectToken = "mutated-token";
   assert.match(api.buildRequestsFromJson(text, mutable).requests[0].url, /\/mutated-token\/batch$/);
+  // The wrapper also keeps the last settings object's JSON text: every way the same object can
+  // come to stringify differently must be seen.
+  mutable.apiBaseUrl = "https://added.example.test"; // a new key
+  assert.match(api.buildRequestsFromJson(text, mutable).requests[0].url, /^https:\/\/added\.example\.test\//);
+  delete mutable.apiBaseUrl; // a removed key
+  assert.match(api.buildRequestsFromJson(text, mutable).requests[0].url, /^https:\/\/api\.exponea\.com\//);
+  let token = 0;
+  const changing = { ...corpus.SETTINGS };
+  Object.defineProperty(changing, "projectToken", { enumerable: true, get: () => `token-${++token}` });
+  assert.match(api.buildRequestsFromJson(text, changing).requests[0].url, /\/token-\d+\/batch$/);
+  const second = api.buildRequestsFromJson(text, changing).requests[0].url;
+  assert.match(second, /\/token-\d+\/batch$/);
+  assert.notEqual(second, api.buildRequestsFromJson(text, changing).requests[0].url, "a getter is read on every call");
+  const withToJson = { ...corpus.SETTINGS, toJSON: () => ({ ...corpus.SETTINGS, projectToken: "from-tojson" }) };
+  assert.match(api.buildRequestsFromJson(text, withToJson).requests[0].url, /\/from-tojson\/batch$/);
+  assert.throws(() => api.buildRequestsFromJson(text, null), { code: "invalid_settings" });
+  assert.throws(() => api.buildRequestsFromJson(text, null), { code: "invalid_settings" });
 });
 
 test("each request gets its own headers object: changing one changes no other request or later call", () => {
