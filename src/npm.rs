@@ -100,13 +100,14 @@ pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -
 /// needs no `JSON.parse`. Every request has the same method, URL and headers, which the wrapper
 /// asks for once per settings ([`request_target_json`]).
 ///
-/// The body arrives as UTF-8 bytes (the wrapper's `TextEncoder.encode`): a `&str` parameter
+/// The body and the settings arrive as UTF-8 bytes (the wrapper's `TextEncoder`): a `&str` parameter
 /// makes wasm-bindgen's glue copy the text in a JavaScript loop, one character at a time up to
 /// the first non-ASCII one: a fifth of the time for one typical event, and the whole length of
 /// a body that is all ASCII, as most Segment traffic is.
 #[wasm_bindgen(js_name = buildRequestsFramed)]
-pub fn build_requests_framed(body: &[u8], settings: &str, unrepresentable_json: &str) -> String {
-    let Ok(body) = std::str::from_utf8(body) else {
+pub fn build_requests_framed(body: &[u8], settings: &[u8], unrepresentable_json: &str) -> String {
+    let (Ok(body), Ok(settings)) = (std::str::from_utf8(body), std::str::from_utf8(settings))
+    else {
         let error = json!({ "code": "invalid_body", "message": "the body is not UTF-8 text" });
         return json!({ "error": error }).to_string();
     };

@@ -25,6 +25,8 @@ export function createApi(wasm) {
   let target = { settingsJson: null, method: null, url: null, headers: null };
   // The last settings object and its JSON text, for callers that pass the same object each time.
   let lastSettings = { object: null, entries: [], text: null };
+  // The last settings JSON text as UTF-8, as buildRequestsFramed takes it.
+  let settingsBytes = { text: null, bytes: null };
 
   /**
    * The settings as JSON text. JSON.stringify was a tenth of mapping one small event, so when the
@@ -45,6 +47,12 @@ export function createApi(wasm) {
       Object.values(settings).every((value) => value === null || ["string", "number", "boolean"].includes(typeof value));
     lastSettings = flat ? { object: settings, entries: Object.entries(settings), text } : { object: null, entries: [], text: null };
     return text;
+  }
+
+  /** The settings JSON text as UTF-8 bytes, encoded once per settings text. */
+  function bytesOf(settingsJson) {
+    if (settingsBytes.text !== settingsJson) settingsBytes = { text: settingsJson, bytes: utf8.encode(settingsJson) };
+    return settingsBytes.bytes;
   }
 
   /**
@@ -90,7 +98,7 @@ export function createApi(wasm) {
     }
     const body = "[" + parts.join(",") + "]";
     const settingsJson = settingsText(settings);
-    return unframe(wasm.buildRequestsFramed(encodeBody(body), settingsJson, JSON.stringify(problems)), settingsJson);
+    return unframe(wasm.buildRequestsFramed(encodeBody(body), bytesOf(settingsJson), JSON.stringify(problems)), settingsJson);
   }
 
   function buildRequestsFromJson(text, settings) {
@@ -98,7 +106,7 @@ export function createApi(wasm) {
       throw mappingError({ code: "invalid_body", message: `buildRequestsFromJson takes JSON text, got ${describeType(text)}` });
     }
     const settingsJson = settingsText(settings);
-    return unframe(wasm.buildRequestsFramed(encodeBody(text), settingsJson, "[]"), settingsJson);
+    return unframe(wasm.buildRequestsFramed(encodeBody(text), bytesOf(settingsJson), "[]"), settingsJson);
   }
 
   function validateSettings(settings) {
