@@ -100,10 +100,10 @@ pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -
 /// needs no `JSON.parse`. Every request has the same method, URL and headers, which the wrapper
 /// asks for once per settings ([`request_target_json`]).
 ///
-/// The body and the settings arrive as UTF-8 bytes (the wrapper's `TextEncoder`): a `&str` parameter
-/// makes wasm-bindgen's glue copy the text in a JavaScript loop, one character at a time up to
-/// the first non-ASCII one: a fifth of the time for one typical event, and the whole length of
-/// a body that is all ASCII, as most Segment traffic is.
+/// The body and the settings arrive as UTF-8 bytes (the wrapper's `TextEncoder`): a `&str`
+/// parameter makes wasm-bindgen's glue copy the text in a JavaScript loop, one character at a
+/// time up to the first non-ASCII one: a fifth of the time for one typical event, and the whole
+/// length of a body that is all ASCII, as most Segment traffic is.
 #[wasm_bindgen(js_name = buildRequestsFramed)]
 pub fn build_requests_framed(body: &[u8], settings: &[u8], unrepresentable_json: &str) -> String {
     let (Ok(body), Ok(settings)) = (std::str::from_utf8(body), std::str::from_utf8(settings))
