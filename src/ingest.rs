@@ -317,11 +317,7 @@ pub(crate) fn parse_event_json(
     passthrough: bool,
 ) -> Result<Json<'_>, MapError> {
     if text.len() > limits.max_event_bytes {
-        return Err(MapError::invalid_event(format!(
-            "the event is {} bytes of JSON; at most {} are accepted (Segment's limit per event)",
-            text.len(),
-            limits.max_event_bytes
-        )));
+        return Err(event_too_large(text.len(), limits));
     }
     if passthrough {
         // Any failure here (a value that is not canonical, or an unreadable event) is decided
@@ -337,6 +333,14 @@ pub(crate) fn parse_event_json(
             MapError::invalid_event(format!("the event could not be read: {e}"))
         }
     })
+}
+
+/// The error for an event of `size` bytes of JSON, over Segment's limit per event.
+fn event_too_large(size: usize, limits: IngestLimits) -> MapError {
+    MapError::invalid_event(format!(
+        "the event is {size} bytes of JSON; at most {} are accepted (Segment's limit per event)",
+        limits.max_event_bytes
+    ))
 }
 
 /// The error for an event the JavaScript caller could not turn into JSON (a `BigInt`, a cycle,

@@ -5,8 +5,7 @@
 //! errors are the reference: a malformed body, an event that fails to parse, a key with an
 //! escape, a repeated envelope field, too many events.
 
-use super::{parse_event_json, IngestError, IngestLimits, JsonSlot, Shared};
-use crate::error::MapError;
+use super::{event_too_large, parse_event_json, IngestError, IngestLimits, JsonSlot, Shared};
 use crate::json::{Json, PassthroughEvent};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -138,10 +137,7 @@ fn events<'a>(
         let (event, end) = event_at(text, at, passthrough)?;
         let size = end - at;
         events.push(if size > limits.max_event_bytes {
-            Err(MapError::invalid_event(format!(
-                "the event is {size} bytes of JSON; at most {} are accepted (Segment's limit per event)",
-                limits.max_event_bytes
-            )))
+            Err(event_too_large(size, limits))
         } else {
             Ok(event)
         });
