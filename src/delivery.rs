@@ -438,28 +438,22 @@ impl DeliverySummary {
         let mut pending = Vec::new();
         let message_id = |index: usize| message_ids.get(index).cloned().flatten();
         for (index, fate) in ledger.fates() {
-            let name =
-                |message_id: &Option<String>| describe_event(Some(index), message_id.as_deref());
+            let issue = |code: &'static str, detail: String| {
+                let message_id = message_id(index);
+                let name = describe_event(Some(index), message_id.as_deref());
+                EventIssue {
+                    index,
+                    code,
+                    message: format!("{name}: {detail}"),
+                    message_id,
+                }
+            };
             match fate {
                 Fate::Delivered => delivered += 1,
                 Fate::Rejected(rejections) => {
-                    let message_id = message_id(index);
-                    rejected.push(EventIssue {
-                        index,
-                        code: "bloomreach_rejected",
-                        message: format!("{}: {}", name(&message_id), join_rejections(&rejections)),
-                        message_id,
-                    })
+                    rejected.push(issue("bloomreach_rejected", join_rejections(&rejections)))
                 }
-                Fate::Pending(reason) => {
-                    let message_id = message_id(index);
-                    pending.push(EventIssue {
-                        index,
-                        code: "delivery_pending",
-                        message: format!("{}: {reason}", name(&message_id)),
-                        message_id,
-                    })
-                }
+                Fate::Pending(reason) => pending.push(issue("delivery_pending", reason)),
             }
         }
         rejected.sort_by_key(|issue| issue.index);
