@@ -63,9 +63,6 @@ fn event_error(error: MapError, message_id: Option<&str>) -> String {
 }
 
 fn read_unrepresentable(text: &str) -> Vec<Unrepresentable> {
-    if text == "[]" {
-        return Vec::new();
-    }
     serde_json::from_str(text).unwrap_or_default()
 }
 
