@@ -20,13 +20,11 @@ function encodeBody(text) {
 
 /** Builds the API from the wasm-bindgen module of one target (nodejs, bundler or web). */
 export function createApi(wasm) {
-  // How requests are sent (method, URL, headers) for the last settings text: asked of the wasm
-  // only when the settings change.
-  let target = { settingsJson: null, method: null, url: null, headers: null };
   // The last settings object and its JSON text, for callers that pass the same object each time.
   let lastSettings = { object: null, entries: [], text: null };
-  // The last settings JSON text as UTF-8, as buildRequestsFramed takes it.
-  let settingsBytes = { text: null, bytes: null };
+  // What follows from the last settings JSON text: its UTF-8 bytes (as buildRequestsFramed takes
+  // the settings) and, once asked of the wasm, how requests are sent (method, URL, headers).
+  let current = { json: null, bytes: null, target: null };
 
   /**
    * The settings as JSON text. JSON.stringify was a tenth of mapping one small event, so when the
@@ -49,10 +47,10 @@ export function createApi(wasm) {
     return text;
   }
 
-  /** The settings JSON text as UTF-8 bytes, encoded once per settings text. */
-  function bytesOf(settingsJson) {
-    if (settingsBytes.text !== settingsJson) settingsBytes = { text: settingsJson, bytes: utf8.encode(settingsJson) };
-    return settingsBytes.bytes;
+  /** `current` for this settings JSON text, made anew only when the text changes. */
+  function derived(settingsJson) {
+    if (current.json !== settingsJson) current = { json: settingsJson, bytes: utf8.encode(settingsJson), target: null };
+    return current;
   }
 
   /**
@@ -61,15 +59,13 @@ export function createApi(wasm) {
    * the bodies one after another, so no body is escaped into JSON and unescaped again. An error
    * is `{"error": …}` with no newline.
    */
-  function unframe(out, settingsJson) {
+  function unframe(out, settings) {
     const newline = out.indexOf("\n");
     if (newline < 0) return unwrap(out);
     const bar = out.indexOf("|");
     const issues = bar + 1 < newline ? JSON.parse(out.slice(bar + 1, newline)) : null;
-    if (target.settingsJson !== settingsJson) {
-      target = { settingsJson, ...unwrap(wasm.requestTargetJson(settingsJson)) };
-    }
-    const { method, url, headers } = target;
+    settings.target ??= unwrap(wasm.requestTargetJson(settings.json));
+    const { method, url, headers } = settings.target;
     let at = newline + 1;
     const requests = bar === 0 ? [] : out.slice(0, bar).split(",").map((length) => {
       const body = out.slice(at, (at += Number(length)));
@@ -97,16 +93,16 @@ export function createApi(wasm) {
       if (encoded.problem) problems.push({ index, ...encoded.problem });
     }
     const body = "[" + parts.join(",") + "]";
-    const settingsJson = settingsText(settings);
-    return unframe(wasm.buildRequestsFramed(encodeBody(body), bytesOf(settingsJson), JSON.stringify(problems)), settingsJson);
+    const settingsNow = derived(settingsText(settings));
+    return unframe(wasm.buildRequestsFramed(encodeBody(body), settingsNow.bytes, JSON.stringify(problems)), settingsNow);
   }
 
   function buildRequestsFromJson(text, settings) {
     if (typeof text !== "string") {
       throw mappingError({ code: "invalid_body", message: `buildRequestsFromJson takes JSON text, got ${describeType(text)}` });
     }
-    const settingsJson = settingsText(settings);
-    return unframe(wasm.buildRequestsFramed(encodeBody(text), bytesOf(settingsJson), "[]"), settingsJson);
+    const settingsNow = derived(settingsText(settings));
+    return unframe(wasm.buildRequestsFramed(encodeBody(text), settingsNow.bytes, "[]"), settingsNow);
   }
 
   function validateSettings(settings) {
