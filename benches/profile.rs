@@ -10,7 +10,7 @@ mod corpus;
 
 use segment_bloomreach::batch::build_requests_with_message_ids;
 use segment_bloomreach::delivery::{
-    classify_response, pack, request_body, split_requests, DeliverySummary, Ledger,
+    classify_response, pack_into_requests, request_body, split_requests, DeliverySummary, Ledger,
 };
 use segment_bloomreach::{build_requests_from_json, IngestLimits, Settings};
 use std::hint::black_box;
@@ -44,11 +44,8 @@ fn worker_path(text: &str, settings: &Settings) -> usize {
             .expect("readable");
     let pending = split_requests(&output.requests).expect("ranges");
     let mut ledger = Ledger::new(&pending);
-    let packing = pack(&pending);
-    let mut slots: Vec<_> = pending.into_iter().map(Some).collect();
     let mut sent = 0;
-    for group in packing {
-        let group: Vec<_> = group.into_iter().filter_map(|i| slots[i].take()).collect();
+    for group in pack_into_requests(pending) {
         sent += request_body(&group).len();
         let ids: Vec<&str> = group.iter().map(|c| c.command_id.as_str()).collect();
         // Bloomreach echoes each command_id in its result.

@@ -128,6 +128,16 @@ pub fn pack(commands: &[PendingCommand]) -> Vec<Vec<usize>> {
         .collect()
 }
 
+/// [`pack`], moving the commands into their requests.
+pub fn pack_into_requests(commands: Vec<PendingCommand>) -> Vec<Vec<PendingCommand>> {
+    let packing = pack(&commands);
+    let mut slots: Vec<Option<PendingCommand>> = commands.into_iter().map(Some).collect();
+    packing
+        .into_iter()
+        .map(|group| group.into_iter().filter_map(|i| slots[i].take()).collect())
+        .collect()
+}
+
 /// `{"commands": [...]}` for the given commands.
 pub fn request_body<'a>(commands: impl IntoIterator<Item = &'a PendingCommand>) -> String {
     const OPEN: &str = "{\"commands\":[";

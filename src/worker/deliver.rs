@@ -2,7 +2,9 @@
 
 use super::log::{self, DeliveryLine};
 use super::upstream::{post_batch, Upstream, UpstreamReply};
-use crate::delivery::{classify_response, pack, request_body, Ledger, PendingCommand, RetryPolicy};
+use crate::delivery::{
+    classify_response, pack_into_requests, request_body, Ledger, PendingCommand, RetryPolicy,
+};
 use crate::response::Delivery;
 use crate::settings::Settings;
 use ::worker::{Date, Delay};
@@ -75,13 +77,7 @@ async fn send_round(
     mode: &'static str,
     run: &mut DeliveryRun,
 ) -> Option<u64> {
-    let commands = std::mem::take(pending);
-    let packing = pack(&commands);
-    let mut slots: Vec<Option<PendingCommand>> = commands.into_iter().map(Some).collect();
-    let groups: Vec<Vec<PendingCommand>> = packing
-        .into_iter()
-        .map(|group| group.into_iter().filter_map(|i| slots[i].take()).collect())
-        .collect();
+    let groups = pack_into_requests(std::mem::take(pending));
     let replies: Vec<(Vec<PendingCommand>, UpstreamReply)> = stream::iter(groups)
         .map(|group| async move {
             let body = request_body(&group);
