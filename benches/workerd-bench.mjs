@@ -9,31 +9,19 @@
 // Bodies stay under Segment's 500 KB per request, which the Rust Worker enforces: 100 typical
 // (~1.6 KB) events, and 100 and 1,000 small ones. Runs alternate between the Workers; the table
 // gives the median wall time of a request (as a sender sees it, loopback hops included) and the
-// mean CPU time workerd spent on it (benches/workerd-cpu.mjs: what Cloudflare bills). A third,
+// mean CPU time workerd spent on it (benches/workerd-support.mjs: what Cloudflare bills). A third,
 // empty Worker (reads the body, answers {}) gives the CPU every request costs before any mapping.
 import { Miniflare } from "miniflare";
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createStandIn } from "../dev/bloomreach-stand-in.mjs";
-import { BASE_BINDINGS, PROJECT_TOKEN, API_KEY, WRITE_KEY, basicAuth, catalogSettings } from "../tests/worker/support.mjs";
+import { PROJECT_TOKEN, API_KEY } from "../tests/worker/support.mjs";
 import * as corpus from "./corpus.mjs";
-import { cpuNs, workerdPid } from "./workerd-cpu.mjs";
+import { benchWorkers, cpuNs, instantUpstream, postBatch, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } } });
 const runs = Number(values.runs);
+requireWorkerBuild();
 
-if (!existsSync(path.join(root, "build/index.js"))) {
-  console.error("build/index.js is missing: run `bash dev/build --worker` first (the Rust Worker is timed from build/)");
-  process.exit(2);
-}
-
-const MODULE_RULES = [
-  { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-  { type: "CompiledWasm", include: ["**/*.wasm"] },
-];
 const BODIES = [
   ["typical", 100],
   ["small", 100],
@@ -41,56 +29,19 @@ const BODIES = [
 ];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Answers every batch at once with one success per command, counting what it got. */
-function instantUpstream() {
-  const received = { commands: 0, reset() { this.commands = 0; } };
-  return {
-    received,
-    async handle(request) {
-      const { commands } = JSON.parse(await request.text());
-      received.commands += commands.length;
-      const results = commands.map((c) => ({ success: true, command_id: c.command_id }));
-      return Response.json({ success: true, results });
-    },
-  };
-}
-
 async function measure(label, upstream, delivered) {
   const outboundService = (request) => upstream.handle(request);
   const mf = new Miniflare({
     workers: [
-      {
-        name: "rust",
-        modules: true,
-        scriptPath: path.join(root, "build/index.js"),
-        modulesRoot: path.join(root, "build"),
-        modulesRules: MODULE_RULES,
-        compatibilityDate: "2026-04-01",
-        bindings: BASE_BINDINGS,
-        outboundService,
-      },
+      ...benchWorkers(outboundService),
       {
         name: "empty",
         modules: true,
         script: "export default { async fetch(request) { await request.arrayBuffer(); return Response.json({}); } };",
         compatibilityDate: "2026-04-01",
       },
-      {
-        name: "js",
-        modules: true,
-        scriptPath: path.join(root, "benches/js/worker.mjs"),
-        modulesRoot: path.join(root, "benches/js"),
-        modulesRules: MODULE_RULES,
-        compatibilityDate: "2026-04-01",
-        bindings: { SETTINGS: JSON.stringify(catalogSettings(BASE_BINDINGS)), SEGMENT_WRITE_KEY: WRITE_KEY },
-        outboundService,
-      },
     ],
-    // The Rust Worker logs a JSON line per request and per upstream call; keep them off the table.
-    handleRuntimeStdio(stdout, stderr) {
-      stdout.resume();
-      stderr.resume();
-    },
+    handleRuntimeStdio: quietStdio,
   });
   try {
     await mf.ready;
@@ -106,17 +57,10 @@ async function measure(label, upstream, delivered) {
         upstream.received.reset();
         const cpuStart = cpuNs(pid);
         const start = performance.now();
-        const response = await workers[name].fetch("http://worker.test/v1/batch", {
-          method: "POST",
-          // Content-Length as every Segment library sends it (Miniflare's fetch would send the
-          // body chunked, which the Rust Worker reads piece by piece to stop at 500 KB).
-          headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), authorization: basicAuth() },
-          body,
-        });
-        const text = await response.text();
+        const { status, text } = await postBatch(workers[name], body);
         const ms = performance.now() - start;
         cpu[name] += cpuNs(pid) - cpuStart;
-        if (response.status !== 200) throw new Error(`${name} Worker answered ${response.status}: ${text.slice(0, 300)}`);
+        if (status !== 200) throw new Error(`${name} Worker answered ${status}: ${text.slice(0, 300)}`);
         if (name !== "empty" && delivered() < count) throw new Error(`${name} Worker delivered ${delivered()} of ${count} commands`);
         return ms;
       };

@@ -9,13 +9,11 @@
 // the CPU time Cloudflare bills.
 import { Miniflare } from "miniflare";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { BASE_BINDINGS, WRITE_KEY, basicAuth, catalogSettings } from "../tests/worker/support.mjs";
 import * as corpus from "./corpus.mjs";
+import { benchWorkers, instantUpstream, postBatch, quietStdio, requireWorkerBuild } from "./workerd-support.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
   options: {
     events: { type: "string", default: "100" },
@@ -26,46 +24,12 @@ const { values } = parseArgs({
     interval: { type: "string", default: "100" },
   },
 });
-const MODULE_RULES = [
-  { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-  { type: "CompiledWasm", include: ["**/*.wasm"] },
-];
-
-const outboundService = async (request) => {
-  const { commands } = JSON.parse(await request.text());
-  return Response.json({ success: true, results: commands.map((c) => ({ success: true, command_id: c.command_id })) });
-};
-
+requireWorkerBuild();
+const upstream = instantUpstream();
 const mf = new Miniflare({
   inspectorPort: Number(values.port),
-  workers: [
-    {
-      name: "rust",
-      modules: true,
-      scriptPath: path.join(root, "build/index.js"),
-      modulesRoot: path.join(root, "build"),
-      modulesRules: MODULE_RULES,
-      compatibilityDate: "2026-04-01",
-      bindings: BASE_BINDINGS,
-      outboundService,
-      unsafeInspectorProxy: true,
-    },
-    {
-      name: "js",
-      modules: true,
-      scriptPath: path.join(root, "benches/js/worker.mjs"),
-      modulesRoot: path.join(root, "benches/js"),
-      modulesRules: MODULE_RULES,
-      compatibilityDate: "2026-04-01",
-      bindings: { SETTINGS: JSON.stringify(catalogSettings(BASE_BINDINGS)), SEGMENT_WRITE_KEY: WRITE_KEY },
-      outboundService,
-      unsafeInspectorProxy: true,
-    },
-  ],
-  handleRuntimeStdio(stdout, stderr) {
-    stdout.resume();
-    stderr.resume();
-  },
+  workers: benchWorkers((request) => upstream.handle(request), { unsafeInspectorProxy: true }),
+  handleRuntimeStdio: quietStdio,
 });
 
 /** A minimal Chrome DevTools Protocol client over one WebSocket. */
@@ -126,15 +90,8 @@ try {
   for (const name of ["rust", "js"]) {
     const worker = await mf.getWorker(name);
     const send = async () => {
-      const response = await worker.fetch("http://worker.test/v1/batch", {
-        method: "POST",
-        // Content-Length as every Segment library sends it (Miniflare's fetch would send the
-        // body chunked, which the Rust Worker reads piece by piece to stop at 500 KB).
-        headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), authorization: basicAuth() },
-        body,
-      });
-      const text = await response.text();
-      if (response.status !== 200) throw new Error(`${name}: ${response.status} ${text.slice(0, 200)}`);
+      const { status, text } = await postBatch(worker, body);
+      if (status !== 200) throw new Error(`${name}: ${status} ${text.slice(0, 200)}`);
     };
     for (let i = 0; i < 5; i++) await send(); // compile, JIT
     const cdp = await inspector(`ws://127.0.0.1:${values.port}/${name}`);
