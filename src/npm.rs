@@ -103,10 +103,15 @@ pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -
 /// length of a body that is all ASCII, as most Segment traffic is.
 #[wasm_bindgen(js_name = buildRequestsFramed)]
 pub fn build_requests_framed(body: &[u8], settings: &[u8], unrepresentable_json: &str) -> String {
-    let (Ok(body), Ok(settings)) = (std::str::from_utf8(body), std::str::from_utf8(settings))
-    else {
-        let error = json!({ "code": "invalid_body", "message": "the body is not UTF-8 text" });
-        return json!({ "error": error }).to_string();
+    let not_utf8 = |code: &str, what: &str| {
+        let error = json!({ "code": code, "message": format!("the {what} is not UTF-8 text") });
+        json!({ "error": error }).to_string()
+    };
+    let Ok(body) = std::str::from_utf8(body) else {
+        return not_utf8("invalid_body", "body");
+    };
+    let Ok(settings) = std::str::from_utf8(settings) else {
+        return not_utf8("invalid_settings", "settings JSON");
     };
     let output = match build(body, settings, unrepresentable_json) {
         Ok(output) => output,
