@@ -9,14 +9,17 @@
 // Bodies stay under Segment's 500 KB per request, which the Rust Worker enforces: 100 typical
 // (~1.6 KB) events, and 100 and 1,000 small ones. Runs alternate between the Workers; the table
 // gives the median wall time of a request (as a sender sees it, loopback hops included) and the
-// mean CPU time workerd spent on it (benches/workerd-support.mjs: what Cloudflare bills). A third,
-// empty Worker (reads the body, answers {}) gives the CPU every request costs before any mapping.
+// mean CPU time workerd spent on it (benches/workerd-support.mjs: what Cloudflare bills). Two more
+// Workers bound what is possible: the I/O floor (benches/js/io-floor-worker.mjs: the plain-JS
+// Worker with its mapping memoized, so all the I/O and none of the mapping) gives the most any
+// mapping could gain on the plain-JS Worker, and an empty Worker (reads the body, answers {}) the
+// CPU every request costs before any upstream call.
 import { Miniflare } from "miniflare";
 import { parseArgs } from "node:util";
 import { createStandIn } from "../dev/bloomreach-stand-in.mjs";
 import { PROJECT_TOKEN, API_KEY } from "../tests/worker/support.mjs";
 import * as corpus from "./corpus.mjs";
-import { benchWorkers, cpuNs, instantUpstream, postBatch, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
+import { benchWorkers, cpuNs, floorWorker, instantUpstream, postBatch, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } } });
 const runs = Number(values.runs);
@@ -34,6 +37,7 @@ async function measure(label, upstream, delivered) {
   const mf = new Miniflare({
     workers: [
       ...benchWorkers(outboundService),
+      floorWorker(outboundService),
       {
         name: "empty",
         modules: true,
@@ -45,12 +49,12 @@ async function measure(label, upstream, delivered) {
   });
   try {
     await mf.ready;
-    const names = ["rust", "js", "empty"];
+    const names = ["rust", "js", "floor", "empty"];
     const workers = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await mf.getWorker(name)])));
     const pid = workerdPid();
     console.log(`\n${label}: ms per /v1/batch request, ${runs} runs each\n`);
-    console.log("| events | body bytes | wall, plain JS | wall, Rust | Rust vs JS | CPU, empty Worker | CPU, plain JS | CPU, Rust | Rust vs JS | Rust vs JS above empty |");
-    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    console.log("| events | body bytes | wall, plain JS | wall, Rust | wall, I/O floor | Rust vs JS | floor vs JS (the most possible) | CPU, empty Worker | CPU, plain JS | CPU, Rust | CPU, I/O floor | Rust vs JS | floor vs JS (the most possible) |");
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const [size, count] of BODIES) {
       const body = corpus.body(size, count);
       const once = async (name) => {
@@ -64,17 +68,19 @@ async function measure(label, upstream, delivered) {
         if (name !== "empty" && delivered() < count) throw new Error(`${name} Worker delivered ${delivered()} of ${count} commands`);
         return ms;
       };
-      const cpu = { rust: 0, js: 0, empty: 0 };
-      for (let i = 0; i < 2; i++) for (const name of names) await once(name); // warm up (compile, JIT)
-      Object.assign(cpu, { rust: 0, js: 0, empty: 0 });
-      const times = { rust: [], js: [], empty: [] };
+      const zero = () => Object.fromEntries(names.map((name) => [name, 0]));
+      const cpu = zero();
+      for (let i = 0; i < 2; i++) for (const name of names) await once(name); // warm up (compile, JIT, the floor's memo)
+      Object.assign(cpu, zero());
+      const times = Object.fromEntries(names.map((name) => [name, []]));
       for (let i = 0; i < runs; i++) for (const name of names) times[name].push(await once(name));
-      const [js, rust] = [median(times.js), median(times.rust)];
-      const [emptyCpu, jsCpu, rustCpu] = [cpu.empty, cpu.js, cpu.rust].map((ns) => ns / runs / 1e6);
+      const [js, rust, floor] = [median(times.js), median(times.rust), median(times.floor)];
+      const [emptyCpu, jsCpu, rustCpu, floorCpu] = [cpu.empty, cpu.js, cpu.rust, cpu.floor].map((ns) => ns / runs / 1e6);
       console.log(
-        `| ${count} ${size} | ${body.length} | ${js.toFixed(1)} | ${rust.toFixed(1)} | ${(js / rust).toFixed(2)}× | ` +
-          `${emptyCpu.toFixed(1)} | ${jsCpu.toFixed(1)} | ${rustCpu.toFixed(1)} | ${(jsCpu / rustCpu).toFixed(2)}× | ` +
-          `${((jsCpu - emptyCpu) / (rustCpu - emptyCpu)).toFixed(2)}× |`,
+        `| ${count} ${size} | ${body.length} | ${js.toFixed(1)} | ${rust.toFixed(1)} | ${floor.toFixed(1)} | ` +
+          `${(js / rust).toFixed(2)}× | ${(js / floor).toFixed(2)}× | ` +
+          `${emptyCpu.toFixed(1)} | ${jsCpu.toFixed(1)} | ${rustCpu.toFixed(1)} | ${floorCpu.toFixed(1)} | ` +
+          `${(jsCpu / rustCpu).toFixed(2)}× | ${(jsCpu / floorCpu).toFixed(2)}× |`,
       );
     }
   } finally {

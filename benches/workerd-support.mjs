@@ -34,14 +34,26 @@ export function benchWorkers(outboundService, extra = {}) {
       modulesRoot: path.join(root, "build"),
       bindings: BASE_BINDINGS,
     },
-    {
-      ...common,
-      name: "js",
-      scriptPath: path.join(root, "benches/js/worker.mjs"),
-      modulesRoot: path.join(root, "benches/js"),
-      bindings: { SETTINGS: JSON.stringify(catalogSettings(BASE_BINDINGS)), SEGMENT_WRITE_KEY: WRITE_KEY },
-    },
+    plainWorker("js", "worker.mjs", common),
   ];
+}
+
+/**
+ * The I/O floor (benches/js/io-floor-worker.mjs: the plain-JS Worker with its mapping memoized)
+ * as Miniflare sees it, sending upstream through `outboundService`.
+ */
+export function floorWorker(outboundService) {
+  return plainWorker("floor", "io-floor-worker.mjs", { modules: true, modulesRules: MODULE_RULES, compatibilityDate: "2026-04-01", outboundService });
+}
+
+function plainWorker(name, file, common) {
+  return {
+    ...common,
+    name,
+    scriptPath: path.join(root, "benches/js", file),
+    modulesRoot: path.join(root, "benches/js"),
+    bindings: { SETTINGS: JSON.stringify(catalogSettings(BASE_BINDINGS)), SEGMENT_WRITE_KEY: WRITE_KEY },
+  };
 }
 
 /** Keeps the Workers' log lines off the benches' tables. */
