@@ -4,7 +4,7 @@ use crate::command::Draft;
 use crate::error::{describe_event, MapError};
 use crate::ingest::{parse_events_json, EventSlot, IngestError, IngestLimits, JsonSlot};
 use crate::mapping::{json_from_value, map_json, message_id_json, message_id_of, Drafted};
-use crate::settings::Settings;
+use crate::settings::{RequestTarget, Settings};
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::Serialize;
 use serde_json::Value;
@@ -147,6 +147,7 @@ pub fn build_from_slots(
             (slot.and_then(json_from_value), message_id)
         }),
         settings,
+        &settings.request_target(),
     )
 }
 
@@ -155,6 +156,16 @@ pub(crate) fn build_from_json_slots<'a>(
     slots: impl IntoIterator<Item = JsonSlot<'a>>,
     settings: &'a Settings,
 ) -> BuildOutput {
+    build_from_json_slots_to(slots, settings, &settings.request_target())
+}
+
+/// [`build_from_json_slots`] with the settings' [`RequestTarget`] already worked out (the npm
+/// package keeps it with the settings it reuses from call to call).
+pub(crate) fn build_from_json_slots_to<'a>(
+    slots: impl IntoIterator<Item = JsonSlot<'a>>,
+    settings: &'a Settings,
+    target: &RequestTarget,
+) -> BuildOutput {
     build_from_events(
         slots.into_iter().map(|slot| {
             // Borrowed, not copied: it is needed only if the event ends rejected or skipped.
@@ -162,6 +173,7 @@ pub(crate) fn build_from_json_slots<'a>(
             (slot, message_id)
         }),
         settings,
+        target,
     )
 }
 
@@ -169,6 +181,7 @@ pub(crate) fn build_from_json_slots<'a>(
 fn build_from_events<'a>(
     events: impl Iterator<Item = (JsonSlot<'a>, Option<Cow<'a, str>>)>,
     settings: &'a Settings,
+    target: &RequestTarget,
 ) -> BuildOutput {
     let mut commands: Vec<(Draft<'a>, usize)> = Vec::with_capacity(events.size_hint().0);
     let mut rejected = Vec::new();
@@ -194,7 +207,7 @@ fn build_from_events<'a>(
             Err(error) => rejected.push(issue(index, message_id.map(Cow::into_owned), error)),
         }
     }
-    let requests = pack(commands, settings);
+    let requests = pack(commands, target);
     BuildOutput {
         requests,
         rejected,
@@ -212,10 +225,7 @@ fn issue(index: usize, message_id: Option<String>, error: MapError) -> EventIssu
 }
 
 /// Splits commands into requests of at most 50, making each `command_id` unique in its request.
-/// The URL and `Authorization` are worked out once per call, not per request.
-fn pack(commands: Vec<(Draft, usize)>, settings: &Settings) -> Vec<BatchRequest> {
-    let url = settings.batch_url();
-    let authorization = settings.authorization();
+fn pack(commands: Vec<(Draft, usize)>, target: &RequestTarget) -> Vec<BatchRequest> {
     let mut requests = Vec::with_capacity(commands.len().div_ceil(MAX_COMMANDS_PER_REQUEST));
     let mut commands = commands.into_iter().peekable();
     let mut body_capacity = 4096;
@@ -226,8 +236,8 @@ fn pack(commands: Vec<(Draft, usize)>, settings: &Settings) -> Vec<BatchRequest>
         let (body, ranges) = serialize_body(&chunk, body_capacity);
         body_capacity = body.len() + body.len() / 8;
         requests.push(BatchRequest {
-            url: url.clone(),
-            authorization: authorization.clone(),
+            url: target.url.clone(),
+            authorization: target.authorization.clone(),
             body,
             commands: chunk
                 .into_iter()

@@ -67,6 +67,23 @@ impl fmt::Debug for Settings {
     }
 }
 
+/// Where every request for one set of settings goes, and the `Authorization` it carries.
+/// `Debug` hides the `Authorization` value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RequestTarget {
+    pub url: String,
+    pub authorization: String,
+}
+
+impl fmt::Debug for RequestTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestTarget")
+            .field("url", &self.url)
+            .field("authorization", &"[redacted]")
+            .finish()
+    }
+}
+
 impl Settings {
     /// Validates a settings object with Segment's catalog keys; unknown keys are ignored.
     pub fn from_json_value(value: &Value) -> Result<Settings, SettingsError> {
@@ -174,6 +191,14 @@ impl Settings {
             Value::Bool(self.track_session_ping),
         );
         Value::Object(map)
+    }
+
+    /// The URL and `Authorization` value every request goes with, worked out once.
+    pub fn request_target(&self) -> RequestTarget {
+        RequestTarget {
+            url: self.batch_url(),
+            authorization: self.authorization(),
+        }
     }
 
     /// The batch endpoint every request goes to.

@@ -46,6 +46,13 @@ fn secrets_never_reach_debug_or_errors() {
         !request_debug.contains("Basic ") && !request_debug.contains(secret),
         "{request_debug}"
     );
+    let target = settings.request_target();
+    assert!(target.authorization.starts_with("Basic "));
+    let target_debug = format!("{target:?} {target:#?}");
+    assert!(
+        !target_debug.contains(&target.authorization[6..]) && !target_debug.contains("Basic "),
+        "{target_debug}"
+    );
 
     // Wrong types next to the secrets: the error names the field, never the values.
     let error = Settings::from_json_value(&json!({

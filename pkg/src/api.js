@@ -18,13 +18,22 @@ function encodeBody(text) {
   return scratch.subarray(0, written);
 }
 
-/** Builds the API from the wasm-bindgen module of one target (nodejs, bundler or web). */
-export function createApi(wasm) {
+/**
+ * Builds the API from the wasm-bindgen module of one target (nodejs, bundler or web).
+ * `decodeUtf16(Uint16Array) → string`, where the platform has a fast one (Node's Buffer), is how
+ * output with non-ASCII text comes out of the wasm: Node's TextDecoder takes about three times as
+ * long on UTF-8 with any non-ASCII character in it as Buffer takes on the same text as UTF-16.
+ */
+export function createApi(wasm, { decodeUtf16 = null } = {}) {
+  const wide = decodeUtf16 !== null;
+  /** `buildRequestsFramed`'s output as a string, from wherever the wasm left it. */
+  const framed = (out) => (out === "" ? decodeUtf16(wasm.takeWideOutput()) : out);
   // The last settings object and its JSON text, for callers that pass the same object each time.
   let lastSettings = { object: null, entries: [], text: null };
-  // What follows from the last settings JSON text: its UTF-8 bytes (as buildRequestsFramed takes
-  // the settings) and, once asked of the wasm, how requests are sent (method, URL, headers).
-  let current = { json: null, bytes: null, target: null };
+  // What follows from the last settings JSON text: its UTF-8 bytes (as useSettings takes them),
+  // the wasm's settings generation once they were made current there, and, once asked of the
+  // wasm, how requests are sent (method, URL, headers).
+  let current = { json: null, bytes: null, generation: null, target: null };
 
   /**
    * The settings as JSON text. JSON.stringify was a tenth of mapping one small event, so when the
@@ -49,8 +58,20 @@ export function createApi(wasm) {
 
   /** `current` for this settings JSON text, made anew only when the text changes. */
   function derived(settingsJson) {
-    if (current.json !== settingsJson) current = { json: settingsJson, bytes: utf8.encode(settingsJson), target: null };
+    if (current.json !== settingsJson) current = { json: settingsJson, bytes: utf8.encode(settingsJson), generation: null, target: null };
     return current;
+  }
+
+  /**
+   * Makes these settings the ones the wasm maps with (throwing when they are not valid), unless
+   * they still are: the wasm counts every change of its settings, by any call, in a generation.
+   */
+  function useSettings(settings) {
+    if (settings.generation !== null && settings.generation === wasm.settingsGeneration()) return settings;
+    const error = wasm.useSettings(settings.bytes);
+    if (error !== "") unwrap(error);
+    settings.generation = wasm.settingsGeneration();
+    return settings;
   }
 
   /**
@@ -66,11 +87,21 @@ export function createApi(wasm) {
     const issues = bar + 1 < newline ? JSON.parse(out.slice(bar + 1, newline)) : null;
     settings.target ??= unwrap(wasm.requestTargetJson(settings.json));
     const { method, url, headers } = settings.target;
+    const authorization = headers.Authorization;
+    const contentType = headers["Content-Type"];
+    const requests = [];
     let at = newline + 1;
-    const requests = bar === 0 ? [] : out.slice(0, bar).split(",").map((length) => {
-      const body = out.slice(at, (at += Number(length)));
-      return { method, url, headers: { ...headers }, body };
-    });
+    let length = 0;
+    // The lengths are read digit by digit: no slice, split or Number per request.
+    for (let i = 0; i < bar; i++) {
+      const c = out.charCodeAt(i);
+      if (c !== 44 /* , */) length = length * 10 + (c - 48);
+      if (c === 44 || i === bar - 1) {
+        const body = out.slice(at, (at += length));
+        requests.push({ method, url, headers: { Authorization: authorization, "Content-Type": contentType }, body });
+        length = 0;
+      }
+    }
     return { requests, rejected: issues ? issues.rejected : [], skipped: issues ? issues.skipped : [] };
   }
 
@@ -93,16 +124,17 @@ export function createApi(wasm) {
       if (encoded.problem) problems.push({ index, ...encoded.problem });
     }
     const body = "[" + parts.join(",") + "]";
-    const settingsNow = derived(settingsText(settings));
-    return unframe(wasm.buildRequestsFramed(encodeBody(body), settingsNow.bytes, JSON.stringify(problems)), settingsNow);
+    const settingsNow = useSettings(derived(settingsText(settings)));
+    const unrepresentable = problems.length ? JSON.stringify(problems) : undefined;
+    return unframe(framed(wasm.buildRequestsFramed(encodeBody(body), unrepresentable, wide)), settingsNow);
   }
 
   function buildRequestsFromJson(text, settings) {
     if (typeof text !== "string") {
       throw mappingError({ code: "invalid_body", message: `buildRequestsFromJson takes JSON text, got ${describeType(text)}` });
     }
-    const settingsNow = derived(settingsText(settings));
-    return unframe(wasm.buildRequestsFramed(encodeBody(text), settingsNow.bytes, "[]"), settingsNow);
+    const settingsNow = useSettings(derived(settingsText(settings)));
+    return unframe(framed(wasm.buildRequestsFramed(encodeBody(text), undefined, wide)), settingsNow);
   }
 
   function validateSettings(settings) {

@@ -1,6 +1,7 @@
 // The package reads request bodies out of the wasm's framed output (bodies after the envelope,
 // sliced by their UTF-16 length): every body comes out whole, non-ASCII and several requests included.
 import { test } from "node:test";
+import { createRequire } from "node:module";
 import assert from "node:assert/strict";
 import * as api from "../../pkg/node/index.mjs";
 import * as reference from "../../benches/js/reference.mjs";
@@ -78,4 +79,54 @@ test("each request gets its own headers object: changing one changes no other re
   assert.deepEqual(first.requests[1].headers, pristine);
   const again = api.buildRequestsFromJson(text, corpus.SETTINGS);
   for (const request of again.requests) assert.deepEqual(request.headers, pristine);
+});
+
+// The package's wasm glue and wrapper, built twice over one wasm instance: as Node's entry points
+// build it (output with non-ASCII text comes out as UTF-16 through Buffer) and as the browser and
+// bundler builds do (all output as UTF-8 through TextDecoder).
+const require = createRequire(import.meta.url);
+const wasm = require("../../pkg/node/segment_bloomreach.js");
+const { createApi } = require("../../pkg/node/api.cjs");
+const decodeUtf16 = (units) => Buffer.from(units.buffer, units.byteOffset, units.byteLength).toString("utf16le");
+const viaUtf16 = createApi(wasm, { decodeUtf16 });
+const viaUtf8 = createApi(wasm);
+
+test("output read as UTF-16 (Node) and as UTF-8 (browsers) is the same, non-ASCII in bodies and in the header", () => {
+  const accents = { type: "track", userId: "ü-1", event: "Café ☕ 𝄞", properties: { emoji: "😀", "ké": "v" } };
+  const rejected = { type: "track", userId: "u", messageId: "bad-é-𝄞" }; // no event name: rejected, named in the header
+  const inputs = [
+    JSON.stringify({ batch: [accents, rejected, { ...accents, messageId: "m-2" }] }),
+    JSON.stringify({ batch: Array.from({ length: 120 }, (_, i) => ({ ...accents, messageId: `m-${i}-é` })) }),
+    JSON.stringify([rejected]),
+    corpus.file("batch-typical-100.json"),
+    corpus.file("batch-small-100.json"), // all ASCII: both take the UTF-8 path
+  ];
+  for (const text of inputs) {
+    const wide = viaUtf16.buildRequestsFromJson(text, corpus.SETTINGS);
+    assert.deepEqual(wide, viaUtf8.buildRequestsFromJson(text, corpus.SETTINGS));
+    assert.deepEqual(wide, api.buildRequestsFromJson(text, corpus.SETTINGS));
+  }
+  const result = viaUtf16.buildRequestsFromJson(inputs[0], corpus.SETTINGS);
+  assert.deepEqual(result.rejected.map((r) => r.messageId), ["bad-é-𝄞"]);
+  assert.equal(JSON.parse(result.requests[0].body).commands[0].data.properties.emoji, "😀");
+  assert.equal(wasm.takeWideOutput().length, 0, "the UTF-16 output is handed over once, not kept");
+});
+
+test("two wrappers over one wasm, each with its own settings, never map with the other's", () => {
+  // The wasm keeps one current set of settings; each wrapper passes its own again only when the
+  // wasm's settings generation says another call changed them since.
+  const text = JSON.stringify({ type: "track", userId: "u1", event: "Bought", messageId: "m1", timestamp: "2026-01-01T00:00:00Z" });
+  const first = { ...corpus.SETTINGS, projectToken: "first-token" };
+  const second = { ...corpus.SETTINGS, projectToken: "second-token", exponeaHardId: "email_id" };
+  const calls = [
+    [viaUtf16, first], [viaUtf8, second], [viaUtf16, first], [viaUtf16, first], [viaUtf8, second], [viaUtf8, second], [viaUtf16, first],
+  ];
+  for (const [wrapper, settings] of calls) {
+    assert.deepEqual(wrapper.buildRequestsFromJson(text, settings), reference.buildRequestsFromJson(text, settings));
+    // mapEvent and invalid settings in between, through the other wrapper, must not leak either.
+    const other = wrapper === viaUtf16 ? viaUtf8 : viaUtf16;
+    other.mapEvent(JSON.parse(text), { ...corpus.SETTINGS, projectToken: "third-token" });
+    assert.throws(() => other.buildRequestsFromJson(text, { ...settings, apiKey: "" }), { code: "invalid_settings" });
+    assert.deepEqual(wrapper.buildRequests([JSON.parse(text)], settings), reference.buildRequestsFromJson(text, settings));
+  }
 });
