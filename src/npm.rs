@@ -8,6 +8,7 @@ use crate::ingest::{parse_event_json, parse_events_json, unrepresentable, Ingest
 use crate::mapping::{map_json, message_id_json, Drafted};
 use crate::response::{command_ids_of_body, read_response};
 use crate::settings::{RequestTarget, Settings, SettingsError};
+use crate::utf::{push_latin1, push_utf16, utf16_len, utf8_from_utf16};
 use serde::Deserialize;
 use serde_json::json;
 use std::cell::{Cell, RefCell};
@@ -24,9 +25,18 @@ thread_local! {
     /// current ([`use_settings`]) still are, and need not pass them again.
     static SETTINGS_GENERATION: Cell<u32> = const { Cell::new(0) };
 
-    /// [`build_requests_framed`]'s output as UTF-16, when it asked for that, until
-    /// [`take_wide_output`] hands it over.
-    static WIDE_OUTPUT: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
+    /// The body, written by the wrapper straight into wasm memory: UTF-8 bytes
+    /// ([`body_buffer`]) or a JavaScript string's UTF-16 units ([`body_buffer_utf16`]). Kept
+    /// from call to call, so a body costs no allocation once one as long has been seen.
+    static BODY: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static BODY_UTF16: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
+    /// A UTF-16 body made UTF-8, its allocation kept likewise.
+    static BODY_TEXT: RefCell<String> = const { RefCell::new(String::new()) };
+
+    /// [`build_requests_framed`]'s output when it is not all ASCII and the wrapper can read it
+    /// as Latin-1 or UTF-16 ([`output_address`], [`output_length`]).
+    static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static OUTPUT_UTF16: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Settings as validated, with what follows from them for every request (formatting the URL and
@@ -134,6 +144,57 @@ pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -
     }
 }
 
+/// `wasmMemory`: the wasm's memory, which the wrapper writes bodies into and reads output from.
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// `bodyBuffer`: where the wrapper writes a body of up to `bytes` UTF-8 bytes (the address in
+/// wasm memory), for [`build_requests_framed`].
+#[wasm_bindgen(js_name = bodyBuffer)]
+pub fn body_buffer(bytes: usize) -> *mut u8 {
+    BODY.with(|body| {
+        let mut body = body.borrow_mut();
+        if body.len() < bytes {
+            body.resize(bytes, 0);
+        }
+        body.as_mut_ptr()
+    })
+}
+
+/// `bodyBufferUtf16`: where the wrapper writes a body of `units` UTF-16 code units.
+#[wasm_bindgen(js_name = bodyBufferUtf16)]
+pub fn body_buffer_utf16(units: usize) -> *mut u16 {
+    BODY_UTF16.with(|body| {
+        let mut body = body.borrow_mut();
+        if body.len() < units {
+            body.resize(units, 0);
+        }
+        body.as_mut_ptr()
+    })
+}
+
+/// `outputAddress` and `outputLength`: where the output [`build_requests_framed`] kept is, and
+/// its length in bytes.
+#[wasm_bindgen(js_name = outputAddress)]
+pub fn output_address(utf16: bool) -> *const u8 {
+    if utf16 {
+        OUTPUT_UTF16.with(|out| out.borrow().as_ptr().cast())
+    } else {
+        OUTPUT.with(|out| out.borrow().as_ptr())
+    }
+}
+
+#[wasm_bindgen(js_name = outputLength)]
+pub fn output_length(utf16: bool) -> usize {
+    if utf16 {
+        OUTPUT_UTF16.with(|out| out.borrow().len() * 2)
+    } else {
+        OUTPUT.with(|out| out.borrow().len())
+    }
+}
+
 /// `buildRequests` (an array of events, some already found unrepresentable by the wrapper)
 /// and `buildRequestsFromJson` (any Segment body), framed, or `{"error": {...}}` (which has no
 /// newline). Framed: a header line, then the request bodies one after another, which the
@@ -143,37 +204,63 @@ pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -
 /// needs no `JSON.parse`. Every request has the same method, URL and headers, which the wrapper
 /// asks for once per settings ([`request_target_json`]).
 ///
-/// The body arrives as UTF-8 bytes (the wrapper's `TextEncoder`): a `&str` parameter makes
-/// wasm-bindgen's glue copy the text in a JavaScript loop, one character at a time up to the
-/// first non-ASCII one: a fifth of the time for one typical event, and the whole length of a
-/// body that is all ASCII, as most Segment traffic is. It is mapped with the settings made
-/// current by [`use_settings`]; `unrepresentable_json` is absent when there are none (no string
-/// to copy in on the usual call).
+/// The body is the first `length` bytes of [`body_buffer`], or with `utf16` the first `length`
+/// units of [`body_buffer_utf16`], written there by the wrapper: no copy on the way in. As a
+/// `&str` parameter, wasm-bindgen's glue would copy the text in a JavaScript loop one character
+/// at a time up to its first non-ASCII one, and Node's `TextEncoder` takes ten times longer on a
+/// string with any non-ASCII character in it than Node takes to write it out as UTF-16. It is
+/// mapped with the settings made current by [`use_settings`]; `unrepresentable_json` is absent
+/// when there are none (no string to copy in on the usual call).
 ///
-/// With `wide`, output that is not all ASCII is kept as UTF-16 for [`take_wide_output`] and the
-/// empty string is returned instead (never an answer otherwise). Node turns UTF-16 into a string
-/// at about a third of what its `TextDecoder` takes on UTF-8 with any non-ASCII character in it
-/// (1.3 against 3.7 ns a byte): 3–6 % of the wrapper's time on 1.7 MB bodies.
+/// With `wide`, output that is not all ASCII is kept in wasm memory instead and `"latin1"` or
+/// `"utf16"` is returned (never an answer otherwise), for the wrapper to make a string of with
+/// Node's `Buffer` ([`output_address`]): Latin-1 when every character fits a byte, as accented
+/// Latin text does. Node's `TextDecoder` takes several times longer on UTF-8 with any non-ASCII
+/// character in it.
 #[wasm_bindgen(js_name = buildRequestsFramed)]
 pub fn build_requests_framed(
-    body: &[u8],
+    length: usize,
+    utf16: bool,
     unrepresentable_json: Option<String>,
     wide: bool,
 ) -> String {
-    let Ok(body) = std::str::from_utf8(body) else {
-        let error = json!({ "code": "invalid_body", "message": "the body is not UTF-8 text" });
-        return json!({ "error": error }).to_string();
-    };
     let Some(validated) = current_settings() else {
         let error =
             json!({ "code": "invalid_settings", "message": "no settings: call useSettings first" });
         return json!({ "error": error }).to_string();
     };
     let unrepresentable = unrepresentable_json.as_deref().unwrap_or("[]");
-    let output = match build(body, &validated, unrepresentable) {
-        Ok(output) => output,
-        Err(error) => return error,
+    let built = if utf16 {
+        BODY_UTF16.with(|units| {
+            BODY_TEXT.with(|text| {
+                let mut text = text.borrow_mut();
+                let units = units.borrow();
+                utf8_from_utf16(&units[..length.min(units.len())], &mut text);
+                build(&text, &validated, unrepresentable)
+            })
+        })
+    } else {
+        BODY.with(|bytes| {
+            let bytes = bytes.borrow();
+            match std::str::from_utf8(&bytes[..length.min(bytes.len())]) {
+                Ok(body) => build(body, &validated, unrepresentable),
+                Err(_) => {
+                    let error =
+                        json!({ "code": "invalid_body", "message": "the body is not UTF-8 text" });
+                    Err(json!({ "error": error }).to_string())
+                }
+            }
+        })
     };
+    match built {
+        Ok(output) => frame(&output, wide),
+        Err(error) => error,
+    }
+}
+
+/// The framed text of `output`, or with `wide` and any non-ASCII in it, `"latin1"` or `"utf16"`
+/// with the text kept in [`OUTPUT`] or [`OUTPUT_UTF16`].
+fn frame(output: &BuildOutput, wide: bool) -> String {
     let mut header = String::with_capacity(8 * output.requests.len() + 2);
     let mut ascii = true;
     for (i, request) in output.requests.iter().enumerate() {
@@ -190,44 +277,27 @@ pub fn build_requests_framed(
         header.push_str(&issues.to_string());
     }
     header.push('\n');
-    let bodies = output.requests.iter().map(|r| r.body.as_str());
+    let parts =
+        || std::iter::once(header.as_str()).chain(output.requests.iter().map(|r| r.body.as_str()));
     if wide && !(ascii && header.is_ascii()) {
-        WIDE_OUTPUT.with(|wide| {
-            let mut wide = wide.borrow_mut();
-            wide.clear();
-            for part in std::iter::once(header.as_str()).chain(bodies) {
-                push_utf16(part, &mut wide);
-            }
+        let latin1 = OUTPUT.with(|out| {
+            let mut out = out.borrow_mut();
+            out.clear();
+            parts().all(|part| push_latin1(part, &mut out))
         });
-        return String::new();
-    }
-    let mut framed = header;
-    framed.reserve(output.requests.iter().map(|r| r.body.len()).sum());
-    framed.extend(bodies);
-    framed
-}
-
-/// The output [`build_requests_framed`] kept as UTF-16 (empty if it kept none).
-#[wasm_bindgen(js_name = takeWideOutput)]
-pub fn take_wide_output() -> Vec<u16> {
-    WIDE_OUTPUT.with(|wide| std::mem::take(&mut *wide.borrow_mut()))
-}
-
-/// Appends `text` as UTF-16, widening runs of ASCII a byte at a time (they are most of it).
-fn push_utf16(text: &str, out: &mut Vec<u16>) {
-    out.reserve(text.len());
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        let run = bytes[at..].iter().position(|b| !b.is_ascii());
-        let end = run.map_or(bytes.len(), |n| at + n);
-        out.extend(bytes[at..end].iter().map(|&b| u16::from(b)));
-        at = end;
-        if let Some(c) = text[at..].chars().next() {
-            out.extend_from_slice(c.encode_utf16(&mut [0; 2]));
-            at += c.len_utf8();
+        if latin1 {
+            return "latin1".to_string();
         }
+        OUTPUT_UTF16.with(|out| {
+            let mut out = out.borrow_mut();
+            out.clear();
+            parts().for_each(|part| push_utf16(part, &mut out));
+        });
+        return "utf16".to_string();
     }
+    let mut framed = String::with_capacity(parts().map(str::len).sum());
+    framed.extend(parts());
+    framed
 }
 
 /// How every request for `settings` is sent: `{"method", "url", "headers"}`, or
@@ -243,20 +313,6 @@ pub fn request_target_json(settings: &str) -> String {
         .to_string(),
         Err(e) => settings_error(e),
     }
-}
-
-/// The length JavaScript gives the string (`str.length`): one UTF-16 unit per character, two
-/// for a character past U+FFFF. Counted on bytes, without decoding characters: every byte that
-/// does not continue a character starts one, and a 4-byte sequence is an astral character.
-fn utf16_len(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    if bytes.is_ascii() {
-        return bytes.len();
-    }
-    bytes
-        .iter()
-        .map(|&b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0))
-        .sum()
 }
 
 /// Reads the body and maps it; `Err` is the `{"error"}` text to return.

@@ -5,29 +5,55 @@
 // string, and a NaN deep inside properties becomes null. Values JSON cannot carry at the top
 // level of an event (NaN in `timestamp`, a BigInt `userId`, an invalid Date) reject that event.
 
-/** Bodies cross into wasm as UTF-8 bytes, encoded natively (a lone surrogate becomes U+FFFD). */
+/** Bodies cross into wasm as UTF-8 where there is no Node Buffer (a lone surrogate becomes U+FFFD). */
 const utf8 = new TextEncoder();
-
-/** Reused for bodies up to a third of its size (UTF-8 takes at most 3 bytes per UTF-16 unit). */
-const scratch = new Uint8Array(48 * 1024);
-
-/** `text` as UTF-8 bytes; short texts are encoded into `scratch` instead of a new array. */
-function encodeBody(text) {
-  if (text.length * 3 > scratch.length) return utf8.encode(text);
-  const { written } = utf8.encodeInto(text, scratch);
-  return scratch.subarray(0, written);
-}
 
 /**
  * Builds the API from the wasm-bindgen module of one target (nodejs, bundler or web).
- * `decodeUtf16(Uint16Array) → string`, where the platform has a fast one (Node's Buffer), is how
- * output with non-ASCII text comes out of the wasm: Node's TextDecoder takes about three times as
- * long on UTF-8 with any non-ASCII character in it as Buffer takes on the same text as UTF-16.
+ *
+ * Bodies are written straight into wasm memory and output with non-ASCII text is read straight
+ * out of it. With Node's `Buffer` (`options.Buffer`, passed by the package's Node entry points)
+ * a body that is all ASCII is copied in as it is, any other goes in as UTF-16, and output with
+ * non-ASCII text comes out as Latin-1 or UTF-16: Node's TextEncoder and TextDecoder take several
+ * times longer on text with any non-ASCII character in it. Elsewhere bodies go in as UTF-8
+ * (`encodeInto`) and output comes out as UTF-8.
  */
-export function createApi(wasm, { decodeUtf16 = null } = {}) {
-  const wide = decodeUtf16 !== null;
-  /** `buildRequestsFramed`'s output as a string, from wherever the wasm left it. */
-  const framed = (out) => (out === "" ? decodeUtf16(wasm.takeWideOutput()) : out);
+export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
+  const memory = wasm.wasmMemory();
+  const wide = NodeBuffer !== null;
+
+  /**
+   * Writes `text` into the wasm's body buffer; returns its length there and whether it is UTF-16.
+   * The memory's buffer is looked up after the wasm has made room, which may have grown it.
+   */
+  function writeBody(text) {
+    if (wide) {
+      const bytes = NodeBuffer.byteLength(text, "utf8");
+      if (bytes === text.length) {
+        const at = wasm.bodyBuffer(bytes);
+        NodeBuffer.from(memory.buffer, at, bytes).write(text, 0, bytes, "latin1"); // all ASCII: copied as it is
+        return { length: bytes, utf16: false };
+      }
+      const at = wasm.bodyBufferUtf16(text.length);
+      NodeBuffer.from(memory.buffer, at, text.length * 2).write(text, 0, text.length * 2, "utf16le");
+      return { length: text.length, utf16: true };
+    }
+    const room = text.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
+    const at = wasm.bodyBuffer(room);
+    const { written } = utf8.encodeInto(text, new Uint8Array(memory.buffer, at, room));
+    return { length: written, utf16: false };
+  }
+
+  /** Maps the body text with the settings made current, and returns the framed output as a string. */
+  function buildFramed(text, unrepresentable) {
+    const body = writeBody(text);
+    const out = wasm.buildRequestsFramed(body.length, body.utf16, unrepresentable, wide);
+    if (out !== "latin1" && out !== "utf16") return out;
+    const utf16 = out === "utf16";
+    const at = wasm.outputAddress(utf16);
+    return NodeBuffer.from(memory.buffer, at, wasm.outputLength(utf16)).toString(utf16 ? "utf16le" : "latin1");
+  }
+
   // The last settings object and its JSON text, for callers that pass the same object each time.
   let lastSettings = { object: null, entries: [], text: null };
   // What follows from the last settings JSON text: its UTF-8 bytes (as useSettings takes them),
@@ -126,7 +152,7 @@ export function createApi(wasm, { decodeUtf16 = null } = {}) {
     const body = "[" + parts.join(",") + "]";
     const settingsNow = useSettings(derived(settingsText(settings)));
     const unrepresentable = problems.length ? JSON.stringify(problems) : undefined;
-    return unframe(framed(wasm.buildRequestsFramed(encodeBody(body), unrepresentable, wide)), settingsNow);
+    return unframe(buildFramed(body, unrepresentable), settingsNow);
   }
 
   function buildRequestsFromJson(text, settings) {
@@ -134,7 +160,7 @@ export function createApi(wasm, { decodeUtf16 = null } = {}) {
       throw mappingError({ code: "invalid_body", message: `buildRequestsFromJson takes JSON text, got ${describeType(text)}` });
     }
     const settingsNow = useSettings(derived(settingsText(settings)));
-    return unframe(framed(wasm.buildRequestsFramed(encodeBody(text), undefined, wide)), settingsNow);
+    return unframe(buildFramed(text, undefined), settingsNow);
   }
 
   function validateSettings(settings) {

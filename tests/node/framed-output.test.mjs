@@ -82,34 +82,54 @@ test("each request gets its own headers object: changing one changes no other re
 });
 
 // The package's wasm glue and wrapper, built twice over one wasm instance: as Node's entry points
-// build it (output with non-ASCII text comes out as UTF-16 through Buffer) and as the browser and
-// bundler builds do (all output as UTF-8 through TextDecoder).
+// build it (bodies in as ASCII or UTF-16, output with non-ASCII text out as Latin-1 or UTF-16,
+// through Buffer) and as the browser and bundler builds do (UTF-8 both ways).
 const require = createRequire(import.meta.url);
 const wasm = require("../../pkg/node/segment_bloomreach.js");
 const { createApi } = require("../../pkg/node/api.cjs");
-const decodeUtf16 = (units) => Buffer.from(units.buffer, units.byteOffset, units.byteLength).toString("utf16le");
-const viaUtf16 = createApi(wasm, { decodeUtf16 });
+const viaBuffer = createApi(wasm, { Buffer });
 const viaUtf8 = createApi(wasm);
 
-test("output read as UTF-16 (Node) and as UTF-8 (browsers) is the same, non-ASCII in bodies and in the header", () => {
-  const accents = { type: "track", userId: "ü-1", event: "Café ☕ 𝄞", properties: { emoji: "😀", "ké": "v" } };
-  const rejected = { type: "track", userId: "u", messageId: "bad-é-𝄞" }; // no event name: rejected, named in the header
+test("text crosses the same through Buffer (Node) and as UTF-8 (browsers): ASCII, Latin-1, astral, lone surrogates", () => {
+  const latin1 = { type: "track", userId: "ü-1", event: "Café", properties: { "ké": "ÿ\u0080", price: 1 } };
+  const wider = { type: "track", userId: "u-2", event: "Café ☕ 𝄞", properties: { emoji: "😀", cjk: "中文" } };
+  const rejected = { type: "track", userId: "u", messageId: "bad-é" }; // no event name: rejected, named in the header
+  const rejectedWide = { type: "track", userId: "u", messageId: "bad-𝄞" };
+  const lone = { type: "track", userId: "u-3", event: "Lone \ud800 surrogate", properties: { low: "x\udc00y" } };
   const inputs = [
-    JSON.stringify({ batch: [accents, rejected, { ...accents, messageId: "m-2" }] }),
-    JSON.stringify({ batch: Array.from({ length: 120 }, (_, i) => ({ ...accents, messageId: `m-${i}-é` })) }),
+    JSON.stringify({ batch: [latin1, rejected, { ...latin1, messageId: "m-2" }] }), // Latin-1 output
+    JSON.stringify({ batch: [latin1, wider, rejectedWide] }), // UTF-16 output
+    JSON.stringify({ batch: Array.from({ length: 120 }, (_, i) => ({ ...latin1, messageId: `m-${i}-é` })) }),
     JSON.stringify([rejected]),
+    JSON.stringify([lone]), // escaped in JSON: stays escaped text
+    `[${JSON.stringify(lone).replace(/\\ud800/, "\ud800").replace(/\\udc00/, "\udc00")}]`, // raw lone surrogates in the string
     corpus.file("batch-typical-100.json"),
-    corpus.file("batch-small-100.json"), // all ASCII: both take the UTF-8 path
+    corpus.file("batch-small-100.json"), // all ASCII
   ];
   for (const text of inputs) {
-    const wide = viaUtf16.buildRequestsFromJson(text, corpus.SETTINGS);
-    assert.deepEqual(wide, viaUtf8.buildRequestsFromJson(text, corpus.SETTINGS));
-    assert.deepEqual(wide, api.buildRequestsFromJson(text, corpus.SETTINGS));
+    const node = viaBuffer.buildRequestsFromJson(text, corpus.SETTINGS);
+    assert.deepEqual(node, viaUtf8.buildRequestsFromJson(text, corpus.SETTINGS));
+    assert.deepEqual(node, api.buildRequestsFromJson(text, corpus.SETTINGS));
+    const events = JSON.parse(text);
+    assert.deepEqual(viaBuffer.buildRequests(events.batch ?? events, corpus.SETTINGS), viaUtf8.buildRequests(events.batch ?? events, corpus.SETTINGS));
   }
-  const result = viaUtf16.buildRequestsFromJson(inputs[0], corpus.SETTINGS);
-  assert.deepEqual(result.rejected.map((r) => r.messageId), ["bad-é-𝄞"]);
-  assert.equal(JSON.parse(result.requests[0].body).commands[0].data.properties.emoji, "😀");
-  assert.equal(wasm.takeWideOutput().length, 0, "the UTF-16 output is handed over once, not kept");
+  const first = viaBuffer.buildRequestsFromJson(inputs[0], corpus.SETTINGS);
+  assert.deepEqual(first.rejected.map((r) => r.messageId), ["bad-é"]);
+  assert.deepEqual(JSON.parse(first.requests[0].body).commands[0].data.properties["ké"], "ÿ\u0080");
+  const second = viaBuffer.buildRequestsFromJson(inputs[1], corpus.SETTINGS);
+  assert.deepEqual(second.rejected.map((r) => r.messageId), ["bad-𝄞"]);
+  assert.equal(JSON.parse(second.requests[0].body).commands[1].data.properties.emoji, "😀");
+  const raw = viaBuffer.buildRequestsFromJson(inputs[5], corpus.SETTINGS);
+  assert.equal(JSON.parse(raw.requests[0].body).commands[0].data.properties.low, "x\ufffdy", "a lone surrogate becomes U+FFFD, as TextEncoder makes it");
+});
+
+test("a long body after a short one, and a short one after a long one, come out whole", () => {
+  // The wasm keeps its body and output buffers from call to call; stale bytes must never show.
+  const long = corpus.file("batch-typical-100.json");
+  const short = JSON.stringify({ type: "track", userId: "é", event: "E", messageId: "m" });
+  for (const text of [short, long, short, long.replace(/[^\x00-\x7f]/gu, "?"), short]) {
+    assert.deepEqual(parsedBodies(viaBuffer.buildRequestsFromJson(text, corpus.SETTINGS)), parsedBodies(reference.buildRequestsFromJson(text, corpus.SETTINGS)));
+  }
 });
 
 test("two wrappers over one wasm, each with its own settings, never map with the other's", () => {
@@ -119,12 +139,12 @@ test("two wrappers over one wasm, each with its own settings, never map with the
   const first = { ...corpus.SETTINGS, projectToken: "first-token" };
   const second = { ...corpus.SETTINGS, projectToken: "second-token", exponeaHardId: "email_id" };
   const calls = [
-    [viaUtf16, first], [viaUtf8, second], [viaUtf16, first], [viaUtf16, first], [viaUtf8, second], [viaUtf8, second], [viaUtf16, first],
+    [viaBuffer, first], [viaUtf8, second], [viaBuffer, first], [viaBuffer, first], [viaUtf8, second], [viaUtf8, second], [viaBuffer, first],
   ];
   for (const [wrapper, settings] of calls) {
     assert.deepEqual(wrapper.buildRequestsFromJson(text, settings), reference.buildRequestsFromJson(text, settings));
     // mapEvent and invalid settings in between, through the other wrapper, must not leak either.
-    const other = wrapper === viaUtf16 ? viaUtf8 : viaUtf16;
+    const other = wrapper === viaBuffer ? viaUtf8 : viaBuffer;
     other.mapEvent(JSON.parse(text), { ...corpus.SETTINGS, projectToken: "third-token" });
     assert.throws(() => other.buildRequestsFromJson(text, { ...settings, apiKey: "" }), { code: "invalid_settings" });
     assert.deepEqual(wrapper.buildRequests([JSON.parse(text)], settings), reference.buildRequestsFromJson(text, settings));
