@@ -2,12 +2,13 @@
 // workerd, through its V8 inspector: the same /v1/batch body sent N times to each, against an
 // instant upstream, then the busy (non-idle) CPU time per request and the functions that took it.
 //
-//   bash dev/build --worker && node benches/workerd-profile.mjs [--events=100] [--size=typical] [--requests=30] [--top=25]
+//   bash dev/build --worker && node benches/workerd-profile.mjs [--events=100] [--size=typical] [--requests=30] [--top=25] [--save=dir]
 //
 // Wall time measured from Node (benches/workerd-bench.mjs) includes Miniflare's loopback HTTP
 // hops, which both Workers pay alike; the profile shows only what runs in each Worker's isolate —
-// the CPU time Cloudflare bills.
+// the CPU time Cloudflare bills. `--save` writes both profiles (`.cpuprofile`, for Chrome DevTools).
 import { Miniflare } from "miniflare";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     top: { type: "string", default: "25" },
     port: { type: "string", default: "9329" },
     interval: { type: "string", default: "100" },
+    save: { type: "string" },
   },
 });
 requireWorkerBuild();
@@ -102,6 +104,10 @@ try {
     const { profile } = await cdp.send("Profiler.stop");
     cdp.close();
     results[name] = summarize(profile);
+    if (values.save) {
+      mkdirSync(values.save, { recursive: true });
+      writeFileSync(path.join(values.save, `${name}.cpuprofile`), JSON.stringify(profile));
+    }
   }
   console.log(`\n${values.events} ${values.size} events (${body.length} bytes), ${requests} requests each`);
   console.log(`busy CPU per request in the isolate: plain-JS ${(results.js.busy / requests).toFixed(2)} ms, Rust ${(results.rust.busy / requests).toFixed(2)} ms, Rust vs JS ${(results.js.busy / results.rust.busy).toFixed(2)}×`);
