@@ -22,7 +22,12 @@ for mode in ${MODES:-floor mapping mapping_flatten}; do
   done
   ir[$mode]=$(((${ir[$mode-$n]} - ${ir[$mode-0]}) / n))
 done
-printf '%s: instructions per run: floor %d, mapping %d (%.2fx), mapping with flattening %d (%.2fx)\n' "$file" \
-  "${ir[floor]}" "${ir[mapping]}" "$(echo "${ir[mapping]}/${ir[floor]}" | bc -l)" \
-  "${ir[mapping_flatten]}" "$(echo "${ir[mapping_flatten]}/${ir[floor]}" | bc -l)"
-echo "annotate: callgrind_annotate target/callgrind/mapping-$n.out | head -60"
+# Each mode's count, and its ratio to the floor when the floor was counted.
+for mode in ${MODES:-floor mapping mapping_flatten}; do
+  if [[ -n ${ir[floor]:-} && $mode != floor ]]; then
+    printf '%s: %s %d instructions per run (%.2fx the floor)\n' "$file" "$mode" "${ir[$mode]}" "$(echo "${ir[$mode]}/${ir[floor]}" | bc -l)"
+  else
+    printf '%s: %s %d instructions per run\n' "$file" "$mode" "${ir[$mode]}"
+  fi
+done
+echo "annotate: callgrind_annotate --inclusive=yes target/callgrind/<mode>-$n.out | head -60"
