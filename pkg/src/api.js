@@ -8,6 +8,9 @@
 /** Bodies cross into wasm as UTF-8 where there is no Node Buffer (a lone surrogate becomes U+FFFD). */
 const utf8 = new TextEncoder();
 
+/** The most wasm memory reserved to encode a body into directly, without knowing its UTF-8 length. */
+const ENCODE_IN_PLACE_MAX = 1 << 20;
+
 /**
  * Builds the API from the wasm-bindgen module of one target (nodejs, bundler or web).
  *
@@ -39,6 +42,13 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
       return { length: text.length, utf16: true };
     }
     const room = text.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (room > ENCODE_IN_PLACE_MAX) {
+      // Not three times a large body's length of wasm memory, kept from then on: its exact bytes.
+      const bytes = utf8.encode(text);
+      const at = wasm.bodyBuffer(bytes.length);
+      new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
+      return { length: bytes.length, utf16: false };
+    }
     const at = wasm.bodyBuffer(room);
     const { written } = utf8.encodeInto(text, new Uint8Array(memory.buffer, at, room));
     return { length: written, utf16: false };
@@ -51,7 +61,8 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     if (out !== "latin1" && out !== "utf16") return out;
     const utf16 = out === "utf16";
     const at = wasm.outputAddress(utf16);
-    return NodeBuffer.from(memory.buffer, at, wasm.outputLength(utf16)).toString(utf16 ? "utf16le" : "latin1");
+    const length = wasm.outputLength(utf16);
+    return NodeBuffer.from(memory.buffer, at, length).toString(utf16 ? "utf16le" : "latin1");
   }
 
   // The last settings object and its JSON text, for callers that pass the same object each time.
