@@ -1,4 +1,4 @@
-// What the workerd benches share: the two Workers as Miniflare sees them, an instant upstream,
+// What the workerd benches share: the bench Workers as Miniflare sees them, an instant upstream,
 // the /v1/batch request a Segment library would send, and the workerd process's CPU time.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -25,7 +25,7 @@ export function requireWorkerBuild() {
  * added to both.
  */
 export function benchWorkers(outboundService, extra = {}) {
-  const common = { modules: true, modulesRules: MODULE_RULES, compatibilityDate: "2026-04-01", outboundService, ...extra };
+  const common = commonOptions(outboundService, extra);
   return [
     {
       ...common,
@@ -43,7 +43,12 @@ export function benchWorkers(outboundService, extra = {}) {
  * as Miniflare sees it, sending upstream through `outboundService`.
  */
 export function floorWorker(outboundService) {
-  return plainWorker("floor", "io-floor-worker.mjs", { modules: true, modulesRules: MODULE_RULES, compatibilityDate: "2026-04-01", outboundService });
+  return plainWorker("floor", "io-floor-worker.mjs", commonOptions(outboundService));
+}
+
+/** What every bench Worker's Miniflare options share. */
+function commonOptions(outboundService, extra = {}) {
+  return { modules: true, modulesRules: MODULE_RULES, compatibilityDate: "2026-04-01", outboundService, ...extra };
 }
 
 function plainWorker(name, file, common) {

@@ -12,10 +12,7 @@ pub mod mapping;
 pub mod response;
 pub mod sender_auth;
 pub mod settings;
-#[cfg_attr(
-    not(all(target_arch = "wasm32", not(feature = "worker"))),
-    allow(dead_code)
-)]
+#[cfg(any(test, all(target_arch = "wasm32", not(feature = "worker"))))]
 mod utf;
 
 #[cfg(all(target_arch = "wasm32", not(feature = "worker")))]

@@ -154,44 +154,49 @@ pub fn wasm_memory() -> JsValue {
 /// wasm memory), for [`build_requests_framed`].
 #[wasm_bindgen(js_name = bodyBuffer)]
 pub fn body_buffer(bytes: usize) -> *mut u8 {
-    BODY.with(|body| {
-        let mut body = body.borrow_mut();
-        if body.len() < bytes {
-            body.resize(bytes, 0);
-        }
-        body.as_mut_ptr()
-    })
+    BODY.with(|body| room(body, bytes))
 }
 
 /// `bodyBufferUtf16`: where the wrapper writes a body of `units` UTF-16 code units.
 #[wasm_bindgen(js_name = bodyBufferUtf16)]
 pub fn body_buffer_utf16(units: usize) -> *mut u16 {
-    BODY_UTF16.with(|body| {
-        let mut body = body.borrow_mut();
-        if body.len() < units {
-            body.resize(units, 0);
-        }
-        body.as_mut_ptr()
-    })
+    BODY_UTF16.with(|body| room(body, units))
+}
+
+/// The address of `buffer`, grown (with zeros) to hold at least `len` items.
+fn room<T: Copy + Default>(buffer: &RefCell<Vec<T>>, len: usize) -> *mut T {
+    let mut buffer = buffer.borrow_mut();
+    if buffer.len() < len {
+        buffer.resize(len, T::default());
+    }
+    buffer.as_mut_ptr()
 }
 
 /// `outputAddress` and `outputLength`: where the output [`build_requests_framed`] kept is, and
 /// its length in bytes.
 #[wasm_bindgen(js_name = outputAddress)]
 pub fn output_address(utf16: bool) -> *const u8 {
-    if utf16 {
-        OUTPUT_UTF16.with(|out| out.borrow().as_ptr().cast())
-    } else {
-        OUTPUT.with(|out| out.borrow().as_ptr())
-    }
+    kept_output(utf16).0
 }
 
 #[wasm_bindgen(js_name = outputLength)]
 pub fn output_length(utf16: bool) -> usize {
+    kept_output(utf16).1
+}
+
+/// The address and byte length of [`OUTPUT_UTF16`] or [`OUTPUT`].
+fn kept_output(utf16: bool) -> (*const u8, usize) {
+    fn bytes_of<T>(buffer: &RefCell<Vec<T>>) -> (*const u8, usize) {
+        let buffer = buffer.borrow();
+        (
+            buffer.as_ptr().cast(),
+            std::mem::size_of_val(buffer.as_slice()),
+        )
+    }
     if utf16 {
-        OUTPUT_UTF16.with(|out| out.borrow().len() * 2)
+        OUTPUT_UTF16.with(bytes_of)
     } else {
-        OUTPUT.with(|out| out.borrow().len())
+        OUTPUT.with(bytes_of)
     }
 }
 

@@ -9,7 +9,7 @@
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
 /// The index of the first non-ASCII byte of `bytes` at or after `from`, or `bytes.len()`.
-pub(crate) fn next_non_ascii(bytes: &[u8], from: usize) -> usize {
+fn next_non_ascii(bytes: &[u8], from: usize) -> usize {
     let mut at = from;
     while at + 8 <= bytes.len() {
         let word = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
@@ -119,11 +119,7 @@ pub(crate) fn utf8_from_utf16(units: &[u16], out: &mut String) {
             _ => char::REPLACEMENT_CHARACTER,
         };
         bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-        at += if c == char::REPLACEMENT_CHARACTER {
-            1
-        } else {
-            c.len_utf16()
-        };
+        at += c.len_utf16(); // U+FFFD for an unpaired surrogate is one unit, as the surrogate was
     }
     *out = String::from_utf8(bytes).expect("ASCII bytes and whole characters are UTF-8");
 }
