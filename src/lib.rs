@@ -10,6 +10,7 @@ pub mod ingest;
 mod json;
 pub mod mapping;
 pub mod response;
+pub mod rules;
 pub mod sender_auth;
 pub mod settings;
 #[cfg(any(test, all(target_arch = "wasm32", not(feature = "worker"))))]

@@ -1,0 +1,8 @@
+//! Rules: the `mappings` setting. Each rule subscribes to events with Segment's FQL and maps them
+//! with Segment's mapping-kit into Bloomreach commands; both languages are implemented here in
+//! Rust, to behave as Segment's own JavaScript packages do.
+
+mod js;
+mod problem;
+
+pub use problem::Problem;
