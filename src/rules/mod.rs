@@ -3,6 +3,7 @@
 //! Rust, to behave as Segment's own JavaScript packages do.
 
 mod js;
+pub mod kit;
 mod problem;
 
 pub use problem::Problem;
