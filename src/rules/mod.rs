@@ -2,6 +2,7 @@
 //! with Segment's mapping-kit into Bloomreach commands; both languages are implemented here in
 //! Rust, to behave as Segment's own JavaScript packages do.
 
+pub mod fql;
 mod js;
 pub mod kit;
 mod problem;
