@@ -54,6 +54,7 @@ pub(crate) fn lex(query: &str) -> Result<Vec<Token>, LexError> {
     let mut lexer = Lexer {
         chars: query.chars().collect(),
         pos: 0,
+        cut: None,
     };
     let tokens = lexer.tokens()?;
     Ok(normalize(tokens))
@@ -62,6 +63,8 @@ pub(crate) fn lex(query: &str) -> Result<Vec<Token>, LexError> {
 struct Lexer {
     chars: Vec<char>,
     pos: usize,
+    /// Where a word started whose end the reference would lose (see `accept`).
+    cut: Option<usize>,
 }
 
 fn is_whitespace(c: Option<char>) -> bool {
@@ -122,6 +125,13 @@ impl Lexer {
         loop {
             let at = self.pos;
             let Some(c) = self.next() else {
+                if let Some(start) = self.cut {
+                    self.pos = start;
+                    return self.error(format!(
+                        "the end of the query {:?} cannot be read as FQL",
+                        self.chars[start..].iter().collect::<String>()
+                    ));
+                }
                 tokens.push(self.token(Kind::Eos, "eos", at));
                 return Ok(tokens);
             };
@@ -154,21 +164,17 @@ impl Lexer {
     }
 
     /// The reference's `accept`: reads `word` when it is followed by a terminator, else puts
-    /// back what it read. At the end of the query it keeps what it read: refused here.
-    fn accept(&mut self, word: &str) -> Result<bool, LexError> {
+    /// back what it read. When the query ends first, it keeps what it read (`event = an` is
+    /// read as `event = a`): noted, and refused once the tokens are read.
+    fn accept(&mut self, word: &str) -> bool {
         let start = self.pos;
         let mut read = String::new();
         for _ in word.chars() {
             let Some(c) = self.next() else {
                 if self.pos > start {
-                    return self.error(format!(
-                        "the query ends in the middle of a word ({:?})",
-                        self.chars[start.saturating_sub(1)..]
-                            .iter()
-                            .collect::<String>()
-                    ));
+                    self.cut.get_or_insert(start.saturating_sub(1));
                 }
-                return Ok(false);
+                return false;
             };
             read.push(c);
             if is_terminator(Some(c)) {
@@ -176,17 +182,17 @@ impl Lexer {
             }
         }
         if read == word && is_terminator(self.peek()) {
-            return Ok(true);
+            return true;
         }
         self.pos = start;
-        Ok(false)
+        false
     }
 
     fn operator_or_word(&mut self, c: char, at: usize) -> Result<Token, LexError> {
         Ok(match c {
             '=' => self.token(Kind::Operator, "=", at),
             '!' => {
-                if self.accept("=")? {
+                if self.accept("=") {
                     self.token(Kind::Operator, "!=", at)
                 } else {
                     return self.error(format!(
@@ -196,15 +202,15 @@ impl Lexer {
                 }
             }
             '<' | '>' => {
-                if self.accept("=")? {
+                if self.accept("=") {
                     self.token(Kind::Operator, format!("{c}="), at)
                 } else {
                     self.token(Kind::Operator, c.to_string(), at)
                 }
             }
-            'a' if self.accept("nd")? => self.token(Kind::Conditional, "and", at),
-            'o' if self.accept("r")? => self.token(Kind::Conditional, "or", at),
-            'n' if self.accept("ull")? => self.token(Kind::Null, "null", at),
+            'a' if self.accept("nd") => self.token(Kind::Conditional, "and", at),
+            'o' if self.accept("r") => self.token(Kind::Conditional, "or", at),
+            'n' if self.accept("ull") => self.token(Kind::Null, "null", at),
             _ => self.identifier(c, at)?,
         })
     }
@@ -286,7 +292,7 @@ impl Lexer {
         }
         text.push(quote);
         // The closing quote is taken only when a terminator follows it.
-        self.accept(&quote.to_string())?;
+        self.accept(&quote.to_string());
         Ok(self.token(Kind::String, text, at))
     }
 }

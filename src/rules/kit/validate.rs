@@ -18,8 +18,12 @@ pub(crate) struct Checker {
 }
 
 impl Checker {
+    /// Records a problem here (once: an option is checked both as a member and as a field).
     pub fn problem(&mut self, message: impl Into<String>) {
-        self.problems.push(self.path.problem(message));
+        let problem = self.path.problem(message);
+        if !self.problems.contains(&problem) {
+            self.problems.push(problem);
+        }
     }
 
     pub fn at_key(&mut self, key: &str, check: impl FnOnce(&mut Checker)) {
