@@ -4,6 +4,9 @@
 //!
 //! The reference does not look inside arrays, nor inside a `@literal` or `@excludeWhenNull`
 //! object: a bad directive there fails only when it is resolved (see `compile`).
+//!
+//! The reference checks a directive's options twice, as members of an object and as fields,
+//! which doubles the work at each level of nesting; here each value is walked once.
 
 use super::directives;
 use crate::rules::js::kind_of;
@@ -15,6 +18,9 @@ use serde_json::{Map, Value};
 pub(crate) struct Checker {
     path: PathStack,
     pub problems: Vec<Problem>,
+    /// Whether the value being checked was already walked as an object member (see
+    /// [`fields`]): then only its type is checked here.
+    walked: bool,
 }
 
 impl Checker {
@@ -32,9 +38,12 @@ impl Checker {
         self.path.pop();
     }
 
+    /// Checks an array element: never walked before, as arrays are not walked.
     pub fn at_index(&mut self, index: usize, check: impl FnOnce(&mut Checker)) {
         self.path.push_index(index);
+        let walked = std::mem::replace(&mut self.walked, false);
         check(self);
+        self.walked = walked;
         self.path.pop();
     }
 }
@@ -71,6 +80,9 @@ fn object_members(map: &Map<String, Value>, ck: &mut Checker) {
 
 /// One `@` key (besides an optional `_metadata`), naming a known directive whose options pass.
 fn directive(map: &Map<String, Value>, ck: &mut Checker) {
+    if ck.walked {
+        return;
+    }
     let names: Vec<&String> = map.keys().filter(|k| k.starts_with('@')).collect();
     if names.len() > 1 {
         return ck.problem(format!(
@@ -116,7 +128,8 @@ pub(crate) fn directive_or_string(value: &Value, ck: &mut Checker) {
 pub(crate) fn directive_or_object(value: &Value, ck: &mut Checker) {
     match value {
         Value::Object(map) if has_directive_key(map) => directive(map, ck),
-        Value::Object(map) => object_members(map, ck),
+        Value::Object(map) if !ck.walked => object_members(map, ck),
+        Value::Object(_) => {}
         other => ck.problem(format!(
             "must be an object or a directive, got {}",
             shape_name(other)
@@ -187,7 +200,11 @@ pub(crate) fn fields(value: &Value, fields: &[Field], ck: &mut Checker) {
     }
     for field in fields {
         match value.get(field.name) {
-            Some(member) => ck.at_key(field.name, |ck| (field.check)(member, ck)),
+            Some(member) => ck.at_key(field.name, |ck| {
+                let walked = std::mem::replace(&mut ck.walked, true);
+                (field.check)(member, ck);
+                ck.walked = walked;
+            }),
             None if field.required => ck.problem(format!("must have the key {:?}", field.name)),
             None => {}
         }
