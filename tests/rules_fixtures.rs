@@ -6,7 +6,7 @@ mod support;
 
 use segment_bloomreach::rules::fql::Subscription;
 use segment_bloomreach::rules::kit::Mapping;
-use segment_bloomreach::rules::{RuleCommand, RuleSet};
+use segment_bloomreach::rules::{EventBudget, RuleCommand, RuleSet};
 use serde_json::{json, Map, Value};
 
 #[test]
@@ -82,9 +82,10 @@ fn every_rule_set_fixture_matches() {
             (Ok(set), None) => set,
         };
         let event = &case["event"];
+        let mut budget = EventBudget::new();
         let emitted: Vec<Value> = set
             .matching(event)
-            .map(|rule| match rule.emit(event) {
+            .map(|rule| match rule.emit(event, &mut budget) {
                 Ok(commands) => json!({ "rule": rule.name, "commands": commands.iter().map(command_json).collect::<Vec<_>>() }),
                 Err(failure) => json!({ "rule": failure.rule, "failure": { "field": failure.field, "message": failure.message } }),
             })

@@ -47,21 +47,42 @@ impl fmt::Display for RuleFailure {
 
 impl std::error::Error for RuleFailure {}
 
+/// The work all rules may do on one event together ([`WORK_LIMIT`] units): make one per event
+/// and pass it to each matching rule's [`Rule::emit`], so that neither a hostile mapping nor a
+/// hostile event can cost more than that, however many rules match.
+pub struct EventBudget {
+    work: Work,
+}
+
+impl EventBudget {
+    pub fn new() -> EventBudget {
+        EventBudget {
+            work: Work::new(WORK_LIMIT),
+        }
+    }
+}
+
+impl Default for EventBudget {
+    fn default() -> Self {
+        EventBudget::new()
+    }
+}
+
 impl Rule {
     /// The rule's commands for an event it matches (see [`Rule::matches`]): one, or with
-    /// `forEach` one per element (none for an absent, `null` or empty list). All of a rule's
-    /// resolving for one event shares one work budget.
-    pub fn emit(&self, event: &Value) -> Result<Vec<RuleCommand>, RuleFailure> {
-        let mut work = Work::new(WORK_LIMIT);
+    /// `forEach` one per element (none for an absent, `null` or empty list), paid from the
+    /// event's budget.
+    pub fn emit(
+        &self,
+        event: &Value,
+        budget: &mut EventBudget,
+    ) -> Result<Vec<RuleCommand>, RuleFailure> {
+        let work = &mut budget.work;
         let Some(for_each) = &self.for_each else {
-            return Ok(vec![self.command(
-                Place::Borrowed(event),
-                None,
-                &mut work,
-            )?]);
+            return Ok(vec![self.command(Place::Borrowed(event), None, work)?]);
         };
         let list = for_each
-            .resolve_shared(Place::Borrowed(event), &mut work)
+            .resolve_shared(Place::Borrowed(event), work)
             .map_err(|e| self.failure("forEach", e.message))?;
         let items = match list.place().kind() {
             JsKind::Undefined | JsKind::Null => return Ok(Vec::new()),
@@ -82,18 +103,17 @@ impl Rule {
                 payload.push_new(Cow::Borrowed(key.as_str()), Js::Ref(value));
             }
             let item = item
-                .to_js(&mut work)
+                .to_js(work)
                 .map_err(|e| self.failure("forEach", e.message))?;
             payload.set(Cow::Borrowed("item"), item);
             payload.set(Cow::Borrowed("index"), Js::Owned(Value::from(index)));
             let payload = Js::Object(payload);
-            commands.push(
-                self.command(payload.place(), Some(index), &mut work)
-                    .map_err(|mut failure| {
-                        failure.message = format!("forEach item {index}: {}", failure.message);
-                        failure
-                    })?,
-            );
+            commands.push(self.command(payload.place(), Some(index), work).map_err(
+                |mut failure| {
+                    failure.message = format!("forEach item {index}: {}", failure.message);
+                    failure
+                },
+            )?);
         }
         Ok(commands)
     }

@@ -9,6 +9,6 @@ pub mod kit;
 mod problem;
 mod rule_set;
 
-pub use emit::{RuleCommand, RuleFailure};
+pub use emit::{EventBudget, RuleCommand, RuleFailure};
 pub use problem::Problem;
 pub use rule_set::{CommandKind, Rule, RuleSet, MAX_RULES};

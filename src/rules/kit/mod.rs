@@ -17,7 +17,9 @@ pub use compile::MAX_MAPPING_DEPTH;
 pub use directives::MAX_TEMPLATE_BYTES;
 pub use value::{ResolveError, ResolveErrorKind};
 
-pub(crate) use value::{Js, JsObject, Place, Work, WORK_LIMIT};
+pub use value::WORK_LIMIT;
+
+pub(crate) use value::{Js, JsObject, Place, Work};
 
 use crate::rules::problem::Problem;
 use compile::Compiler;

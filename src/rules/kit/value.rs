@@ -8,9 +8,10 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-/// The most work one resolution may do (a unit is about one value node visited or copied, or
-/// 32 bytes of text produced). A mapping that needs more on an event fails on it.
-pub(crate) const WORK_LIMIT: u64 = 1 << 21;
+/// The most work one resolution may do: a unit is one value node visited or copied, or 16 bytes
+/// of text produced, so this also bounds what a resolution can allocate (tens of MB at worst).
+/// A real mapping needs thousands; one that needs more than this on an event fails on it.
+pub const WORK_LIMIT: u64 = 1 << 19;
 
 /// Values nested deeper than this are refused rather than walked (payload events are at most
 /// 128 levels deep, mappings at most 64).
@@ -80,7 +81,7 @@ impl Work {
 
     /// Pays for `bytes` of text produced or copied.
     pub fn spend_text(&mut self, bytes: usize) -> Resolved<()> {
-        self.spend(1 + (bytes / 32) as u64)
+        self.spend(1 + (bytes / 16) as u64)
     }
 
     pub fn check_depth(depth: usize) -> Resolved<()> {
