@@ -69,3 +69,56 @@ pub fn check_read_response(data: &[u8]) {
         assert_eq!(&outcome.command_id, id);
     }
 }
+
+/// Any bytes as the rules' input: the text before the first newline is a mapping (as JSON), a
+/// rule set and a subscription (as text); the rest is an event. Nothing panics; compiling and
+/// matching are deterministic; outputs are JSON; rule commands have the types RULES.md asks for.
+pub fn check_rules(data: &[u8]) {
+    use segment_bloomreach::rules::fql::Subscription;
+    use segment_bloomreach::rules::kit::Mapping;
+    use segment_bloomreach::rules::{CommandKind, EventBudget, RuleSet};
+    use serde_json::Value;
+
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let (head, tail) = text.split_once('\n').unwrap_or((text, "{}"));
+    let event: Value = serde_json::from_str(tail).unwrap_or_else(|_| serde_json::json!({ "text": tail }));
+
+    match Subscription::parse(head) {
+        Ok(subscription) => {
+            // Compared as written out: a NaN in a comparison is not equal to itself.
+            let again = Subscription::parse(head).map(|s| format!("{s:?}"));
+            assert_eq!(again.ok(), Some(format!("{subscription:?}")), "parsing is deterministic");
+            let _ = subscription.matches(&event);
+        }
+        Err(problem) => assert!(!problem.message.is_empty()),
+    }
+    let Ok(mapping) = serde_json::from_str::<Value>(head) else { return };
+    for compiled in [Mapping::compile(&mapping), Mapping::compile_transform(&mapping)] {
+        match compiled {
+            Ok(compiled) => match compiled.resolve(&event) {
+                Ok(Some(output)) => {
+                    let written = serde_json::to_string(&output).expect("outputs are JSON");
+                    assert!(serde_json::from_str::<Value>(&written).is_ok() || written.len() > 100_000);
+                }
+                Ok(None) => {}
+                Err(error) => assert!(!error.message.is_empty()),
+            },
+            Err(problems) => assert!(!problems.is_empty() && problems.iter().all(|p| !p.message.is_empty())),
+        }
+    }
+    if let Ok(rules) = RuleSet::compile(&mapping) {
+        let mut budget = EventBudget::new();
+        for rule in rules.matching(&event) {
+            let Ok(commands) = rule.emit(&event, &mut budget) else { continue };
+            for command in commands {
+                match command.kind {
+                    CommandKind::Event => assert!(command.event_type.as_deref().is_some_and(|t| !t.is_empty())),
+                    CommandKind::Customer => assert!(command.event_type.is_none()),
+                }
+                for id in command.customer_ids.iter().flat_map(|ids| ids.values()) {
+                    assert!(id.is_number() || id.as_str().is_some_and(|s| !s.is_empty()));
+                }
+            }
+        }
+    }
+}
