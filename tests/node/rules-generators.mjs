@@ -34,7 +34,7 @@ export function random(seed) {
 // toString, __proto__, array and string methods): the reference reads functions there
 // (a documented difference).
 const KEYS = ["a", "b", "c", "x", "total", "items", "name", "price", "0", "1", "2", "10", "x y", "é", "length", "$", "a.b", ""];
-const WORDS = ["", "a", "b", "A", "abc", "Order Completed", "track", "page", "identify", "x y", "ß", "İstanbul", "Σίσυφος", "😀", "a😀b", "{{a}}", "{{{b}}}", "$&", "null", "true", "12", "1.50", "-3", "0x10", " 7 ", "[1,2]", '{"a":1}', '"q"', "a.b", "\u2028", "tab\there", "ǅ", "ﬀ"];
+const WORDS = ["", "a", "b", "A", "abc", "\u0001\u001f\u007f", 'q"uo\\te', "ＡＢ", "ǆ", "µ", "ΐ", "Order Completed", "track", "page", "identify", "x y", "ß", "İstanbul", "Σίσυφος", "😀", "a😀b", "{{a}}", "{{{b}}}", "$&", "null", "true", "12", "1.50", "-3", "0x10", " 7 ", "[1,2]", '{"a":1}', '"q"', "a.b", "\u2028", "tab\there", "ǅ", "ﬀ"];
 const NUMBERS = [0, 1, -1, 2, 10, 1.5, -0.25, 100, 1e21, 1e-7, 123456789012, 0.1, 3.14159, 2 ** 53 + 2, -1e300];
 
 export function text(rng) {
@@ -45,6 +45,7 @@ export function scalar(rng) {
   return rng.weighted([
     [4, () => text(rng)],
     [3, () => rng.pick(NUMBERS)],
+    [1, () => (rng.chance(0.5) ? 1 : -1) * rng.next() * 10 ** (rng.int(60) - 30)],
     [1, () => rng.chance(0.5)],
     [2, () => null],
   ]);
