@@ -43,6 +43,15 @@ fn check_kit(
         Ok(None) => json!({ "undefined": true }),
         Err(error) => json!({ "throws": error.message }),
     };
+    // The same output written straight to JSON text.
+    let text = match mapping.resolve_to_json(&case["payload"]) {
+        Ok(Some(text)) => {
+            json!({ "expected": serde_json::from_str::<Value>(&text).map_err(|e| format!("{text}: {e}"))? })
+        }
+        Ok(None) => json!({ "undefined": true }),
+        Err(error) => json!({ "throws": error.message }),
+    };
+    support::same(&text, &got).map_err(|why| format!("resolve_to_json: {why}"))?;
     let want: Map<String, Value> = ["expected", "undefined", "throws"]
         .into_iter()
         .filter_map(|k| case.get(k).map(|v| (k.to_string(), v.clone())))

@@ -1,7 +1,7 @@
 //! The event fields a subscription reads: `type`, `event`, `name`, `userId`, and paths under
 //! `properties`, `traits` and `context`.
 
-use crate::rules::js::{step, Step};
+use crate::rules::js::{own, step, Step};
 use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,7 +62,7 @@ impl Field {
 
     /// `data.type`, or `get(data.properties, path)` (`acc && acc[key]` at each key).
     pub fn read<'v>(&self, event: &'v Value) -> Actual<'v> {
-        let top = |key: &str| event.as_object().and_then(|map| map.get(key));
+        let top = |key: &str| event.as_object().and_then(|map| own(map, key));
         let (start, keys) = match self {
             Field::Type => return top("type").map_or(Actual::Undefined, Actual::At),
             Field::Event => return top("event").map_or(Actual::Undefined, Actual::At),

@@ -71,7 +71,7 @@ pub(crate) fn step<'v>(value: &'v Value, key: &str) -> Step<'v> {
         return Step::At(value);
     }
     match value {
-        Value::Object(map) => map.get(key).map_or(Step::Undefined, Step::At),
+        Value::Object(map) => own(map, key).map_or(Step::Undefined, Step::At),
         Value::Array(items) => {
             if key == "length" {
                 Step::Computed(Value::from(items.len()))
@@ -91,6 +91,15 @@ pub(crate) fn step<'v>(value: &'v Value, key: &str) -> Step<'v> {
             }
         }
         Value::Null | Value::Bool(_) | Value::Number(_) => Step::Undefined,
+    }
+}
+
+/// `map[key]`: small objects (most of an event's) are scanned, faster than hashing the key.
+pub(crate) fn own<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    if map.len() <= 12 {
+        map.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        map.get(key)
     }
 }
 

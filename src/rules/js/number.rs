@@ -5,6 +5,14 @@ use serde_json::Number;
 /// `String(x)` for a JSON number: JSON numbers are doubles in JavaScript, so a large integer is
 /// first rounded as `JSON.parse` would round it.
 pub(crate) fn number_to_string(n: &Number) -> String {
+    // Integers a double holds exactly print as themselves (most numbers in events).
+    const EXACT: u64 = 1 << 53;
+    if let Some(i) = n.as_u64().filter(|i| *i <= EXACT) {
+        return i.to_string();
+    }
+    if let Some(i) = n.as_i64().filter(|i| i.unsigned_abs() <= EXACT) {
+        return i.to_string();
+    }
     to_js_string(n.as_f64().unwrap_or(f64::NAN))
 }
 

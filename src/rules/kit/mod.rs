@@ -7,6 +7,7 @@
 
 mod compile;
 mod directives;
+mod json_text;
 mod path;
 mod resolve;
 mod root;
@@ -59,12 +60,7 @@ impl Mapping {
     /// reference gives `undefined`. In the output `undefined` is dropped from objects and is
     /// `null` in arrays, as JSON writes it.
     pub fn resolve(&self, payload: &Value) -> Result<Option<Value>, ResolveError> {
-        if !payload.is_object() {
-            return Err(ResolveError::thrown(format!(
-                "data must be an object, got {}",
-                crate::rules::js::kind_of(payload).name()
-            )));
-        }
+        object_payload(payload)?;
         let mut work = Work::new(WORK_LIMIT);
         self.resolve_in(Place::Borrowed(payload), &mut work)
     }
@@ -79,6 +75,23 @@ impl Mapping {
         value::remove_undefined(resolve::resolve(&self.root, payload, work)?, 0)
     }
 
+    /// [`Mapping::resolve`]'s output written as JSON text (`JSON.stringify` of the reference's
+    /// output), without building it as a `Value` first: for callers that send it on as text.
+    pub fn resolve_to_json(&self, payload: &Value) -> Result<Option<String>, ResolveError> {
+        object_payload(payload)?;
+        let mut work = Work::new(WORK_LIMIT);
+        let resolved = resolve::resolve(&self.root, Place::Borrowed(payload), &mut work)?;
+        let mut text = String::new();
+        let written = json_text::stringify(
+            resolved.place(),
+            json_text::Keys::Own,
+            &mut text,
+            &mut work,
+            0,
+        )?;
+        Ok(written.then_some(text))
+    }
+
     /// Resolves against a payload built by the caller (a rule's `forEach` payload).
     pub(crate) fn resolve_in(
         &self,
@@ -87,6 +100,18 @@ impl Mapping {
     ) -> Result<Option<Value>, ResolveError> {
         let resolved = resolve::resolve(&self.root, payload, work)?;
         value::into_output(resolved, work)
+    }
+}
+
+/// `transform` requires an object payload.
+fn object_payload(payload: &Value) -> Result<(), ResolveError> {
+    if payload.is_object() {
+        Ok(())
+    } else {
+        Err(ResolveError::thrown(format!(
+            "data must be an object, got {}",
+            crate::rules::js::kind_of(payload).name()
+        )))
     }
 }
 

@@ -243,7 +243,7 @@ pub(crate) fn copy_value(
         }
         Value::Object(map) => {
             work.spend(1)?;
-            let mut copy = Map::new();
+            let mut copy = Map::with_capacity(map.len());
             for (k, v) in map {
                 if drop_proto && k == "__proto__" {
                     continue;
@@ -280,7 +280,7 @@ fn into_output_at(value: Js<'_>, work: &mut Work, depth: usize) -> Resolved<Opti
             Value::Array(out)
         }
         Js::Object(object) => {
-            let mut out = Map::new();
+            let mut out = Map::with_capacity(object.entries.len());
             for (k, v) in object.into_entries() {
                 if k == "__proto__" {
                     continue;

@@ -2,13 +2,13 @@
 //! string value (a string that is not JSON, or any other value, comes back as it is).
 
 use super::{options, Directive, Node};
-use crate::rules::js::{is_truthy, js_order, number_to_string, JsKind};
+use crate::rules::js::is_truthy;
 use crate::rules::kit::compile::Compiler;
+use crate::rules::kit::json_text::{stringify, Keys};
 use crate::rules::kit::resolve::resolve;
 use crate::rules::kit::validate::{self, Checker, Field};
 use crate::rules::kit::value::{Js, Place, Resolved, Work};
 use serde_json::Value;
-use std::fmt::Write;
 
 pub(super) const DIRECTIVE: Directive = Directive {
     name: "@json",
@@ -84,7 +84,7 @@ impl Json {
         match self.mode {
             Mode::Encode => {
                 let mut text = String::new();
-                if stringify(value.place(), &mut text, work, 0)? {
+                if stringify(value.place(), Keys::All, &mut text, work, 0)? {
                     Ok(Js::string(text))
                 } else {
                     Ok(Js::Undefined)
@@ -105,82 +105,4 @@ impl Json {
             Mode::Neither => Ok(Js::Undefined),
         }
     }
-}
-
-/// `JSON.stringify(value)` appended to `out`; `false` when it gives `undefined` (the value is
-/// `undefined`). Keys in JavaScript's order, numbers as JavaScript writes them.
-pub(crate) fn stringify(
-    value: Place<'_, '_>,
-    out: &mut String,
-    work: &mut Work,
-    depth: usize,
-) -> Resolved<bool> {
-    Work::check_depth(depth)?;
-    work.spend(1)?;
-    match value.kind() {
-        JsKind::Undefined => return Ok(false),
-        JsKind::Null => out.push_str("null"),
-        JsKind::Boolean | JsKind::Number | JsKind::String => match value.value() {
-            Some(Value::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
-            Some(Value::Number(n)) => out.push_str(&number_to_string(n)),
-            Some(Value::String(s)) => {
-                work.spend_text(s.len())?;
-                quote(s, out);
-            }
-            _ => out.push_str("null"),
-        },
-        JsKind::Array => {
-            out.push('[');
-            for (i, item) in value.items().unwrap_or_default().into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                if !stringify(item, out, work, depth + 1)? {
-                    out.push_str("null");
-                }
-            }
-            out.push(']');
-        }
-        JsKind::Object => {
-            out.push('{');
-            let mut first = true;
-            for (key, member) in js_order(value.entries().unwrap_or_default().into_iter()) {
-                if member.kind() == JsKind::Undefined {
-                    continue;
-                }
-                if !first {
-                    out.push(',');
-                }
-                first = false;
-                work.spend_text(key.len())?;
-                quote(key, out);
-                out.push(':');
-                stringify(member, out, work, depth + 1)?;
-            }
-            out.push('}');
-        }
-    }
-    Ok(true)
-}
-
-/// A JSON string as `JSON.stringify` writes it: `"` and `\` escaped, control characters as
-/// `\b \f \n \r \t` or `\u00xx`, everything else as it is.
-fn quote(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
