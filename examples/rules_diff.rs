@@ -111,23 +111,9 @@ fn check_kit(case: &Value) -> Verdict {
             Verdict::Agree
         }
         (Ok(got), r) => Verdict::Disagree(format!(
-            "got {}",
+            "got {}, reference {r}",
             got.map_or("undefined".into(), |g| g.to_string())
-        ))
-        .with_reference(r),
-    }
-}
-
-trait WithReference {
-    fn with_reference(self, reference: &Value) -> Verdict;
-}
-
-impl WithReference for Verdict {
-    fn with_reference(self, reference: &Value) -> Verdict {
-        match self {
-            Verdict::Disagree(why) => Verdict::Disagree(format!("{why}, reference {reference}")),
-            other => other,
-        }
+        )),
     }
 }
 

@@ -113,12 +113,6 @@ pub(crate) fn js_order<'m, V>(entries: impl Iterator<Item = (&'m str, V)>) -> Ve
     entries
 }
 
-/// [`js_order`] for a `serde_json` map.
-#[allow(dead_code)]
-pub(crate) fn js_ordered(map: &Map<String, Value>) -> Vec<(&str, &Value)> {
-    js_order(map.iter().map(|(k, v)| (k.as_str(), v)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,7 +135,8 @@ mod tests {
     #[test]
     fn index_keys_come_first() {
         let v = json!({"b": 1, "2": 2, "a": 3, "10": 4, "01": 5});
-        let keys: Vec<&str> = js_ordered(v.as_object().unwrap())
+        let map = v.as_object().unwrap();
+        let keys: Vec<&str> = js_order(map.iter().map(|(k, v)| (k.as_str(), v)))
             .into_iter()
             .map(|(k, _)| k)
             .collect();

@@ -457,11 +457,6 @@ impl<'t, 'a> Place<'t, 'a> {
 
     /// `this && this[key]` (see [`js::step`]).
     pub fn step(self, key: &str) -> Got<'t, 'a> {
-        let found = |step: js::Step<'t>, wrap: fn(&'t Value) -> Place<'t, 'a>| match step {
-            js::Step::At(v) => Got::At(wrap(v)),
-            js::Step::Computed(v) => Got::Computed(v),
-            js::Step::Undefined => Got::At(Place::Undefined),
-        };
         match self {
             Place::Undefined => Got::At(Place::Undefined),
             Place::Borrowed(v) => match js::step(v, key) {
@@ -469,7 +464,11 @@ impl<'t, 'a> Place<'t, 'a> {
                 js::Step::Computed(v) => Got::Computed(v),
                 js::Step::Undefined => Got::At(Place::Undefined),
             },
-            Place::Local(v) => found(js::step(v, key), Place::Local),
+            Place::Local(v) => match js::step(v, key) {
+                js::Step::At(v) => Got::At(Place::Local(v)),
+                js::Step::Computed(v) => Got::Computed(v),
+                js::Step::Undefined => Got::At(Place::Undefined),
+            },
             Place::Built(Js::Array(items)) => {
                 if key == "length" {
                     Got::Computed(Value::from(items.len()))
