@@ -209,7 +209,7 @@ const bump = (counts, key, by = 1) => {
   counts[key] = (counts[key] ?? 0) + by;
 };
 
-async function run({ options, settings, checkpoint, io }) {
+async function run({ options, settings, checkpoint, lock, io }) {
   const { stdout, stderr } = io;
   const stats = newStats(options);
   const rejects = rejectsWriter(options.rejects, checkpoint.existed);
@@ -272,8 +272,12 @@ async function run({ options, settings, checkpoint, io }) {
       }
       return;
     }
-    if (entry.rejections) reject(entry, "bloomreach_rejected", entry.rejections.join("; "));
-    else stats.delivered += 1;
+    if (entry.rejections) {
+      const texts = entry.rejections.sort((a, b) => a.ordinal - b.ordinal).map((rejection) => rejection.text);
+      reject(entry, "bloomreach_rejected", texts.join("; "));
+    } else {
+      stats.delivered += 1;
+    }
     markDone(entry);
   }
 
@@ -300,7 +304,7 @@ async function run({ options, settings, checkpoint, io }) {
             entry.file.partial.get(entry.line).add(ordinal);
           }
         } else {
-          (entry.rejections ??= []).push(`command ${commandId}: ${message}`);
+          (entry.rejections ??= []).push({ ordinal, text: `command ${commandId}: ${message}` });
         }
         if (entry.remaining === 0) settle(entry);
       },
@@ -337,6 +341,7 @@ async function run({ options, settings, checkpoint, io }) {
     }
     sender?.abort();
     save();
+    lock?.release();
     progress.stop();
     stderr.write("aborted: requests in flight were abandoned; their events are not recorded as done and a rerun sends them again\n");
     io.exit(signal === "SIGTERM" ? EXIT.TERMINATED : EXIT.INTERRUPTED);
