@@ -1,9 +1,10 @@
 // Local stand-in for the Bloomreach Engagement Tracking API (batch + system/time, with fault injection) for tests and local runs.
 //
-// Module:  createStandIn({ projectToken, apiKey, apiSecret?, faults?, log?, verbose?, seed? })
+// Module:  createStandIn({ projectToken, apiKey, apiSecret?, faults?, log?, verbose?, seed?, idsOnly? })
 //            .handle(Request) -> Promise<Response>   (web-standard; usable as Miniflare's outboundService)
 //            .listen({ port, host }) -> Promise<{ url }>, .close()
-//            .received.{ requests, stored, storedByCommandId(), reset() }, .setFaults(faults), .faults
+//            .received.{ requests, stored, storedByCommandId(), counts(), reset() }, .setFaults(faults), .faults
+//          idsOnly: each stored command keeps its name and command_id but not its data (long runs).
 // CLI:     node dev/bloomreach-stand-in.mjs --help
 //
 // Decisions where the reference sheet is silent (shared/reference/bloomreach-tracking-api.md):
@@ -101,6 +102,7 @@ export function createStandIn(options = {}) {
     : `Token ${apiKey}`;
   const log = options.log === undefined ? console.log : options.log;
   const verbose = Boolean(options.verbose);
+  const idsOnly = Boolean(options.idsOnly);
   const initialFaults = normalizeFaults(options.faults ?? {});
   const initialSeed = options.seed ?? initialFaults.seed ?? DEFAULT_SEED;
 
@@ -239,7 +241,7 @@ export function createStandIn(options = {}) {
     results.forEach((result, index) => {
       if (result.success) {
         const { name, command_id, data } = commands[index];
-        received.stored.push({ name, command_id, data, requestNumber: entry.number });
+        received.stored.push(idsOnly ? { name, command_id, requestNumber: entry.number } : { name, command_id, data, requestNumber: entry.number });
         entry.ok += 1;
       } else {
         entry.failed += 1;
@@ -251,6 +253,7 @@ export function createStandIn(options = {}) {
 
   async function handleAdmin(request, pathname) {
     const route = `${request.method} ${pathname}`;
+    if (route === `GET ${ADMIN_PREFIX}counts`) return jsonResponse(200, received.counts());
     if (route === `GET ${ADMIN_PREFIX}received`) {
       return jsonResponse(200, { requests: received.requests, stored: received.stored });
     }
@@ -337,6 +340,10 @@ function createReceived() {
       };
       received.requests.push(entry);
       return entry;
+    },
+    /** How many tracking requests were seen, commands stored, and distinct command IDs among them. */
+    counts() {
+      return { requests: received.requests.length, stored: received.stored.length, distinctCommandIds: new Set(received.stored.map((c) => c.command_id)).size };
     },
     storedByCommandId() {
       const byId = new Map();
@@ -612,8 +619,9 @@ const USAGE = `Usage: node dev/bloomreach-stand-in.mjs [options]
   --rate-limit N       at most N batch requests per second; the rest answer 429, Retry-After: 1 (default 0: none)
   --seed N             seed of the random fault generator (default ${DEFAULT_SEED})
   --verbose            also print each batch body as pretty JSON
+  --ids-only           keep only each stored command's name and command_id, not its data (long runs)
   --quiet              print nothing but the start line
-Admin routes (no auth): GET /__stand-in/received, POST /__stand-in/reset,
+Admin routes (no auth): GET /__stand-in/received, GET /__stand-in/counts, POST /__stand-in/reset,
   GET|POST /__stand-in/faults (POST body: {"script": [...], "rate": 0.3, "kinds": [...], "slowMs": N, "retryAfter": S, "seed": N, "rateLimit": N})`;
 
 /** Turns argv + env into createStandIn options plus { port, host }; throws on bad input. */
@@ -634,6 +642,7 @@ export function parseCliOptions(argv, env = process.env) {
       "rate-limit": { type: "string" },
       seed: { type: "string" },
       verbose: { type: "boolean", default: false },
+      "ids-only": { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -655,6 +664,7 @@ export function parseCliOptions(argv, env = process.env) {
     faults: normalizeFaults(faults),
     seed: values.seed === undefined ? undefined : cliNumber("--seed", values.seed),
     verbose: values.verbose,
+    idsOnly: values["ids-only"],
     quiet: values.quiet,
   };
 }
@@ -697,6 +707,7 @@ async function main(argv) {
     faults: cli.faults,
     seed: cli.seed,
     verbose: cli.verbose && !cli.quiet,
+    idsOnly: cli.idsOnly,
     log: cli.quiet ? null : (line) => console.log(line),
   });
   const { url } = await standIn.listen({ port: cli.port, host: cli.host });

@@ -258,6 +258,21 @@ test("rateLimit: past N accepted batch requests in a second, 429 with Retry-Afte
   assert.equal(parseCliOptions(["--rate-limit", "20"], {}).faults.rateLimit, 20);
 });
 
+test("idsOnly keeps each stored command's name and command_id but not its data; counts() and GET /__stand-in/counts", async () => {
+  const { standIn } = makeStandIn({ idsOnly: true });
+  await send(standIn, [event("i1"), customer("i2")]);
+  await send(standIn, [event("i1")]);
+  assert.deepEqual(standIn.received.stored, [
+    { name: "customers/events", command_id: "i1", requestNumber: 1 },
+    { name: "customers", command_id: "i2", requestNumber: 1 },
+    { name: "customers/events", command_id: "i1", requestNumber: 2 },
+  ]);
+  assert.deepEqual(standIn.received.counts(), { requests: 2, stored: 3, distinctCommandIds: 2 });
+  const counts = await standIn.handle(new Request(`${BASE}/__stand-in/counts`));
+  assert.deepEqual(await counts.json(), { requests: 2, stored: 3, distinctCommandIds: 2 });
+  assert.equal(parseCliOptions(["--ids-only"], {}).idsOnly, true);
+});
+
 test("fault reset: handle() throws a TypeError and nothing is stored", async () => {
   const { standIn, lines } = makeStandIn({ faults: { script: ["reset"] } });
   await assert.rejects(standIn.handle(batchRequest([event("r1")])), (error) => {
