@@ -227,7 +227,7 @@ async function run({ options, settings, checkpoint, lock, io }) {
     stream: stderr,
     tty: Boolean(stderr.isTTY),
     intervalMs: Number(io.env.BACKFILL_PROGRESS_MS) || 5000,
-    snapshot: () => ({ ...stats, bytesRead: bytesBefore + (currentInput?.bytesRead() ?? 0) }),
+    snapshot: () => ({ ...stats, dryRun: options.dryRun, bytesRead: bytesBefore + (currentInput?.bytesRead() ?? 0) }),
   });
   const say = (message) => progress.note(message);
   if (!options.dryRun && options.checkpoint === undefined) say("note: no --checkpoint given: an interrupted run cannot resume, and a rerun sends everything again");
@@ -325,9 +325,9 @@ async function run({ options, settings, checkpoint, lock, io }) {
     stopReason = reason;
     sender?.stop();
     currentInput?.close(true);
-    say(status === "interrupted" || status === "terminated"
-      ? `stopping: reading stopped, ${sender?.inFlight ?? 0} requests in flight finish, then the checkpoint is written (Ctrl-C again to abort at once)`
-      : `stopping: ${reason}`);
+    if (status !== "interrupted" && status !== "terminated") say(`stopping: ${reason}`);
+    else if (options.dryRun) say("stopping: reading stopped");
+    else say(`stopping: reading stopped, ${sender.inFlight} requests in flight finish, then the checkpoint is written (Ctrl-C again to abort at once)`);
   }
 
   // ---- signals: the first stops gracefully, a second aborts at once

@@ -31,7 +31,8 @@ const sum = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
  * every `intervalMs` otherwise. `snapshot()` gives the figures. Returns `{ stop() }`.
  */
 export function startProgress({ stream, tty, intervalMs = 5000, snapshot }) {
-  const samples = []; // [time, events finished] over the last 10 s, for a current speed
+  const started = snapshot().startedAt;
+  const samples = [[started, 0]]; // [time, events finished] over the last 10 s, for a current speed
   let drawn = false;
   function speed(now, finished) {
     samples.push([now, finished]);
@@ -39,42 +40,41 @@ export function startProgress({ stream, tty, intervalMs = 5000, snapshot }) {
     const [t0, f0] = samples[0];
     return now > t0 ? ((finished - f0) * 1000) / (now - t0) : 0;
   }
-  function line() {
+  /** The figures, most important first, so a narrow terminal cuts the least useful. */
+  function figures() {
     const s = snapshot();
     const now = Date.now();
-    const finished = s.delivered + sum(s.rejected) + sum(s.skipped);
-    const perSecond = speed(now, finished);
+    // Sending: events finished (delivered, rejected or skipped) per second; a dry run: events read.
+    const finished = s.dryRun ? s.events : s.delivered + sum(s.rejected) + sum(s.skipped);
     const fraction = s.totalBytes ? Math.min(1, s.bytesRead / s.totalBytes) : null;
     const elapsed = (now - s.startedAt) / 1000;
-    const eta = fraction && fraction > 0.001 ? (elapsed / fraction) * (1 - fraction) : NaN;
-    const parts = [
-      `read ${n(s.events)}`,
-      `delivered ${n(s.delivered)}`,
-      `rejected ${n(sum(s.rejected))}`,
-      `retried ${n(s.retries)}`,
-      `${n(Math.round(perSecond))} events/s`,
-    ];
-    if (s.alreadyDone > 0) parts.splice(1, 0, `already done ${n(s.alreadyDone)}`);
-    if (s.pending > 0) parts.push(`pending ${n(s.pending)}`);
-    const where = s.totalBytes
-      ? `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}% of ${formatBytes(s.totalBytes)}`
+    const eta = fraction !== null && fraction > 0.001 ? formatDuration((elapsed / fraction) * (1 - fraction)) : null;
+    const where = fraction !== null
+      ? `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}% of ${formatBytes(s.totalBytes)}${eta ? `, ETA ${eta}` : ""}`
       : `${formatBytes(s.bytesRead)} read`;
-    return { fraction, where, parts, eta: fraction === null ? null : formatDuration(eta) };
+    const counts = [
+      `${n(Math.round(speed(now, finished)))} events/s`,
+      `${n(s.events)} read`,
+      ...(s.alreadyDone > 0 ? [`${n(s.alreadyDone)} lines already done`] : []),
+      ...(s.dryRun ? [] : [`${n(s.delivered)} delivered`]),
+      `${n(sum(s.rejected))} rejected`,
+      ...(s.dryRun ? [] : [`${n(s.retries)} retried`]),
+      ...(s.pending > 0 ? [`${n(s.pending)} pending`] : []),
+    ];
+    return { fraction, where, counts };
   }
   function draw() {
-    const { fraction, where, parts, eta } = line();
-    const text = `${parts.join(" · ")}${eta ? ` · ETA ${eta}` : ""}`;
-    if (tty) {
-      const columns = stream.columns || 100;
-      const room = Math.max(10, Math.min(30, columns - text.length - where.length - 6));
-      const filled = fraction === null ? 0 : Math.round(room * fraction);
-      const bar = fraction === null ? "" : `[${"#".repeat(filled)}${".".repeat(room - filled)}] `;
-      const full = `${bar}${where} ${text}`;
-      stream.write(`\r\x1b[2K${full.length > columns ? full.slice(0, columns - 1) : full}`);
-      drawn = true;
-    } else {
-      stream.write(`backfill: ${where}, ${text}\n`);
+    const { fraction, where, counts } = figures();
+    if (!tty) {
+      stream.write(`backfill: ${where}; ${counts.join(", ")}\n`);
+      return;
     }
+    const columns = stream.columns || 80;
+    const width = columns >= 120 ? 20 : columns >= 90 ? 10 : 0;
+    const bar = fraction === null || width === 0 ? "" : `[${"#".repeat(Math.round(width * fraction)).padEnd(width, ".")}] `;
+    const full = `${bar}${where} · ${counts.join(" · ")}`;
+    stream.write(`\r\x1b[2K${full.length >= columns ? full.slice(0, columns - 1) : full}`);
+    drawn = true;
   }
   const timer = setInterval(draw, tty ? 250 : intervalMs);
   timer.unref();
