@@ -42,11 +42,19 @@ export async function backfill(argv, io) {
   const setup = prepare(options, env, problems);
   if (problems.length > 0) return usageError(stderr, problems);
 
-  const { settings, project, checkpoint } = setup;
+  const { settings, checkpoint } = setup;
   let lock = null;
   if (options.checkpoint !== undefined && !options.dryRun) {
     lock = lockCheckpoint(options.checkpoint);
     if (lock.problem) return usageError(stderr, [lock.problem]);
+  }
+  let rejects;
+  try {
+    // Appended to when resuming, so it ends up listing the rejections of every run once.
+    rejects = rejectsWriter(options.rejects, checkpoint.existed && !options.dryRun);
+  } catch (error) {
+    lock?.release();
+    return usageError(stderr, [`--rejects ${options.rejects}: cannot be written (${error.code ?? error.message})`]);
   }
   try {
     if (!options.dryRun) {
@@ -56,8 +64,9 @@ export async function backfill(argv, io) {
         return reachable.status;
       }
     }
-    return await run({ options, settings, project, checkpoint, lock, io });
+    return await run({ options, settings, checkpoint, lock, rejects, io });
   } finally {
+    rejects.close();
     lock?.release();
   }
 }
@@ -209,10 +218,9 @@ const bump = (counts, key, by = 1) => {
   counts[key] = (counts[key] ?? 0) + by;
 };
 
-async function run({ options, settings, checkpoint, lock, io }) {
+async function run({ options, settings, checkpoint, lock, rejects, io }) {
   const { stdout, stderr } = io;
   const stats = newStats(options);
-  const rejects = rejectsWriter(options.rejects, checkpoint.existed);
   const live = new Set(); // events read and not yet done or pending
   let stopStatus = null; // why the run stopped early: interrupted, terminated, stopped, fatal
   let stopReason = "";
@@ -542,7 +550,7 @@ async function run({ options, settings, checkpoint, lock, io }) {
     signalSource?.off("SIGINT", onSignal);
     signalSource?.off("SIGTERM", onSignal);
     save();
-    rejects.close();
+    rejects.flush();
     progress.stop();
   }
 
