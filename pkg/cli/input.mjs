@@ -73,7 +73,7 @@ export async function openInput(name, { stdin = process.stdin } = {}) {
     batches() {
       const source = Readable.from(raw(), { objectMode: false });
       if (!gzip) return lineBatches(source);
-      const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+      const gunzip = createGunzip({ chunkSize: 4 * READ_CHUNK_BYTES });
       source.on("error", (error) => gunzip.destroy(error));
       source.pipe(gunzip);
       return lineBatches(gunzip);
