@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { gzipSync } from "node:zlib";
+import { positiveInt } from "../env.mjs";
 import { FAULT_KINDS, createStandIn } from "../../dev/bloomreach-stand-in.mjs";
 import {
   API_KEY, API_SECRET, PROJECT_TOKEN, SETTINGS_FILE, expectedReject, generateExport, installPackage, runCli, startCli, until,
@@ -26,14 +27,6 @@ const SECRETS_ENV = { BLOOMREACH_API_KEY: API_KEY, BLOOMREACH_API_SECRET: API_SE
 let pkg;
 let dir;
 let big; // the generated export
-
-function positiveInt(name, fallback) {
-  const text = process.env[name];
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${text}"`);
-  return value;
-}
 
 before(() => {
   pkg = installPackage();
