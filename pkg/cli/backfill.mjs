@@ -104,11 +104,14 @@ function prepare(options, env, problems) {
 
 function loadSettings(options, env) {
   const path = options.settings;
+  let text;
   let settings;
   try {
-    settings = JSON.parse(readFileSync(path, "utf8"));
+    text = readFileSync(path, "utf8");
+    settings = JSON.parse(text);
   } catch (error) {
-    const why = error instanceof SyntaxError ? `is not JSON (${error.message})` : error.code === "ENOENT" ? "no such file" : `cannot be read (${error.code ?? error.message})`;
+    const why = error instanceof SyntaxError ? `is not valid JSON${jsonErrorPlace(text, error)}`
+      : error.code === "ENOENT" ? "no such file" : `cannot be read (${error.code ?? error.message})`;
     return { problems: [`--settings ${path}: ${why}`] };
   }
   if (settings === null || typeof settings !== "object" || Array.isArray(settings)) {
@@ -130,6 +133,18 @@ function loadSettings(options, env) {
     return { problems };
   }
   return { settings, project: { apiBaseUrl: normalized.apiBaseUrl, projectToken: normalized.projectToken } };
+}
+
+/**
+ * Where JSON.parse stopped, as " (line L, column C)". Never its message: V8 quotes the text around
+ * the error, and a settings file holds secrets.
+ */
+function jsonErrorPlace(text, error) {
+  const match = /at position (\d+)/.exec(error.message);
+  if (!match) return "";
+  const before = text.slice(0, Number(match[1]));
+  const line = before.split("\n").length;
+  return ` (line ${line}, column ${before.length - before.lastIndexOf("\n")})`;
 }
 
 /** How requests for these settings are sent: the URL and headers of one built from a stand-in event. */
