@@ -174,7 +174,6 @@ function profileByKind(dir) {
     if (fn === "writev" || fn === "writeUtf8String" || /undici|webstreams|encoding|js_transferable|node:(internal\/)?(http|net|dns|tls|_http)|internal\/deps/.test(url)) return "send: fetch (undici), sockets";
     if (/zlib|stream/.test(url)) return "read: streams, zlib glue";
     if (/\/cli\/input\.mjs/.test(url)) return "read: splitting lines";
-    if (/\/cli\/events-adapter\.mjs/.test(url)) return "request.events derived (temporary adapter)";
     if (/\/cli\//.test(url)) return "CLI: JSON.parse of each line, bookkeeping";
     return url === "" ? "V8 builtins (strings, arrays, ...)" : "other Node internals";
   };

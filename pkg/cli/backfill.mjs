@@ -9,7 +9,6 @@
 import { closeSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { buildRequestsFromJson, readResponse, validateSettings } from "segment-bloomreach";
 import { Checkpoint, lockCheckpoint } from "./checkpoint.mjs";
-import { withEvents } from "./events-adapter.mjs";
 import { TooLongLine, openInput } from "./input.mjs";
 import { USAGE, parseBackfillArgs } from "./options.mjs";
 import { startProgress, summaryText } from "./progress.mjs";
@@ -387,7 +386,7 @@ async function run({ options, settings, checkpoint, lock, rejects, io }) {
       try {
         // One event per line, so an error's line number names the event.
         const body = "[\n" + kept.map((i) => texts[i]).join(",\n") + "\n]";
-        return { kept, ...withEvents(buildRequestsFromJson(body, settings)) };
+        return { kept, ...buildRequestsFromJson(body, settings) };
       } catch (error) {
         const at = error.code === "invalid_json" ? error.line - 2 : -1;
         if (at < 0 || at >= kept.length) throw error;
