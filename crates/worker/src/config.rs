@@ -1,0 +1,65 @@
+//! The Worker's bindings: variables and secrets read into an `EdgeConfig` once per isolate, and the optional `DELIVERY_QUEUE` producer.
+
+use crate::env_config::{EdgeConfig, VARIABLES};
+use ::worker::{Env, Queue};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+
+thread_local! {
+    /// The configuration, validated on the isolate's first request. Variables and secrets are
+    /// fixed for an isolate's life (changing one deploys a new version, in new isolates), so
+    /// reading and validating them again on every request (a dozen strings across the JS
+    /// boundary, URL checks, the `Authorization` value) only cost CPU.
+    static CONFIG: RefCell<Option<Rc<EdgeConfig>>> = const { RefCell::new(None) };
+}
+
+/// The queue producer binding that switches the Worker to queue mode.
+pub const DELIVERY_QUEUE_BINDING: &str = "DELIVERY_QUEUE";
+
+/// Everything a request needs from the environment.
+pub struct Bindings {
+    pub config: Rc<EdgeConfig>,
+    pub delivery_queue: Option<Queue>,
+}
+
+impl Bindings {
+    /// The configuration (read and validated on the isolate's first call) and the queue binding.
+    pub fn read(env: &Env) -> Bindings {
+        let config = CONFIG.with(|kept| {
+            if let Some(config) = &*kept.borrow() {
+                return Rc::clone(config);
+            }
+            let config = Rc::new(EdgeConfig::from_vars(|name| variable_text(env, name)));
+            crate::panic_report::remember_secrets(config.secret_values());
+            *kept.borrow_mut() = Some(Rc::clone(&config));
+            config
+        });
+        Bindings {
+            config,
+            delivery_queue: env.queue(DELIVERY_QUEUE_BINDING).ok(),
+        }
+    }
+
+    pub fn delivery_mode(&self) -> &'static str {
+        if self.delivery_queue.is_some() {
+            "queue"
+        } else {
+            "direct"
+        }
+    }
+}
+
+/// A variable or secret as text. `[vars]` may hold TOML booleans or numbers; they arrive as
+/// JavaScript values, so `FLATTEN_NESTED_OBJECTS = true` and `= "true"` both work.
+fn variable_text(env: &Env, name: &str) -> Option<String> {
+    debug_assert!(VARIABLES.iter().any(|(v, _)| *v == name));
+    let value = js_sys::Reflect::get(env.as_ref(), &JsValue::from_str(name)).ok()?;
+    if let Some(text) = value.as_string() {
+        return Some(text);
+    }
+    if let Some(flag) = value.as_bool() {
+        return Some(flag.to_string());
+    }
+    value.as_f64().map(|n| n.to_string())
+}
