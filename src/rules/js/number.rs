@@ -28,13 +28,21 @@ pub(crate) fn to_js_string(x: f64) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
     }
-    // Rust's `{:e}` writes the same shortest round-trip digits: `d[.ddd]e[-]k`.
-    let scientific = format!("{:e}", x.abs());
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    // serde_json writes the same shortest round-trip digits (`1e21`, `1.5e-7`, `100.0`); read
+    // them back as digits and a decimal point position. (Rust's own `{:e}` would do too, at the
+    // cost of core's float formatting in the wasm.)
+    let written = serde_json::Number::from_f64(x.abs()).map_or_else(String::new, |n| n.to_string());
+    let (mantissa, exponent) = written.split_once(['e', 'E']).unwrap_or((&written, "0"));
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = format!("{int}{frac}");
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all
+        .trim_start_matches('0')
+        .trim_end_matches('0')
+        .to_string();
     let k = digits.len() as i64;
     // x = 0.d1d2…dk × 10^n
-    let n = exponent.parse::<i64>().unwrap_or(0) + 1;
+    let n = int.len() as i64 + exponent.parse::<i64>().unwrap_or(0) - leading as i64;
     let mut out = String::new();
     if x < 0.0 {
         out.push('-');
@@ -90,7 +98,7 @@ pub(crate) fn string_to_number(text: &str) -> f64 {
     let magnitude = if unsigned == "Infinity" {
         f64::INFINITY
     } else if is_decimal_literal(unsigned) {
-        unsigned.parse::<f64>().unwrap_or(f64::NAN)
+        parse_decimal(unsigned)
     } else {
         f64::NAN
     };
@@ -101,8 +109,25 @@ pub(crate) fn string_to_number(text: &str) -> f64 {
     }
 }
 
-/// `digits [. digits] [e [+-] digits]` or `. digits [e …]` (Rust's parser also takes `inf`,
-/// `nan` and the like, which JavaScript does not).
+/// A decimal literal ([`is_decimal_literal`]) rounded to the nearest double, read by serde_json
+/// once written as a JSON number (`.5` as `0.5`, `007` as `7`, `1.` as `1`). Beyond the largest
+/// double it is Infinity, as in JavaScript.
+fn parse_decimal(literal: &str) -> f64 {
+    let (number, exponent) = match literal.find(['e', 'E']) {
+        Some(at) => (&literal[..at], &literal[at..]),
+        None => (literal, ""),
+    };
+    let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+    let int = int.trim_start_matches('0');
+    let json = format!(
+        "{}{}{frac}{exponent}",
+        if int.is_empty() { "0" } else { int },
+        if frac.is_empty() { "" } else { "." }
+    );
+    serde_json::from_str::<f64>(&json).unwrap_or(f64::INFINITY)
+}
+
+/// `digits [. digits] [e [+-] digits]` or `. digits [e …]`.
 fn is_decimal_literal(s: &str) -> bool {
     let bytes = s.as_bytes();
     let mut i = 0;
@@ -218,6 +243,11 @@ mod tests {
             ("-Infinity", f64::NEG_INFINITY),
             ("1e3", 1000.0),
             ("007", 7.0),
+            ("1e400", f64::INFINITY),
+            ("1e-400", 0.0),
+            ("0.1", 0.1),
+            ("123456789012345678901234567890", 1.2345678901234568e29),
+            ("9007199254740993", 9007199254740992.0),
         ] {
             assert_eq!(string_to_number(text), x, "{text:?}");
         }

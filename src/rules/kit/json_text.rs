@@ -44,7 +44,7 @@ pub(crate) fn stringify(
         Place::Built(_) => {
             out.push('{');
             let mut first = true;
-            for (key, member) in js_order(value.entries().unwrap_or_default().into_iter()) {
+            for (key, member) in js_order(value.entries().unwrap_or_default()) {
                 if member.kind() == JsKind::Undefined || (keys == Keys::Own && key == "__proto__") {
                     continue;
                 }
@@ -96,7 +96,7 @@ fn write_value(
                 write_value(v, keys, out, work, depth + 1)
             };
             if map.keys().any(|k| array_index(k).is_some()) {
-                for (key, v) in js_order(map.iter().map(|(k, v)| (k.as_str(), v))) {
+                for (key, v) in js_order(map.iter().map(|(k, v)| (k.as_str(), v)).collect()) {
                     member(key, v, &mut first, out)?;
                 }
             } else {

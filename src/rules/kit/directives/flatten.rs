@@ -90,7 +90,7 @@ impl Flatten {
         Work::check_depth(depth)?;
         work.spend_text(key.len())?;
         let members: Vec<(Cow<'_, str>, Place<'_, 'a>)> = match value.kind() {
-            JsKind::Object => js_order(value.entries().unwrap_or_default().into_iter())
+            JsKind::Object => js_order(value.entries().unwrap_or_default())
                 .into_iter()
                 .map(|(k, v)| (Cow::Borrowed(k), v))
                 .collect(),
