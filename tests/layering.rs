@@ -204,5 +204,5 @@ fn the_worker_shell_is_layered() {
 
 #[test]
 fn the_npm_shell_is_layered() {
-    check_layers("crates/npm/src", &[&["utf"]]);
+    check_layers("crates/npm/src", &[&["utf", "rules"]]);
 }

@@ -8,7 +8,9 @@ import { gzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const KB = 1024;
-const NPM_WASM_GZIP_BUDGET = 200 * KB;
+// 200 KB before the rules (Segment's mapping-kit and FQL, about 65 KB gzip with their Unicode case
+// tables) were compiled in.
+const NPM_WASM_GZIP_BUDGET = 216 * KB;
 const WORKER_GZIP_BUDGET = 400 * KB;
 
 /** Raw and gzip (level 9, as `gzip -9`) bytes of each file, and their totals. */
@@ -22,7 +24,7 @@ function sizes(files) {
 
 const describe = (s) => s.each.map((f) => `${f.file}: ${f.raw} B raw, ${f.gzip} B gzip`).join("; ");
 
-test("the npm package's wasm stays within 200 KB gzip", (t) => {
+test("the npm package's wasm stays within 216 KB gzip", (t) => {
   const wasm = join(root, "pkg/node/segment_bloomreach_bg.wasm");
   assert.ok(existsSync(wasm), "pkg/node is built (bash dev/build)");
   const s = sizes([wasm]);
