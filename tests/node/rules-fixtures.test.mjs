@@ -85,3 +85,46 @@ test("every command of the rule-set fixtures is what transform gives for the rul
     });
   }
 });
+
+// The npm package (built by `bash dev/build`) gives every fixture's whole expected output too.
+const api = await import("../../pkg/node/index.mjs");
+
+test("the npm package's transform gives every mapping-kit fixture's output and problems", async (t) => {
+  for (const [name, c] of cases("rules/kit")) {
+    await t.test(name, () => {
+      if (c.error) {
+        assert.throws(() => api.validateMapping(c.mapping), (e) => e.code === "invalid_mapping" && assert.deepEqual(e.problems, c.error) === undefined);
+        assert.throws(() => api.transform(c.mapping, c.payload ?? {}), { code: "invalid_mapping" });
+      } else if (c.throws) {
+        api.validateMapping(c.mapping);
+        assert.throws(() => api.transform(c.mapping, c.payload), { code: "mapping_failed", message: c.throws });
+      } else {
+        assert.deepEqual(api.transform(c.mapping, c.payload), c.undefined ? undefined : c.expected);
+      }
+    });
+  }
+});
+
+test("the npm package's matchesSubscription gives every FQL fixture's result and error", async (t) => {
+  for (const [name, c] of cases("rules/fql")) {
+    await t.test(name, () => {
+      if (c.error) {
+        assert.throws(
+          () => api.matchesSubscription(c.query, {}),
+          (e) => e.code === "invalid_subscription" && assert.deepEqual(e.problems, [{ path: "", message: c.error }]) === undefined,
+        );
+      } else {
+        assert.deepEqual(c.events.map((e) => api.matchesSubscription(c.query, e.event)), c.events.map((e) => e.matches));
+      }
+    });
+  }
+});
+
+test("the npm package's rules functions refuse what is not a mapping, payload or query", () => {
+  assert.throws(() => api.transform({ a: 1 }, [1]), { code: "mapping_failed", message: "data must be an object, got array" });
+  assert.throws(() => api.transform({ a: 1n }, {}), { code: "invalid_mapping" });
+  assert.throws(() => api.matchesSubscription(5, {}), { code: "invalid_subscription" });
+  assert.deepEqual(api.transform({ a: { "@path": "$.x" } }), {});
+  assert.equal(api.transform({ "@path": "$.x" }, { y: 1 }), undefined);
+  assert.equal(api.matchesSubscription('type = "track"', { type: "track" }), true);
+});
