@@ -52,6 +52,15 @@ fn check_kit(
         Err(error) => json!({ "throws": error.message }),
     };
     support::same(&text, &got).map_err(|why| format!("resolve_to_json: {why}"))?;
+    // And from the payload as text, read into the resolver's own tree.
+    let from_text = match mapping.resolve_text_to_json(&case["payload"].to_string()) {
+        Ok(Some(text)) => {
+            json!({ "expected": serde_json::from_str::<Value>(&text).map_err(|e| format!("{text}: {e}"))? })
+        }
+        Ok(None) => json!({ "undefined": true }),
+        Err(error) => json!({ "throws": error.message }),
+    };
+    support::same(&from_text, &got).map_err(|why| format!("resolve_text_to_json: {why}"))?;
     let want: Map<String, Value> = ["expected", "undefined", "throws"]
         .into_iter()
         .filter_map(|k| case.get(k).map(|v| (k.to_string(), v.clone())))

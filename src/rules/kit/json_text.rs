@@ -29,19 +29,19 @@ pub(crate) fn stringify(
     match value {
         Place::Undefined => return Ok(false),
         Place::Borrowed(v) | Place::Local(v) => write_value(v, keys, out, work, depth)?,
-        Place::Built(Js::Array(items)) => {
+        Place::Built(Js::Array(_)) | Place::Shared(Js::Array(_)) => {
             out.push('[');
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in value.items().unwrap_or_default().into_iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                if !stringify(Place::of(item), keys, out, work, depth + 1)? {
+                if !stringify(item, keys, out, work, depth + 1)? {
                     out.push_str("null");
                 }
             }
             out.push(']');
         }
-        Place::Built(_) => {
+        Place::Built(_) | Place::Shared(_) => {
             out.push('{');
             let mut first = true;
             for (key, member) in js_order(value.entries().unwrap_or_default()) {
@@ -125,6 +125,11 @@ fn write_key(key: &str, first: &mut bool, out: &mut String, work: &mut Work) -> 
 /// `\b \f \n \r \t` or `\u00xx`, everything else as it is.
 fn quote(s: &str, out: &mut String) {
     out.push('"');
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut from = 0;
     for (i, b) in s.bytes().enumerate() {
         let escape = match b {

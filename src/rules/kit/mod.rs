@@ -8,6 +8,7 @@
 mod compile;
 mod directives;
 mod json_text;
+mod parse;
 mod path;
 mod resolve;
 mod root;
@@ -81,6 +82,31 @@ impl Mapping {
         object_payload(payload)?;
         let mut work = Work::new(WORK_LIMIT);
         let resolved = resolve::resolve(&self.root, Place::Borrowed(payload), &mut work)?;
+        let mut text = String::new();
+        let written = json_text::stringify(
+            resolved.place(),
+            json_text::Keys::Own,
+            &mut text,
+            &mut work,
+            0,
+        )?;
+        Ok(written.then_some(text))
+    }
+
+    /// [`Mapping::resolve_to_json`] for a payload given as JSON text, read into the resolver's own
+    /// tree rather than a `serde_json::Value` (which cost more than resolving): the npm
+    /// `transform`. `Err` for text that is not JSON, as `resolve` errs for a non-object.
+    pub fn resolve_text_to_json(&self, payload: &str) -> Result<Option<String>, ResolveError> {
+        let payload = parse::parse(payload)
+            .map_err(|e| ResolveError::thrown(format!("the payload is not JSON: {e}")))?;
+        if !matches!(payload, Js::Object(_)) {
+            return Err(ResolveError::thrown(format!(
+                "data must be an object, got {}",
+                payload.place().kind().name()
+            )));
+        }
+        let mut work = Work::new(WORK_LIMIT);
+        let resolved = resolve::resolve(&self.root, Place::shared(&payload), &mut work)?;
         let mut text = String::new();
         let written = json_text::stringify(
             resolved.place(),

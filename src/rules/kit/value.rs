@@ -107,6 +107,8 @@ pub(crate) enum Js<'a> {
     /// Built containers, whose members may be `undefined`.
     Array(Vec<Js<'a>>),
     Object(JsObject<'a>),
+    /// A built tree that outlives the resolution (a payload read from text), shared.
+    Shared(&'a Js<'a>),
 }
 
 /// A built object: entries in insertion order, keys unique. An entry assigned again keeps its
@@ -196,6 +198,7 @@ impl<'a> Js<'a> {
         Ok(match self {
             Js::Undefined => Js::Undefined,
             Js::Ref(v) => Js::Ref(v),
+            Js::Shared(js) => Js::Shared(js),
             Js::Owned(v) => Js::Owned(copy_value(v, work, depth, false)?),
             Js::Array(items) => {
                 work.spend(1)?;
@@ -269,6 +272,7 @@ fn into_output_at(value: Js<'_>, work: &mut Work, depth: usize) -> Resolved<Opti
     Work::check_depth(depth)?;
     Ok(Some(match value {
         Js::Undefined => return Ok(None),
+        Js::Shared(js) => return into_output_at(unshare(js, work, depth)?, work, depth),
         Js::Ref(v) => copy_value(v, work, depth, true)?,
         Js::Owned(v) if has_proto_key(&v) => copy_value(&v, work, depth, true)?,
         Js::Owned(v) => v,
@@ -292,6 +296,31 @@ fn into_output_at(value: Js<'_>, work: &mut Work, depth: usize) -> Resolved<Opti
             Value::Object(out)
         }
     }))
+}
+
+/// A shared tree's containers copied (their scalars are then shared as `Js::Ref`).
+fn unshare<'a>(js: &'a Js<'a>, work: &mut Work, depth: usize) -> Resolved<Js<'a>> {
+    Work::check_depth(depth)?;
+    work.spend(1)?;
+    Ok(match js {
+        Js::Undefined => Js::Undefined,
+        Js::Ref(v) => Js::Ref(v),
+        Js::Owned(v) => Js::Ref(v),
+        Js::Shared(inner) => unshare(inner, work, depth)?,
+        Js::Array(items) => Js::Array(
+            items
+                .iter()
+                .map(|item| unshare(item, work, depth + 1))
+                .collect::<Resolved<_>>()?,
+        ),
+        Js::Object(object) => {
+            let mut copy = JsObject::with_capacity(object.entries.len());
+            for (k, v) in &object.entries {
+                copy.push_new(k.clone(), unshare(v, work, depth + 1)?);
+            }
+            Js::Object(copy)
+        }
+    })
 }
 
 /// Whether an owned value holds a `__proto__` key anywhere (rare: only `@json` can make one).
@@ -344,8 +373,11 @@ pub(crate) enum Place<'t, 'a> {
     Borrowed(&'a Value),
     /// In a value built while resolving (`@json` output, a computed `length`…).
     Local(&'t Value),
-    /// A built array or object (never `Js::Ref`, `Js::Owned` or `Js::Undefined`).
+    /// A built array or object (never `Js::Ref`, `Js::Owned`, `Js::Shared` or `Js::Undefined`).
     Built(&'t Js<'a>),
+    /// A built array or object of a tree shared for the whole resolution: copied out by
+    /// reference, as `Borrowed` is.
+    Shared(&'a Js<'a>),
 }
 
 /// A value found by a path: a place, or something JavaScript computes (`length`, a code unit).
@@ -370,7 +402,19 @@ impl<'t, 'a> Place<'t, 'a> {
             Js::Undefined => Place::Undefined,
             Js::Ref(v) => Place::Borrowed(v),
             Js::Owned(v) => Place::Local(v),
+            Js::Shared(inner) => Place::shared(inner),
             Js::Array(_) | Js::Object(_) => Place::Built(js),
+        }
+    }
+
+    /// A place in a tree that lives as long as the resolution's output.
+    pub fn shared(js: &'a Js<'a>) -> Place<'t, 'a> {
+        match js {
+            Js::Undefined => Place::Undefined,
+            Js::Ref(v) => Place::Borrowed(v),
+            Js::Owned(v) => Place::Borrowed(v),
+            Js::Shared(inner) => Place::shared(inner),
+            Js::Array(_) | Js::Object(_) => Place::Shared(js),
         }
     }
 
@@ -379,7 +423,7 @@ impl<'t, 'a> Place<'t, 'a> {
         match self {
             Place::Borrowed(v) => Some(v),
             Place::Local(v) => Some(v),
-            Place::Undefined | Place::Built(_) => None,
+            Place::Undefined | Place::Built(_) | Place::Shared(_) => None,
         }
     }
 
@@ -387,8 +431,8 @@ impl<'t, 'a> Place<'t, 'a> {
         match self {
             Place::Undefined => JsKind::Undefined,
             Place::Borrowed(v) | Place::Local(v) => js::kind_of(v),
-            Place::Built(Js::Array(_)) => JsKind::Array,
-            Place::Built(_) => JsKind::Object,
+            Place::Built(Js::Array(_)) | Place::Shared(Js::Array(_)) => JsKind::Array,
+            Place::Built(_) | Place::Shared(_) => JsKind::Object,
         }
     }
 
@@ -400,7 +444,7 @@ impl<'t, 'a> Place<'t, 'a> {
         match self {
             Place::Undefined => false,
             Place::Borrowed(v) | Place::Local(v) => js::is_truthy(v),
-            Place::Built(_) => true,
+            Place::Built(_) | Place::Shared(_) => true,
         }
     }
 
@@ -416,6 +460,7 @@ impl<'t, 'a> Place<'t, 'a> {
             Place::Borrowed(v) => Ok(Js::Ref(v)),
             Place::Local(v) => Ok(Js::Owned(copy_value(v, work, 0, false)?)),
             Place::Built(js) => js.duplicate(work),
+            Place::Shared(js) => Ok(Js::Shared(js)),
         }
     }
 
@@ -427,6 +472,7 @@ impl<'t, 'a> Place<'t, 'a> {
             }
             Place::Local(Value::Array(items)) => Some(items.iter().map(Place::Local).collect()),
             Place::Built(Js::Array(items)) => Some(items.iter().map(Place::of).collect()),
+            Place::Shared(Js::Array(items)) => Some(items.iter().map(Place::shared).collect()),
             _ => None,
         }
     }
@@ -449,6 +495,13 @@ impl<'t, 'a> Place<'t, 'a> {
                     .entries()
                     .iter()
                     .map(|(k, v)| (k.as_ref(), Place::of(v)))
+                    .collect(),
+            ),
+            Place::Shared(Js::Object(object)) => Some(
+                object
+                    .entries()
+                    .iter()
+                    .map(|(k, v)| (k.as_ref(), Place::shared(v)))
                     .collect(),
             ),
             _ => None,
@@ -483,7 +536,21 @@ impl<'t, 'a> Place<'t, 'a> {
             Place::Built(Js::Object(object)) => {
                 Got::At(object.get(key).map_or(Place::Undefined, Place::of))
             }
-            Place::Built(_) => Got::At(Place::Undefined),
+            Place::Shared(Js::Array(items)) => {
+                if key == "length" {
+                    Got::Computed(Value::from(items.len()))
+                } else {
+                    Got::At(
+                        js::array_index(key)
+                            .and_then(|i| items.get(i))
+                            .map_or(Place::Undefined, Place::shared),
+                    )
+                }
+            }
+            Place::Shared(Js::Object(object)) => {
+                Got::At(object.get(key).map_or(Place::Undefined, Place::shared))
+            }
+            Place::Built(_) | Place::Shared(_) => Got::At(Place::Undefined),
         }
     }
 
