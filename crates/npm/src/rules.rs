@@ -71,17 +71,7 @@ pub fn transform_json(mapping: &str, payload: &str) -> String {
         Ok(mapping) => mapping,
         Err(error) => return error,
     };
-    let payload: Value = match serde_json::from_str(payload) {
-        Ok(payload) => payload,
-        Err(e) => {
-            return error(
-                Code::MappingFailed,
-                &format!("the payload is not JSON: {e}"),
-                None,
-            )
-        }
-    };
-    match mapping.resolve_to_json(&payload) {
+    match mapping.resolve_text_to_json(payload) {
         Ok(Some(output)) => format!("{{\"output\":{output}}}"),
         Ok(None) => "{}".to_string(),
         Err(e) => error(Code::MappingFailed, &e.message, None),
