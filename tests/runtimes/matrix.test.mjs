@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { BIN, ROOT, makeApp, packPackage, removeDir, startWranglerDev } from "./support.mjs";
+import { makeApp, packPackage, removeDir, runtimeBinary, startWranglerDev } from "./support.mjs";
 import { program } from "./program.mjs";
 import { startStaticServer } from "../browser/static-server.mjs";
 import { CHROMIUM } from "../../dev/screenshot-preview.mjs";
@@ -73,12 +73,13 @@ describe("server-side runtimes", () => {
 
   test("Deno (npm package `deno`), import", () => {
     const env = { DENO_DIR: join(scratch.dir, "deno-dir"), DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" };
-    same(run(join(BIN, "deno"), ["run", "--quiet", "--allow-read", "--allow-env", "main.mjs"], app, env), "deno run main.mjs");
+    same(run(runtimeBinary("deno"), ["run", "--quiet", "--allow-read", "--allow-env", "main.mjs"], app, env), "deno run main.mjs");
   });
 
   test("Bun (npm package `bun`), import and require", () => {
-    same(run(join(BIN, "bun"), ["main.mjs"], app), "bun main.mjs");
-    same(run(join(BIN, "bun"), ["main.cjs"], app), "bun main.cjs");
+    const bun = runtimeBinary("bun");
+    same(run(bun, ["main.mjs"], app), "bun main.mjs");
+    same(run(bun, ["main.cjs"], app), "bun main.cjs");
   });
 
   test("a JavaScript Cloudflare Worker: bundled by wrangler, run by wrangler dev in workerd", async () => {

@@ -34,6 +34,25 @@ export function makeApp(parent, name, tarball, { files = {}, from = null, packag
   return app;
 }
 
+/**
+ * The binary of the npm package `deno` or `bun`. Their install step links it out of the platform
+ * package npm installs beside them (@deno/linux-x64-glibc, @oven/bun-linux-x64); where install
+ * scripts did not run, Bun's bin is a stub, so the platform package's own binary is taken.
+ */
+export function runtimeBinary(name) {
+  const candidates = {
+    deno: [join(BIN, "deno"), join(ROOT, "node_modules/@deno/linux-x64-glibc/deno")],
+    bun: [join(BIN, "bun"), join(ROOT, "node_modules/@oven/bun-linux-x64/bin/bun"), join(ROOT, "node_modules/@oven/bun-linux-x64-baseline/bin/bun")],
+  }[name];
+  for (const binary of candidates) {
+    try {
+      execFileSync(binary, ["--version"], { stdio: "ignore" });
+      return binary;
+    } catch {}
+  }
+  throw new Error(`no working ${name} binary among ${candidates.join(", ")}: run npm ci`);
+}
+
 export function removeDir(dir) {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
