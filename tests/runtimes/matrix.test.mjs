@@ -6,7 +6,8 @@
 //   a Cloudflare Worker bundled by wrangler, in wrangler dev (real workerd)
 //   a Vercel edge function: esbuild with Vercel's conditions and `.wasm?module` bindings, run in
 //     `edge-runtime` (Vercel's edge sandbox) with wasm compilation from bytes turned off, as in production
-//   browser apps bundled by esbuild, Vite, webpack 5 and Rollup, all run in one Chromium
+//   browser apps bundled by esbuild, Vite (build, and its dev server), webpack 5 and Rollup, all
+//     run in one Chromium
 //
 // Run: node --test --test-timeout=180000 tests/runtimes   (after `bash dev/build`)
 import { after, before, describe, test } from "node:test";
@@ -161,16 +162,15 @@ describe("browser apps, one bundle per bundler, in one Chromium", () => {
     await browser?.close();
   });
 
-  /** Serves `dist` and loads its index.html; returns what the program printed. */
-  async function runPage(dist) {
-    const server = await startStaticServer(dist);
+  /** Loads the page at `origin` in a fresh context; returns what the program printed. */
+  async function runPage(origin) {
     const context = await browser.newContext();
     const errors = [];
     try {
       const tab = await context.newPage();
       tab.on("pageerror", (error) => errors.push(String(error)));
       tab.on("console", (message) => message.type() === "error" && errors.push(message.text()));
-      await tab.goto(`${server.origin}/`);
+      await tab.goto(`${origin}/`);
       try {
         await tab.waitForFunction(() => typeof window.__result === "string", null, { timeout: 20_000 });
       } catch {
@@ -180,6 +180,15 @@ describe("browser apps, one bundle per bundler, in one Chromium", () => {
       return await tab.evaluate(() => window.__result);
     } finally {
       await context.close();
+    }
+  }
+
+  /** Serves the bundle in `dist` and loads its index.html. */
+  async function runBundle(dist) {
+    const server = await startStaticServer(dist);
+    try {
+      return await runPage(server.origin);
+    } finally {
       await server.close();
     }
   }
@@ -189,14 +198,25 @@ describe("browser apps, one bundle per bundler, in one Chromium", () => {
     const dist = join(browserApp, "dist-esbuild");
     await esbuild.build({ absWorkingDir: browserApp, entryPoints: ["src/main.js"], bundle: true, format: "esm", outdir: dist, logLevel: "silent" });
     writeFileSync(join(dist, "index.html"), page(`<script type="module" src="./main.js"></script>`));
-    same(await runPage(dist), "esbuild's bundle");
+    same(await runBundle(dist), "esbuild's bundle");
   });
 
   test("Vite (vite build, no config file)", async () => {
     const { build } = await import("vite");
     const dist = join(browserApp, "dist-vite");
     await build({ root: browserApp, configFile: false, logLevel: "silent", build: { outDir: dist, emptyOutDir: true } });
-    same(await runPage(dist), "Vite's bundle");
+    same(await runBundle(dist), "Vite's bundle");
+  });
+
+  test("Vite's dev server (no config file): the package pre-bundled as a dependency", async () => {
+    const { createServer } = await import("vite");
+    const server = await createServer({ root: browserApp, configFile: false, logLevel: "silent", server: { host: "127.0.0.1", port: 0 } });
+    try {
+      await server.listen();
+      same(await runPage(server.resolvedUrls.local[0].replace(/\/$/, "")), "Vite's dev server");
+    } finally {
+      await server.close();
+    }
   });
 
   test("webpack 5 (production mode, no config file)", async () => {
@@ -207,7 +227,7 @@ describe("browser apps, one bundle per bundler, in one Chromium", () => {
     );
     assert.ok(!stats.hasErrors(), stats.toString("errors-only"));
     writeFileSync(join(dist, "index.html"), page(`<script src="./main.js"></script>`));
-    same(await runPage(dist), "webpack's bundle");
+    same(await runBundle(dist), "webpack's bundle");
   });
 
   test("Rollup (with node-resolve, nothing for .wasm)", async () => {
@@ -218,6 +238,6 @@ describe("browser apps, one bundle per bundler, in one Chromium", () => {
     await bundle.write({ dir: dist, format: "es" });
     await bundle.close();
     writeFileSync(join(dist, "index.html"), page(`<script type="module" src="./main.js"></script>`));
-    same(await runPage(dist), "Rollup's bundle");
+    same(await runBundle(dist), "Rollup's bundle");
   });
 });
