@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, copyFileSync } from "
 import { tmpdir } from "node:os";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const bin = (name) => join(root, "node_modules/.bin", name);
@@ -118,6 +119,44 @@ test("every entry exports the same functions, and index.d.ts declares exactly th
   const edge = readFileSync(join(project, "node_modules/segment-bloomreach/edge/index.js"), "utf8");
   const [, list] = edge.match(/^export const \{ ([^}]+) \} = api;$/m);
   assert.deepEqual(list.split(", ").sort(), declared, "edge/index.js vs index.d.ts");
+});
+
+test("the export conditions send each tool to its entry (resolved by esbuild with each tool's conditions)", async () => {
+  const esbuild = createRequire(import.meta.url)("esbuild");
+  const entry = { edge: "edge/index.js", bundler: "bundler/index.js", esm: "node/index.mjs", cjs: "node/index.cjs" };
+  const tools = [
+    ["wrangler", ["workerd", "worker", "browser"], "import", entry.edge],
+    ["Vercel's edge (Next.js's list)", ["edge-light", "worker", "browser", "module", "node"], "import", entry.edge],
+    ["a runtime that names only worker", ["worker"], "import", entry.edge],
+    ["webpack 5, web target", ["webpack", "production", "browser", "module"], "import", entry.bundler],
+    ["webpack 5, webworker target (no ?module wasm there)", ["webpack", "production", "worker", "browser", "module"], "import", entry.bundler],
+    ["Vite, esbuild", ["browser", "module", "production"], "import", entry.bundler],
+    ["Rollup's node-resolve, by default", ["module"], "import", entry.bundler],
+    ["Node, import", ["node"], "import", entry.esm],
+    ["Node, require", ["node"], "require", entry.cjs],
+    ["Deno", ["deno", "node"], "import", entry.esm],
+    ["Bun, import", ["bun", "node"], "import", entry.esm],
+    ["Bun, require", ["bun", "node"], "require", entry.cjs],
+  ];
+  const where = join(project, "node_modules/segment-bloomreach") + "/";
+  const routed = [];
+  for (const [tool, conditions, kind] of tools) {
+    let path;
+    await esbuild.build({
+      stdin: { contents: "" },
+      write: false,
+      platform: "neutral",
+      conditions,
+      logLevel: "silent",
+      plugins: [{ name: "resolve", setup(build) {
+        build.onStart(async () => {
+          ({ path } = await build.resolve("segment-bloomreach", { kind: kind === "require" ? "require-call" : "import-statement", resolveDir: project }));
+        });
+      } }],
+    });
+    routed.push([tool, conditions, kind, path.replace(where, "")]);
+  }
+  assert.deepEqual(routed, tools);
 });
 
 test("the TypeScript declarations type-check real use under node16 (ESM and CJS) and bundler resolution, per condition", () => {
