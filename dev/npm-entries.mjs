@@ -3,12 +3,12 @@
 //   node dev/npm-entries.mjs <folder>
 //
 // <folder> holds wasm-bindgen's output per target (node/ from --target nodejs with api.cjs beside
-// it, web/ from --target web, bundler/ from --target bundler). One entry per way a runtime can get
-// hold of the wasm; every entry wraps it with createApi (pkg/src/api.js) and exports whatever
-// createApi returns, by the names read here from the real build: a function added to createApi
-// appears in every entry with no list to update. Which runtime takes which entry is package.json's
-// `exports`.
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// it, web/ from --target web, bundler/ from --target bundler); edge/ and index.d.cts are added.
+// One entry per way a runtime can get hold of the wasm; every entry wraps it with createApi
+// (pkg/src/api.js) and exports whatever createApi returns, by the names read here from the real
+// build: a function added to createApi appears in every entry with no list to update. Which
+// runtime takes which entry is package.json's `exports`.
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { gzipSync } from "node:zlib";
 import { join, resolve } from "node:path";
@@ -40,6 +40,7 @@ ${entry("wasm, { Buffer }")}`);
 
 // Cloudflare Workers (workerd, bundled by wrangler) and Vercel's edge runtime compile no wasm from
 // bytes at run time; both bundlers turn an import of \`.wasm?module\` into a compiled module.
+mkdirSync(join(out, "edge"), { recursive: true });
 write("edge/index.js", `
 // Cloudflare Workers (wrangler / workerd) and Vercel's edge runtime: the wasm is imported as a
 // compiled WebAssembly.Module (\`?module\`, understood by both bundlers) and instantiated synchronously.
