@@ -134,7 +134,8 @@ test("the export conditions send each tool to its entry (resolved by esbuild wit
     ["Rollup's node-resolve, by default", ["module"], "import", entry.bundler],
     ["Node, import", ["node"], "import", entry.esm],
     ["Node, require", ["node"], "require", entry.cjs],
-    ["Deno", ["deno", "node"], "import", entry.esm],
+    ["Deno, import (no file read: no --allow-read)", ["deno", "node"], "import", entry.bundler],
+    ["Deno, require", ["deno", "node"], "require", entry.cjs],
     ["Bun, import", ["bun", "node"], "import", entry.esm],
     ["Bun, require", ["bun", "node"], "require", entry.cjs],
   ];

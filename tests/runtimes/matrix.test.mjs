@@ -2,7 +2,8 @@
 // each running the same program (program.mjs) with a plain `import … from "segment-bloomreach"` (or
 // require) and no init() call and no bundler configuration; each whole output must equal Node's.
 //
-//   Node (import, require) · Deno · Bun (import, require) — binaries from npm (devDependencies)
+//   Node (import, require) · Deno (import, require) · Bun (import, require) — binaries from npm
+//     (devDependencies)
 //   a Cloudflare Worker bundled by wrangler, in wrangler dev (real workerd)
 //   a Vercel edge function: esbuild with Vercel's conditions and `.wasm?module` bindings, run in
 //     `edge-runtime` (Vercel's edge sandbox) with wasm compilation from bytes turned off, as in production
@@ -72,9 +73,11 @@ describe("server-side runtimes", () => {
 
   test("Node, require", () => same(run(process.execPath, ["main.cjs"], app), "node main.cjs"));
 
-  test("Deno (npm package `deno`), import", () => {
+  test("Deno (npm package `deno`): import with no permissions, require with --allow-read", () => {
     const env = { DENO_DIR: join(scratch.dir, "deno-dir"), DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" };
-    same(run(runtimeBinary("deno"), ["run", "--quiet", "--allow-read", "--allow-env", "main.mjs"], app, env), "deno run main.mjs");
+    const deno = runtimeBinary("deno");
+    same(run(deno, ["run", "--quiet", "main.mjs"], app, env), "deno run main.mjs");
+    same(run(deno, ["run", "--quiet", "--allow-read", "main.cjs"], app, env), "deno run --allow-read main.cjs");
   });
 
   test("Bun (npm package `bun`), import and require", () => {
