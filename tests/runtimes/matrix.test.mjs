@@ -20,11 +20,18 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import { makeApp, packPackage, removeDir, runtimeBinary, startWranglerDev } from "./support.mjs";
 import { program } from "./program.mjs";
+import { cases, settingsFor } from "../node/fixtures.js";
 import { startStaticServer } from "../browser/static-server.mjs";
 import { CHROMIUM } from "../../dev/screenshot-preview.mjs";
 
 const require = createRequire(import.meta.url);
-const PROGRAM = `const program = ${program.toString()};\n`;
+// The golden fixtures' inputs (tests/fixtures), which every runtime maps too.
+const INPUT = {
+  mapping: cases("mapping").map(([, c]) => [settingsFor(c), c.event]),
+  batch: cases("batch").map(([, c]) => [settingsFor(c), c.events ?? null, c.body ?? null]),
+  settings: cases("settings").map(([, c]) => c.input),
+};
+const PROGRAM = `const INPUT = ${JSON.stringify(INPUT)};\nconst program = ${program.toString()};\n`;
 const scratch = packPackage();
 let reference; // Node's output (import), what every other row must equal
 
@@ -47,7 +54,7 @@ function run(command, args, cwd, env = {}) {
   }
 }
 
-const print = `console.log(JSON.stringify(program(pkg)));\n`;
+const print = `console.log(JSON.stringify(program(pkg, INPUT)));\n`;
 const esm = `import * as pkg from "segment-bloomreach";\n${PROGRAM}${print}`;
 const cjs = `const pkg = require("segment-bloomreach");\n${PROGRAM}${print}`;
 
@@ -69,6 +76,9 @@ describe("server-side runtimes", () => {
     assert.equal(reference.errors.settings.error.code, "invalid_settings");
     assert.equal(reference.errors.json.error.code, "invalid_json");
     assert.deepEqual(reference.readResponse.saved.value.map((o) => o.outcome).slice(0, 3), ["delivered", "rejected", "delivered"]);
+    assert.ok(reference.large.value.requests.length >= 20, "the large body fills many requests");
+    assert.deepEqual(Object.values(reference.fixtures).map((list) => list.length), Object.values(INPUT).map((list) => list.length));
+    for (const list of Object.values(reference.fixtures)) assert.ok(list.filter((r) => r.value).length > list.length / 3 && list.some((r) => r.error));
   });
 
   test("Node, require", () => same(run(process.execPath, ["main.cjs"], app), "node main.cjs"));
@@ -90,7 +100,7 @@ describe("server-side runtimes", () => {
     const worker = makeApp(scratch.dir, "worker-app", scratch.tarball, {
       files: {
         "wrangler.toml": `name = "matrix"\nmain = "worker.js"\ncompatibility_date = "2026-04-01"\n`,
-        "worker.js": `import * as pkg from "segment-bloomreach";\n${PROGRAM}export default { fetch: () => new Response(JSON.stringify(program(pkg))) };\n`,
+        "worker.js": `import * as pkg from "segment-bloomreach";\n${PROGRAM}export default { fetch: () => new Response(JSON.stringify(program(pkg, INPUT))) };\n`,
       },
     });
     const dev = await startWranglerDev(worker);
@@ -107,7 +117,7 @@ describe("server-side runtimes", () => {
     const esbuild = require("esbuild");
     const { EdgeRuntime } = require("edge-runtime");
     const edge = makeApp(scratch.dir, "edge-app", scratch.tarball, {
-      files: { "api/edge.js": `import * as pkg from "segment-bloomreach";\n${PROGRAM}addEventListener("fetch", (event) => event.respondWith(new Response(JSON.stringify(program(pkg)))));\n` },
+      files: { "api/edge.js": `import * as pkg from "segment-bloomreach";\n${PROGRAM}addEventListener("fetch", (event) => event.respondWith(new Response(JSON.stringify(program(pkg, INPUT)))));\n` },
     });
     // What Vercel's edge build does with an import of `x.wasm?module`: a global binding named by the
     // file's hash, filled in by the platform with the compiled module.
@@ -150,7 +160,7 @@ describe("browser apps, one bundle per bundler, in one Chromium", () => {
   let browserApp;
   let browser;
   const page = (script) => `<!doctype html><meta charset="utf-8"><title>matrix</title><link rel="icon" href="data:,"><body>${script}</body>\n`;
-  const main = `import * as pkg from "segment-bloomreach";\n${PROGRAM}window.__result = JSON.stringify(program(pkg));\n`;
+  const main = `import * as pkg from "segment-bloomreach";\n${PROGRAM}window.__result = JSON.stringify(program(pkg, INPUT));\n`;
 
   before(async () => {
     browserApp = makeApp(scratch.dir, "browser-app", scratch.tarball, {

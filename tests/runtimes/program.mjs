@@ -1,8 +1,9 @@
 // The one program every runtime and bundler of the matrix runs against the installed package. Its
 // source is pasted into each app (CommonJS, ES module, Worker, edge function, browser bundle), so it
-// closes over nothing: everything it uses is inside the function. It returns plain JSON-able data;
-// the matrix compares each runtime's whole output with Node's.
-export function program(pkg) {
+// closes over nothing: everything it uses is inside the function or in `input` (the golden
+// fixtures' events and settings, pasted as JSON beside it). It returns plain JSON-able data; the
+// matrix compares each runtime's whole output with Node's.
+export function program(pkg, input) {
   const settings = {
     apiKey: "public-key-123",
     projectToken: "0a1b2c3d-4e5f-6789-abcd-ef0123456789",
@@ -64,6 +65,10 @@ export function program(pkg) {
     success: true,
     results: commandIds.map((_, i) => (i === 1 ? { success: false, errors: ["At least one id should be specified."] } : { success: true })),
   });
+  // A body over a million UTF-8 bytes' worth of room: where there is no Node Buffer, the wrapper
+  // encodes such a body at its exact size instead of in place.
+  const large = JSON.stringify({ batch: Array.from({ length: 1000 }, (_, i) => ({ ...events[i % 60], messageId: `large-${i}` })) });
+
   return {
     names: Object.keys(pkg).filter((name) => name !== "default" && name !== "__esModule").sort(),
     buildRequests: built,
@@ -73,6 +78,14 @@ export function program(pkg) {
     readResponse: {
       saved: attempt(() => pkg.readResponse(first, 200, answer)),
       throttled: attempt(() => pkg.readResponse(first, 429, "")),
+    },
+    large: attempt(() => pkg.buildRequestsFromJson(large, settings)),
+    fixtures: {
+      mapping: input.mapping.map(([fixtureSettings, event]) => attempt(() => pkg.mapEvent(event, fixtureSettings))),
+      batch: input.batch.map(([fixtureSettings, batchEvents, body]) =>
+        attempt(() => (batchEvents ? pkg.buildRequests(batchEvents, fixtureSettings) : pkg.buildRequestsFromJson(body, fixtureSettings))),
+      ),
+      settings: input.settings.map((candidate) => attempt(() => pkg.validateSettings(candidate))),
     },
     errors: {
       settings: attempt(() => pkg.validateSettings({ apiKey: "", projectToken: "not a token!", exponeaHardId: "x", exponeaSoftId: "x" })),
