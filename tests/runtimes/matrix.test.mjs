@@ -35,7 +35,7 @@ const PROGRAM = `const INPUT = ${JSON.stringify(INPUT)};\nconst program = ${prog
 const scratch = packPackage();
 let reference; // Node's output (import), what every other row must equal
 
-/** Node's output, parsed; every row is compared with it whole. */
+/** Compares a row's printed output, whole, with Node's. */
 function same(output, what) {
   let actual;
   try {

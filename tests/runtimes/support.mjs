@@ -1,7 +1,7 @@
 // Shared by the runtime matrix and the example Worker's test: the package packed as a user gets it,
 // fresh apps with it installed, and `wrangler dev` (real workerd) started and stopped.
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -12,6 +12,9 @@ export const BIN = join(ROOT, "node_modules/.bin");
 
 /** `npm pack`s pkg/ into a new scratch folder; returns { dir, tarball }. */
 export function packPackage() {
+  for (const built of ["node/index.cjs", "edge/index.js", "bundler/index.js", "web/index.js"]) {
+    if (!existsSync(join(ROOT, "pkg", built))) throw new Error(`pkg/${built} is missing: run \`bash dev/build\` first`);
+  }
   const dir = mkdtempSync(join(tmpdir(), "segment-bloomreach-runtimes-"));
   const [packed] = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", dir], { cwd: join(ROOT, "pkg"), encoding: "utf8" }));
   return { dir, tarball: join(dir, packed.filename) };
