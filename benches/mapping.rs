@@ -6,7 +6,7 @@
 mod corpus;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use segment_bloomreach::{build_requests_from_json, IngestLimits, Settings};
+use segment_bloomreach::{IngestLimits, Mapper};
 use std::hint::black_box;
 
 /// The floor: what any JSON-in/JSON-out step pays at least.
@@ -16,8 +16,9 @@ fn floor(text: &str) -> usize {
 }
 
 /// The whole text path, as the Worker and `buildRequestsFromJson` run it.
-fn mapping(text: &str, settings: &Settings) -> usize {
-    let out = build_requests_from_json(text, settings, None, IngestLimits::default())
+fn mapping(text: &str, mapper: &Mapper) -> usize {
+    let out = mapper
+        .build_from_text(text, None, IngestLimits::default())
         .expect("corpus bodies are readable");
     assert!(out.rejected.is_empty(), "corpus events all map");
     out.requests.iter().map(|r| r.body.len()).sum()
@@ -25,7 +26,7 @@ fn mapping(text: &str, settings: &Settings) -> usize {
 
 /// One event per call type and size: `event/<size>/{floor,mapping}/<type>`.
 fn per_call_type(c: &mut Criterion) {
-    let settings = corpus::settings();
+    let settings = Mapper::new(corpus::settings());
     for size in corpus::SIZES {
         let mut group = c.benchmark_group(format!("event/{size}"));
         for call_type in corpus::CALL_TYPES {
@@ -44,8 +45,8 @@ fn per_call_type(c: &mut Criterion) {
 
 /// `{"batch": [...]}` bodies: `batch/<count>/{floor,mapping,mapping_flatten}/<size>`.
 fn batches(c: &mut Criterion) {
-    let settings = corpus::settings();
-    let flattening = corpus::settings_flattening();
+    let settings = Mapper::new(corpus::settings());
+    let flattening = Mapper::new(corpus::settings_flattening());
     for (count, sizes) in [(100, &corpus::SIZES[..]), (1000, &["typical"][..])] {
         let mut group = c.benchmark_group(format!("batch/{count}"));
         group.sample_size(20);

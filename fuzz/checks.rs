@@ -1,24 +1,38 @@
 // The fuzz targets' invariants, shared (by `include!`) with tests/fuzz_regressions.rs, which
 // replays the committed corpora and every past finding on stable Rust in `cargo test`.
 
-use segment_bloomreach::{build_requests_from_json, read_response, IngestLimits, Settings};
+use segment_bloomreach::ingest::Reading;
+use segment_bloomreach::{read_response, IngestLimits, Mapper, Settings};
 use std::collections::HashSet;
 
 /// Any bytes as a Segment request body, through ingest parsing, mapping and batching:
-/// every event ends in exactly one place; requests hold 1..=50 unique commands, as JSON; and
-/// the one-pass body reader reads it as the slicing reader does.
+/// every event ends in exactly one place; requests hold 1..=50 unique commands, as JSON; the
+/// production text path (passthrough) maps it exactly as the tree path does; and the one body
+/// reader reads it as the readers it replaced did.
 pub fn check_ingest_body(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let settings = Settings::from_json(
         r#"{"apiKey":"k","projectToken":"p","exponeaHardId":"registered","exponeaSoftId":"cookie","trackSessionPing":true,"flattenNestedObjects":true}"#,
     )
     .unwrap();
+    let mapper = Mapper::new(settings);
+    let plain = Mapper::new(
+        Settings::from_json(r#"{"apiKey":"k","projectToken":"p","exponeaHardId":"registered","exponeaSoftId":"cookie","trackSessionPing":true}"#).unwrap(),
+    );
     for implied in [None, Some("track")] {
-        for passthrough in [false, true] {
-            let agrees = segment_bloomreach::ingest::one_pass_agrees(text, implied, IngestLimits::default(), passthrough);
+        for reading in [Reading::Tree, Reading::Passthrough] {
+            let agrees = Mapper::reader_agrees(text, implied, IngestLimits::default(), reading);
             assert_ne!(agrees, Some(false), "the one-pass and slicing readers disagree");
         }
-        let Ok(output) = build_requests_from_json(text, &settings, implied, IngestLimits::default()) else { continue };
+        let Ok(output) = mapper.build_from_text(text, implied, IngestLimits::default()) else { continue };
+        let unflattened = &plain;
+        let passthrough = unflattened.build(unflattened.read_body_with(text, implied, IngestLimits::default(), Reading::Passthrough).unwrap());
+        let tree = unflattened.build(unflattened.read_body_with(text, implied, IngestLimits::default(), Reading::Tree).unwrap());
+        assert_eq!(
+            serde_json::to_string(&passthrough).unwrap(),
+            serde_json::to_string(&tree).unwrap(),
+            "passthrough and tree readings map differently"
+        );
         let mut accounted = HashSet::new();
         for issue in output.rejected.iter().chain(&output.skipped) {
             assert!(accounted.insert(issue.index), "event {} reported twice", issue.index);
@@ -43,8 +57,8 @@ pub fn check_settings(data: &[u8]) {
         Ok(settings) => {
             let url = settings.batch_url();
             assert!(url.starts_with("https://") || url.starts_with("http://"));
-            assert!(url.ends_with(&format!("/track/v2/projects/{}/batch", settings.project_token)));
-            assert!(!settings.project_token.is_empty() && !settings.project_token.contains('/'));
+            assert!(url.ends_with(&format!("/track/v2/projects/{}/batch", settings.project_token())));
+            assert!(!settings.project_token().is_empty() && !settings.project_token().contains('/'));
             let _ = settings.authorization();
             let again = Settings::from_json_value(&settings.to_json_value()).expect("normalized settings are valid");
             assert_eq!(again, settings);

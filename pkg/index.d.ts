@@ -88,6 +88,8 @@ export interface BatchRequest {
   headers: { Authorization: string; "Content-Type": "application/json" };
   /** `{"commands": [...]}` as JSON text; at most 50 commands. */
   body: string;
+  /** For each command of `body`, in order, the index of the event it came from. */
+  events: number[];
 }
 
 export type RejectionCode =

@@ -314,62 +314,38 @@ function describeError(error) {
   return out;
 }
 
-/** The command ID an event's commands start from: its messageId, or `event-<index>`. */
-function baseId(eventText, index) {
-  try {
-    const event = JSON.parse(eventText);
-    const id = event && typeof event === "object" && !Array.isArray(event) ? event.messageId : undefined;
-    if (typeof id === "string" && id !== "") return id;
-    if (typeof id === "number") return String(id);
-  } catch {
-    // Fall through: the core read it, JavaScript could not; the position is still right.
-  }
-  return `event-${index}`;
-}
-
-/** Whether `id` is `base` (or `base:session_ping` when `ping`) with an optional `#n` de-duplication suffix. */
-function idMatches(id, base, ping) {
-  if (!id.startsWith(base)) return false;
-  const rest = id.slice(base.length);
-  return ping ? /^:session_ping(#\d+)?$/.test(rest) : /^(#\d+)?$/.test(rest);
-}
-
 /**
- * Groups the commands of every request under the event they came from. Commands come out in
- * event order; an event that is neither rejected nor skipped made at least one command, and a
- * page or screen call may have made a second one, its `:session_ping`.
+ * Groups the commands of every request under the event they came from, as the package says
+ * (each request's `events[k]` is the index of the event its `k`-th command came from).
  */
 function groupByEvent(result, split) {
-  const flat = [];
+  const byEvent = new Map();
+  let commandCount = 0;
   result.requests.forEach((request, requestIndex) => {
     const start = skipWs(request.body, 0);
     const commands = objectEntries(request.body, start).find(([key]) => key === "commands");
-    for (const raw of commands ? arrayItems(commands[1], 0) : []) {
-      flat.push({ raw, commandId: JSON.parse(raw).command_id, request: requestIndex });
-    }
+    (commands ? arrayItems(commands[1], 0) : []).forEach((raw, k) => {
+      const event = request.events[k];
+      if (!byEvent.has(event)) byEvent.set(event, []);
+      byEvent.get(event).push({ raw, request: requestIndex });
+      commandCount++;
+    });
   });
   const rejected = new Map(result.rejected.map((issue) => [issue.index, issue]));
   const skipped = new Map(result.skipped.map((issue) => [issue.index, issue]));
   const count = split
     ? split.events.length
-    : Math.max(-1, ...result.rejected.map((x) => x.index), ...result.skipped.map((x) => x.index)) + 1;
+    : Math.max(-1, ...byEvent.keys(), ...result.rejected.map((x) => x.index), ...result.skipped.map((x) => x.index)) + 1;
   const groups = [];
-  let next = 0;
   for (let index = 0; index < count; index++) {
-    const group = { index, input: split ? split.events[index] : null, commands: [], rejected: rejected.get(index), skipped: skipped.get(index) };
-    if (!group.rejected && !group.skipped && next < flat.length) {
-      const base = group.input === null ? `event-${index}` : baseId(group.input, index);
-      group.commands.push(flat[next++]);
-      if (next < flat.length && idMatches(flat[next].commandId, base, true)) group.commands.push(flat[next++]);
-    }
-    groups.push(group);
+    groups.push({ index, input: split ? split.events[index] : null, commands: byEvent.get(index) ?? [], rejected: rejected.get(index), skipped: skipped.get(index) });
   }
-  return { groups, unassigned: flat.slice(next), commandCount: flat.length };
+  return { groups, commandCount };
 }
 
 /** Everything the page shows for one editor text and settings. */
 function compute(text, settings) {
-  const out = { text, settings, settingsProblems: [], error: null, result: null, groups: [], unassigned: [], shared: [], commandCount: 0, empty: false };
+  const out = { text, settings, settingsProblems: [], error: null, result: null, groups: [], shared: [], commandCount: 0, empty: false };
   try {
     validateSettings(settings);
   } catch (error) {
@@ -599,7 +575,6 @@ function renderRequests() {
 function countCommandsOf(requestIndex) {
   let n = 0;
   for (const group of state.groups) for (const command of group.commands) if (command.request === requestIndex) n++;
-  for (const command of state.unassigned) if (command.request === requestIndex) n++;
   return n;
 }
 
@@ -667,16 +642,6 @@ function renderEvents() {
           h("div", {}, h("h5", { text: "Segment event" }), group.input === null ? h("p", { class: "empty", text: "(not shown)" }) : jsonBlock(pretty(group.input), `Input of event ${group.index}`)),
           h("div", {}, h("h5", { text: issue ? (group.rejected ? "Rejected" : "Skipped") : "Bloomreach commands" }), output),
         ),
-      ),
-    );
-  }
-  if (state.unassigned.length) {
-    el.events.append(
-      h(
-        "article",
-        { class: "card event", "data-event-index": "unassigned" },
-        h("div", { class: "card-head" }, h("h4", { text: "Commands not matched to an event" })),
-        h("div", { class: "card-body" }, jsonBlock(pretty(`[${state.unassigned.map((c) => c.raw).join(",")}]`))),
       ),
     );
   }
@@ -949,7 +914,7 @@ Object.defineProperty(window, "__preview", {
           ? state.groups.map((g) => ({
               index: g.index,
               status: g.rejected ? "rejected" : g.skipped ? "skipped" : "mapped",
-              commandIds: g.commands.map((c) => c.commandId),
+              commandIds: g.commands.map((c) => JSON.parse(c.raw).command_id),
               issue: g.rejected || g.skipped || null,
             }))
           : [],

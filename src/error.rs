@@ -1,54 +1,18 @@
-//! The stable error and skip codes an event can end with, and how they are worded.
+//! What becomes of an event that is not mapped: a rejection ([`MapError`]) or a skip ([`Skip`]), each a code and a sentence.
 
-use serde::Serialize;
+use crate::codes::Code;
+use std::borrow::Cow;
 use std::fmt;
-
-/// Why an event could not be mapped. The string forms are part of the public contract.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    InvalidEvent,
-    UnsupportedType,
-    MissingIdentity,
-    InvalidIdentity,
-    InvalidTimestamp,
-    MissingEventName,
-    MissingPreviousId,
-    MissingGroupId,
-    InvalidSettings,
-}
-
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidEvent => "invalid_event",
-            ErrorCode::UnsupportedType => "unsupported_type",
-            ErrorCode::MissingIdentity => "missing_identity",
-            ErrorCode::InvalidIdentity => "invalid_identity",
-            ErrorCode::InvalidTimestamp => "invalid_timestamp",
-            ErrorCode::MissingEventName => "missing_event_name",
-            ErrorCode::MissingPreviousId => "missing_previous_id",
-            ErrorCode::MissingGroupId => "missing_group_id",
-            ErrorCode::InvalidSettings => "invalid_settings",
-        }
-    }
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// An event that cannot be mapped: a stable code and a sentence for a person.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MapError {
-    pub code: ErrorCode,
+    pub code: Code,
     pub message: String,
 }
 
 impl MapError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         MapError {
             code,
             message: message.into(),
@@ -56,11 +20,9 @@ impl MapError {
     }
 
     pub fn invalid_event(message: impl Into<String>) -> Self {
-        MapError::new(ErrorCode::InvalidEvent, message)
+        MapError::new(Code::InvalidEvent, message)
     }
-}
 
-impl MapError {
     /// The message with the event named, as `rejected` entries and thrown errors carry it.
     pub fn describe(&self, index: Option<usize>, message_id: Option<&str>) -> String {
         format!("{}: {}", describe_event(index, message_id), self.message)
@@ -75,34 +37,30 @@ impl fmt::Display for MapError {
 
 impl std::error::Error for MapError {}
 
-/// Why an event was skipped by design (not an error).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SkipReason {
-    /// `integrations` turned this destination off for the event.
-    OptedOut,
-    /// An alias without a `userId` has nothing to merge into.
-    AliasWithoutUserId,
+/// An event skipped by design (not an error): its code and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skip {
+    pub code: Code,
+    /// Starts with `skipped:`.
+    pub message: Cow<'static, str>,
 }
 
-impl SkipReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::OptedOut => "opted_out",
-            SkipReason::AliasWithoutUserId => "alias_without_user_id",
-        }
-    }
+impl Skip {
+    /// `integrations` turned this destination off for the event.
+    pub const OPTED_OUT: Skip = Skip {
+        code: Code::OptedOut,
+        message: Cow::Borrowed(
+            "skipped: the event's `integrations` turn the Bloomreach Engagement destination off",
+        ),
+    };
 
-    pub fn message(self) -> &'static str {
-        match self {
-            SkipReason::OptedOut => {
-                "skipped: the event's `integrations` turn the Bloomreach Engagement destination off"
-            }
-            SkipReason::AliasWithoutUserId => {
-                "skipped: an alias without `userId` has no customer to merge `previousId` into"
-            }
-        }
-    }
+    /// An alias without a `userId` has nothing to merge into.
+    pub const ALIAS_WITHOUT_USER_ID: Skip = Skip {
+        code: Code::AliasWithoutUserId,
+        message: Cow::Borrowed(
+            "skipped: an alias without `userId` has no customer to merge `previousId` into",
+        ),
+    };
 }
 
 /// The JSON type name of a value, for messages ("got number").

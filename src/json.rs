@@ -6,7 +6,7 @@
 //! and serialization writes the same bytes.
 //!
 //! [`Json::Raw`] is a value kept as the text it was read from, for the parts the mapping only
-//! copies (`properties` and `traits` when flattening is off): see [`PassthroughEvent`].
+//! copies (`properties` and `traits` when flattening is off): see `ingest::passthrough`.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -33,7 +33,7 @@ pub enum Json<'a> {
 
 /// Text of one JSON value that [`is_canonical`] accepted.
 #[derive(Clone, Copy, Debug)]
-pub struct Raw<'a>(&'a RawValue);
+pub struct Raw<'a>(pub(crate) &'a RawValue);
 
 impl PartialEq for Raw<'_> {
     fn eq(&self, other: &Self) -> bool {
@@ -157,7 +157,7 @@ impl<'a> Obj<'a> {
     }
 
     /// Entries read in order from text, with `insert`'s rule for a repeated key.
-    fn from_parsed(entries: Vec<(Cow<'a, str>, Json<'a>)>) -> Self {
+    pub(crate) fn from_parsed(entries: Vec<(Cow<'a, str>, Json<'a>)>) -> Self {
         let repeated = if entries.len() <= 32 {
             entries
                 .iter()
@@ -305,7 +305,7 @@ impl<'de> Deserialize<'de> for Obj<'de> {
     }
 }
 
-struct JsonVisitor;
+pub(crate) struct JsonVisitor;
 
 impl<'de> Visitor<'de> for JsonVisitor {
     type Value = Json<'de>;
@@ -372,7 +372,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
 }
 
 /// An object key, borrowed from the text when it has no escapes.
-struct Key<'a>(Cow<'a, str>);
+pub(crate) struct Key<'a>(pub Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -395,117 +395,6 @@ impl<'de> Deserialize<'de> for Key<'de> {
         deserializer.deserialize_str(KeyVisitor)
     }
 }
-
-/// An event read for mapping with flattening off: the values of `properties` and `traits`, and
-/// the `context` fields that are not flattened, are [`Json::Raw`], so they are neither built
-/// into a tree nor serialized again. Reading fails
-/// (and the caller reads the event as a plain tree instead, which words any error as always)
-/// unless every such value [`is_canonical`]: then the output is the same bytes either way, and
-/// the shape check, which does not look inside a raw value, has nothing there to find.
-pub(crate) struct PassthroughEvent<'a>(pub Json<'a>);
-
-impl<'de> Deserialize<'de> for PassthroughEvent<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EventVisitor;
-        impl<'de> Visitor<'de> for EventVisitor {
-            type Value = PassthroughEvent<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an event object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(16).min(64));
-                while let Some(Key(key)) = map.next_key()? {
-                    let value = if key == "properties" || key == "traits" {
-                        map.next_value::<Attributes<false>>()?.0
-                    } else if key == "context" {
-                        map.next_value::<Attributes<true>>()?.0
-                    } else {
-                        map.next_value()?
-                    };
-                    entries.push((key, value));
-                }
-                Ok(PassthroughEvent(Json::Object(Obj::from_parsed(entries))))
-            }
-        }
-        deserializer.deserialize_map(EventVisitor)
-    }
-}
-
-/// `properties` or `traits`: an object's values as [`Json::Raw`]; anything else as a tree.
-/// With `CONTEXT`, the event's `context`: the fields the mapping flattens into properties are
-/// trees, the others (copied as they are, like `userAgent`, or dropped) raw.
-struct Attributes<'a, const CONTEXT: bool>(Json<'a>);
-
-impl<'de, const CONTEXT: bool> Deserialize<'de> for Attributes<'de, CONTEXT> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct AttributesVisitor<const CONTEXT: bool>;
-        impl<'de, const CONTEXT: bool> Visitor<'de> for AttributesVisitor<CONTEXT> {
-            type Value = Json<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any valid JSON value")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8).min(64));
-                while let Some(Key(key)) = map.next_key()? {
-                    if CONTEXT && crate::mapping::FLATTENED_CONTEXT_FIELDS.contains(&&*key) {
-                        entries.push((key, map.next_value()?));
-                        continue;
-                    }
-                    let raw: &'de RawValue = map.next_value()?;
-                    if !is_canonical(raw.get(), RAW_MAX_NESTING) {
-                        return Err(serde::de::Error::custom("not passed through"));
-                    }
-                    entries.push((key, Json::Raw(Raw(raw))));
-                }
-                Ok(Json::Object(Obj::from_parsed(entries)))
-            }
-            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                JsonVisitor.visit_bool(v)
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                JsonVisitor.visit_i64(v)
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                JsonVisitor.visit_u64(v)
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                JsonVisitor.visit_f64(v)
-            }
-            fn visit_borrowed_str<E: serde::de::Error>(
-                self,
-                v: &'de str,
-            ) -> Result<Self::Value, E> {
-                JsonVisitor.visit_borrowed_str(v)
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                JsonVisitor.visit_str(v)
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-                JsonVisitor.visit_string(v)
-            }
-            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                JsonVisitor.visit_unit()
-            }
-            fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                JsonVisitor.visit_none()
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                JsonVisitor.visit_some(d)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                JsonVisitor.visit_seq(seq)
-            }
-        }
-        deserializer
-            .deserialize_any(AttributesVisitor::<CONTEXT>)
-            .map(Attributes)
-    }
-}
-
-/// Containers a raw value may nest. serde_json does not count depth inside a raw value, so
-/// this is checked here, well below the event's limit of [`crate::mapping::MAX_DEPTH`] (a
-/// deeper value is read as a tree, which applies the limit exactly).
-const RAW_MAX_NESTING: usize = 100;
 
 /// Whether `text`, one JSON value serde_json has already read as valid, is exactly what
 /// serializing its tree would write, and holds nothing the shape check refuses: no whitespace,

@@ -1,29 +1,31 @@
-//! Segment → Bloomreach Engagement: a pure mapping core (no I/O, no wasm types),
-//! with thin shells for the npm package (`npm`) and the Cloudflare Worker (`worker`).
+//! Segment → Bloomreach Engagement: the pure mapping core (no I/O, no wasm types, no clock).
+//!
+//! One way through: [`ingest`] reads a Segment body into events; the [`Mapper`], built once from
+//! validated [`Settings`], turns each event into its commands (or its rejection or skip code);
+//! [`pack`] puts the commands into Bloomreach batch requests of at most 50, writing each body
+//! once; [`response`] reads Bloomreach's answer into per-command outcomes. [`build`] runs the
+//! first three end to end. Every public code is in [`codes`]. The npm package
+//! (`crates/npm`) and the Cloudflare Worker (`crates/worker`) are thin shells over this crate.
 
-pub mod batch;
+pub mod build;
+pub mod codes;
 pub mod command;
-pub mod delivery;
-pub mod env_config;
 pub mod error;
 pub mod ingest;
 mod json;
-pub mod mapping;
+pub mod mapper;
+mod mapping;
+pub mod pack;
 pub mod response;
-pub mod sender_auth;
 pub mod settings;
-#[cfg(any(test, all(target_arch = "wasm32", not(feature = "worker"))))]
-mod utf;
 
-#[cfg(all(target_arch = "wasm32", not(feature = "worker")))]
-mod npm;
-#[cfg(all(target_arch = "wasm32", feature = "worker"))]
-mod worker;
-
-pub use batch::{build_requests, build_requests_from_json, BatchRequest, BuildOutput, EventIssue};
+pub use build::{BuildOutput, EventIssue};
+pub use codes::Code;
 pub use command::{Command, CommandData, Timestamp};
-pub use error::{ErrorCode, MapError, SkipReason};
-pub use ingest::{parse_events, IngestError, IngestLimits};
-pub use mapping::{map_event, Mapped};
+pub use error::{MapError, Skip};
+pub use ingest::{Event, EventSlot, IngestError, IngestLimits};
+pub use mapper::{Mapped, Mapper};
+pub use mapping::{flatten, parse_time};
+pub use pack::{BatchRequest, PendingCommand, MAX_COMMANDS_PER_REQUEST};
 pub use response::{read_response, CommandOutcome, Delivery};
-pub use settings::{Settings, SettingsError, SettingsProblem};
+pub use settings::{RequestTarget, Settings, SettingsError, SettingsProblem};

@@ -7,25 +7,35 @@ use std::fmt;
 
 pub const DEFAULT_API_BASE_URL: &str = "https://api.exponea.com/";
 
-/// Validated settings. Secrets are kept out of `Debug`.
+/// Validated settings: made only by [`Settings::from_json_value`] or [`Settings::from_json`], so
+/// every `Settings` value has passed validation. Secrets are kept out of `Debug`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Settings {
     /// Normalized: no trailing `/`.
-    pub api_base_url: String,
-    pub api_key: String,
-    pub api_secret: Option<String>,
-    pub project_token: String,
-    pub hard_id: String,
-    pub soft_id: String,
-    pub flatten_nested_objects: bool,
-    pub track_session_ping: bool,
+    api_base_url: String,
+    api_key: String,
+    api_secret: Option<String>,
+    project_token: String,
+    hard_id: String,
+    soft_id: String,
+    flatten_nested_objects: bool,
+    track_session_ping: bool,
 }
 
-/// One thing wrong with the settings, named by its catalog key.
+/// One thing wrong with the settings, named by its catalog key (or the path inside it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SettingsProblem {
-    pub field: &'static str,
+    pub field: String,
     pub message: String,
+}
+
+impl SettingsProblem {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> SettingsProblem {
+        SettingsProblem {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
 }
 
 /// Every problem found in a settings object, reported at once.
@@ -85,17 +95,44 @@ impl fmt::Debug for RequestTarget {
 }
 
 impl Settings {
+    /// The API base URL, without a trailing `/`.
+    pub fn api_base_url(&self) -> &str {
+        &self.api_base_url
+    }
+
+    pub fn project_token(&self) -> &str {
+        &self.project_token
+    }
+
+    /// The customer ID name `userId` maps to.
+    pub fn hard_id(&self) -> &str {
+        &self.hard_id
+    }
+
+    /// The customer ID name `anonymousId` maps to.
+    pub fn soft_id(&self) -> &str {
+        &self.soft_id
+    }
+
+    pub fn flatten_nested_objects(&self) -> bool {
+        self.flatten_nested_objects
+    }
+
+    pub fn track_session_ping(&self) -> bool {
+        self.track_session_ping
+    }
+
     /// Validates a settings object with Segment's catalog keys; unknown keys are ignored.
     pub fn from_json_value(value: &Value) -> Result<Settings, SettingsError> {
         let Some(map) = value.as_object() else {
             return Err(SettingsError {
-                problems: vec![SettingsProblem {
-                    field: "settings",
-                    message: format!(
+                problems: vec![SettingsProblem::new(
+                    "settings",
+                    format!(
                         "settings must be a JSON object, got {}",
                         crate::error::kind_of(value)
                     ),
-                }],
+                )],
             });
         };
         let mut problems = Vec::new();
@@ -108,23 +145,22 @@ impl Settings {
         let project_token = required_string(map, "projectToken", &mut problems);
         if let Some(token) = &project_token {
             if !token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                problems.push(SettingsProblem {
-                    field: "projectToken",
-                    message: "must contain only letters, digits and '-' (it is a URL path segment)"
-                        .into(),
-                });
+                problems.push(SettingsProblem::new(
+                    "projectToken",
+                    "must contain only letters, digits and '-' (it is a URL path segment)",
+                ));
             }
         }
         let hard_id = required_string(map, "exponeaHardId", &mut problems);
         let soft_id = required_string(map, "exponeaSoftId", &mut problems);
         if let (Some(h), Some(s)) = (&hard_id, &soft_id) {
             if h == s {
-                problems.push(SettingsProblem {
-                    field: "exponeaSoftId",
-                    message: format!(
+                problems.push(SettingsProblem::new(
+                    "exponeaSoftId",
+                    format!(
                         "must differ from exponeaHardId (both are {h:?}): userId and anonymousId would overwrite each other"
                     ),
-                });
+                ));
             }
         }
         let flatten_nested_objects = optional_bool(map, "flattenNestedObjects", &mut problems);
@@ -156,10 +192,10 @@ impl Settings {
         match serde_json::from_str::<Value>(text) {
             Ok(value) => Settings::from_json_value(&value),
             Err(e) => Err(SettingsError {
-                problems: vec![SettingsProblem {
-                    field: "settings",
-                    message: format!("settings are not valid JSON: {e}"),
-                }],
+                problems: vec![SettingsProblem::new(
+                    "settings",
+                    format!("settings are not valid JSON: {e}"),
+                )],
             }),
         }
     }
@@ -221,6 +257,14 @@ impl Settings {
         }
     }
 
+    /// The secret values these settings hold (the API key, the secret, and the `Authorization`
+    /// value made of them), for taking them out of any text that might be shown: never for output.
+    pub fn secret_values(&self) -> Vec<String> {
+        let mut secrets = vec![self.api_key.clone(), self.authorization()];
+        secrets.extend(self.api_secret.clone());
+        secrets
+    }
+
     /// Which kind of API key is configured, for health output and logs.
     pub fn auth_kind(&self) -> &'static str {
         if self.api_secret.is_some() {
@@ -238,10 +282,7 @@ fn required_string(
 ) -> Option<String> {
     let found = optional_string(map, field, problems);
     if found.is_none() && !matches!(map.get(field), Some(v) if !v.is_string() && !v.is_null()) {
-        problems.push(SettingsProblem {
-            field,
-            message: "is required".into(),
-        });
+        problems.push(SettingsProblem::new(field, "is required"));
     }
     found
 }
@@ -257,10 +298,10 @@ fn optional_string(
         Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => Some(s.trim().to_string()),
         Some(other) => {
-            problems.push(SettingsProblem {
+            problems.push(SettingsProblem::new(
                 field,
-                message: format!("must be a string, got {}", crate::error::kind_of(other)),
-            });
+                format!("must be a string, got {}", crate::error::kind_of(other)),
+            ));
             None
         }
     }
@@ -275,13 +316,13 @@ fn optional_bool(
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(other) => {
-            problems.push(SettingsProblem {
+            problems.push(SettingsProblem::new(
                 field,
-                message: format!(
+                format!(
                     "must be true or false, got {}",
                     crate::error::kind_of(other)
                 ),
-            });
+            ));
             false
         }
     }
@@ -291,10 +332,10 @@ fn optional_bool(
 /// fragment or credentials, at most one trailing `/`. Returns it without the trailing `/`.
 fn check_base_url(url: &str, problems: &mut Vec<SettingsProblem>) -> Option<String> {
     let mut fail = |why: &str| {
-        problems.push(SettingsProblem {
-            field: "apiBaseUrl",
-            message: format!("{why} (e.g. {DEFAULT_API_BASE_URL})"),
-        });
+        problems.push(SettingsProblem::new(
+            "apiBaseUrl",
+            format!("{why} (e.g. {DEFAULT_API_BASE_URL})"),
+        ));
         None
     };
     let (scheme, rest) = if let Some(rest) = url.strip_prefix("https://") {

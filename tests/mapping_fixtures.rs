@@ -2,7 +2,7 @@
 
 mod support;
 
-use segment_bloomreach::{build_requests, map_event, Mapped, Settings};
+use segment_bloomreach::{IngestLimits, Mapped, Mapper, Settings};
 use serde_json::{json, Value};
 
 #[test]
@@ -16,15 +16,28 @@ fn check_case(case: &Value) -> Result<(), String> {
     let event = case["event"].clone();
 
     // The single-event API.
-    let single = match map_event(event.clone(), &settings) {
+    let single = match Mapper::new(settings.clone()).map_value(event.clone()) {
         Ok(Mapped::Commands(commands)) => {
             json!({ "expected": serde_json::to_value(commands).unwrap() })
         }
-        Ok(Mapped::Skipped(reason)) => json!({ "skipped": reason.as_str() }),
-        Err(error) => json!({ "error": error.code.as_str() }),
+        Ok(Mapped::Skipped(skip)) => json!({ "skipped": skip.code }),
+        Err(error) => json!({ "error": error.code }),
     };
-    // The batch API, which names events in its messages.
-    let batch = build_requests(vec![event], &settings);
+    // The batch API, which names events in its messages: events built in Rust (read as trees),
+    // and the same event as body text, read as the Worker and the npm package read it
+    // (passthrough when the settings allow it); both must give the same whole output.
+    let batch = support::build_requests(vec![event.clone()], &settings);
+    let text = serde_json::to_string(&[&event]).unwrap();
+    let from_text =
+        support::build_requests_from_json(&text, &settings, None, IngestLimits::default())
+            .map_err(|e| format!("the body was refused: {e}"))?;
+    if serde_json::to_value(&from_text).unwrap() != serde_json::to_value(&batch).unwrap() {
+        return Err(format!(
+            "the text path differs from the tree path:\n      text {}\n      tree {}",
+            serde_json::to_value(&from_text).unwrap(),
+            serde_json::to_value(&batch).unwrap()
+        ));
+    }
     if batch.rejected.len() + batch.skipped.len() + usize::from(!batch.requests.is_empty()) != 1 {
         return Err(format!(
             "the event did not end in exactly one place: {batch:?}"

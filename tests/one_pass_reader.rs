@@ -2,8 +2,8 @@
 //! per-event errors, body errors), on every fixture body and on crafted edge cases; and it does
 //! take the usual shapes, so the agreement is not vacuous.
 
-use segment_bloomreach::ingest::one_pass_agrees;
-use segment_bloomreach::IngestLimits;
+use segment_bloomreach::ingest::Reading;
+use segment_bloomreach::{IngestLimits, Mapper};
 use serde_json::Value;
 use std::fs;
 
@@ -17,11 +17,11 @@ const LIMITS_TIGHT: IngestLimits = IngestLimits {
 fn check(text: &str) -> Option<bool> {
     let mut taken = None;
     for implied in [None, Some("track")] {
-        for passthrough in [false, true] {
+        for reading in [Reading::Tree, Reading::Passthrough] {
             for limits in [IngestLimits::default(), LIMITS_TIGHT] {
-                match one_pass_agrees(text, implied, limits, passthrough) {
+                match Mapper::reader_agrees(text, implied, limits, reading) {
                     Some(false) => {
-                        panic!("the readers disagree on {text:?} (implied {implied:?}, passthrough {passthrough}, {limits:?})")
+                        panic!("the readers disagree on {text:?} (implied {implied:?}, {reading:?}, {limits:?})")
                     }
                     Some(true) => taken = Some(true),
                     None => {}

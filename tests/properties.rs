@@ -1,12 +1,15 @@
 //! Property tests: batching loses and duplicates nothing, flattening never drops a scalar,
 //! every event ends in exactly one of mapped / rejected / skipped, times round-trip.
 
+mod support;
+
 use proptest::prelude::*;
-use segment_bloomreach::delivery::{pack, PendingCommand};
-use segment_bloomreach::mapping::{flatten, parse_time};
-use segment_bloomreach::{build_requests, Settings};
+use segment_bloomreach::pack::plan;
+use segment_bloomreach::Settings;
+use segment_bloomreach::{flatten, parse_time};
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet};
+use support::build_requests;
 
 fn settings(ping: bool, flatten: bool) -> Settings {
     Settings::from_json_value(&json!({
@@ -123,18 +126,16 @@ proptest! {
     }
 
     #[test]
-    fn the_worker_packs_each_event_whole_into_exactly_ceil_requests(sizes in prop::collection::vec(1usize..=2, 0..400)) {
-        // Events of one command or two (a page and its session_ping), as the Worker re-packs them.
-        let commands: Vec<PendingCommand> = sizes
+    fn packing_keeps_each_event_whole_in_exactly_ceil_requests(sizes in prop::collection::vec(1usize..=2, 0..400)) {
+        // Events of one command or two (a page and its session_ping).
+        let commands: Vec<(usize, String)> = sizes
             .iter()
             .enumerate()
-            .flat_map(|(owner, &n)| (0..n).map(move |k| PendingCommand {
-                owner,
-                command_id: format!("e{owner}-{k}"),
-                json: "{}".to_string(),
-            }))
+            .flat_map(|(owner, &n)| (0..n).map(move |k| (owner, format!("e{owner}-{k}"))))
             .collect();
-        let groups = pack(&commands);
+        let owners: Vec<usize> = commands.iter().map(|(owner, _)| *owner).collect();
+        let ids: Vec<&str> = commands.iter().map(|(_, id)| id.as_str()).collect();
+        let groups = plan(&owners, &ids);
         prop_assert_eq!(groups.len(), commands.len().div_ceil(50), "exactly ceil(commands / 50) requests");
         let mut seen = HashSet::new();
         let mut group_of_owner: HashMap<usize, usize> = HashMap::new();
@@ -142,7 +143,7 @@ proptest! {
             prop_assert!(!group.is_empty() && group.len() <= 50);
             for &i in group {
                 prop_assert!(seen.insert(i), "command {} packed twice", i);
-                let owner = commands[i].owner;
+                let owner = owners[i];
                 prop_assert_eq!(*group_of_owner.entry(owner).or_insert(g), g, "event {} split over two requests", owner);
             }
         }

@@ -2,9 +2,10 @@
 
 mod support;
 
-use segment_bloomreach::{build_requests, build_requests_from_json, IngestLimits, Settings};
+use segment_bloomreach::{Code, IngestLimits, Settings};
 use serde_json::{json, Value};
 use std::collections::HashSet;
+use support::{build_requests, build_requests_from_json};
 
 fn settings() -> Settings {
     Settings::from_json_value(&support::read_json(
@@ -48,7 +49,7 @@ fn a_wrong_type_in_every_field_rejects_that_event_alone() {
                 );
                 assert_eq!(output.rejected[0].index, 2);
                 assert_eq!(
-                    output.rejected[0].code,
+                    output.rejected[0].code.as_str(),
                     rule["code"].as_str().unwrap(),
                     "{call_type}.{field} = {wrong}"
                 );
@@ -82,7 +83,11 @@ fn one_hundred_twenty_valid_and_three_invalid_events() {
 
     let sizes: Vec<usize> = output.requests.iter().map(|r| r.commands.len()).collect();
     assert_eq!(sizes, vec![50, 50, 20]);
-    let codes: Vec<(usize, &str)> = output.rejected.iter().map(|r| (r.index, r.code)).collect();
+    let codes: Vec<(usize, &str)> = output
+        .rejected
+        .iter()
+        .map(|r| (r.index, r.code.as_str()))
+        .collect();
     assert_eq!(
         codes,
         vec![
@@ -159,7 +164,11 @@ fn hostile_events_in_a_body_are_rejected_alone() {
     let body = format!(r#"{{"batch":[{good},{deep},{very_deep},{huge},{proto},{good}]}}"#);
     let output =
         build_requests_from_json(&body, &settings(), None, IngestLimits::default()).unwrap();
-    let codes: Vec<(usize, &str)> = output.rejected.iter().map(|r| (r.index, r.code)).collect();
+    let codes: Vec<(usize, &str)> = output
+        .rejected
+        .iter()
+        .map(|r| (r.index, r.code.as_str()))
+        .collect();
     assert_eq!(
         codes,
         vec![
@@ -193,7 +202,7 @@ fn a_deep_value_built_in_rust_is_rejected_without_recursion() {
     let event =
         json!({ "type": "track", "userId": "u", "event": "E", "properties": { "deep": value } });
     let output = build_requests(vec![event], &settings());
-    assert_eq!(output.rejected[0].code, "invalid_event");
+    assert_eq!(output.rejected[0].code, Code::InvalidEvent);
     assert!(output.rejected[0]
         .message
         .contains("nested more than 128 levels"));
@@ -209,23 +218,27 @@ fn limits_are_exact() {
         )
     };
     // The event object is level 1 and properties level 2, so 126 more levels is the deepest allowed.
-    let ok = build_requests_from_json(&at_limit(126), &settings(), None, limits).unwrap();
+    let text = at_limit(126);
+    let ok = build_requests_from_json(&text, &settings(), None, limits).unwrap();
     assert!(ok.rejected.is_empty(), "{:?}", ok.rejected);
-    let too_deep = build_requests_from_json(&at_limit(127), &settings(), None, limits).unwrap();
+    let text = at_limit(127);
+    let too_deep = build_requests_from_json(&text, &settings(), None, limits).unwrap();
     assert_eq!(too_deep.rejected.len(), 1);
 
     let padded = |len: usize| {
         let head = r#"{"type":"track","userId":"u","event":"E","p":""#;
         format!("[{head}{}\"}}]", "x".repeat(len - head.len() - 2))
     };
-    let ok = build_requests_from_json(&padded(32 * 1024), &settings(), None, limits).unwrap();
+    let text = padded(32 * 1024);
+    let ok = build_requests_from_json(&text, &settings(), None, limits).unwrap();
     assert!(ok.rejected.is_empty(), "{:?}", ok.rejected);
-    let over = build_requests_from_json(&padded(32 * 1024 + 1), &settings(), None, limits).unwrap();
-    assert_eq!(over.rejected[0].code, "invalid_event");
+    let text = padded(32 * 1024 + 1);
+    let over = build_requests_from_json(&text, &settings(), None, limits).unwrap();
+    assert_eq!(over.rejected[0].code, Code::InvalidEvent);
 
     let many = format!("[{}]", vec!["{}"; 2501].join(","));
     let error = build_requests_from_json(&many, &settings(), None, limits).unwrap_err();
-    assert_eq!(error.code(), "too_many_events");
+    assert_eq!(error.code(), Code::TooManyEvents);
 }
 
 #[test]

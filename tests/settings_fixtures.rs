@@ -37,7 +37,7 @@ fn secrets_never_reach_debug_or_errors() {
         "{debug}"
     );
 
-    let output = segment_bloomreach::build_requests(
+    let output = support::build_requests(
         vec![json!({"type": "track", "userId": "u", "event": "E"})],
         &settings,
     );

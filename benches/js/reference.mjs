@@ -67,6 +67,7 @@ export function buildRequests(events, settings) {
     ? `Basic ${base64(`${settings.apiKey}:${settings.apiSecret}`)}`
     : `Token ${settings.apiKey}`;
   const commands = [];
+  const owners = [];
   const rejected = [];
   const skipped = [];
   events.forEach((event, index) => {
@@ -75,38 +76,62 @@ export function buildRequests(events, settings) {
     try {
       const result = mapEvent(event, settings, index);
       if (result.skipped) skipped.push({ index, messageId, code: result.skipped });
-      else commands.push(...result);
+      else for (const command of result) commands.push(command), owners.push(index);
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
       rejected.push({ index, messageId, code: error.code, message: error.message });
     }
   });
-  const requests = [];
-  for (let start = 0; start < commands.length; start += MAX_COMMANDS) {
-    const chunk = uniqueIds(commands.slice(start, start + MAX_COMMANDS));
-    requests.push({
-      method: "POST",
-      url,
-      headers: { Authorization: authorization, "Content-Type": "application/json" },
-      body: JSON.stringify({ commands: chunk }),
-    });
-  }
+  uniqueIds(commands);
+  const requests = plan(owners).map((members) => ({
+    method: "POST",
+    url,
+    headers: { Authorization: authorization, "Content-Type": "application/json" },
+    body: JSON.stringify({ commands: members.map((i) => commands[i]) }),
+    events: members.map((i) => owners[i]),
+  }));
   return { requests, rejected, skipped };
+}
+
+/**
+ * Which request each command goes in (command IDs are unique): ceil(commands / 50) requests, an
+ * event's commands whole in the first request with room, a new request opened while fewer than
+ * that exist, and only an event that fits none spread over them. Each request's command indices,
+ * ascending.
+ */
+function plan(owners) {
+  const target = Math.ceil(owners.length / MAX_COMMANDS);
+  const units = [];
+  for (let i = 0; i < owners.length; i++) {
+    if (i > 0 && owners[i] === owners[i - 1]) units[units.length - 1].push(i);
+    else units.push([i]);
+  }
+  const requests = [];
+  const place = (unit) => {
+    const open = requests.find((r) => r.length + unit.length <= MAX_COMMANDS);
+    if (open) open.push(...unit);
+    else requests.push([...unit]);
+  };
+  for (const unit of units) {
+    const whole = unit.length <= MAX_COMMANDS && (requests.some((r) => r.length + unit.length <= MAX_COMMANDS) || requests.length < target);
+    if (whole) place(unit);
+    else for (const i of unit) place([i]);
+  }
+  return requests.map((r) => r.sort((a, b) => a - b));
 }
 
 /** Base64 of the UTF-8 bytes (btoa works in Node and in Workers; Buffer only in Node). */
 const base64 = (text) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 
-/** A retried messageId twice in one request: the later commands get `#2`, `#3`… */
-function uniqueIds(chunk) {
+/** A retried messageId twice in one body: the later commands get `#2`, `#3`… */
+function uniqueIds(commands) {
   const seen = new Set();
-  for (const command of chunk) {
+  for (const command of commands) {
     let id = command.command_id;
     for (let n = 2; seen.has(id); n++) id = `${command.command_id}#${n}`;
     seen.add(id);
     command.command_id = id;
   }
-  return chunk;
 }
 
 /** One event → its commands, or `{skipped: code}`; throws a MappingError when it cannot be mapped. */

@@ -112,10 +112,11 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
   }
 
   /**
-   * `buildRequestsFramed`'s output: a header line (each body's length in UTF-16 code units,
-   * comma-separated, `|`, then `{"rejected", "skipped"}` JSON only when one is not empty), then
-   * the bodies one after another, so no body is escaped into JSON and unescaped again. An error
-   * is `{"error": …}` with no newline.
+   * `buildRequestsFramed`'s output: a header line, then the bodies one after another, so no body
+   * is escaped into JSON and unescaped again. The header holds, per request (`;`-separated), its
+   * body's length in UTF-16 code units, `:`, and the event index of each of its commands as runs
+   * (`a-b` for a..b, comma-separated); then `|` and `{"rejected", "skipped"}` JSON only when one
+   * is not empty. An error is `{"error": …}` with no newline.
    */
   function unframe(out, settings) {
     const newline = out.indexOf("\n");
@@ -128,16 +129,32 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     const contentType = headers["Content-Type"];
     const requests = [];
     let at = newline + 1;
+    // Read digit by digit: no slice, split or Number per request.
+    let number = 0;
     let length = 0;
-    // The lengths are read digit by digit: no slice, split or Number per request.
+    let runStart = -1;
+    let events = null;
     for (let i = 0; i < bar; i++) {
       const c = out.charCodeAt(i);
-      if (c !== 44 /* , */) length = length * 10 + (c - 48);
-      if (c === 44 || i === bar - 1) {
-        const body = out.slice(at, (at += length));
-        requests.push({ method, url, headers: { Authorization: authorization, "Content-Type": contentType }, body });
-        length = 0;
+      if (c >= 48 /* 0 */ && c <= 57 /* 9 */) {
+        number = number * 10 + (c - 48);
+        if (i !== bar - 1) continue;
       }
+      if (c === 58 /* : */) {
+        length = number;
+        events = [];
+      } else if (c === 45 /* - */) {
+        runStart = number;
+      } else {
+        // `,`, `;` or the header's end: a run (or one index) is complete.
+        for (let event = runStart < 0 ? number : runStart; event <= number; event++) events.push(event);
+        runStart = -1;
+        if (c !== 44 /* , */) {
+          const body = out.slice(at, (at += length));
+          requests.push({ method, url, headers: { Authorization: authorization, "Content-Type": contentType }, body, events });
+        }
+      }
+      number = 0;
     }
     return { requests, rejected: issues ? issues.rejected : [], skipped: issues ? issues.skipped : [] };
   }

@@ -12,7 +12,7 @@ pub(crate) const PREFIXED_FIELDS: [&str; 7] = [
 
 /// Takes `context` out of the event and returns the properties it contributes.
 pub(crate) fn take_context_properties<'a>(event: &mut Obj<'a>) -> Result<Obj<'a>, MapError> {
-    let context = super::take_object(event, "context")?.unwrap_or_default();
+    let context = super::call::take_object(event, "context")?.unwrap_or_default();
     // A browser or app context flattens into a few dozen properties; a server library's
     // (`library` only, say) into none, and then nothing is allocated.
     let contributes = context

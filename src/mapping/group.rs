@@ -1,7 +1,9 @@
 //! group → a customer update with `group_id` and each trait as `group_<trait>`.
 
-use super::{context, customer_command, identity, take_attributes, time, Call, Drafted};
-use crate::error::{ErrorCode, MapError};
+use super::call::{customer_command, take_attributes, Call, Drafted};
+use super::{context, identity, time};
+use crate::codes::Code;
+use crate::error::MapError;
 use crate::json::{Json, Obj};
 use std::borrow::Cow;
 
@@ -34,7 +36,7 @@ fn group_id<'a>(event: &Obj<'a>) -> Result<Cow<'a, str>, MapError> {
         Some(Json::String(id)) if !id.is_empty() => Ok(id.clone()),
         Some(Json::Number(n)) => Ok(Cow::Owned(n.to_string())),
         None | Some(Json::Null) | Some(Json::String(_)) => Err(MapError::new(
-            ErrorCode::MissingGroupId,
+            Code::MissingGroupId,
             "a group call needs a `groupId`",
         )),
         Some(other) => Err(MapError::invalid_event(format!(

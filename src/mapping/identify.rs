@@ -1,6 +1,7 @@
 //! identify → a customer update with `traits` as customer properties.
 
-use super::{context, customer_command, identity, take_attributes, time, Call, Drafted};
+use super::call::{customer_command, take_attributes, Call, Drafted};
+use super::{context, identity, time};
 use crate::error::MapError;
 use crate::json::Obj;
 

@@ -1,6 +1,7 @@
 //! Customer IDs: `userId` → the hard ID, `anonymousId` → the soft ID.
 
-use crate::error::{ErrorCode, MapError};
+use crate::codes::Code;
+use crate::error::MapError;
 use crate::json::{Json, Obj};
 use crate::settings::Settings;
 use std::borrow::Cow;
@@ -13,7 +14,7 @@ pub(crate) fn id_field<'a>(event: &Obj<'a>, field: &str) -> Result<Option<Cow<'a
         Some(Json::String(s)) => Ok(Some(s.clone())),
         Some(Json::Number(n)) => Ok(Some(Cow::Owned(n.to_string()))),
         Some(other) => Err(MapError::new(
-            ErrorCode::InvalidIdentity,
+            Code::InvalidIdentity,
             format!(
                 "`{field}` must be a string or a number, got {}",
                 other.kind()
@@ -31,16 +32,16 @@ pub(crate) fn customer_ids<'a>(
     let anonymous_id = id_field(event, "anonymousId")?;
     if user_id.is_none() && anonymous_id.is_none() {
         return Err(MapError::new(
-            ErrorCode::MissingIdentity,
+            Code::MissingIdentity,
             "the event has neither `userId` nor `anonymousId`",
         ));
     }
     let mut ids = Obj::with_capacity(2);
     if let Some(id) = user_id {
-        ids.insert(Cow::Borrowed(&settings.hard_id), Json::String(id));
+        ids.insert(Cow::Borrowed(settings.hard_id()), Json::String(id));
     }
     if let Some(id) = anonymous_id {
-        ids.insert(Cow::Borrowed(&settings.soft_id), Json::String(id));
+        ids.insert(Cow::Borrowed(settings.soft_id()), Json::String(id));
     }
     Ok(ids)
 }

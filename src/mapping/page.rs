@@ -1,6 +1,7 @@
 //! page → a `page_visit` event with `page_name` from `name`.
 
-use super::{visit, Call, Drafted};
+use super::call::{Call, Drafted};
+use super::visit;
 use crate::error::MapError;
 use crate::json::Obj;
 

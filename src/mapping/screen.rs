@@ -1,6 +1,7 @@
 //! screen → a `screen_visit` event with `screen_name` from `name`.
 
-use super::{visit, Call, Drafted};
+use super::call::{Call, Drafted};
+use super::visit;
 use crate::error::MapError;
 use crate::json::Obj;
 

@@ -1,7 +1,8 @@
 //! Event time: `timestamp`, else `originalTimestamp`, as Unix seconds with milliseconds.
 
+use crate::codes::Code;
 use crate::command::Timestamp;
-use crate::error::{kind_of, ErrorCode, MapError};
+use crate::error::{kind_of, MapError};
 use crate::json::{Json, Obj};
 use serde_json::{Number, Value};
 use time::format_description::well_known::{Iso8601, Rfc3339};
@@ -27,7 +28,7 @@ pub(crate) fn event_time(event: &Obj) -> Result<Option<Timestamp>, MapError> {
     };
     parsed
         .map(Some)
-        .map_err(|why| MapError::new(ErrorCode::InvalidTimestamp, format!("`{field}` {why}")))
+        .map_err(|why| MapError::new(Code::InvalidTimestamp, format!("`{field}` {why}")))
 }
 
 /// An RFC 3339 / ISO-8601 string with an offset, or a number of seconds (milliseconds from 1e11).

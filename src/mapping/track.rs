@@ -1,7 +1,9 @@
 //! track → an event named by `event`, with context-derived and own properties.
 
-use super::{context, event_command, identity, take_attributes, time, Call, Drafted};
-use crate::error::{ErrorCode, MapError};
+use super::call::{event_command, take_attributes, Call, Drafted};
+use super::{context, identity, time};
+use crate::codes::Code;
+use crate::error::MapError;
 use crate::json::{Json, Obj};
 use std::borrow::Cow;
 
@@ -24,11 +26,11 @@ fn take_event_name<'a>(event: &mut Obj<'a>) -> Result<Cow<'a, str>, MapError> {
     match event.take("event") {
         Some(Json::String(name)) if !name.is_empty() => Ok(name),
         None | Some(Json::Null) => Err(MapError::new(
-            ErrorCode::MissingEventName,
+            Code::MissingEventName,
             "a track call needs an `event` name",
         )),
         Some(Json::String(_)) => Err(MapError::new(
-            ErrorCode::MissingEventName,
+            Code::MissingEventName,
             "a track call needs an `event` name, and it is empty",
         )),
         Some(other) => Err(MapError::invalid_event(format!(

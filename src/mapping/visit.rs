@@ -1,6 +1,7 @@
 //! What page and screen share: a visit event named after the page or screen, and the session ping.
 
-use super::{context, event_command, identity, take_attributes, time, Call, Drafted};
+use super::call::{event_command, take_attributes, Call, Drafted};
+use super::{context, identity, time};
 use crate::error::MapError;
 use crate::json::{Json, Obj};
 use std::borrow::Cow;
@@ -20,9 +21,9 @@ pub(super) fn map<'a>(
     let context_properties = context::take_context_properties(&mut event)?;
     let own_properties = take_attributes(&mut event, "properties", settings)?;
 
-    let wants_ping = settings.track_session_ping
-        && settings.soft_id == "cookie"
-        && customer_ids.contains_key(&settings.soft_id);
+    let wants_ping = settings.track_session_ping()
+        && settings.soft_id() == "cookie"
+        && customer_ids.contains_key(settings.soft_id());
     let ping = wants_ping.then(|| {
         event_command(
             Cow::Owned(format!("{}:session_ping", call.command_id)),

@@ -1,6 +1,7 @@
 //! Loading the shared golden fixtures for the Rust tests.
 #![allow(dead_code)]
 
+use segment_bloomreach::{BuildOutput, IngestError, IngestLimits, Mapper, Settings};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -97,4 +98,19 @@ pub fn same(got: &Value, expected: &Value) -> Result<(), String> {
     } else {
         Err(format!("got      {got}\n    expected {expected}"))
     }
+}
+
+/// Events built in Rust, read, mapped and packed with `settings`.
+pub fn build_requests(events: Vec<Value>, settings: &Settings) -> BuildOutput<'static> {
+    Mapper::new(settings.clone()).build_from_values(events)
+}
+
+/// A Segment body, read, mapped and packed with `settings`.
+pub fn build_requests_from_json<'a>(
+    text: &'a str,
+    settings: &Settings,
+    implied_type: Option<&str>,
+    limits: IngestLimits,
+) -> Result<BuildOutput<'a>, IngestError> {
+    Mapper::new(settings.clone()).build_from_text(text, implied_type, limits)
 }

@@ -22,6 +22,8 @@ const result: BuildResult = buildRequests([event, { anything: 1 }], settings);
 const fromText: BuildResult = buildRequestsFromJson('{"batch": []}', settings);
 for (const request of [...result.requests, ...fromText.requests]) {
   const init: RequestInit = { method: request.method, headers: request.headers, body: request.body };
+  const firstEvent: number | undefined = request.events[0];
+  void firstEvent;
   const outcomes: CommandOutcome[] = readResponse(request, 200, "{}");
   const retry = outcomes.filter((o) => o.outcome === "retry").map((o) => o.commandId);
   void init, retry;

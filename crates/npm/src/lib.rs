@@ -1,0 +1,397 @@
+//! The npm package's wasm exports over the mapping core: JSON text in, JSON text out, so
+//! JavaScript values never cross the boundary one by one. The package's JavaScript wrapper
+//! (`pkg/src/api.js`) turns the results into values and errors with a `code`. No mapping logic
+//! lives here: settings become a [`Mapper`], bodies go through [`Mapper::build`].
+
+mod utf;
+
+use segment_bloomreach::ingest::unrepresentable;
+use segment_bloomreach::response::command_ids_of_body;
+use segment_bloomreach::{
+    read_response, BatchRequest, BuildOutput, Code, IngestError, IngestLimits, MapError, Mapped,
+    Mapper, Settings, SettingsError,
+};
+use serde::Deserialize;
+use serde_json::json;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use utf::{push_latin1, push_utf16, utf16_len, utf8_from_utf16};
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    /// The settings text of the last call and what it validated to. Callers pass the same
+    /// settings on every call; validating them (a JSON parse, URL checks, the `Authorization`
+    /// value) was about a quarter of mapping one event.
+    static LAST_SETTINGS: RefCell<Option<(String, Rc<Mapper>)>> = const { RefCell::new(None) };
+
+    /// Counts changes of `LAST_SETTINGS`, so the wrapper can tell that the settings it made
+    /// current ([`use_settings`]) still are, and need not pass them again.
+    static SETTINGS_GENERATION: Cell<u32> = const { Cell::new(0) };
+
+    /// The body, written by the wrapper straight into wasm memory: UTF-8 bytes
+    /// ([`body_buffer`]) or a JavaScript string's UTF-16 units ([`body_buffer_utf16`]). Kept
+    /// from call to call, so a body costs no allocation once one as long has been seen.
+    static BODY: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static BODY_UTF16: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
+    /// A UTF-16 body made UTF-8, its allocation kept likewise.
+    static BODY_TEXT: RefCell<String> = const { RefCell::new(String::new()) };
+
+    /// [`build_requests_framed`]'s output when it is not all ASCII and the wrapper can read it
+    /// as Latin-1 or UTF-16 ([`output_address`], [`output_length`]).
+    static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static OUTPUT_UTF16: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The [`Mapper`] for settings given as JSON text, reusing the last call's when the text is the
+/// same (the mapper keeps the request URL and `Authorization`, whose formatting and base64 were a
+/// few percent of mapping one event).
+fn mapper_of(text: &str) -> Result<Rc<Mapper>, SettingsError> {
+    LAST_SETTINGS.with(|last| {
+        if let Some((last_text, mapper)) = &*last.borrow() {
+            if last_text == text {
+                return Ok(Rc::clone(mapper));
+            }
+        }
+        let mapper = Rc::new(Mapper::new(Settings::from_json(text)?));
+        *last.borrow_mut() = Some((text.to_string(), Rc::clone(&mapper)));
+        SETTINGS_GENERATION.with(|g| g.set(g.get().wrapping_add(1)));
+        Ok(mapper)
+    })
+}
+
+/// `useSettings`: makes `settings` (JSON text as UTF-8 bytes) the settings
+/// [`build_requests_framed`] maps with: `""`, or `{"error": {...}}` when they are not valid.
+/// Passing them once per settings, not once per call, saves copying them into wasm and comparing
+/// them with the last ones on every call.
+#[wasm_bindgen(js_name = useSettings)]
+pub fn use_settings(settings: &[u8]) -> String {
+    let Ok(text) = std::str::from_utf8(settings) else {
+        let error =
+            json!({ "code": "invalid_settings", "message": "the settings JSON is not UTF-8 text" });
+        return json!({ "error": error }).to_string();
+    };
+    match mapper_of(text) {
+        Ok(_) => String::new(),
+        Err(e) => settings_error(e),
+    }
+}
+
+/// `settingsGeneration`: changes whenever the current settings do, by any call.
+#[wasm_bindgen(js_name = settingsGeneration)]
+pub fn settings_generation() -> u32 {
+    SETTINGS_GENERATION.with(Cell::get)
+}
+
+/// The current settings' mapper ([`use_settings`]).
+fn current_mapper() -> Option<Rc<Mapper>> {
+    LAST_SETTINGS.with(|last| last.borrow().as_ref().map(|(_, v)| Rc::clone(v)))
+}
+
+/// An event the wrapper could not turn into JSON, or whose top-level `field` held `NaN`.
+#[derive(Deserialize)]
+struct Unrepresentable {
+    index: usize,
+    field: Option<String>,
+    reason: String,
+}
+
+fn settings_error(error: SettingsError) -> String {
+    json!({ "error": {
+        "code": Code::InvalidSettings,
+        "message": error.to_string(),
+        "problems": error.problems,
+    }})
+    .to_string()
+}
+
+fn event_error(error: MapError, message_id: Option<&str>) -> String {
+    json!({ "error": {
+        "code": error.code,
+        "message": error.describe(Some(0), message_id),
+        "messageId": message_id,
+        "index": 0,
+    }})
+    .to_string()
+}
+
+fn read_unrepresentable(text: &str) -> Vec<Unrepresentable> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// `mapEvent`: `{"commands": [...]}` (empty when skipped) or `{"error": {...}}`.
+#[wasm_bindgen(js_name = mapEventJson)]
+pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -> String {
+    let mapper = match mapper_of(settings) {
+        Ok(mapper) => mapper,
+        Err(e) => return settings_error(e),
+    };
+    let problem = read_unrepresentable(unrepresentable_json)
+        .into_iter()
+        .next();
+    let event = match problem {
+        Some(p) => Err(unrepresentable(p.field.as_deref(), &p.reason)),
+        None => mapper.read_event(event, IngestLimits::default()),
+    };
+    let message_id = event.as_ref().ok().and_then(|e| e.message_id());
+    match mapper.map_slot(event) {
+        Ok(Mapped::Commands(commands)) => json!({ "commands": commands }).to_string(),
+        Ok(Mapped::Skipped(_)) => r#"{"commands":[]}"#.to_string(),
+        Err(e) => event_error(e, message_id.as_deref()),
+    }
+}
+
+/// `wasmMemory`: the wasm's memory, which the wrapper writes bodies into and reads output from.
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// `bodyBuffer`: where the wrapper writes a body of up to `bytes` UTF-8 bytes (the address in
+/// wasm memory), for [`build_requests_framed`].
+#[wasm_bindgen(js_name = bodyBuffer)]
+pub fn body_buffer(bytes: usize) -> *mut u8 {
+    BODY.with(|body| room(body, bytes))
+}
+
+/// `bodyBufferUtf16`: where the wrapper writes a body of `units` UTF-16 code units.
+#[wasm_bindgen(js_name = bodyBufferUtf16)]
+pub fn body_buffer_utf16(units: usize) -> *mut u16 {
+    BODY_UTF16.with(|body| room(body, units))
+}
+
+/// The address of `buffer`, grown (with zeros) to hold at least `len` items.
+fn room<T: Copy + Default>(buffer: &RefCell<Vec<T>>, len: usize) -> *mut T {
+    let mut buffer = buffer.borrow_mut();
+    if buffer.len() < len {
+        buffer.resize(len, T::default());
+    }
+    buffer.as_mut_ptr()
+}
+
+/// `outputAddress` and `outputLength`: where the output [`build_requests_framed`] kept is, and
+/// its length in bytes.
+#[wasm_bindgen(js_name = outputAddress)]
+pub fn output_address(utf16: bool) -> *const u8 {
+    kept_output(utf16).0
+}
+
+#[wasm_bindgen(js_name = outputLength)]
+pub fn output_length(utf16: bool) -> usize {
+    kept_output(utf16).1
+}
+
+/// The address and byte length of [`OUTPUT_UTF16`] or [`OUTPUT`].
+fn kept_output(utf16: bool) -> (*const u8, usize) {
+    fn bytes_of<T>(buffer: &RefCell<Vec<T>>) -> (*const u8, usize) {
+        let buffer = buffer.borrow();
+        (
+            buffer.as_ptr().cast(),
+            std::mem::size_of_val(buffer.as_slice()),
+        )
+    }
+    if utf16 {
+        OUTPUT_UTF16.with(bytes_of)
+    } else {
+        OUTPUT.with(bytes_of)
+    }
+}
+
+/// `buildRequests` (an array of events, some already found unrepresentable by the wrapper)
+/// and `buildRequestsFromJson` (any Segment body), framed, or `{"error": {...}}` (which has no
+/// newline). Framed: a header line, then the request bodies one after another, which the
+/// wrapper slices out, so no body is escaped into JSON and unescaped again in JavaScript. The
+/// header holds, per request (`;`-separated), its body's length in UTF-16 code units, `:`, and
+/// the event index of each of its commands ([`push_event_runs`]); then a `|` and
+/// `{"rejected": [...], "skipped": [...]}` only when one of them is not empty: the usual answer
+/// needs no `JSON.parse`. Every request has the same method, URL and headers, which the wrapper
+/// asks for once per settings ([`request_target_json`]).
+///
+/// The body is the first `length` bytes of [`body_buffer`], or with `utf16` the first `length`
+/// units of [`body_buffer_utf16`], written there by the wrapper: no copy on the way in. As a
+/// `&str` parameter, wasm-bindgen's glue would copy the text in a JavaScript loop one character
+/// at a time up to its first non-ASCII one, and Node's `TextEncoder` takes ten times longer on a
+/// string with any non-ASCII character in it than Node takes to write it out as UTF-16. It is
+/// mapped with the settings made current by [`use_settings`]; `unrepresentable_json` is absent
+/// when there are none (no string to copy in on the usual call).
+///
+/// With `wide`, output that is not all ASCII is kept in wasm memory instead and `"latin1"` or
+/// `"utf16"` is returned (never an answer otherwise), for the wrapper to make a string of with
+/// Node's `Buffer` ([`output_address`]): Latin-1 when every character fits a byte, as accented
+/// Latin text does. Node's `TextDecoder` takes several times longer on UTF-8 with any non-ASCII
+/// character in it.
+#[wasm_bindgen(js_name = buildRequestsFramed)]
+pub fn build_requests_framed(
+    length: usize,
+    utf16: bool,
+    unrepresentable_json: Option<String>,
+    wide: bool,
+) -> String {
+    let Some(mapper) = current_mapper() else {
+        let error = json!({ "code": Code::InvalidSettings, "message": "no settings: call useSettings first" });
+        return json!({ "error": error }).to_string();
+    };
+    let unrepresentable = unrepresentable_json.as_deref().unwrap_or("[]");
+    let framed = |body: &str| match build(body, &mapper, unrepresentable) {
+        Ok(output) => frame(&output, wide),
+        Err(error) => error,
+    };
+    if utf16 {
+        BODY_UTF16.with(|units| {
+            BODY_TEXT.with(|text| {
+                let mut text = text.borrow_mut();
+                let units = units.borrow();
+                utf8_from_utf16(&units[..length.min(units.len())], &mut text);
+                framed(&text)
+            })
+        })
+    } else {
+        BODY.with(|bytes| {
+            let bytes = bytes.borrow();
+            match std::str::from_utf8(&bytes[..length.min(bytes.len())]) {
+                Ok(body) => framed(body),
+                Err(_) => {
+                    let error =
+                        json!({ "code": Code::InvalidBody, "message": "the body is not UTF-8 text" });
+                    json!({ "error": error }).to_string()
+                }
+            }
+        })
+    }
+}
+
+/// The framed text of `output`, or with `wide` and any non-ASCII in it, `"latin1"` or `"utf16"`
+/// with the text kept in [`OUTPUT`] or [`OUTPUT_UTF16`].
+fn frame(output: &BuildOutput, wide: bool) -> String {
+    let mut header = String::with_capacity(16 * output.requests.len() + 2);
+    let mut ascii = true;
+    for (i, request) in output.requests.iter().enumerate() {
+        if i > 0 {
+            header.push(';');
+        }
+        let units = utf16_len(&request.body);
+        ascii &= units == request.body.len();
+        header.push_str(&units.to_string());
+        header.push(':');
+        push_event_runs(&mut header, request.commands.iter().map(|c| c.event_index));
+    }
+    header.push('|');
+    if !output.rejected.is_empty() || !output.skipped.is_empty() {
+        let issues = json!({ "rejected": output.rejected, "skipped": output.skipped });
+        header.push_str(&issues.to_string());
+    }
+    header.push('\n');
+    let parts =
+        || std::iter::once(header.as_str()).chain(output.requests.iter().map(|r| r.body.as_str()));
+    if wide && !(ascii && header.is_ascii()) {
+        let latin1 = OUTPUT.with(|out| {
+            let mut out = out.borrow_mut();
+            out.clear();
+            parts().all(|part| push_latin1(part, &mut out))
+        });
+        if latin1 {
+            return "latin1".to_string();
+        }
+        OUTPUT_UTF16.with(|out| {
+            let mut out = out.borrow_mut();
+            out.clear();
+            parts().for_each(|part| push_utf16(part, &mut out));
+        });
+        return "utf16".to_string();
+    }
+    let mut framed = String::with_capacity(parts().map(str::len).sum());
+    framed.extend(parts());
+    framed
+}
+
+/// The event index of each command, in body order, as runs: `a-b` for `a, a+1, …, b`, a lone
+/// index as itself, comma-separated (an event of two commands appears twice: `4,4`).
+fn push_event_runs(out: &mut String, mut events: impl Iterator<Item = usize>) {
+    let Some(mut start) = events.next() else {
+        return;
+    };
+    let mut end = start;
+    let push = |out: &mut String, start: usize, end: usize| {
+        if !out.ends_with(':') {
+            out.push(',');
+        }
+        out.push_str(&start.to_string());
+        if end > start {
+            out.push('-');
+            out.push_str(&end.to_string());
+        }
+    };
+    for event in events {
+        if event == end + 1 {
+            end = event;
+        } else {
+            push(out, start, end);
+            (start, end) = (event, event);
+        }
+    }
+    push(out, start, end);
+}
+
+/// How every request for `settings` is sent: `{"method", "url", "headers"}`, or
+/// `{"error": {...}}`.
+#[wasm_bindgen(js_name = requestTargetJson)]
+pub fn request_target_json(settings: &str) -> String {
+    match mapper_of(settings) {
+        Ok(mapper) => json!({
+            "method": BatchRequest::METHOD,
+            "url": mapper.target().url,
+            "headers": { "Authorization": mapper.target().authorization, "Content-Type": BatchRequest::CONTENT_TYPE },
+        })
+        .to_string(),
+        Err(e) => settings_error(e),
+    }
+}
+
+/// Reads the body and maps it; `Err` is the `{"error"}` text to return.
+fn build<'a>(
+    body: &'a str,
+    mapper: &'a Mapper,
+    unrepresentable_json: &str,
+) -> Result<BuildOutput<'a>, String> {
+    let mut slots = mapper
+        .read_body(body, None, IngestLimits::default())
+        .map_err(|e| body_error(&e))?;
+    for p in read_unrepresentable(unrepresentable_json) {
+        if let Some(slot) = slots.get_mut(p.index) {
+            *slot = Err(unrepresentable(p.field.as_deref(), &p.reason));
+        }
+    }
+    Ok(mapper.build(slots))
+}
+
+/// `{"error": {...}}` for a body that cannot be read.
+fn body_error(error: &IngestError) -> String {
+    let mut detail = json!({ "code": error.code(), "message": error.to_string() });
+    if let IngestError::InvalidJson { line, column, .. } = error {
+        detail["line"] = json!(line);
+        detail["column"] = json!(column);
+    }
+    json!({ "error": detail }).to_string()
+}
+
+/// `validateSettings`: `{"settings": {...}}` normalized, or `{"error": {...}}`.
+#[wasm_bindgen(js_name = validateSettingsJson)]
+pub fn validate_settings_json(settings: &str) -> String {
+    match Settings::from_json(settings) {
+        Ok(s) => json!({ "settings": s.to_json_value() }).to_string(),
+        Err(e) => settings_error(e),
+    }
+}
+
+/// `readResponse`: the outcome of each command of `request_body`.
+#[wasm_bindgen(js_name = readResponseJson)]
+pub fn read_response_json(request_body: &str, status: u16, response_body: &str) -> String {
+    match command_ids_of_body(request_body) {
+        Ok(ids) => {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            json!({ "outcomes": read_response(&ids, status, response_body) }).to_string()
+        }
+        Err(message) => {
+            json!({ "error": { "code": Code::InvalidRequest, "message": message } }).to_string()
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The Worker's bindings: variables and secrets read into the core's `EdgeConfig`, and the optional `DELIVERY_QUEUE` producer.
+
+use crate::env_config::{EdgeConfig, VARIABLES};
+use ::worker::{Env, Queue};
+use wasm_bindgen::JsValue;
+
+/// The queue producer binding that switches the Worker to queue mode.
+pub const DELIVERY_QUEUE_BINDING: &str = "DELIVERY_QUEUE";
+
+/// Everything a request needs from the environment.
+pub struct Bindings {
+    pub config: EdgeConfig,
+    pub delivery_queue: Option<Queue>,
+}
+
+impl Bindings {
+    /// Reads and validates the configuration (cheap: a dozen strings), once per invocation.
+    pub fn read(env: &Env) -> Bindings {
+        let config = EdgeConfig::from_vars(|name| variable_text(env, name));
+        crate::panic_report::remember_secrets(config.secret_values());
+        Bindings {
+            config,
+            delivery_queue: env.queue(DELIVERY_QUEUE_BINDING).ok(),
+        }
+    }
+
+    pub fn delivery_mode(&self) -> &'static str {
+        if self.delivery_queue.is_some() {
+            "queue"
+        } else {
+            "direct"
+        }
+    }
+}
+
+/// A variable or secret as text. `[vars]` may hold TOML booleans or numbers; they arrive as
+/// JavaScript values, so `FLATTEN_NESTED_OBJECTS = true` and `= "true"` both work.
+fn variable_text(env: &Env, name: &str) -> Option<String> {
+    debug_assert!(VARIABLES.iter().any(|(v, _)| *v == name));
+    let value = js_sys::Reflect::get(env.as_ref(), &JsValue::from_str(name)).ok()?;
+    if let Some(text) = value.as_string() {
+        return Some(text);
+    }
+    if let Some(flag) = value.as_bool() {
+        return Some(flag.to_string());
+    }
+    value.as_f64().map(|n| n.to_string())
+}

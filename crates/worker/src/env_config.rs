@@ -1,0 +1,298 @@
+//! The Worker's configuration from its environment variables and secrets, validated through the core's `Settings`.
+//!
+//! Pure (variables come in as `name → text`), so it is tested on the host. Problems name the
+//! variable and what is wrong with it, never its value.
+
+use crate::sender_auth::SenderCredentials;
+use segment_bloomreach::{Mapper, Settings};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Every variable the Worker reads, with the Segment catalog key it feeds (if any).
+pub const VARIABLES: &[(&str, Option<&str>)] = &[
+    ("BLOOMREACH_API_BASE_URL", Some("apiBaseUrl")),
+    ("BLOOMREACH_PROJECT_TOKEN", Some("projectToken")),
+    ("BLOOMREACH_API_KEY", Some("apiKey")),
+    ("BLOOMREACH_API_SECRET", Some("apiSecret")),
+    ("BLOOMREACH_HARD_ID", Some("exponeaHardId")),
+    ("BLOOMREACH_SOFT_ID", Some("exponeaSoftId")),
+    ("FLATTEN_NESTED_OBJECTS", Some("flattenNestedObjects")),
+    ("TRACK_SESSION_PING", Some("trackSessionPing")),
+    ("SEGMENT_WRITE_KEY", None),
+    ("SEGMENT_SHARED_SECRET", None),
+    ("WEBHOOK_BEARER_TOKEN", None),
+    ("DEV_ALLOW_UNAUTHENTICATED", None),
+    ("QUEUE_RETRY_MAX_DELAY_SECONDS", None),
+];
+
+/// Queue mode: the longest a message waits before it is offered again (whole seconds, 1..=300).
+/// 300 (5 minutes) in production; tests set it low so a fault-injection soak drains in seconds.
+pub const QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS: u32 = 300;
+
+const BOOLEAN_VARIABLES: &[&str] = &[
+    "FLATTEN_NESTED_OBJECTS",
+    "TRACK_SESSION_PING",
+    "DEV_ALLOW_UNAUTHENTICATED",
+];
+
+/// One thing wrong with the configuration, named by its variable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConfigProblem {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+/// The validated configuration: the mapping (when valid), sender credentials, problems.
+#[derive(Clone, Debug)]
+pub struct EdgeConfig {
+    /// Built from the Bloomreach settings; `Some` only when there are no problems.
+    pub mapper: Option<Mapper>,
+    pub senders: SenderCredentials,
+    pub problems: Vec<ConfigProblem>,
+    /// `QUEUE_RETRY_MAX_DELAY_SECONDS`: caps the queue consumer's retry delay (`Retry-After` included).
+    pub queue_retry_max_delay_secs: u32,
+}
+
+impl EdgeConfig {
+    /// Reads and validates every variable; `lookup` gives a variable's text (absent: `None`).
+    /// Empty text counts as not set.
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> EdgeConfig {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let mut problems = Vec::new();
+        let mut catalog = Map::new();
+        for (variable, key) in VARIABLES {
+            let Some(key) = key else { continue };
+            let Some(text) = get(variable) else { continue };
+            let value = if BOOLEAN_VARIABLES.contains(variable) {
+                match parse_flag(variable, &text, &mut problems) {
+                    Some(flag) => Value::Bool(flag),
+                    None => continue,
+                }
+            } else {
+                Value::String(text)
+            };
+            catalog.insert((*key).to_string(), value);
+        }
+        let allow_unauthenticated = get("DEV_ALLOW_UNAUTHENTICATED")
+            .and_then(|text| parse_flag("DEV_ALLOW_UNAUTHENTICATED", &text, &mut problems))
+            .unwrap_or(false);
+        let senders = SenderCredentials {
+            write_key: get("SEGMENT_WRITE_KEY").map(|v| v.trim().to_string()),
+            shared_secret: get("SEGMENT_SHARED_SECRET").map(|v| v.trim().to_string()),
+            bearer_token: get("WEBHOOK_BEARER_TOKEN").map(|v| v.trim().to_string()),
+            allow_unauthenticated,
+        };
+        if !allow_unauthenticated
+            && senders.write_key.is_none()
+            && senders.shared_secret.is_none()
+            && senders.bearer_token.is_none()
+        {
+            problems.push(ConfigProblem {
+                variable: "SEGMENT_WRITE_KEY",
+                message: "no sender can authenticate: set SEGMENT_WRITE_KEY (tracking API) and/or SEGMENT_SHARED_SECRET or WEBHOOK_BEARER_TOKEN (webhooks); DEV_ALLOW_UNAUTHENTICATED=true is for local development only".into(),
+            });
+        }
+        let queue_retry_max_delay_secs = match get("QUEUE_RETRY_MAX_DELAY_SECONDS") {
+            None => QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS,
+            Some(text) => match text.trim().parse::<u32>() {
+                Ok(secs) if (1..=QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS).contains(&secs) => secs,
+                _ => {
+                    problems.push(ConfigProblem {
+                        variable: "QUEUE_RETRY_MAX_DELAY_SECONDS",
+                        message: "must be a whole number of seconds from 1 to 300".into(),
+                    });
+                    QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS
+                }
+            },
+        };
+        let settings = match Settings::from_json_value(&Value::Object(catalog)) {
+            Ok(settings) => Some(settings),
+            Err(error) => {
+                problems.extend(error.problems.into_iter().map(|p| ConfigProblem {
+                    variable: variable_of(&p.field),
+                    message: p.message,
+                }));
+                None
+            }
+        };
+        problems.sort_by_key(|p| VARIABLES.iter().position(|(v, _)| *v == p.variable));
+        EdgeConfig {
+            mapper: settings.filter(|_| problems.is_empty()).map(Mapper::new),
+            senders,
+            problems,
+            queue_retry_max_delay_secs,
+        }
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// Every secret value configured (Bloomreach key, secret and `Authorization`, sender
+    /// credentials), for taking them out of text that might be logged: never for output.
+    pub fn secret_values(&self) -> Vec<String> {
+        let mut secrets = self
+            .mapper
+            .as_ref()
+            .map(|m| m.settings().secret_values())
+            .unwrap_or_default();
+        let senders = &self.senders;
+        secrets.extend(senders.write_key.iter().cloned());
+        secrets.extend(senders.shared_secret.iter().cloned());
+        secrets.extend(senders.bearer_token.iter().cloned());
+        secrets
+    }
+}
+
+fn parse_flag(
+    variable: &'static str,
+    text: &str,
+    problems: &mut Vec<ConfigProblem>,
+) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => {
+            problems.push(ConfigProblem {
+                variable,
+                message: "must be true or false".into(),
+            });
+            None
+        }
+    }
+}
+
+/// The variable behind a catalog key (`apiKey` → `BLOOMREACH_API_KEY`).
+fn variable_of(field: &str) -> &'static str {
+    VARIABLES
+        .iter()
+        .find(|(_, key)| *key == Some(field))
+        .map(|(variable, _)| *variable)
+        .unwrap_or("BLOOMREACH_SETTINGS")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const VALID: &[(&str, &str)] = &[
+        ("BLOOMREACH_API_BASE_URL", "https://api.exponea.com/"),
+        ("BLOOMREACH_PROJECT_TOKEN", "proj-1"),
+        ("BLOOMREACH_API_KEY", "key-secret-value"),
+        ("BLOOMREACH_HARD_ID", "registered"),
+        ("BLOOMREACH_SOFT_ID", "cookie"),
+        ("FLATTEN_NESTED_OBJECTS", "false"),
+        ("TRACK_SESSION_PING", "TRUE"),
+        ("SEGMENT_WRITE_KEY", "wk-value"),
+    ];
+
+    #[test]
+    fn valid_vars_become_settings() {
+        let config = EdgeConfig::from_vars(vars(VALID));
+        assert!(config.is_valid(), "{:?}", config.problems);
+        let mapper = config.mapper.unwrap();
+        assert_eq!(
+            mapper.target().url,
+            "https://api.exponea.com/track/v2/projects/proj-1/batch"
+        );
+        assert!(mapper.settings().track_session_ping());
+        assert!(!mapper.settings().flatten_nested_objects());
+        assert_eq!(config.senders.write_key.as_deref(), Some("wk-value"));
+        assert!(!config.senders.allow_unauthenticated);
+    }
+
+    #[test]
+    fn every_problem_is_named_by_its_variable_without_values() {
+        let config = EdgeConfig::from_vars(vars(&[
+            ("BLOOMREACH_API_BASE_URL", "ftp://secret-host"),
+            ("BLOOMREACH_API_KEY", "key-secret-value"),
+            ("BLOOMREACH_PROJECT_TOKEN", "has/slash"),
+            ("FLATTEN_NESTED_OBJECTS", "yes"),
+            ("DEV_ALLOW_UNAUTHENTICATED", "1"),
+        ]));
+        assert!(!config.is_valid());
+        assert!(config.mapper.is_none());
+        let named: Vec<_> = config.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            named,
+            vec![
+                "BLOOMREACH_API_BASE_URL",
+                "BLOOMREACH_PROJECT_TOKEN",
+                "BLOOMREACH_HARD_ID",
+                "BLOOMREACH_SOFT_ID",
+                "FLATTEN_NESTED_OBJECTS",
+                "SEGMENT_WRITE_KEY",
+                "DEV_ALLOW_UNAUTHENTICATED",
+            ]
+        );
+        let text = serde_json::to_string(&config.problems).unwrap();
+        assert!(
+            !text.contains("key-secret-value") && !text.contains("secret-host"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn queue_retry_max_delay_defaults_to_five_minutes_and_is_checked() {
+        let config = EdgeConfig::from_vars(vars(VALID));
+        assert_eq!(config.queue_retry_max_delay_secs, 300);
+        let mut pairs = VALID.to_vec();
+        pairs.push(("QUEUE_RETRY_MAX_DELAY_SECONDS", " 1 "));
+        let config = EdgeConfig::from_vars(vars(&pairs));
+        assert!(config.is_valid(), "{:?}", config.problems);
+        assert_eq!(config.queue_retry_max_delay_secs, 1);
+        for bad in ["0", "301", "1.5", "-1", "soon"] {
+            let mut pairs = VALID.to_vec();
+            pairs.push(("QUEUE_RETRY_MAX_DELAY_SECONDS", bad));
+            let config = EdgeConfig::from_vars(vars(&pairs));
+            let named: Vec<_> = config.problems.iter().map(|p| p.variable).collect();
+            assert_eq!(named, vec!["QUEUE_RETRY_MAX_DELAY_SECONDS"], "{bad}");
+        }
+    }
+
+    #[test]
+    fn open_mode_needs_no_sender_credentials() {
+        let mut pairs: Vec<_> = VALID
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != "SEGMENT_WRITE_KEY")
+            .collect();
+        assert!(!EdgeConfig::from_vars(vars(&pairs)).is_valid());
+        pairs.push(("DEV_ALLOW_UNAUTHENTICATED", "true"));
+        let config = EdgeConfig::from_vars(vars(&pairs));
+        assert!(config.is_valid(), "{:?}", config.problems);
+        assert!(config.senders.allow_unauthenticated);
+    }
+
+    #[test]
+    fn empty_values_are_unset_and_a_secret_switches_to_basic() {
+        let mut pairs = VALID.to_vec();
+        pairs.push(("BLOOMREACH_API_SECRET", ""));
+        pairs.push(("SEGMENT_SHARED_SECRET", " "));
+        let config = EdgeConfig::from_vars(vars(&pairs));
+        let target = &config.mapper.as_ref().unwrap().target();
+        assert!(target.authorization.starts_with("Token "));
+        assert_eq!(config.senders.shared_secret, None);
+        pairs.push(("BLOOMREACH_API_SECRET", "s3"));
+        let pairs: Vec<_> = pairs
+            .into_iter()
+            .filter(|(k, v)| !(*k == "BLOOMREACH_API_SECRET" && v.is_empty()))
+            .collect();
+        let config = EdgeConfig::from_vars(vars(&pairs));
+        assert!(config
+            .mapper
+            .unwrap()
+            .target()
+            .authorization
+            .starts_with("Basic "));
+    }
+}

@@ -1,0 +1,167 @@
+//! The Worker's one error type: every refusal with a stable code from the core's registry, its HTTP status, a message, and the JSON answer it becomes.
+
+use crate::env_config::ConfigProblem;
+use crate::sender_auth::AuthFailure;
+use segment_bloomreach::{Code, IngestError};
+use serde_json::{json, Value};
+
+/// Seconds a sender should wait before retrying a 503 that is not about delivery.
+pub const RETRY_AFTER_SECS: u32 = 30;
+
+#[derive(Debug)]
+pub enum WorkerError {
+    NotFound,
+    MethodNotAllowed {
+        allow: &'static str,
+    },
+    UnsupportedMediaType,
+    EmptyBody,
+    /// The body stopped before its end (the client closed the connection short of `Content-Length`).
+    IncompleteBody,
+    PayloadTooLarge {
+        limit: usize,
+    },
+    /// The body is not UTF-8 text.
+    NotText,
+    /// The body is not JSON, not a shape Segment sends, or has too many events.
+    Ingest(IngestError),
+    Unauthorized {
+        failure: AuthFailure,
+        message: &'static str,
+    },
+    /// The Worker's configuration is invalid: every problem, never a value.
+    ConfigInvalid(Vec<ConfigProblem>),
+    /// The delivery queue refused the events.
+    EnqueueFailed(String),
+    Internal(String),
+}
+
+impl WorkerError {
+    pub fn code(&self) -> Code {
+        match self {
+            WorkerError::NotFound => Code::NotFound,
+            WorkerError::MethodNotAllowed { .. } => Code::MethodNotAllowed,
+            WorkerError::UnsupportedMediaType => Code::UnsupportedMediaType,
+            WorkerError::EmptyBody => Code::EmptyBody,
+            WorkerError::IncompleteBody => Code::IncompleteBody,
+            WorkerError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            WorkerError::NotText => Code::InvalidJson,
+            WorkerError::Ingest(error) => error.code(),
+            WorkerError::Unauthorized { failure, .. } => failure.code(),
+            WorkerError::ConfigInvalid(_) => Code::ConfigInvalid,
+            WorkerError::EnqueueFailed(_) => Code::EnqueueFailed,
+            WorkerError::Internal(_) => Code::InternalError,
+        }
+    }
+
+    /// The code's status in the registry.
+    pub fn status(&self) -> u16 {
+        self.code().http_status().unwrap_or(500)
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            WorkerError::NotFound => "no such route: POST /v1/batch, /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/group, /v1/alias or /webhook; GET /health".into(),
+            WorkerError::MethodNotAllowed { allow } => format!("this route takes {allow}"),
+            WorkerError::UnsupportedMediaType => {
+                "the body must be JSON: send `Content-Type: application/json` (or text/plain, as analytics.js does)".into()
+            }
+            WorkerError::EmptyBody => "the body is empty; send a Segment event or batch as JSON".into(),
+            WorkerError::IncompleteBody => {
+                "the body ended before all of it arrived (fewer bytes than `Content-Length`, or the connection was cut); send the whole request again".into()
+            }
+            WorkerError::PayloadTooLarge { limit } => format!(
+                "the body is over {limit} bytes (Segment's limit is 500 KB per request); send smaller batches"
+            ),
+            WorkerError::NotText => "the body is not UTF-8 text".into(),
+            WorkerError::Ingest(error) => error.to_string(),
+            WorkerError::Unauthorized { message, .. } => (*message).into(),
+            WorkerError::ConfigInvalid(problems) => format!(
+                "the Worker's configuration is invalid ({} problem{}); the operator must fix it, then retry",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            ),
+            WorkerError::EnqueueFailed(why) => {
+                format!("the events could not be put on the delivery queue: {why}; retry")
+            }
+            WorkerError::Internal(why) => format!("internal error: {why}"),
+        }
+    }
+
+    /// The JSON answer: `{"error": {"code", "message", …}}`.
+    pub fn body(&self) -> Value {
+        let mut error = json!({ "code": self.code(), "message": self.message() });
+        match self {
+            WorkerError::ConfigInvalid(problems) => error["problems"] = json!(problems),
+            WorkerError::Ingest(IngestError::InvalidJson { line, column, .. }) => {
+                error["line"] = json!(line);
+                error["column"] = json!(column);
+            }
+            _ => {}
+        }
+        json!({ "error": error })
+    }
+
+    /// The headers the answer carries: 503s `Retry-After`, 405 `Allow`, 401 `WWW-Authenticate`.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        match self {
+            WorkerError::MethodNotAllowed { allow } => vec![("Allow", (*allow).to_string())],
+            WorkerError::ConfigInvalid(_) | WorkerError::EnqueueFailed(_) => {
+                vec![("Retry-After", RETRY_AFTER_SECS.to_string())]
+            }
+            WorkerError::Unauthorized { .. } => vec![(
+                "WWW-Authenticate",
+                "Basic realm=\"segment-bloomreach\"".to_string(),
+            )],
+            _ => vec![],
+        }
+    }
+}
+
+impl From<IngestError> for WorkerError {
+    fn from(error: IngestError) -> Self {
+        WorkerError::Ingest(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_its_registry_status_and_a_whole_answer() {
+        let cases = [
+            (WorkerError::NotFound, 404),
+            (WorkerError::MethodNotAllowed { allow: "GET, HEAD" }, 405),
+            (WorkerError::UnsupportedMediaType, 415),
+            (WorkerError::EmptyBody, 400),
+            (WorkerError::IncompleteBody, 400),
+            (WorkerError::PayloadTooLarge { limit: 512_000 }, 413),
+            (WorkerError::NotText, 400),
+            (
+                WorkerError::Ingest(IngestError::TooManyEvents { count: 3, max: 2 }),
+                400,
+            ),
+            (WorkerError::ConfigInvalid(vec![]), 503),
+            (WorkerError::EnqueueFailed("x".into()), 503),
+            (WorkerError::Internal("x".into()), 500),
+        ];
+        for (error, status) in cases {
+            assert_eq!(error.status(), status, "{error:?}");
+            assert_eq!(error.body()["error"]["code"], error.code().as_str());
+        }
+        let invalid = WorkerError::Ingest(IngestError::InvalidJson {
+            message: "expected value".into(),
+            line: 2,
+            column: 7,
+        });
+        assert_eq!(
+            invalid.body(),
+            json!({"error": {"code": "invalid_json", "message": "the body is not valid JSON: expected value (line 2, column 7)", "line": 2, "column": 7}})
+        );
+        assert_eq!(
+            WorkerError::ConfigInvalid(vec![]).headers(),
+            vec![("Retry-After", "30".to_string())]
+        );
+    }
+}

@@ -1,0 +1,46 @@
+//! Writing answers: JSON responses, an error's answer, CORS for analytics.js and its preflight.
+
+use crate::error::WorkerError;
+use ::worker::Response;
+use serde::Serialize;
+
+/// A JSON response with the given status.
+pub fn json_response(status: u16, body: &impl Serialize) -> Response {
+    match Response::from_json(body) {
+        Ok(response) => response.with_status(status),
+        Err(_) => Response::error("{\"error\":{\"code\":\"internal_error\",\"message\":\"the response could not be serialized\"}}", 500)
+            .expect("a static error response"),
+    }
+}
+
+/// An error's JSON answer, with its status and headers.
+pub fn error_response(error: &WorkerError) -> Response {
+    let mut response = json_response(error.status(), &error.body());
+    let headers = response.headers_mut();
+    for (name, value) in error.headers() {
+        let _ = headers.set(name, &value);
+    }
+    response
+}
+
+/// analytics.js posts from browsers (as `text/plain`, with `writeKey` in the body): let it read the answer.
+pub fn with_cors(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let _ = headers.set("Access-Control-Allow-Origin", "*");
+    response
+}
+
+/// The answer to a CORS preflight of an ingest route.
+pub fn preflight() -> Response {
+    let mut response = Response::empty()
+        .expect("an empty response")
+        .with_status(204);
+    let headers = response.headers_mut();
+    let _ = headers.set("Access-Control-Allow-Methods", "POST, OPTIONS");
+    let _ = headers.set(
+        "Access-Control-Allow-Headers",
+        "Authorization, Content-Type, X-Signature",
+    );
+    let _ = headers.set("Access-Control-Max-Age", "86400");
+    response
+}

@@ -1,0 +1,121 @@
+//! The ingest routes (`/v1/*` and `/webhook`): check, authenticate, map with the core, then deliver directly or enqueue.
+
+use crate::config::Bindings;
+use crate::deliver::deliver;
+use crate::delivery::retry::{sender_retry_after_secs, RetryPolicy};
+use crate::delivery::summary::DeliverySummary;
+use crate::error::WorkerError;
+use crate::http::json_response;
+use crate::log::RequestLine;
+use crate::queue_message::events_of;
+use crate::queue_producer;
+use crate::request_body::{check_content_type, read_limited};
+use crate::route::Route;
+use crate::sender_auth::{check_tracking_sender, check_webhook_sender};
+use ::worker::{Request, Response};
+use segment_bloomreach::{BuildOutput, Code, IngestLimits};
+use serde_json::json;
+
+/// Handles `POST` to an ingest route.
+pub async fn ingest(
+    mut request: Request,
+    route: Route,
+    bindings: &Bindings,
+    line: &mut RequestLine,
+) -> Result<Response, WorkerError> {
+    let config = &bindings.config;
+    let Some(mapper) = config.mapper.as_ref() else {
+        return Err(WorkerError::ConfigInvalid(config.problems.clone()));
+    };
+    check_content_type(&request)?;
+    let raw = read_limited(&mut request).await?;
+    line.bytes = Some(raw.len());
+    let header = |name: &str| request.headers().get(name).ok().flatten();
+    let authorization = header("Authorization");
+    let text = std::str::from_utf8(&raw);
+    let auth = match route {
+        Route::Webhook => check_webhook_sender(
+            &config.senders,
+            authorization.as_deref(),
+            header("X-Signature").as_deref(),
+            &raw,
+        ),
+        _ => check_tracking_sender(
+            &config.senders,
+            authorization.as_deref(),
+            text.unwrap_or(""),
+        ),
+    };
+    let method =
+        auth.map_err(|(failure, message)| WorkerError::Unauthorized { failure, message })?;
+    line.auth = Some(method.as_str());
+    let text = text.map_err(|_| WorkerError::NotText)?;
+
+    let implied_type = match route {
+        Route::Tracking(implied) => implied,
+        _ => None,
+    };
+    // Read, mapped and packed by the core; the bodies it wrote are sent as they are.
+    let BuildOutput {
+        requests,
+        rejected,
+        skipped,
+        message_ids,
+    } = mapper.build_from_text(text, implied_type, IngestLimits::default())?;
+    let received = message_ids.len();
+    line.events = Some(received);
+    line.rejected = Some(rejected.len());
+    line.skipped = Some(skipped.len());
+
+    if let Some(queue) = &bindings.delivery_queue {
+        let events = events_of(&requests, &message_ids);
+        let queued = events.len();
+        queue_producer::enqueue(queue, events)
+            .await
+            .map_err(WorkerError::EnqueueFailed)?;
+        line.queued = Some(queued);
+        let summary = DeliverySummary::queued(received, queued, rejected, skipped);
+        return Ok(json_response(202, &summary));
+    }
+
+    let run = deliver(
+        mapper.target(),
+        requests,
+        RetryPolicy::DIRECT,
+        u32::MAX,
+        "direct",
+    )
+    .await;
+    let summary = DeliverySummary::direct(
+        received,
+        rejected,
+        skipped,
+        &run.ledger,
+        &message_ids,
+        run.retried,
+    );
+    line.delivered = summary.delivered;
+    line.rejected = Some(summary.rejected.len());
+    line.pending = Some(summary.pending.len());
+    line.retried = Some(run.retried);
+    line.upstream_statuses = run.statuses;
+    if !summary.is_incomplete() {
+        return Ok(json_response(200, &summary));
+    }
+    line.code = Some(Code::DeliveryIncomplete);
+    let retry_after = sender_retry_after_secs(run.retry_after_ms);
+    let mut body = serde_json::to_value(&summary).unwrap_or_else(|_| json!({}));
+    body["error"] = json!({
+        "code": Code::DeliveryIncomplete,
+        "message": format!(
+            "{} of {} events could not be delivered yet (Bloomreach did not accept them in time); send the whole request again: events already delivered may arrive twice (at-least-once)",
+            summary.pending.len(),
+            received
+        ),
+    });
+    let mut response = json_response(503, &body);
+    let _ = response
+        .headers_mut()
+        .set("Retry-After", &retry_after.to_string());
+    Ok(response)
+}

@@ -1,0 +1,60 @@
+//! The Cloudflare Worker over the mapping core: thin `fetch` and `queue` entry points, the routes, sender auth, configuration and delivery.
+//!
+//! What is pure (configuration from variables, sender auth, delivery bookkeeping, the route table,
+//! errors, queue messages) compiles on every target and is tested on the host; what touches the
+//! Workers runtime compiles for wasm32 only.
+
+pub mod delivery;
+pub mod env_config;
+pub mod error;
+pub mod log;
+pub mod panic_report;
+pub mod queue_message;
+pub mod route;
+pub mod sender_auth;
+
+#[cfg(target_arch = "wasm32")]
+mod config;
+#[cfg(target_arch = "wasm32")]
+mod consumer;
+#[cfg(target_arch = "wasm32")]
+mod deliver;
+#[cfg(target_arch = "wasm32")]
+mod health;
+#[cfg(target_arch = "wasm32")]
+mod http;
+#[cfg(target_arch = "wasm32")]
+mod ingest_route;
+#[cfg(target_arch = "wasm32")]
+mod queue_producer;
+#[cfg(target_arch = "wasm32")]
+mod request_body;
+#[cfg(target_arch = "wasm32")]
+mod routes;
+#[cfg(target_arch = "wasm32")]
+mod upstream;
+
+#[cfg(target_arch = "wasm32")]
+mod entry {
+    use crate::{consumer, panic_report, queue_message::QueuedEvent, routes};
+    use ::worker::{console_error, event, Context, Env, MessageBatch, Request, Response, Result};
+
+    /// Once per instance: a panic logs its message (without secrets) before the wasm traps.
+    #[event(start)]
+    fn start() {
+        std::panic::set_hook(Box::new(|info| {
+            console_error!("{}", panic_report::panic_line(info));
+        }));
+    }
+
+    #[event(fetch)]
+    async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
+        Ok(routes::handle(request, &env).await)
+    }
+
+    #[event(queue)]
+    async fn queue(batch: MessageBatch<QueuedEvent>, env: Env, _ctx: Context) -> Result<()> {
+        consumer::consume(batch, &env).await;
+        Ok(())
+    }
+}

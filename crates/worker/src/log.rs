@@ -1,0 +1,86 @@
+//! Structured logging: one JSON line per request and per upstream delivery, via `console.log`; never a secret.
+
+use segment_bloomreach::Code;
+use serde::Serialize;
+
+/// What a request did. Holds counts, statuses and durations only: no bodies, no headers.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestLine {
+    pub kind: &'static str,
+    pub method: String,
+    pub path: String,
+    pub mode: &'static str,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<Code>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivered: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retried: Option<usize>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upstream_statuses: Vec<u16>,
+    pub duration_ms: u64,
+}
+
+impl RequestLine {
+    pub fn new(method: &str, path: &str, mode: &'static str) -> RequestLine {
+        RequestLine {
+            kind: "request",
+            method: method.to_string(),
+            path: path.to_string(),
+            mode,
+            ..RequestLine::default()
+        }
+    }
+}
+
+/// One upstream batch request: how many commands, what came back, how long it took.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryLine<'a> {
+    pub kind: &'static str,
+    pub mode: &'static str,
+    pub attempt: u32,
+    pub commands: usize,
+    /// 0: no response (network failure or timeout).
+    pub status: u16,
+    pub delivered: usize,
+    pub rejected: usize,
+    pub retry: usize,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
+}
+
+/// Queue mode: a command Bloomreach refused for good (the event is acked, not retried).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RejectionLine<'a> {
+    pub kind: &'static str,
+    pub message_id: Option<&'a str>,
+    pub command_id: &'a str,
+    pub message: &'a str,
+}
+
+/// Writes one line of JSON to the Worker's log.
+#[cfg(target_arch = "wasm32")]
+pub fn emit(line: &impl Serialize) {
+    if let Ok(text) = serde_json::to_string(line) {
+        ::worker::console_log!("{text}");
+    }
+}

@@ -1,0 +1,131 @@
+//! The I/O service: one `POST` of a batch body to Bloomreach with a timeout; status 0 when no answer came.
+//!
+//! It calls the runtime's `fetch(url, init)` directly: the body goes over as bytes, the answer
+//! comes back as bytes with one `arrayBuffer()`, and the timeout is `AbortSignal.timeout()` (a
+//! native timer that also stops the body read). The URL and headers are made into JavaScript
+//! values once per delivery run ([`Upstream`]), not per request. Through workers-rs each call
+//! built a `Request` wrapper and read the answer chunk by chunk through a stream reader, and
+//! text crossing into wasm is copied a character at a time by the glue: all of it cost more CPU
+//! inside workerd than the mapping.
+
+use ::worker::Date;
+use js_sys::{ArrayBuffer, JsString, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, RequestInit, Response};
+
+use crate::delivery::retry::parse_retry_after;
+use segment_bloomreach::response::NO_RESPONSE;
+use segment_bloomreach::BatchRequest;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch` of the Workers runtime.
+    #[wasm_bindgen(js_name = fetch)]
+    fn runtime_fetch(url: &JsString, init: &RequestInit) -> Promise;
+}
+
+/// Where batches go and with which headers, as JavaScript values made once per delivery run.
+pub struct Upstream {
+    url: JsString,
+    headers: Headers,
+}
+
+impl Upstream {
+    /// The batch endpoint and its headers (`fetch` copies them into each request).
+    pub fn new(url: &str, authorization: &str) -> Result<Upstream, String> {
+        let headers = Headers::new().map_err(|e| describe(&e))?;
+        headers
+            .set("Authorization", authorization)
+            .and_then(|()| headers.set("Content-Type", BatchRequest::CONTENT_TYPE))
+            .map_err(|_| "the Authorization header could not be set".to_string())?;
+        Ok(Upstream {
+            url: JsString::from(url),
+            headers,
+        })
+    }
+}
+
+/// What came back from one request.
+#[derive(Debug)]
+pub struct UpstreamReply {
+    /// [`NO_RESPONSE`] (0) for a network failure or a timeout.
+    pub status: u16,
+    pub body: String,
+    pub retry_after_ms: Option<u64>,
+    pub duration_ms: u64,
+    /// Why there was no response (never contains the Authorization header).
+    pub error: Option<String>,
+}
+
+impl UpstreamReply {
+    /// No response: a network failure, a timeout, or a request that could not be made.
+    pub fn no_answer(error: String, duration_ms: u64) -> UpstreamReply {
+        UpstreamReply {
+            status: NO_RESPONSE,
+            body: String::new(),
+            retry_after_ms: None,
+            duration_ms,
+            error: Some(error),
+        }
+    }
+}
+
+/// Sends `body` to the batch endpoint, giving up (and aborting the request and its body) after `timeout_ms`.
+pub async fn post_batch(upstream: &Upstream, body: &str, timeout_ms: u64) -> UpstreamReply {
+    let started = Date::now().as_millis();
+    let signal = AbortSignal::timeout_with_u32(u32::try_from(timeout_ms).unwrap_or(u32::MAX));
+    let outcome = exchange(upstream, body, &signal).await.map_err(|error| {
+        if signal.aborted() {
+            format!("no answer within {timeout_ms} ms")
+        } else {
+            format!("request failed: {}", describe(&error))
+        }
+    });
+    let duration_ms = Date::now().as_millis().saturating_sub(started);
+    match outcome {
+        Ok((status, body, retry_after_ms)) => UpstreamReply {
+            status,
+            body,
+            retry_after_ms,
+            duration_ms,
+            error: None,
+        },
+        Err(error) => UpstreamReply::no_answer(error, duration_ms),
+    }
+}
+
+/// The request and the whole answer: status, body text, `Retry-After` in milliseconds.
+async fn exchange(
+    upstream: &Upstream,
+    body: &str,
+    signal: &AbortSignal,
+) -> Result<(u16, String, Option<u64>), JsValue> {
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&upstream.headers);
+    init.set_body(&Uint8Array::from(body.as_bytes()));
+    init.set_signal(Some(signal));
+    let response: Response = JsFuture::from(runtime_fetch(&upstream.url, &init))
+        .await?
+        .dyn_into()?;
+    let retry_after_ms = response
+        .headers()
+        .get("Retry-After")?
+        .and_then(|v| parse_retry_after(&v));
+    let bytes: ArrayBuffer = JsFuture::from(response.array_buffer()?).await?.dyn_into()?;
+    // Not valid UTF-8: kept readable, and read_response will not find the JSON it expects.
+    let text = String::from_utf8(Uint8Array::new(&bytes).to_vec())
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok((response.status(), text, retry_after_ms))
+}
+
+/// A thrown value as text: an `Error`'s message, or the value itself.
+fn describe(error: &JsValue) -> String {
+    if let Some(error) = error.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    error
+        .as_string()
+        .unwrap_or_else(|| "the runtime gave no reason".into())
+}

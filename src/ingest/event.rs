@@ -1,0 +1,78 @@
+//! One event of a body, in the mapping's working form, and what reading it allows (a tree, or text kept as it is).
+
+use super::shape;
+use crate::error::MapError;
+use crate::json::Json;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// One event, read, in the mapping's working form (which borrows from the body text it was read
+/// from).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event<'a>(pub(crate) Json<'a>);
+
+/// One event of a body: read, or already rejected.
+pub type EventSlot<'a> = Result<Event<'a>, MapError>;
+
+impl<'a> Event<'a> {
+    /// An event built in Rust. Its depth is checked first, as one built in Rust may be nested
+    /// deeper than the working form should recurse.
+    pub fn from_value(value: Value) -> EventSlot<'a> {
+        if let Value::Object(map) = &value {
+            shape::check_value(map)?;
+        }
+        Ok(Event(Json::from_value(value)))
+    }
+
+    /// The event's `messageId`, for naming it in messages: a number as its decimal string, no
+    /// copy when it is a plain string.
+    pub fn message_id(&self) -> Option<Cow<'a, str>> {
+        let Json::Object(event) = &self.0 else {
+            return None;
+        };
+        match event.get("messageId")? {
+            Json::String(s) if !s.is_empty() => Some(s.clone()),
+            Json::Number(n) => Some(Cow::Owned(n.to_string())),
+            _ => None,
+        }
+    }
+
+    /// An owned copy as a `serde_json::Value`.
+    pub fn into_value(self) -> Value {
+        self.0.into_value()
+    }
+
+    /// The limits every event is held to before any mapping rule: nesting depth and no
+    /// `__proto__` key anywhere (values kept as text were checked as they were read).
+    pub(crate) fn check_shape(&self) -> Result<(), MapError> {
+        match &self.0 {
+            Json::Object(map) => shape::check(map),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The `messageId` of an event built in Rust, for naming it whatever else is wrong with it.
+pub(crate) fn message_id_of_value(event: &Value) -> Option<String> {
+    match event.get("messageId")? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+impl serde::Serialize for Event<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+/// How a body's events are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// Every value as a tree.
+    Tree,
+    /// `properties`, `traits` and the `context` fields the mapping does not read kept as text
+    /// where that gives the same output (see `ingest::passthrough`).
+    Passthrough,
+}

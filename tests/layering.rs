@@ -1,0 +1,206 @@
+//! The shape of the code, checked: the core crate reaches no wasm or Workers crate, and in every crate a module uses only modules of lower layers (so no import circles).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Crates the pure core must never reach, directly or through another crate.
+const FORBIDDEN_IN_CORE: &[&str] = &["wasm-bindgen", "js-sys", "web-sys", "worker"];
+
+/// Every package `Cargo.lock` says `name` depends on, directly or not (all dependency kinds).
+fn reachable(lock: &str, name: &str) -> BTreeSet<String> {
+    let mut dependencies: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for package in lock.split("[[package]]").skip(1) {
+        let field = |key: &str| {
+            package
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{key} = \"")))
+                .map(|v| v.trim_end_matches('"').to_string())
+        };
+        let Some(package_name) = field("name") else {
+            continue;
+        };
+        let deps = package
+            .split("dependencies = [")
+            .nth(1)
+            .map(|list| {
+                list.split(']')
+                    .next()
+                    .unwrap_or("")
+                    .lines()
+                    .filter_map(|l| {
+                        let entry = l.trim().trim_end_matches(',').trim_matches('"');
+                        entry
+                            .split(' ')
+                            .next()
+                            .filter(|n| !n.is_empty())
+                            .map(String::from)
+                    })
+            })
+            .into_iter()
+            .flatten()
+            .collect();
+        dependencies
+            .entry(package_name)
+            .or_default()
+            .extend::<Vec<_>>(deps);
+    }
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![name.to_string()];
+    while let Some(next) = stack.pop() {
+        for dep in dependencies.get(&next).into_iter().flatten() {
+            if seen.insert(dep.clone()) {
+                stack.push(dep.clone());
+            }
+        }
+    }
+    seen
+}
+
+#[test]
+fn the_core_reaches_no_wasm_or_workers_crate() {
+    let lock = std::fs::read_to_string(Path::new(ROOT).join("Cargo.lock")).unwrap();
+    let core = reachable(&lock, "segment-bloomreach");
+    assert!(
+        core.contains("serde_json"),
+        "the lock file was read: {core:?}"
+    );
+    for forbidden in FORBIDDEN_IN_CORE {
+        assert!(!core.contains(*forbidden), "the core reaches {forbidden}");
+    }
+    let worker = reachable(&lock, "segment-bloomreach-worker");
+    assert!(worker.contains("worker") && worker.contains("segment-bloomreach"));
+}
+
+/// The top-level modules of a crate named by `crate::…` paths in `file`, outside comments.
+fn crate_references(file: &Path) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut found = BTreeSet::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        let mut rest = code;
+        while let Some(at) = rest.find("crate::") {
+            rest = &rest[at + "crate::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let group = group.split('}').next().unwrap_or("");
+                for item in group.split(',') {
+                    let module = item.trim().split("::").next().unwrap_or("").trim();
+                    if !module.is_empty() {
+                        found.insert(module.to_string());
+                    }
+                }
+            } else {
+                let module: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                found.insert(module);
+            }
+        }
+    }
+    found
+}
+
+/// Every `.rs` file of a crate's `src/`, with the top-level module it belongs to.
+fn files_by_module(src: &Path) -> Vec<(String, PathBuf)> {
+    let mut files = Vec::new();
+    let mut stack = vec![src.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let relative = path.strip_prefix(src).unwrap();
+                let first = relative.components().next().unwrap().as_os_str();
+                let module = first.to_string_lossy().trim_end_matches(".rs").to_string();
+                files.push((module, path));
+            }
+        }
+    }
+    files
+}
+
+/// In `src`, a module uses only modules of strictly lower layers (the crate root, `lib`, may use
+/// any). Every module must be placed in a layer.
+fn check_layers(src: &str, layers: &[&[&str]]) {
+    let layer_of = |module: &str| layers.iter().position(|layer| layer.contains(&module));
+    let mut problems = Vec::new();
+    for (module, file) in files_by_module(&Path::new(ROOT).join(src)) {
+        if module == "lib" {
+            continue;
+        }
+        let Some(own) = layer_of(&module) else {
+            problems.push(format!(
+                "{}: module `{module}` is in no layer",
+                file.display()
+            ));
+            continue;
+        };
+        for used in crate_references(&file) {
+            if used == module {
+                continue;
+            }
+            match layer_of(&used) {
+                Some(layer) if layer < own => {}
+                _ => problems.push(format!(
+                    "{}: `{module}` (layer {own}) uses `{used}` (layer {:?})",
+                    file.display(),
+                    layer_of(&used)
+                )),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_core_is_one_way_through() {
+    check_layers(
+        "src",
+        &[
+            &["codes", "json"],
+            &["error", "response"],
+            &["command", "settings"],
+            &["ingest"],
+            &["mapping"],
+            &["mapper", "pack"],
+            &["build"],
+        ],
+    );
+}
+
+#[test]
+fn the_worker_shell_is_layered() {
+    check_layers(
+        "crates/worker/src",
+        &[
+            &[
+                "log",
+                "route",
+                "sender_auth",
+                "delivery",
+                "queue_message",
+                "panic_report",
+            ],
+            &["env_config"],
+            &["error"],
+            &[
+                "config",
+                "http",
+                "upstream",
+                "request_body",
+                "queue_producer",
+            ],
+            &["deliver", "health"],
+            &["ingest_route", "consumer"],
+            &["routes"],
+        ],
+    );
+}
+
+#[test]
+fn the_npm_shell_is_layered() {
+    check_layers("crates/npm/src", &[&["utf"]]);
+}
