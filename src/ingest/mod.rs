@@ -5,7 +5,6 @@
 
 mod body_error;
 mod event;
-mod legacy;
 mod limits;
 mod passthrough;
 mod reader;
@@ -43,18 +42,6 @@ pub fn read_event<C: TreeContextFields>(
     reading: Reading,
 ) -> EventSlot<'_> {
     reader::read_event::<C>(text, limits, reading).map(Event)
-}
-
-/// Whether the one reader reads `text` exactly as the two readers it replaced did; `None` where
-/// it decides differently on purpose. For the tests and the fuzz target while both exist.
-#[doc(hidden)]
-pub fn reader_agrees<C: TreeContextFields>(
-    text: &str,
-    implied_type: Option<&str>,
-    limits: IngestLimits,
-    reading: Reading,
-) -> Option<bool> {
-    legacy::agrees::<C>(text, implied_type, limits, reading)
 }
 
 /// The error for an event the JavaScript caller could not turn into JSON (a `BigInt`, a cycle,

@@ -83,18 +83,6 @@ impl Mapper {
         ingest::read_body::<ClassicContext>(text, implied_type, limits, reading)
     }
 
-    /// Whether the one body reader reads `text` as the readers it replaced did, for the classic
-    /// mapping's context fields. For the tests and the fuzz target; not part of the API.
-    #[doc(hidden)]
-    pub fn reader_agrees(
-        text: &str,
-        implied_type: Option<&str>,
-        limits: IngestLimits,
-        reading: Reading,
-    ) -> Option<bool> {
-        ingest::reader_agrees::<ClassicContext>(text, implied_type, limits, reading)
-    }
-
     /// Maps one event (built in Rust) to owned commands.
     pub fn map_value(&self, event: Value) -> Result<Mapped, MapError> {
         self.map_slot(Event::from_value(event))
