@@ -78,7 +78,7 @@ describe("server-side runtimes", () => {
     assert.deepEqual(reference.readResponse.saved.value.map((o) => o.outcome).slice(0, 3), ["delivered", "rejected", "delivered"]);
     assert.ok(reference.large.value.requests.length >= 20, "the large body fills many requests");
     assert.deepEqual(Object.values(reference.fixtures).map((list) => list.length), Object.values(INPUT).map((list) => list.length));
-    for (const list of Object.values(reference.fixtures)) assert.ok(list.filter((r) => r.value).length > list.length / 3 && list.some((r) => r.error));
+    for (const list of Object.values(reference.fixtures)) assert.ok(list.some((r) => r.value) && list.some((r) => r.error), "fixtures both map and fail");
   });
 
   test("Node, require", () => same(run(process.execPath, ["main.cjs"], app), "node main.cjs"));
