@@ -43,12 +43,19 @@ before(() => {
 
 after(() => rmSync(project, { recursive: true, force: true }));
 
-test("the tarball (what `npm publish` uploads) holds each entry, the wrapper and the types, and nothing else", () => {
+test("the tarball (what `npm publish` uploads) holds each entry, the wrapper, the types and the CLI, and nothing else", () => {
   assert.deepEqual(packedFiles, [
     "README.md",
     "bundler/index.js", // bundlers and the default: wasm inlined, top-level await
     "bundler/segment_bloomreach_bg.js",
     "bundler/segment_bloomreach_bg.wasm.js",
+    "cli/backfill.mjs", // the `segment-bloomreach backfill` command (bin)
+    "cli/bin.mjs",
+    "cli/checkpoint.mjs",
+    "cli/input.mjs",
+    "cli/options.mjs",
+    "cli/progress.mjs",
+    "cli/sender.mjs",
     "edge/index.js", // workerd, edge-light, worker: imports web/'s .wasm as a module
     "index.d.cts",
     "index.d.ts",
