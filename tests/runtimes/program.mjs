@@ -46,12 +46,11 @@ export function program(pkg, input) {
       return { value: call() };
     } catch (error) {
       const caught = { name: error.name, message: error.message };
-      for (const key of ["code", "problems", "index", "messageId"]) {
+      // Whole errors, `line` and `column` included: only invalid_json may carry them (the package
+      // removes the ones JavaScriptCore gives every Error, in Bun and Safari).
+      for (const key of ["code", "problems", "index", "messageId", "line", "column"]) {
         if (error[key] !== undefined) caught[key] = error[key];
       }
-      // Only invalid_json has a position in the body: JavaScriptCore (Bun, Safari) gives every
-      // Error its own `line` and `column` in the source.
-      if (error.code === "invalid_json") Object.assign(caught, { line: error.line, column: error.column });
       return { error: caught };
     }
   }
