@@ -238,6 +238,10 @@ function jsonOf(value, code, what) {
 function mappingError(detail) {
   const error = new Error(detail.message);
   error.name = "BloomreachMappingError";
+  // JavaScriptCore (Bun, Safari) gives every Error its own `line` and `column` (where it was
+  // made): only an `invalid_json` error carries the body's, so no other may seem to.
+  delete error.line;
+  delete error.column;
   for (const key of ["code", "problems", "index", "messageId", "line", "column"]) {
     if (detail[key] !== undefined && detail[key] !== null) error[key] = detail[key];
   }
