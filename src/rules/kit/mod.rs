@@ -80,17 +80,7 @@ impl Mapping {
     /// output), without building it as a `Value` first: for callers that send it on as text.
     pub fn resolve_to_json(&self, payload: &Value) -> Result<Option<String>, ResolveError> {
         object_payload(payload)?;
-        let mut work = Work::new(WORK_LIMIT);
-        let resolved = resolve::resolve(&self.root, Place::Borrowed(payload), &mut work)?;
-        let mut text = String::new();
-        let written = json_text::stringify(
-            resolved.place(),
-            json_text::Keys::Own,
-            &mut text,
-            &mut work,
-            0,
-        )?;
-        Ok(written.then_some(text))
+        self.write_output(Place::Borrowed(payload))
     }
 
     /// [`Mapping::resolve_to_json`] for a payload given as JSON text, read into the resolver's own
@@ -105,8 +95,13 @@ impl Mapping {
                 payload.place().kind().name()
             )));
         }
+        self.write_output(Place::shared(&payload))
+    }
+
+    /// The output for `payload` as JSON text (`None`: `undefined`).
+    fn write_output(&self, payload: Place<'_, '_>) -> Result<Option<String>, ResolveError> {
         let mut work = Work::new(WORK_LIMIT);
-        let resolved = resolve::resolve(&self.root, Place::shared(&payload), &mut work)?;
+        let resolved = resolve::resolve(&self.root, payload, &mut work)?;
         let mut text = String::new();
         let written = json_text::stringify(
             resolved.place(),

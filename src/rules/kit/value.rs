@@ -380,6 +380,37 @@ pub(crate) enum Place<'t, 'a> {
     Shared(&'a Js<'a>),
 }
 
+/// `container[key]` for a built array or object whose members are places by `wrap` (shared or
+/// not).
+fn container_step<'r, 't, 'a>(
+    container: &'r Js<'a>,
+    key: &str,
+    wrap: fn(&'r Js<'a>) -> Place<'t, 'a>,
+) -> Got<'t, 'a> {
+    match container {
+        Js::Array(items) if key == "length" => Got::Computed(Value::from(items.len())),
+        Js::Array(items) => Got::At(
+            js::array_index(key)
+                .and_then(|i| items.get(i))
+                .map_or(Place::Undefined, wrap),
+        ),
+        Js::Object(object) => Got::At(object.get(key).map_or(Place::Undefined, wrap)),
+        _ => Got::At(Place::Undefined),
+    }
+}
+
+/// A built object's entries, their values made places by `wrap`.
+fn object_entries<'r, 't, 'a>(
+    object: &'r JsObject<'a>,
+    wrap: fn(&'r Js<'a>) -> Place<'t, 'a>,
+) -> Vec<(&'r str, Place<'t, 'a>)> {
+    object
+        .entries()
+        .iter()
+        .map(|(k, v)| (k.as_ref(), wrap(v)))
+        .collect()
+}
+
 /// A value found by a path: a place, or something JavaScript computes (`length`, a code unit).
 #[derive(Debug)]
 pub(crate) enum Got<'t, 'a> {
@@ -490,20 +521,8 @@ impl<'t, 'a> Place<'t, 'a> {
                     .map(|(k, v)| (k.as_str(), Place::Local(v)))
                     .collect(),
             ),
-            Place::Built(Js::Object(object)) => Some(
-                object
-                    .entries()
-                    .iter()
-                    .map(|(k, v)| (k.as_ref(), Place::of(v)))
-                    .collect(),
-            ),
-            Place::Shared(Js::Object(object)) => Some(
-                object
-                    .entries()
-                    .iter()
-                    .map(|(k, v)| (k.as_ref(), Place::shared(v)))
-                    .collect(),
-            ),
+            Place::Built(Js::Object(object)) => Some(object_entries(object, Place::of)),
+            Place::Shared(Js::Object(object)) => Some(object_entries(object, Place::shared)),
             _ => None,
         }
     }
@@ -522,35 +541,8 @@ impl<'t, 'a> Place<'t, 'a> {
                 js::Step::Computed(v) => Got::Computed(v),
                 js::Step::Undefined => Got::At(Place::Undefined),
             },
-            Place::Built(Js::Array(items)) => {
-                if key == "length" {
-                    Got::Computed(Value::from(items.len()))
-                } else {
-                    Got::At(
-                        js::array_index(key)
-                            .and_then(|i| items.get(i))
-                            .map_or(Place::Undefined, Place::of),
-                    )
-                }
-            }
-            Place::Built(Js::Object(object)) => {
-                Got::At(object.get(key).map_or(Place::Undefined, Place::of))
-            }
-            Place::Shared(Js::Array(items)) => {
-                if key == "length" {
-                    Got::Computed(Value::from(items.len()))
-                } else {
-                    Got::At(
-                        js::array_index(key)
-                            .and_then(|i| items.get(i))
-                            .map_or(Place::Undefined, Place::shared),
-                    )
-                }
-            }
-            Place::Shared(Js::Object(object)) => {
-                Got::At(object.get(key).map_or(Place::Undefined, Place::shared))
-            }
-            Place::Built(_) | Place::Shared(_) => Got::At(Place::Undefined),
+            Place::Built(js) => container_step(js, key, Place::of),
+            Place::Shared(js) => container_step(js, key, Place::shared),
         }
     }
 

@@ -1,8 +1,7 @@
 //! `@case`: `{operator: "lower" | "upper", value}`: a string value lower- or upper-cased;
 //! any other value as it is.
 
-use super::{options, Directive, Node};
-use crate::rules::js::is_truthy;
+use super::{options, truthy, Directive, Node};
 use crate::rules::kit::compile::Compiler;
 use crate::rules::kit::resolve::resolve;
 use crate::rules::kit::validate::{self, Checker, Field};
@@ -54,16 +53,16 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
     let Some(opts) = options(value) else {
         return Node::Fail(r#"@case requires an object with a "operator" key"#.into());
     };
-    let operator = match opts.get("operator") {
-        Some(op) if is_truthy(op) => match op.as_str() {
-            Some("lower") => Operator::Lower,
-            Some("upper") => Operator::Upper,
-            _ => Operator::Other,
-        },
-        _ => return Node::Fail(r#"@case requires a "operator" key"#.into()),
+    if !truthy(opts, "operator") {
+        return Node::Fail(r#"@case requires a "operator" key"#.into());
+    }
+    let operator = match opts["operator"].as_str() {
+        Some("lower") => Operator::Lower,
+        Some("upper") => Operator::Upper,
+        _ => Operator::Other,
     };
     // No (or a falsy) `value`: undefined, nothing resolved.
-    if !opts.get("value").is_some_and(is_truthy) {
+    if !truthy(opts, "value") {
         return Node::Undefined;
     }
     Node::Case(Box::new(Case {

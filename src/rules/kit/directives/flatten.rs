@@ -2,8 +2,8 @@
 //! their keys joined with the separator (`a.b.0`); arrays are walked too unless `omitArrays`.
 //! A value that is not an object comes out as `{"": value}`.
 
-use super::{options, Directive, Node};
-use crate::rules::js::{is_truthy, js_order, JsKind};
+use super::{options, truthy, Directive, Node};
+use crate::rules::js::{js_order, JsKind};
 use crate::rules::kit::compile::Compiler;
 use crate::rules::kit::resolve::resolve;
 use crate::rules::kit::validate::{self, Checker, Field};
@@ -49,13 +49,13 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
     let Some(opts) = options(value) else {
         return Node::Fail(r#"@flatten requires an object with a "separator" key"#.into());
     };
-    if !opts.get("separator").is_some_and(is_truthy) {
+    if !truthy(opts, "separator") {
         return Node::Fail(r#"@flatten requires a "separator" key"#.into());
     }
     Node::Flatten(Box::new(Flatten {
         separator: cx.option(opts, "separator"),
         value: cx.option(opts, "value"),
-        omit_arrays: opts.get("omitArrays").is_some_and(is_truthy),
+        omit_arrays: truthy(opts, "omitArrays"),
     }))
 }
 

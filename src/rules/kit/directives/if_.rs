@@ -1,8 +1,8 @@
 //! `@if`: `{exists | blank, then?, else?}`: `then` when `exists` resolves to something other
 //! than `null`/`undefined` (or `blank` to something not loosely equal to `""`), else `else`.
 
-use super::{options, Directive, Node};
-use crate::rules::js::{is_truthy, JsKind};
+use super::{options, truthy, Directive, Node};
+use crate::rules::js::JsKind;
 use crate::rules::kit::compile::Compiler;
 use crate::rules::kit::resolve::resolve;
 use crate::rules::kit::validate::{self, Field};
@@ -54,9 +54,8 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
     let Some(opts) = options(value) else {
         return Node::Fail(r#"@if requires an object with an "exists" key"#.into());
     };
-    let truthy = |key| opts.get(key).is_some_and(is_truthy);
     // The reference checks the options' truthiness as written, before resolving anything.
-    if !truthy("exists") && !truthy("blank") {
+    if !truthy(opts, "exists") && !truthy(opts, "blank") {
         return Node::Fail(r#"@if requires an "exists" key or a "blank" key"#.into());
     }
     let condition = if opts.contains_key("exists") {
@@ -68,7 +67,7 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
         condition,
         then: opts.contains_key("then").then(|| cx.option(opts, "then")),
         // A falsy `else` (`0`, `""`, `false`, `null`) is no `else` at all.
-        otherwise: truthy("else").then(|| cx.option(opts, "else")),
+        otherwise: truthy(opts, "else").then(|| cx.option(opts, "else")),
     }))
 }
 

@@ -1,8 +1,7 @@
 //! `@json`: `{mode: "encode" | "decode", value}`: `JSON.stringify(value)`, or `JSON.parse` of a
 //! string value (a string that is not JSON, or any other value, comes back as it is).
 
-use super::{options, Directive, Node};
-use crate::rules::js::is_truthy;
+use super::{options, truthy, Directive, Node};
 use crate::rules::kit::compile::Compiler;
 use crate::rules::kit::json_text::{stringify, Keys};
 use crate::rules::kit::resolve::resolve;
@@ -56,11 +55,10 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
     let Some(opts) = options(value) else {
         return Node::Fail(r#"@json requires an object with a "value" key"#.into());
     };
-    let truthy = |key| opts.get(key).is_some_and(is_truthy);
-    if !truthy("mode") {
+    if !truthy(opts, "mode") {
         return Node::Fail(r#"@json requires a "mode" key"#.into());
     }
-    if !truthy("value") {
+    if !truthy(opts, "value") {
         return Node::Fail(r#"@json requires a "value" key"#.into());
     }
     let mode = match opts["mode"].as_str() {

@@ -1,7 +1,7 @@
 //! `@merge`: `{objects: [...], direction: "left" | "right"}`: the objects' members in one object
 //! (`Object.assign`): with `right` a later object's member wins, with `left` an earlier one's.
 
-use super::{options, Directive, Node};
+use super::{options, truthy, Directive, Node};
 use crate::rules::js::{code_unit_at, is_truthy, kind_of, utf16_len, JsKind};
 use crate::rules::kit::compile::Compiler;
 use crate::rules::kit::resolve::resolve;
@@ -59,7 +59,7 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
             r#"@merge requires an object with an "objects" key and a "direction" key"#.into(),
         );
     };
-    if !opts.get("direction").is_some_and(is_truthy) {
+    if !truthy(opts, "direction") {
         return Node::Fail(r#"@merge requires a "direction" key"#.into());
     }
     let objects = match opts.get("objects") {

@@ -113,3 +113,8 @@ impl Node {
 pub(super) fn options(value: &Value) -> Option<&Map<String, Value>> {
     value.as_object()
 }
+
+/// `opts[key]` is truthy, as written: the reference checks options so before resolving them.
+pub(super) fn truthy(opts: &Map<String, Value>, key: &str) -> bool {
+    opts.get(key).is_some_and(crate::rules::js::is_truthy)
+}

@@ -3,8 +3,8 @@
 //! `String.prototype.replace` with the pattern escaped into a literal RegExp does. No regular
 //! expression engine runs: the pattern is plain text of at most 10 UTF-16 units.
 
-use super::{options, Directive, Node};
-use crate::rules::js::{is_truthy, number_to_string, utf16_len, JsKind};
+use super::{options, truthy, Directive, Node};
+use crate::rules::js::{number_to_string, utf16_len, JsKind};
 use crate::rules::kit::compile::Compiler;
 use crate::rules::kit::resolve::resolve;
 use crate::rules::kit::validate::{self, Checker, Field};
@@ -102,8 +102,7 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
     let Some(opts) = options(value) else {
         return Node::Fail(r#"@replace requires an object with a "pattern" key"#.into());
     };
-    let truthy = |key| opts.get(key).is_some_and(is_truthy);
-    if !truthy("pattern") {
+    if !truthy(opts, "pattern") {
         return Node::Fail(r#"@replace requires a "pattern" key"#.into());
     }
     // Defaults for options that are absent or null.
@@ -114,7 +113,7 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
     let replacement = or_default("replacement", Value::from(""));
     let ignore_case = or_default("ignorecase", Value::Bool(false));
     let global = or_default("global", Value::Bool(true));
-    if !truthy("value") {
+    if !truthy(opts, "value") {
         return Node::Undefined;
     }
     let action = match (&opts["pattern"], &replacement, &ignore_case, &global) {

@@ -1,8 +1,8 @@
 //! `@transform`: `{apply, mapping}`: `mapping` resolved against a new payload, the result of
 //! `transform(apply, payload)` (a whole mapping, validated when it runs).
 
-use super::{options, Directive, Node};
-use crate::rules::js::{is_truthy, JsKind};
+use super::{options, truthy, Directive, Node};
+use crate::rules::js::JsKind;
 use crate::rules::kit::compile::Compiler;
 use crate::rules::kit::resolve::resolve;
 use crate::rules::kit::root;
@@ -46,11 +46,10 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
             r#"@transform requires an object with an "apply" key and a "mapping" key"#.into(),
         );
     };
-    let truthy = |key| opts.get(key).is_some_and(is_truthy);
-    if !truthy("mapping") {
+    if !truthy(opts, "mapping") {
         return Node::Fail(r#"@transform requires a "mapping" key"#.into());
     }
-    if !truthy("apply") {
+    if !truthy(opts, "apply") {
         return Node::Fail(r#"@transform requires a "apply" key"#.into());
     }
     if !opts["apply"].is_object() {
