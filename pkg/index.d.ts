@@ -18,6 +18,8 @@ export interface Settings {
   flattenNestedObjects?: boolean;
   /** Add a `session_ping` event to page and screen calls. Default false. */
   trackSessionPing?: boolean;
+  /** Rules in Segment's own language (FQL subscriptions, mapping-kit values), at most 100. */
+  mappings?: Rule[];
 }
 
 /** Settings as `validateSettings` returns them: defaults filled in. */
@@ -25,6 +27,7 @@ export interface NormalizedSettings extends Settings {
   apiBaseUrl: string;
   flattenNestedObjects: boolean;
   trackSessionPing: boolean;
+  mappings: Rule[];
 }
 
 export type SegmentCallType = "page" | "screen" | "track" | "identify" | "alias" | "group";
@@ -90,6 +93,8 @@ export interface BatchRequest {
   body: string;
   /** For each command of `body`, in order, the index of the event it came from. */
   events: number[];
+  /** With rules set: for each command, the name of the rule that made it (`null`: the classic mapping). */
+  origins?: (string | null)[];
 }
 
 export type RejectionCode =
@@ -100,9 +105,10 @@ export type RejectionCode =
   | "invalid_timestamp"
   | "missing_event_name"
   | "missing_previous_id"
-  | "missing_group_id";
+  | "missing_group_id"
+  | "mapping_failed";
 
-export type SkipCode = "opted_out" | "alias_without_user_id";
+export type SkipCode = "opted_out" | "alias_without_user_id" | "no_commands";
 
 export interface EventIssue<Code extends string> {
   /** Position of the event in the input. */

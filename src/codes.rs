@@ -86,6 +86,8 @@ codes! {
         "the event's `integrations` turn this destination off";
     AliasWithoutUserId = "alias_without_user_id", EventSkipped, None,
         "alias without `userId`: nothing to merge `previousId` into";
+    NoCommands = "no_commands", EventSkipped, None,
+        "the rules that took the event made no command of it (an empty `forEach`)";
     // The body.
     InvalidJson = "invalid_json", Body, Some(400),
         "the body is not JSON (with `line` and `column`), or not UTF-8 text";

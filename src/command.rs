@@ -180,6 +180,8 @@ fn serialize_command<S: Serializer, M: Serialize>(
 pub(crate) struct Draft<'a> {
     pub command_id: Cow<'a, str>,
     pub data: DraftData<'a>,
+    /// The rule that made the command (its name); `None` for the classic mapping's.
+    pub origin: Option<&'a str>,
 }
 
 #[derive(Clone, Debug)]

@@ -54,6 +54,14 @@ impl Skip {
         ),
     };
 
+    /// The rules that took an event made no command of it (an empty `forEach`).
+    pub const NO_COMMANDS: Skip = Skip {
+        code: Code::NoCommands,
+        message: Cow::Borrowed(
+            "skipped: the rules that took the event made no command of it (an empty `forEach`)",
+        ),
+    };
+
     /// An alias without a `userId` has nothing to merge into.
     pub const ALIAS_WITHOUT_USER_ID: Skip = Skip {
         code: Code::AliasWithoutUserId,

@@ -24,11 +24,14 @@ pub struct CommandSource {
     pub command_id: String,
     /// Where the command's JSON is in the request's `body`, so it can be taken out alone.
     pub body_range: Range<usize>,
+    /// The rule that made the command (its name), or `None` for the classic mapping's.
+    pub origin: Option<String>,
 }
 
 /// A request ready to send: `POST url` with `Authorization`, JSON `Content-Type` and `body`.
 /// Serializes as `{method, url, headers, body, events}`, `events` being each command's event
-/// index in body order; `Debug` hides the `Authorization` value.
+/// index in body order, and `origins` (each command's rule, `null` for the classic mapping's)
+/// when some command came from a rule; `Debug` hides the `Authorization` value.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BatchRequest {
     pub url: String,
@@ -42,6 +45,11 @@ pub struct BatchRequest {
 impl BatchRequest {
     pub const METHOD: &'static str = "POST";
     pub const CONTENT_TYPE: &'static str = "application/json";
+
+    /// Whether some command came from a rule (and the request says which, in `origins`).
+    pub fn has_origins(&self) -> bool {
+        self.commands.iter().any(|c| c.origin.is_some())
+    }
 
     /// The JSON text of the request's `index`-th command.
     pub fn command_json(&self, index: usize) -> &str {
@@ -87,12 +95,21 @@ impl Serialize for BatchRequest {
                 serializer.collect_seq(self.0.iter().map(|c| c.event_index))
             }
         }
-        let mut s = serializer.serialize_struct("BatchRequest", 5)?;
+        struct Origins<'a>(&'a [CommandSource]);
+        impl Serialize for Origins<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.iter().map(|c| c.origin.as_deref()))
+            }
+        }
+        let mut s = serializer.serialize_struct("BatchRequest", 6)?;
         s.serialize_field("method", Self::METHOD)?;
         s.serialize_field("url", &self.url)?;
         s.serialize_field("headers", &Headers(&self.authorization))?;
         s.serialize_field("body", &self.body)?;
         s.serialize_field("events", &Events(&self.commands))?;
+        if self.has_origins() {
+            s.serialize_field("origins", &Origins(&self.commands))?;
+        }
         s.end()
     }
 }
@@ -226,7 +243,13 @@ pub(crate) fn pack_drafts(
                 &mut body,
                 members.iter().map(|&i| {
                     let (draft, event_index) = &drafts[i];
-                    (*event_index, &*draft.command_id, Written::Draft(draft))
+                    let origin = draft.origin;
+                    (
+                        *event_index,
+                        &*draft.command_id,
+                        origin,
+                        Written::Draft(draft),
+                    )
                 }),
             );
             // serde_json writes only valid UTF-8.
@@ -261,7 +284,7 @@ pub fn repack(commands: Vec<PendingCommand>, target: &RequestTarget) -> Vec<Batc
                 &mut body,
                 members.iter().map(|&i| {
                     let c = &commands[i];
-                    (c.owner, c.command_id.as_str(), Written::Text(&c.json))
+                    (c.owner, c.command_id.as_str(), None, Written::Text(&c.json))
                 }),
             );
             BatchRequest {
@@ -286,11 +309,11 @@ enum Written<'d, 'a> {
 /// Writes `{"commands":[...]}` into `body` and says where each command is in it.
 fn write_body<'d, 'a: 'd>(
     body: &mut Vec<u8>,
-    commands: impl Iterator<Item = (usize, &'d str, Written<'d, 'a>)>,
+    commands: impl Iterator<Item = (usize, &'d str, Option<&'d str>, Written<'d, 'a>)>,
 ) -> Vec<CommandSource> {
     body.extend_from_slice(BODY_OPEN.as_bytes());
     let mut sources = Vec::with_capacity(MAX_COMMANDS_PER_REQUEST);
-    for (i, (event_index, command_id, command)) in commands.enumerate() {
+    for (i, (event_index, command_id, origin, command)) in commands.enumerate() {
         if i > 0 {
             body.push(b',');
         }
@@ -304,6 +327,7 @@ fn write_body<'d, 'a: 'd>(
             event_index,
             command_id: command_id.to_string(),
             body_range: start..body.len(),
+            origin: origin.map(str::to_string),
         });
     }
     body.extend_from_slice(BODY_CLOSE.as_bytes());

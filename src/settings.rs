@@ -1,15 +1,17 @@
 //! Destination settings: parsed from Segment's catalog keys and validated once into a typed struct.
 
 use base64::Engine;
+use segment_bloomreach_rules::RuleSet;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
+use std::sync::Arc;
 
 pub const DEFAULT_API_BASE_URL: &str = "https://api.exponea.com/";
 
 /// Validated settings: made only by [`Settings::from_json_value`] or [`Settings::from_json`], so
 /// every `Settings` value has passed validation. Secrets are kept out of `Debug`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Settings {
     /// Normalized: no trailing `/`.
     api_base_url: String,
@@ -20,7 +22,27 @@ pub struct Settings {
     soft_id: String,
     flatten_nested_objects: bool,
     track_session_ping: bool,
+    /// The `mappings` setting as given (`[]` when absent), and compiled.
+    mappings: Value,
+    rules: Arc<RuleSet>,
 }
+
+impl PartialEq for Settings {
+    /// The same settings: the compiled rules follow from `mappings`.
+    fn eq(&self, other: &Self) -> bool {
+        self.api_base_url == other.api_base_url
+            && self.api_key == other.api_key
+            && self.api_secret == other.api_secret
+            && self.project_token == other.project_token
+            && self.hard_id == other.hard_id
+            && self.soft_id == other.soft_id
+            && self.flatten_nested_objects == other.flatten_nested_objects
+            && self.track_session_ping == other.track_session_ping
+            && self.mappings == other.mappings
+    }
+}
+
+impl Eq for Settings {}
 
 /// One thing wrong with the settings, named by its catalog key (or the path inside it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -73,6 +95,7 @@ impl fmt::Debug for Settings {
             .field("soft_id", &self.soft_id)
             .field("flatten_nested_objects", &self.flatten_nested_objects)
             .field("track_session_ping", &self.track_session_ping)
+            .field("rules", &self.rules.rules().len())
             .finish()
     }
 }
@@ -122,6 +145,11 @@ impl Settings {
         self.track_session_ping
     }
 
+    /// The `mappings` setting, compiled: the user's rules, in order (empty when none).
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
     /// Validates a settings object with Segment's catalog keys; unknown keys are ignored.
     pub fn from_json_value(value: &Value) -> Result<Settings, SettingsError> {
         let Some(map) = value.as_object() else {
@@ -165,6 +193,21 @@ impl Settings {
         }
         let flatten_nested_objects = optional_bool(map, "flattenNestedObjects", &mut problems);
         let track_session_ping = optional_bool(map, "trackSessionPing", &mut problems);
+        let mappings = match map.get("mappings") {
+            None | Some(Value::Null) => Value::Array(Vec::new()),
+            Some(mappings) => mappings.clone(),
+        };
+        let rules = match RuleSet::compile(&mappings) {
+            Ok(rules) => rules,
+            Err(found) => {
+                problems.extend(
+                    found
+                        .into_iter()
+                        .map(|p| SettingsProblem::new(p.path, p.message)),
+                );
+                RuleSet::default()
+            }
+        };
 
         match (api_base_url, api_key, project_token, hard_id, soft_id) {
             (
@@ -182,6 +225,8 @@ impl Settings {
                 soft_id,
                 flatten_nested_objects,
                 track_session_ping,
+                mappings,
+                rules: Arc::new(rules),
             }),
             _ => Err(SettingsError { problems }),
         }
@@ -226,6 +271,7 @@ impl Settings {
             "trackSessionPing".into(),
             Value::Bool(self.track_session_ping),
         );
+        map.insert("mappings".into(), self.mappings.clone());
         Value::Object(map)
     }
 

@@ -115,8 +115,9 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
    * `buildRequestsFramed`'s output: a header line, then the bodies one after another, so no body
    * is escaped into JSON and unescaped again. The header holds, per request (`;`-separated), its
    * body's length in UTF-16 code units, `:`, and the event index of each of its commands as runs
-   * (`a-b` for a..b, comma-separated); then `|` and `{"rejected", "skipped"}` JSON only when one
-   * is not empty. An error is `{"error": …}` with no newline.
+   * (`a-b` for a..b, comma-separated); then `|` and `{"rejected", "skipped"}` JSON (with
+   * `origins`, per request, when rules made commands) only when one is not empty. An error is
+   * `{"error": …}` with no newline.
    */
   function unframe(out, settings) {
     const newline = out.indexOf("\n");
@@ -151,7 +152,9 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
         runStart = -1;
         if (c !== 44 /* , */) {
           const body = out.slice(at, (at += length));
-          requests.push({ method, url, headers: { Authorization: authorization, "Content-Type": contentType }, body, events });
+          const request = { method, url, headers: { Authorization: authorization, "Content-Type": contentType }, body, events };
+          if (issues?.origins) request.origins = issues.origins[requests.length];
+          requests.push(request);
         }
       }
       number = 0;

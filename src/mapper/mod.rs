@@ -1,13 +1,14 @@
 //! The mapping stage: built once from validated settings, it turns one event into its commands, or its rejection or skip.
 //!
 //! Per event, in order: its shape (depth, `__proto__` keys; its size was checked as it was read)
-//! and that it is an object; the classic opt-out (`integrations`); the call type; then the
-//! classic mapping.
-//! This is where user rules, presets and consent take their place in that order.
+//! and that it is an object; the classic opt-out (`integrations`); with rules, the call type and
+//! the types of the spec's fields, then every rule that takes the event (`rules.rs`); then, for
+//! an event no rule took or one a `keepDefault` rule took, the classic mapping.
 
 mod opt_out;
+mod rules;
 
-use crate::command::Command;
+use crate::command::{Command, Draft};
 use crate::error::{MapError, Skip};
 use crate::ingest::{self, Event, EventSlot, IngestError, IngestLimits, Reading};
 use crate::json::{Json, Obj};
@@ -46,9 +47,9 @@ impl Mapper {
     }
 
     /// How events are read for this mapping: the parts it only copies stay text, unless
-    /// flattening has to look inside them.
+    /// flattening or rules have to look inside them.
     pub fn reading(&self) -> Reading {
-        if self.settings.flatten_nested_objects() {
+        if self.settings.flatten_nested_objects() || !self.settings.rules().is_empty() {
             Reading::Tree
         } else {
             Reading::Passthrough
@@ -106,7 +107,7 @@ impl Mapper {
         index: usize,
     ) -> Result<Drafted<'a>, MapError> {
         event.check_shape()?;
-        let mut event = match event.0 {
+        let event = match event.0 {
             Json::Object(map) => map,
             other => {
                 return Err(MapError::invalid_event(format!(
@@ -119,12 +120,53 @@ impl Mapper {
             return Ok(Drafted::Skipped(Skip::OPTED_OUT));
         }
         let command_id = command_id_base(&event, index)?;
+        let user_rules = self.settings.rules();
+        if user_rules.is_empty() {
+            return self.classic(event, command_id);
+        }
+        CallType::peek(&event)?;
+        mapping::check_field_types(&event)?;
+        let payload = Json::Object(event.clone()).into_value();
+        let Some(taken) = rules::take(user_rules, &payload, &event, &self.settings)? else {
+            return self.classic(event, command_id);
+        };
+        let mut drafts = taken.drafts;
+        if taken.keep_default {
+            if let Drafted::Commands(classic) = self.classic(event, command_id.clone())? {
+                drafts.extend(classic);
+            }
+        }
+        if drafts.is_empty() {
+            return Ok(Drafted::Skipped(Skip::NO_COMMANDS));
+        }
+        number_commands(&mut drafts, &command_id);
+        Ok(Drafted::Commands(drafts))
+    }
+
+    /// The classic mapping of an event (`command_id` its first command's ID).
+    fn classic<'a>(
+        &'a self,
+        mut event: Obj<'a>,
+        command_id: Cow<'a, str>,
+    ) -> Result<Drafted<'a>, MapError> {
         let call_type = CallType::take(&mut event)?;
         let call = Call {
             settings: &self.settings,
             command_id,
         };
         mapping::map(call_type, event, call)
+    }
+}
+
+/// The commands of an event rules took, numbered in order: `<id>`, `<id>:2`, `<id>:3`… (`<id>`
+/// being its `messageId`, or `event-<index>`): unique, and traceable to the event.
+fn number_commands(drafts: &mut [Draft], base: &str) {
+    for (i, draft) in drafts.iter_mut().enumerate() {
+        draft.command_id = if i == 0 {
+            Cow::Owned(base.to_string())
+        } else {
+            Cow::Owned(format!("{base}:{}", i + 1))
+        };
     }
 }
 

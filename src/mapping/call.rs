@@ -66,6 +66,7 @@ pub(crate) fn event_command<'a>(
             timestamp,
             properties,
         },
+        origin: None,
     }
 }
 
@@ -82,5 +83,6 @@ pub(crate) fn customer_command<'a>(
             properties,
             update_timestamp,
         },
+        origin: None,
     }
 }

@@ -3,6 +3,7 @@
 mod alias;
 mod call;
 mod context;
+mod fields;
 mod flatten;
 mod group;
 mod identify;
@@ -15,7 +16,10 @@ mod track;
 mod visit;
 
 pub(crate) use call::{Call, Drafted};
+pub(crate) use fields::check_field_types;
 pub use flatten::flatten;
+pub(crate) use identity::customer_ids as classic_customer_ids;
+pub(crate) use time::event_time as classic_time;
 pub use time::parse_time;
 
 use crate::codes::Code;
@@ -45,8 +49,17 @@ pub(crate) enum CallType {
 impl CallType {
     /// Takes `type` out of the event: a call type, or `unsupported_type`.
     pub(crate) fn take(event: &mut Obj) -> Result<CallType, MapError> {
-        match event.take("type") {
-            Some(Json::String(t)) => match &*t {
+        CallType::of(event.take("type").as_ref())
+    }
+
+    /// The event's call type, leaving `type` in place, or `unsupported_type`.
+    pub(crate) fn peek(event: &Obj) -> Result<CallType, MapError> {
+        CallType::of(event.get("type"))
+    }
+
+    fn of(value: Option<&Json>) -> Result<CallType, MapError> {
+        match value {
+            Some(Json::String(t)) => match t.as_ref() {
                 "page" => Ok(CallType::Page),
                 "screen" => Ok(CallType::Screen),
                 "track" => Ok(CallType::Track),

@@ -23,7 +23,8 @@ function assertSame(text, settings) {
 }
 
 test("the JS reference maps every golden mapping fixture as the package does", async (t) => {
-  const all = cases("mapping");
+  // The reference is the classic mapping (the benchmarks' contender); rules are not in it.
+  const all = cases("mapping").filter(([, c]) => c.settings?.mappings === undefined);
   assert.ok(all.length >= 60, `found ${all.length} cases`);
   for (const [name, c] of all) {
     await t.test(name, () => {

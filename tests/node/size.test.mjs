@@ -8,9 +8,13 @@ import { gzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const KB = 1024;
-// The rules (Segment's mapping-kit and FQL) are built for size (`opt-level = "z"` for their crate)
-// and the core reads times without the `time` crate, to keep within this with them compiled in.
-const NPM_WASM_GZIP_BUDGET = 200 * KB;
+// 200 KB until the rules (Segment's mapping-kit and FQL, and the mapper running them) were
+// compiled in: about 67 KB gzip at opt-level 3. Their crate is built at "z", the shell writes its
+// answers without serde_json's `json!`, and the core reads times itself (no `time` crate), which
+// brought the whole back to 206 KB; the rest would cost either the classic mapping's speed
+// (building the core at "s": 1.3-1.5x slower, under the plain-JS mapping) or conformance
+// (dropping full Unicode case mapping from `@case`). See benches/README.md, "Sizes".
+const NPM_WASM_GZIP_BUDGET = 216 * KB;
 const WORKER_GZIP_BUDGET = 400 * KB;
 
 /** Raw and gzip (level 9, as `gzip -9`) bytes of each file, and their totals. */

@@ -23,7 +23,8 @@ const fromText: BuildResult = buildRequestsFromJson('{"batch": []}', settings);
 for (const request of [...result.requests, ...fromText.requests]) {
   const init: RequestInit = { method: request.method, headers: request.headers, body: request.body };
   const firstEvent: number | undefined = request.events[0];
-  void firstEvent;
+  const madeBy: string | null | undefined = request.origins?.[0];
+  void firstEvent, madeBy;
   const outcomes: CommandOutcome[] = readResponse(request, 200, "{}");
   const retry = outcomes.filter((o) => o.outcome === "retry").map((o) => o.commandId);
   void init, retry;
@@ -70,3 +71,11 @@ try {
   const paths = (e as MappingError).problems?.map((p) => `${p.path}: ${p.message}`);
   void paths;
 }
+
+// Rules are settings: `mappings` wherever settings go.
+const withRules: Settings = {
+  ...settings,
+  mappings: [{ name: "signup", subscribe: 'event = "Signed Up"', eventType: "registration", properties: { plan: { "@path": "$.properties.plan" } } }],
+};
+const ruled: BuildResult = buildRequests([event], withRules);
+void ruled;

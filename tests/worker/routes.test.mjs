@@ -60,6 +60,7 @@ test("health reports version, valid config, direct mode and no secrets", async (
         softId: "cookie",
         flattenNestedObjects: false,
         trackSessionPing: false,
+        rules: [],
       },
     });
     assertNoSecrets(text, "/health");

@@ -43,6 +43,9 @@ export function catalogSettings(bindings = BASE_BINDINGS) {
     exponeaSoftId: bindings.BLOOMREACH_SOFT_ID,
     flattenNestedObjects: bindings.FLATTEN_NESTED_OBJECTS === "true",
     trackSessionPing: bindings.TRACK_SESSION_PING === "true",
+    ...(bindings.BLOOMREACH_MAPPINGS === undefined
+      ? {}
+      : { mappings: typeof bindings.BLOOMREACH_MAPPINGS === "string" ? JSON.parse(bindings.BLOOMREACH_MAPPINGS) : bindings.BLOOMREACH_MAPPINGS }),
   };
 }
 

@@ -4,17 +4,18 @@
 //! lives here: settings become a [`Mapper`], bodies go through [`Mapper::build`]; the rules'
 //! mapping-kit and FQL exports are in `rules`.
 
+mod api_error;
 mod rules;
 mod utf;
 
+use api_error::ApiError;
 use segment_bloomreach::ingest::unrepresentable;
 use segment_bloomreach::response::command_ids_of_body;
 use segment_bloomreach::{
-    read_response, BatchRequest, BuildOutput, Code, IngestError, IngestLimits, MapError, Mapped,
-    Mapper, Settings, SettingsError,
+    read_response, BatchRequest, BuildOutput, Code, EventIssue, IngestLimits, Mapped, Mapper,
+    Settings, SettingsError,
 };
 use serde::Deserialize;
-use serde_json::json;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use utf::{push_latin1, push_utf16, utf16_len, utf8_from_utf16};
@@ -68,9 +69,7 @@ fn mapper_of(text: &str) -> Result<Rc<Mapper>, SettingsError> {
 #[wasm_bindgen(js_name = useSettings)]
 pub fn use_settings(settings: &[u8]) -> String {
     let Ok(text) = std::str::from_utf8(settings) else {
-        let error =
-            json!({ "code": "invalid_settings", "message": "the settings JSON is not UTF-8 text" });
-        return json!({ "error": error }).to_string();
+        return ApiError::new(Code::InvalidSettings, "the settings JSON is not UTF-8 text").text();
     };
     match mapper_of(text) {
         Ok(_) => String::new(),
@@ -98,22 +97,7 @@ struct Unrepresentable {
 }
 
 fn settings_error(error: SettingsError) -> String {
-    json!({ "error": {
-        "code": Code::InvalidSettings,
-        "message": error.to_string(),
-        "problems": error.problems,
-    }})
-    .to_string()
-}
-
-fn event_error(error: MapError, message_id: Option<&str>) -> String {
-    json!({ "error": {
-        "code": error.code,
-        "message": error.describe(Some(0), message_id),
-        "messageId": message_id,
-        "index": 0,
-    }})
-    .to_string()
+    ApiError::settings(&error).text()
 }
 
 fn read_unrepresentable(text: &str) -> Vec<Unrepresentable> {
@@ -136,9 +120,11 @@ pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -
     };
     let message_id = event.as_ref().ok().and_then(|e| e.message_id());
     match mapper.map_slot(event) {
-        Ok(Mapped::Commands(commands)) => json!({ "commands": commands }).to_string(),
+        Ok(Mapped::Commands(commands)) => {
+            format!("{{\"commands\":{}}}", to_json(&commands))
+        }
         Ok(Mapped::Skipped(_)) => r#"{"commands":[]}"#.to_string(),
-        Err(e) => event_error(e, message_id.as_deref()),
+        Err(e) => ApiError::event(&e, message_id.as_deref()).text(),
     }
 }
 
@@ -204,8 +190,8 @@ fn kept_output(utf16: bool) -> (*const u8, usize) {
 /// wrapper slices out, so no body is escaped into JSON and unescaped again in JavaScript. The
 /// header holds, per request (`;`-separated), its body's length in UTF-16 code units, `:`, and
 /// the event index of each of its commands ([`push_event_runs`]); then a `|` and
-/// `{"rejected": [...], "skipped": [...]}` only when one of them is not empty: the usual answer
-/// needs no `JSON.parse`. Every request has the same method, URL and headers, which the wrapper
+/// `{"rejected": [...], "skipped": [...]}` (with `"origins"`, per request, when rules made
+/// commands) only when one of them is not empty: the usual answer needs no `JSON.parse`. Every request has the same method, URL and headers, which the wrapper
 /// asks for once per settings ([`request_target_json`]).
 ///
 /// The body is the first `length` bytes of [`body_buffer`], or with `utf16` the first `length`
@@ -229,8 +215,7 @@ pub fn build_requests_framed(
     wide: bool,
 ) -> String {
     let Some(mapper) = current_mapper() else {
-        let error = json!({ "code": Code::InvalidSettings, "message": "no settings: call useSettings first" });
-        return json!({ "error": error }).to_string();
+        return ApiError::new(Code::InvalidSettings, "no settings: call useSettings first").text();
     };
     let unrepresentable = unrepresentable_json.as_deref().unwrap_or("[]");
     let framed = |body: &str| match build(body, &mapper, unrepresentable) {
@@ -251,11 +236,7 @@ pub fn build_requests_framed(
             let bytes = bytes.borrow();
             match std::str::from_utf8(&bytes[..length.min(bytes.len())]) {
                 Ok(body) => framed(body),
-                Err(_) => {
-                    let error =
-                        json!({ "code": Code::InvalidBody, "message": "the body is not UTF-8 text" });
-                    json!({ "error": error }).to_string()
-                }
+                Err(_) => ApiError::new(Code::InvalidBody, "the body is not UTF-8 text").text(),
             }
         })
     }
@@ -277,9 +258,28 @@ fn frame(output: &BuildOutput, wide: bool) -> String {
         push_event_runs(&mut header, request.commands.iter().map(|c| c.event_index));
     }
     header.push('|');
-    if !output.rejected.is_empty() || !output.skipped.is_empty() {
-        let issues = json!({ "rejected": output.rejected, "skipped": output.skipped });
-        header.push_str(&issues.to_string());
+    let origins = output.requests.iter().any(BatchRequest::has_origins);
+    if !output.rejected.is_empty() || !output.skipped.is_empty() || origins {
+        /// The rejected and skipped events, and which rule made each command of each request
+        /// (`null`: the classic mapping) when rules made some.
+        #[derive(serde::Serialize)]
+        struct Issues<'o> {
+            rejected: &'o [EventIssue],
+            skipped: &'o [EventIssue],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            origins: Option<Vec<Vec<Option<&'o str>>>>,
+        }
+        let origins = origins.then(|| {
+            let requests = output.requests.iter();
+            requests
+                .map(|r| r.commands.iter().map(|c| c.origin.as_deref()).collect())
+                .collect()
+        });
+        header.push_str(&to_json(&Issues {
+            rejected: &output.rejected,
+            skipped: &output.skipped,
+            origins,
+        }));
     }
     header.push('\n');
     let parts =
@@ -338,12 +338,13 @@ fn push_event_runs(out: &mut String, mut events: impl Iterator<Item = usize>) {
 #[wasm_bindgen(js_name = requestTargetJson)]
 pub fn request_target_json(settings: &str) -> String {
     match mapper_of(settings) {
-        Ok(mapper) => json!({
-            "method": BatchRequest::METHOD,
-            "url": mapper.target().url,
-            "headers": { "Authorization": mapper.target().authorization, "Content-Type": BatchRequest::CONTENT_TYPE },
-        })
-        .to_string(),
+        Ok(mapper) => format!(
+            "{{\"method\":\"{}\",\"url\":{},\"headers\":{{\"Authorization\":{},\"Content-Type\":\"{}\"}}}}",
+            BatchRequest::METHOD,
+            to_json(&mapper.target().url),
+            to_json(&mapper.target().authorization),
+            BatchRequest::CONTENT_TYPE,
+        ),
         Err(e) => settings_error(e),
     }
 }
@@ -356,7 +357,7 @@ fn build<'a>(
 ) -> Result<BuildOutput<'a>, String> {
     let mut slots = mapper
         .read_body(body, None, IngestLimits::default())
-        .map_err(|e| body_error(&e))?;
+        .map_err(|e| ApiError::body(&e).text())?;
     for p in read_unrepresentable(unrepresentable_json) {
         if let Some(slot) = slots.get_mut(p.index) {
             *slot = Err(unrepresentable(p.field.as_deref(), &p.reason));
@@ -365,21 +366,16 @@ fn build<'a>(
     Ok(mapper.build(slots))
 }
 
-/// `{"error": {...}}` for a body that cannot be read.
-fn body_error(error: &IngestError) -> String {
-    let mut detail = json!({ "code": error.code(), "message": error.to_string() });
-    if let IngestError::InvalidJson { line, column, .. } = error {
-        detail["line"] = json!(line);
-        detail["column"] = json!(column);
-    }
-    json!({ "error": detail }).to_string()
+/// A value as JSON text.
+fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).expect("the package's answers serialize")
 }
 
 /// `validateSettings`: `{"settings": {...}}` normalized, or `{"error": {...}}`.
 #[wasm_bindgen(js_name = validateSettingsJson)]
 pub fn validate_settings_json(settings: &str) -> String {
     match Settings::from_json(settings) {
-        Ok(s) => json!({ "settings": s.to_json_value() }).to_string(),
+        Ok(s) => format!("{{\"settings\":{}}}", to_json(&s.to_json_value())),
         Err(e) => settings_error(e),
     }
 }
@@ -390,10 +386,11 @@ pub fn read_response_json(request_body: &str, status: u16, response_body: &str) 
     match command_ids_of_body(request_body) {
         Ok(ids) => {
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            json!({ "outcomes": read_response(&ids, status, response_body) }).to_string()
+            format!(
+                "{{\"outcomes\":{}}}",
+                to_json(&read_response(&ids, status, response_body))
+            )
         }
-        Err(message) => {
-            json!({ "error": { "code": Code::InvalidRequest, "message": message } }).to_string()
-        }
+        Err(message) => ApiError::new(Code::InvalidRequest, message).text(),
     }
 }

@@ -2,11 +2,12 @@
 //! matching, over JSON text. Compiled mappings and subscriptions are kept by their text, so a
 //! caller passing the same one each time compiles it once.
 
+use crate::api_error::ApiError;
 use segment_bloomreach::rules::fql::Subscription;
 use segment_bloomreach::rules::kit::Mapping;
 use segment_bloomreach::rules::Problem;
 use segment_bloomreach::Code;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -37,28 +38,20 @@ fn cached<T, E>(
     })
 }
 
-fn error(code: Code, message: &str, problems: Option<&[Problem]>) -> String {
-    let mut detail = json!({ "code": code, "message": message });
-    if let Some(problems) = problems {
-        detail["problems"] = json!(problems);
-    }
-    json!({ "error": detail }).to_string()
-}
-
 /// A mapping given as JSON text, compiled as `transform` takes it; `Err` is the error text.
 fn mapping_of(text: &str) -> Result<Rc<Mapping>, String> {
     cached(&LAST_MAPPING, text, |text| {
         let value: Value = serde_json::from_str(text).map_err(|e| {
-            error(
+            ApiError::new(
                 Code::InvalidMapping,
-                &format!("the mapping is not JSON: {e}"),
-                None,
+                format!("the mapping is not JSON: {e}"),
             )
+            .text()
         })?;
         Mapping::compile_transform(&value).map_err(|problems| {
             let listed: Vec<String> = problems.iter().map(Problem::to_string).collect();
             let message = format!("invalid mapping: {}", listed.join("; "));
-            error(Code::InvalidMapping, &message, Some(&problems))
+            ApiError::mapping(Code::InvalidMapping, message, &problems).text()
         })
     })
 }
@@ -74,7 +67,7 @@ pub fn transform_json(mapping: &str, payload: &str) -> String {
     match mapping.resolve_text_to_json(payload) {
         Ok(Some(output)) => format!("{{\"output\":{output}}}"),
         Ok(None) => "{}".to_string(),
-        Err(e) => error(Code::MappingFailed, &e.message, None),
+        Err(e) => ApiError::new(Code::MappingFailed, e.message).text(),
     }
 }
 
@@ -94,7 +87,7 @@ pub fn matches_subscription_json(subscribe: &str, event: &str) -> String {
     let subscription = cached(&LAST_SUBSCRIPTION, subscribe, |text| {
         Subscription::parse(text).map_err(|problem| {
             let message = format!("invalid subscription: {}", problem.message);
-            error(Code::InvalidSubscription, &message, Some(&[problem]))
+            ApiError::mapping(Code::InvalidSubscription, message, &[problem]).text()
         })
     });
     let subscription = match subscription {

@@ -50,16 +50,23 @@ impl Bindings {
     }
 }
 
-/// A variable or secret as text. `[vars]` may hold TOML booleans or numbers; they arrive as
-/// JavaScript values, so `FLATTEN_NESTED_OBJECTS = true` and `= "true"` both work.
+/// A variable or secret as text. `[vars]` may hold TOML booleans, numbers, arrays and tables;
+/// they arrive as JavaScript values, so `FLATTEN_NESTED_OBJECTS = true` and `= "true"` both work,
+/// and `BLOOMREACH_MAPPINGS` may be written as a TOML array of rules (read as its JSON).
 fn variable_text(env: &Env, name: &str) -> Option<String> {
     debug_assert!(VARIABLES.iter().any(|(v, _)| *v == name));
     let value = js_sys::Reflect::get(env.as_ref(), &JsValue::from_str(name)).ok()?;
+    if value.is_undefined() || value.is_null() {
+        return None;
+    }
     if let Some(text) = value.as_string() {
         return Some(text);
     }
     if let Some(flag) = value.as_bool() {
         return Some(flag.to_string());
     }
-    value.as_f64().map(|n| n.to_string())
+    if let Some(number) = value.as_f64() {
+        return Some(number.to_string());
+    }
+    js_sys::JSON::stringify(&value).ok()?.as_string()
 }

@@ -18,6 +18,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("BLOOMREACH_SOFT_ID", Some("exponeaSoftId")),
     ("FLATTEN_NESTED_OBJECTS", Some("flattenNestedObjects")),
     ("TRACK_SESSION_PING", Some("trackSessionPing")),
+    ("BLOOMREACH_MAPPINGS", Some("mappings")),
     ("SEGMENT_WRITE_KEY", None),
     ("SEGMENT_SHARED_SECRET", None),
     ("WEBHOOK_BEARER_TOKEN", None),
@@ -28,6 +29,10 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
 /// Queue mode: the longest a message waits before it is offered again (whole seconds, 1..=300).
 /// 300 (5 minutes) in production; tests set it low so a fault-injection soak drains in seconds.
 pub const QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS: u32 = 300;
+
+/// Variables whose text is JSON (the rules: a JSON string, or a TOML array in `[vars]`, which
+/// the runtime hands over as a value and `config.rs` writes as JSON).
+const JSON_VARIABLES: &[&str] = &["BLOOMREACH_MAPPINGS"];
 
 const BOOLEAN_VARIABLES: &[&str] = &[
     "FLATTEN_NESTED_OBJECTS",
@@ -67,6 +72,17 @@ impl EdgeConfig {
                 match parse_flag(variable, &text, &mut problems) {
                     Some(flag) => Value::Bool(flag),
                     None => continue,
+                }
+            } else if JSON_VARIABLES.contains(variable) {
+                match serde_json::from_str(&text) {
+                    Ok(value) => value,
+                    Err(e) => {
+                        problems.push(ConfigProblem {
+                            variable,
+                            message: format!("must be JSON (an array of rules): {e}"),
+                        });
+                        continue;
+                    }
                 }
             } else {
                 Value::String(text)
@@ -108,9 +124,15 @@ impl EdgeConfig {
         let settings = match Settings::from_json_value(&Value::Object(catalog)) {
             Ok(settings) => Some(settings),
             Err(error) => {
-                problems.extend(error.problems.into_iter().map(|p| ConfigProblem {
-                    variable: variable_of(&p.field),
-                    message: p.message,
+                problems.extend(error.problems.into_iter().map(|p| {
+                    let variable = variable_of(&p.field);
+                    // A problem inside the rules keeps its path (`mappings[2].eventType: …`).
+                    let message = if p.field.starts_with("mappings") {
+                        format!("{}: {}", p.field, p.message)
+                    } else {
+                        p.message
+                    };
+                    ConfigProblem { variable, message }
                 }));
                 None
             }
@@ -162,11 +184,13 @@ fn parse_flag(
     }
 }
 
-/// The variable behind a catalog key (`apiKey` → `BLOOMREACH_API_KEY`).
+/// The variable behind a catalog key (`apiKey` → `BLOOMREACH_API_KEY`), or behind a path inside
+/// one (`mappings[2].eventType` → `BLOOMREACH_MAPPINGS`).
 fn variable_of(field: &str) -> &'static str {
+    let key = field.split(['[', '.']).next().unwrap_or(field);
     VARIABLES
         .iter()
-        .find(|(_, key)| *key == Some(field))
+        .find(|(_, k)| *k == Some(key))
         .map(|(variable, _)| *variable)
         .unwrap_or("BLOOMREACH_SETTINGS")
 }
@@ -271,6 +295,42 @@ mod tests {
         let config = EdgeConfig::from_vars(vars(&pairs));
         assert!(config.is_valid(), "{:?}", config.problems);
         assert!(config.senders.allow_unauthenticated);
+    }
+
+    #[test]
+    fn rules_come_from_json_and_each_problem_keeps_its_path() {
+        let mut pairs = VALID.to_vec();
+        let rules =
+            r#"[{"name":"signup","subscribe":"event = \"Signed Up\"","eventType":"registration"}]"#;
+        pairs.push(("BLOOMREACH_MAPPINGS", rules));
+        let config = EdgeConfig::from_vars(vars(&pairs));
+        assert!(config.is_valid(), "{:?}", config.problems);
+        let mapper = config.mapper.unwrap();
+        assert_eq!(mapper.settings().rules().rules()[0].name, "signup");
+
+        let mut pairs = VALID.to_vec();
+        let bad = r#"[{"subscribe":"type =","eventType":{"@liquid":"{{x}}"}}]"#;
+        pairs.push(("BLOOMREACH_MAPPINGS", bad));
+        let config = EdgeConfig::from_vars(vars(&pairs));
+        assert!(config.mapper.is_none());
+        let problems: Vec<(&str, &str)> = config
+            .problems
+            .iter()
+            .map(|p| (p.variable, p.message.split(':').next().unwrap()))
+            .collect();
+        assert_eq!(
+            problems,
+            vec![
+                ("BLOOMREACH_MAPPINGS", "mappings[0].subscribe"),
+                ("BLOOMREACH_MAPPINGS", "mappings[0].eventType[\"@liquid\"]")
+            ]
+        );
+
+        let mut pairs = VALID.to_vec();
+        pairs.push(("BLOOMREACH_MAPPINGS", "[{"));
+        let config = EdgeConfig::from_vars(vars(&pairs));
+        assert_eq!(config.problems[0].variable, "BLOOMREACH_MAPPINGS");
+        assert!(config.problems[0].message.starts_with("must be JSON"));
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub fn respond(bindings: &Bindings) -> Response {
             "softId": settings.soft_id(),
             "flattenNestedObjects": settings.flatten_nested_objects(),
             "trackSessionPing": settings.track_session_ping(),
+            "rules": settings.rules().rules().iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
         });
     }
     let status = if config.is_valid() { 200 } else { 503 };
