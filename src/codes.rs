@@ -88,6 +88,10 @@ codes! {
         "alias without `userId`: nothing to merge `previousId` into";
     NoCommands = "no_commands", EventSkipped, None,
         "the rules that took the event made no command of it (an empty `forEach`)";
+    ConsentDenied = "consent_denied", EventSkipped, None,
+        "the event's `context.consent.categoryPreferences` does not grant every category of `requiredConsentCategories`";
+    ConsentUnmapped = "consent_unmapped", EventSkipped, None,
+        "a `Segment Consent Preference Updated` event with no category of `consentCategories` set to true or false: no Bloomreach `consent` event to send";
     // The body.
     InvalidJson = "invalid_json", Body, Some(400),
         "the body is not JSON (with `line` and `column`), or not UTF-8 text";

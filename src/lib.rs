@@ -1,7 +1,9 @@
 //! Segment → Bloomreach Engagement: the pure mapping core (no I/O, no wasm types, no clock).
 //!
 //! One way through: [`ingest`] reads a Segment body into events; the [`Mapper`], built once from
-//! validated [`Settings`], turns each event into its commands (or its rejection or skip code);
+//! validated [`Settings`], turns each event into its commands (or its rejection or skip code),
+//! running the user's rules and the presets (Bloomreach's standard e-commerce events, consent)
+//! before the classic mapping;
 //! [`pack`] puts the commands into Bloomreach batch requests of at most 50, writing each body
 //! once; [`response`] reads Bloomreach's answer into per-command outcomes. [`build`] runs the
 //! first three end to end. Every public code is in [`codes`]. The npm package
@@ -16,6 +18,7 @@ mod json;
 pub mod mapper;
 mod mapping;
 pub mod pack;
+mod presets;
 pub mod response;
 pub mod settings;
 

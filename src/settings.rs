@@ -25,6 +25,12 @@ pub struct Settings {
     /// The `mappings` setting as given (`[]` when absent), and compiled.
     mappings: Value,
     rules: Arc<RuleSet>,
+    /// The presets (README, "Presets"): Segment's E-commerce spec as Bloomreach's standard events.
+    ecommerce_events: bool,
+    /// Segment category ID → Bloomreach consent category ID, in the order given.
+    consent_categories: Vec<(String, String)>,
+    /// Segment category IDs an event's `categoryPreferences` must all grant.
+    required_consent_categories: Vec<String>,
 }
 
 impl PartialEq for Settings {
@@ -39,6 +45,9 @@ impl PartialEq for Settings {
             && self.flatten_nested_objects == other.flatten_nested_objects
             && self.track_session_ping == other.track_session_ping
             && self.mappings == other.mappings
+            && self.ecommerce_events == other.ecommerce_events
+            && self.consent_categories == other.consent_categories
+            && self.required_consent_categories == other.required_consent_categories
     }
 }
 
@@ -96,6 +105,12 @@ impl fmt::Debug for Settings {
             .field("flatten_nested_objects", &self.flatten_nested_objects)
             .field("track_session_ping", &self.track_session_ping)
             .field("rules", &self.rules.rules().len())
+            .field("ecommerce_events", &self.ecommerce_events)
+            .field("consent_categories", &self.consent_categories)
+            .field(
+                "required_consent_categories",
+                &self.required_consent_categories,
+            )
             .finish()
     }
 }
@@ -148,6 +163,28 @@ impl Settings {
     /// The `mappings` setting, compiled: the user's rules, in order (empty when none).
     pub fn rules(&self) -> &RuleSet {
         &self.rules
+    }
+
+    /// `ecommerceEvents`: Segment's E-commerce events become Bloomreach's standard events.
+    pub fn ecommerce_events(&self) -> bool {
+        self.ecommerce_events
+    }
+
+    /// `consentCategories`: Segment category ID → Bloomreach consent category ID, in order.
+    pub fn consent_categories(&self) -> &[(String, String)] {
+        &self.consent_categories
+    }
+
+    /// `requiredConsentCategories`: the Segment categories every event's preferences must grant.
+    pub fn required_consent_categories(&self) -> &[String] {
+        &self.required_consent_categories
+    }
+
+    /// Whether a preset is on (each needs events read as trees, and the mapper's stages).
+    pub fn presets_on(&self) -> bool {
+        self.ecommerce_events
+            || !self.consent_categories.is_empty()
+            || !self.required_consent_categories.is_empty()
     }
 
     /// Validates a settings object with Segment's catalog keys; unknown keys are ignored.
@@ -208,6 +245,9 @@ impl Settings {
                 RuleSet::default()
             }
         };
+        let ecommerce_events = optional_bool(map, "ecommerceEvents", &mut problems);
+        let consent_categories = consent_categories(map, &mut problems);
+        let required_consent_categories = required_consent_categories(map, &mut problems);
 
         match (api_base_url, api_key, project_token, hard_id, soft_id) {
             (
@@ -227,6 +267,9 @@ impl Settings {
                 track_session_ping,
                 mappings,
                 rules: Arc::new(rules),
+                ecommerce_events,
+                consent_categories,
+                required_consent_categories,
             }),
             _ => Err(SettingsError { problems }),
         }
@@ -272,6 +315,22 @@ impl Settings {
             Value::Bool(self.track_session_ping),
         );
         map.insert("mappings".into(), self.mappings.clone());
+        map.insert("ecommerceEvents".into(), Value::Bool(self.ecommerce_events));
+        map.insert(
+            "consentCategories".into(),
+            Value::Object(
+                self.consent_categories
+                    .iter()
+                    .map(|(segment, bloomreach)| {
+                        (segment.clone(), Value::String(bloomreach.clone()))
+                    })
+                    .collect(),
+            ),
+        );
+        map.insert(
+            "requiredConsentCategories".into(),
+            self.required_consent_categories.clone().into(),
+        );
         Value::Object(map)
     }
 
@@ -371,6 +430,116 @@ fn optional_bool(
             ));
             false
         }
+    }
+}
+
+/// `consentCategories`: an object of Segment category ID → Bloomreach consent category ID, each
+/// a non-empty lowercase string (Bloomreach recognises only lowercase IDs: an uppercase one is a
+/// problem, never lowered silently), no two Segment categories sharing one Bloomreach category.
+fn consent_categories(
+    map: &Map<String, Value>,
+    problems: &mut Vec<SettingsProblem>,
+) -> Vec<(String, String)> {
+    const FIELD: &str = "consentCategories";
+    let entries = match map.get(FIELD) {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Object(entries)) => entries,
+        Some(other) => {
+            problems.push(SettingsProblem::new(
+                FIELD,
+                format!(
+                    "must be an object of Segment category ID → Bloomreach consent category ID, got {}",
+                    crate::error::kind_of(other)
+                ),
+            ));
+            return Vec::new();
+        }
+    };
+    let mut categories: Vec<(String, String)> = Vec::with_capacity(entries.len());
+    for (segment, bloomreach) in entries {
+        let field = key_path(FIELD, segment);
+        let problem = match bloomreach {
+            _ if segment.is_empty() => Some("a Segment category ID must not be empty".to_string()),
+            Value::String(id) if id.trim().is_empty() => {
+                Some("must be a Bloomreach consent category ID, not empty".into())
+            }
+            Value::String(id) if id.chars().any(char::is_uppercase) => Some(format!(
+                "must be lowercase: Bloomreach recognises only lowercase consent category IDs (did you mean {:?}?)",
+                id.to_lowercase()
+            )),
+            Value::String(id) => match categories.iter().find(|(_, b)| b == id) {
+                Some((earlier, _)) => Some(format!(
+                    "maps to {id:?} as {} does: two consent events for one category at one time would leave its state to chance (Bloomreach does not process a batch in order)",
+                    key_path(FIELD, earlier)
+                )),
+                None => {
+                    categories.push((segment.clone(), id.clone()));
+                    None
+                }
+            },
+            other => Some(format!(
+                "must be a string (a Bloomreach consent category ID), got {}",
+                crate::error::kind_of(other)
+            )),
+        };
+        if let Some(message) = problem {
+            problems.push(SettingsProblem::new(field, message));
+        }
+    }
+    categories
+}
+
+/// `requiredConsentCategories`: an array of non-empty Segment category IDs.
+fn required_consent_categories(
+    map: &Map<String, Value>,
+    problems: &mut Vec<SettingsProblem>,
+) -> Vec<String> {
+    const FIELD: &str = "requiredConsentCategories";
+    let items = match map.get(FIELD) {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            problems.push(SettingsProblem::new(
+                FIELD,
+                format!(
+                    "must be an array of Segment category IDs, got {}",
+                    crate::error::kind_of(other)
+                ),
+            ));
+            return Vec::new();
+        }
+    };
+    let mut required = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        match item {
+            Value::String(id) if !id.is_empty() => required.push(id.clone()),
+            other => problems.push(SettingsProblem::new(
+                format!("{FIELD}[{index}]"),
+                match other {
+                    Value::String(_) => "a Segment category ID must not be empty".to_string(),
+                    other => format!(
+                        "must be a Segment category ID (a string), got {}",
+                        crate::error::kind_of(other)
+                    ),
+                },
+            )),
+        }
+    }
+    required
+}
+
+/// `field.key`, or `field["key"]` for a key that is not an identifier (paths read like JavaScript,
+/// as the rules' do).
+fn key_path(field: &str, key: &str) -> String {
+    let mut chars = key.chars();
+    let identifier = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if identifier {
+        format!("{field}.{key}")
+    } else {
+        format!("{field}[{}]", Value::from(key))
     }
 }
 

@@ -164,7 +164,7 @@ fn the_core_is_one_way_through() {
             &["error", "response"],
             &["command", "settings"],
             &["ingest"],
-            &["mapping"],
+            &["mapping", "presets"],
             &["mapper", "pack"],
             &["build"],
         ],

@@ -1,4 +1,4 @@
-//! Runs every case of `tests/fixtures/mapping` through `map_event` and through `build_requests`.
+//! Runs every case of `tests/fixtures/mapping` through `map_event` and through `build_requests` (with each command's origin where a case gives `origins`).
 
 mod support;
 
@@ -59,6 +59,15 @@ fn check_case(case: &Value) -> Result<(), String> {
                 "build_requests body:\n      got      {}\n      expected {expected}",
                 body["commands"]
             ));
+        }
+        // Which rule or preset row made each command (`null`: the request has no `origins`).
+        if let Some(expected) = case.get("origins") {
+            let got = serde_json::to_value(&batch.requests[0]).unwrap()["origins"].clone();
+            if &got != expected {
+                return Err(format!(
+                    "build_requests origins:\n      got      {got}\n      expected {expected}"
+                ));
+            }
         }
     } else if let Some(expected) = case.get("error") {
         if single.get("error") != expected.get("code") {

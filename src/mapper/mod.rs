@@ -1,9 +1,10 @@
 //! The mapping stage: built once from validated settings, it turns one event into its commands, or its rejection or skip.
 //!
 //! Per event, in order: its shape (depth, `__proto__` keys; its size was checked as it was read)
-//! and that it is an object; the classic opt-out (`integrations`); with rules, the call type and
-//! the types of the spec's fields, then every rule that takes the event (`rules.rs`); then, for
-//! an event no rule took or one a `keepDefault` rule took, the classic mapping.
+//! and that it is an object; the classic opt-out (`integrations`); with rules or presets, the call
+//! type and the types of the spec's fields, then consent enforcement, then the consent-preference
+//! event, then the e-commerce preset's rows and every rule that takes the event (`rules.rs`);
+//! then, for an event nothing took or one a `keepDefault` rule took, the classic mapping.
 
 mod opt_out;
 mod rules;
@@ -12,7 +13,11 @@ use crate::command::{Command, Draft};
 use crate::error::{MapError, Skip};
 use crate::ingest::{self, Event, EventSlot, IngestError, IngestLimits, Reading};
 use crate::json::{Json, Obj};
-use crate::mapping::{self, Call, CallType, ClassicContext, Drafted};
+use crate::mapping::{
+    self, classic_customer_ids, classic_time, event_command, Call, CallType, ClassicContext,
+    Drafted,
+};
+use crate::presets::{consent, ecommerce, PresetEvent};
 use crate::settings::{RequestTarget, Settings};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -22,6 +27,8 @@ use std::borrow::Cow;
 pub struct Mapper {
     settings: Settings,
     target: RequestTarget,
+    /// Rules or presets are set: events go through the stages before the classic mapping.
+    staged: bool,
 }
 
 /// What became of an event that could be mapped (owned, for callers outside the pipeline).
@@ -34,7 +41,12 @@ pub enum Mapped {
 impl Mapper {
     pub fn new(settings: Settings) -> Mapper {
         let target = settings.request_target();
-        Mapper { settings, target }
+        let staged = !settings.rules().is_empty() || settings.presets_on();
+        Mapper {
+            settings,
+            target,
+            staged,
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -47,9 +59,9 @@ impl Mapper {
     }
 
     /// How events are read for this mapping: the parts it only copies stay text, unless
-    /// flattening or rules have to look inside them.
+    /// flattening, rules or presets have to look inside them.
     pub fn reading(&self) -> Reading {
-        if self.settings.flatten_nested_objects() || !self.settings.rules().is_empty() {
+        if self.settings.flatten_nested_objects() || self.staged {
             Reading::Tree
         } else {
             Reading::Passthrough
@@ -120,18 +132,59 @@ impl Mapper {
             return Ok(Drafted::Skipped(Skip::OPTED_OUT));
         }
         let command_id = command_id_base(&event, index)?;
-        let user_rules = self.settings.rules();
-        if user_rules.is_empty() {
+        if !self.staged {
             return self.classic(event, command_id);
         }
         CallType::peek(&event)?;
         mapping::check_field_types(&event)?;
-        let payload = Json::Object(event.clone()).into_value();
-        let Some(taken) = rules::take(user_rules, &payload, &event, &self.settings)? else {
-            return self.classic(event, command_id);
+        let settings = &self.settings;
+        let (required, categories) = (
+            settings.required_consent_categories(),
+            settings.consent_categories(),
+        );
+        if !required.is_empty() || !categories.is_empty() {
+            // The consent-preference event is never denied: a revocation must arrive.
+            let preference_event = consent::is_preference_event(&event);
+            if !preference_event && !required.is_empty() {
+                if let Some(skip) = consent::enforce(required, consent::preferences(&event)?) {
+                    return Ok(Drafted::Skipped(skip));
+                }
+            }
+            if preference_event && !categories.is_empty() {
+                return match consent::events(categories, consent::preferences(&event)?) {
+                    Ok(events) => {
+                        let mut drafts = self.preset_drafts(&event, events)?;
+                        number_commands(&mut drafts, &command_id);
+                        Ok(Drafted::Commands(drafts))
+                    }
+                    Err(skip) => Ok(Drafted::Skipped(skip)),
+                };
+            }
+        }
+        // The e-commerce preset runs as rules placed before the user's: a row that takes the
+        // event takes it as a rule would, and the user's rules that match emit too.
+        let mut drafts = match settings
+            .ecommerce_events()
+            .then(|| ecommerce::events(&event))
+        {
+            Some(Some(events)) => self.preset_drafts(&event, events)?,
+            _ => Vec::new(),
         };
-        let mut drafts = taken.drafts;
-        if taken.keep_default {
+        let mut taken = !drafts.is_empty();
+        let mut keep_default = false;
+        let user_rules = settings.rules();
+        if !user_rules.is_empty() {
+            let payload = Json::Object(event.clone()).into_value();
+            if let Some(by_rules) = rules::take(user_rules, &payload, &event, settings)? {
+                taken = true;
+                keep_default = by_rules.keep_default;
+                drafts.extend(by_rules.drafts);
+            }
+        }
+        if !taken {
+            return self.classic(event, command_id);
+        }
+        if keep_default {
             if let Drafted::Commands(classic) = self.classic(event, command_id.clone())? {
                 drafts.extend(classic);
             }
@@ -141,6 +194,31 @@ impl Mapper {
         }
         number_commands(&mut drafts, &command_id);
         Ok(Drafted::Commands(drafts))
+    }
+
+    /// A preset's events as drafts, with the event's classic customer IDs and time (command IDs
+    /// are set when the event's commands are numbered).
+    fn preset_drafts<'a>(
+        &'a self,
+        event: &Obj<'a>,
+        events: Vec<PresetEvent<'a>>,
+    ) -> Result<Vec<Draft<'a>>, MapError> {
+        let customer_ids = classic_customer_ids(event, &self.settings)?;
+        let timestamp = classic_time(event)?;
+        Ok(events
+            .into_iter()
+            .map(|preset| {
+                let mut draft = event_command(
+                    Cow::Borrowed(""),
+                    customer_ids.clone(),
+                    Cow::Borrowed(preset.event_type),
+                    timestamp,
+                    preset.properties,
+                );
+                draft.origin = Some(preset.origin);
+                draft
+            })
+            .collect())
     }
 
     /// The classic mapping of an event (`command_id` its first command's ID).

@@ -15,7 +15,7 @@ mod time;
 mod track;
 mod visit;
 
-pub(crate) use call::{Call, Drafted};
+pub(crate) use call::{event_command, Call, Drafted};
 pub(crate) use fields::check_field_types;
 pub use flatten::flatten;
 pub(crate) use identity::customer_ids as classic_customer_ids;

@@ -411,6 +411,9 @@ test("an invalid setting shows its message next to the field", async () => {
   await assertMatchesPackage("settings restored");
 });
 
+/** The presets' settings (README, "Presets"), which the settings form does not hold yet. */
+const PRESET_SETTINGS = ["ecommerceEvents", "consentCategories", "requiredConsentCategories"];
+
 test("the shared golden fixtures: the page maps each case as expected", async () => {
   const base = JSON.parse(readFileSync(path.join(FIXTURES, "settings.base.json"), "utf8"));
   const dir = path.join(FIXTURES, "mapping");
@@ -424,11 +427,17 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
   const batches = [];
   const unfit = [];
   let awaitingRulesPanel = 0;
+  let awaitingPresetSettings = 0;
   for (const testCase of cases) {
     const settings = mergeSettings(base, testCase.settings);
     // Rules (`mappings`) need the page's Rules panel, which is not built yet.
     if (settings.mappings !== undefined) {
       awaitingRulesPanel++;
+      continue;
+    }
+    // The presets' settings need the form's preset fields, which are not built yet either.
+    if (PRESET_SETTINGS.some((key) => settings[key] !== undefined)) {
+      awaitingPresetSettings++;
       continue;
     }
     if (!formCanHold(settings)) {
@@ -479,7 +488,7 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
       checked++;
     });
   }
-  assert.equal(checked + awaitingRulesPanel, cases.length);
+  assert.equal(checked + awaitingRulesPanel + awaitingPresetSettings, cases.length);
 });
 
 test("batch fixtures, where there are any: the page's whole result is the expected one", async (t) => {

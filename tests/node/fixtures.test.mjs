@@ -15,6 +15,8 @@ test("mapping fixtures: mapEvent and buildRequests", async (t) => {
         assert.deepEqual(api.mapEvent(c.event, settings), c.expected);
         assert.deepEqual(JSON.parse(batch.requests[0].body).commands, c.expected);
         assert.deepEqual([batch.rejected, batch.skipped], [[], []]);
+        // Which rule or preset row made each command (`null`: the request has no `origins`).
+        if ("origins" in c) assert.deepEqual(batch.requests[0].origins ?? null, c.origins);
       } else if (c.error) {
         assert.throws(() => api.mapEvent(c.event, settings), (e) => {
           assert.deepEqual(errorFields(e, ["code", "message"]), c.error);
