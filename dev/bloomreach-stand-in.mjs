@@ -3,7 +3,7 @@
 // Module:  createStandIn({ projectToken, apiKey, apiSecret?, faults?, log?, verbose?, seed?, idsOnly? })
 //            .handle(Request) -> Promise<Response>   (web-standard; usable as Miniflare's outboundService)
 //            .listen({ port, host }) -> Promise<{ url }>, .close()
-//            .received.{ requests, stored, storedByCommandId(), counts(), reset() }, .setFaults(faults), .faults
+//            .received.{ requests, stored, malformedConsents, storedByCommandId(), counts(), reset() }, .setFaults(faults), .faults
 //          idsOnly: each stored command keeps its name and command_id but not its data (long runs).
 // CLI:     node dev/bloomreach-stand-in.mjs --help
 //
@@ -23,6 +23,12 @@
 //   wall-clock second, batch requests past the first N answer 429 with Retry-After: 1 and store
 //   nothing (recorded with fault "rate-limit"); only the requests it lets through count. It is
 //   checked before the random or scripted fault is picked, so those keep their sequence.
+// - consent events (event_type "consent") are read as Bloomreach's consent management reads them
+//   (shared/reference/bloomreach-ecommerce-events.md §2): a lowercase action "accept" or "reject", a
+//   non-empty lowercase category, and valid_until ("unlimited" or a Unix time) on accept. The API
+//   itself takes any custom event, so a malformed one is stored like the real API stores it, but
+//   reported loudly (a "!! MALFORMED CONSENT" log line, received.malformedConsents, counts()):
+//   Bloomreach would not recognise it and would revoke that consent.
 
 import http from "node:http";
 import { realpathSync } from "node:fs";
@@ -184,6 +190,9 @@ export function createStandIn(options = {}) {
       return jsonResponse(500, { success: false, errors: ["stand-in internal error"] });
     } finally {
       say(summaryLine(entry));
+      for (const { command_id, problems } of entry.malformedConsents ?? []) {
+        say(`!! MALFORMED CONSENT ${command_id}: ${problems.join("; ")} (Bloomreach would not recognise it and would revoke this consent)`);
+      }
       if (prettyBodies.has(entry)) say(prettyBodies.get(entry));
     }
   }
@@ -243,6 +252,12 @@ export function createStandIn(options = {}) {
         const { name, command_id, data } = commands[index];
         received.stored.push(idsOnly ? { name, command_id, requestNumber: entry.number } : { name, command_id, data, requestNumber: entry.number });
         entry.ok += 1;
+        const problems = name === "customers/events" ? consentProblems(data) : [];
+        if (problems.length > 0) {
+          const malformed = { command_id, requestNumber: entry.number, problems };
+          (entry.malformedConsents ??= []).push(malformed);
+          received.malformedConsents.push(malformed);
+        }
       } else {
         entry.failed += 1;
         entry.errors.push({ index, command_id: result.command_id, errors: result.errors });
@@ -255,7 +270,7 @@ export function createStandIn(options = {}) {
     const route = `${request.method} ${pathname}`;
     if (route === `GET ${ADMIN_PREFIX}counts`) return jsonResponse(200, received.counts());
     if (route === `GET ${ADMIN_PREFIX}received`) {
-      return jsonResponse(200, { requests: received.requests, stored: received.stored });
+      return jsonResponse(200, { requests: received.requests, stored: received.stored, malformedConsents: received.malformedConsents });
     }
     if (route === `POST ${ADMIN_PREFIX}reset`) {
       restoreInitialState();
@@ -323,6 +338,8 @@ function createReceived() {
   const received = {
     requests: [],
     stored: [],
+    /** Stored consent events Bloomreach would not recognise: { command_id, requestNumber, problems }. */
+    malformedConsents: [],
     begin(method, path) {
       const entry = {
         number: received.requests.length + 1,
@@ -343,7 +360,12 @@ function createReceived() {
     },
     /** How many tracking requests were seen, commands stored, and distinct command IDs among them. */
     counts() {
-      return { requests: received.requests.length, stored: received.stored.length, distinctCommandIds: new Set(received.stored.map((c) => c.command_id)).size };
+      return {
+        requests: received.requests.length,
+        stored: received.stored.length,
+        distinctCommandIds: new Set(received.stored.map((c) => c.command_id)).size,
+        malformedConsents: received.malformedConsents.length,
+      };
     },
     storedByCommandId() {
       const byId = new Map();
@@ -356,6 +378,7 @@ function createReceived() {
     reset() {
       received.requests.length = 0;
       received.stored.length = 0;
+      received.malformedConsents.length = 0;
     },
   };
   Object.defineProperty(received, "begin", { enumerable: false });
@@ -479,6 +502,24 @@ function customerUpdateProblems(data) {
     }
   }
   return errors;
+}
+
+/**
+ * What Bloomreach's consent management would not recognise in an event's data: [] for any event
+ * but `consent`, and for a well-formed one (lowercase action "accept" or "reject", a lowercase
+ * category ID, valid_until "unlimited" or a Unix time on accept).
+ */
+export function consentProblems(data) {
+  if (!isPlainObject(data) || data.event_type !== "consent") return [];
+  const { action, category, valid_until: validUntil } = isPlainObject(data.properties) ? data.properties : {};
+  const problems = [];
+  if (action !== "accept" && action !== "reject") problems.push(`action must be "accept" or "reject", got ${JSON.stringify(action)}`);
+  if (typeof category !== "string" || category === "") problems.push(`category must be a consent category ID, got ${JSON.stringify(category)}`);
+  else if (category !== category.toLowerCase()) problems.push(`category must be lowercase, got ${JSON.stringify(category)}`);
+  if (action === "accept" && validUntil !== "unlimited" && !isFiniteNumber(validUntil)) {
+    problems.push(`valid_until must be "unlimited" or a Unix time on accept, got ${JSON.stringify(validUntil)}`);
+  }
+  return problems;
 }
 
 /** 500/503/429/reset answer before anything is processed or stored. */

@@ -1,7 +1,7 @@
 //! Destination settings: parsed from Segment's catalog keys and validated once into a typed struct.
 
 use base64::Engine;
-use segment_bloomreach_rules::RuleSet;
+use segment_bloomreach_rules::{key_path, RuleSet};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -27,8 +27,8 @@ pub struct Settings {
     rules: Arc<RuleSet>,
     /// The presets (README, "Presets"): Segment's E-commerce spec as Bloomreach's standard events.
     ecommerce_events: bool,
-    /// Segment category ID → Bloomreach consent category ID, in the order given.
-    consent_categories: Vec<(String, String)>,
+    /// Segment category ID → Bloomreach consent category ID (each a string), in the order given.
+    consent_categories: Map<String, Value>,
     /// Segment category IDs an event's `categoryPreferences` must all grant.
     required_consent_categories: Vec<String>,
 }
@@ -170,8 +170,9 @@ impl Settings {
         self.ecommerce_events
     }
 
-    /// `consentCategories`: Segment category ID → Bloomreach consent category ID, in order.
-    pub fn consent_categories(&self) -> &[(String, String)] {
+    /// `consentCategories`: Segment category ID → Bloomreach consent category ID (each value a
+    /// string), in the order given.
+    pub fn consent_categories(&self) -> &Map<String, Value> {
         &self.consent_categories
     }
 
@@ -318,14 +319,7 @@ impl Settings {
         map.insert("ecommerceEvents".into(), Value::Bool(self.ecommerce_events));
         map.insert(
             "consentCategories".into(),
-            Value::Object(
-                self.consent_categories
-                    .iter()
-                    .map(|(segment, bloomreach)| {
-                        (segment.clone(), Value::String(bloomreach.clone()))
-                    })
-                    .collect(),
-            ),
+            Value::Object(self.consent_categories.clone()),
         );
         map.insert(
             "requiredConsentCategories".into(),
@@ -439,10 +433,11 @@ fn optional_bool(
 fn consent_categories(
     map: &Map<String, Value>,
     problems: &mut Vec<SettingsProblem>,
-) -> Vec<(String, String)> {
+) -> Map<String, Value> {
     const FIELD: &str = "consentCategories";
+    let mut categories = Map::new();
     let entries = match map.get(FIELD) {
-        None | Some(Value::Null) => return Vec::new(),
+        None | Some(Value::Null) => return categories,
         Some(Value::Object(entries)) => entries,
         Some(other) => {
             problems.push(SettingsProblem::new(
@@ -452,10 +447,9 @@ fn consent_categories(
                     crate::error::kind_of(other)
                 ),
             ));
-            return Vec::new();
+            return categories;
         }
     };
-    let mut categories: Vec<(String, String)> = Vec::with_capacity(entries.len());
     for (segment, bloomreach) in entries {
         let field = key_path(FIELD, segment);
         let problem = match bloomreach {
@@ -463,17 +457,17 @@ fn consent_categories(
             Value::String(id) if id.trim().is_empty() => {
                 Some("must be a Bloomreach consent category ID, not empty".into())
             }
-            Value::String(id) if id.chars().any(char::is_uppercase) => Some(format!(
+            Value::String(id) if id.to_lowercase() != *id => Some(format!(
                 "must be lowercase: Bloomreach recognises only lowercase consent category IDs (did you mean {:?}?)",
                 id.to_lowercase()
             )),
-            Value::String(id) => match categories.iter().find(|(_, b)| b == id) {
+            Value::String(id) => match categories.iter().find(|(_, b)| *b == bloomreach) {
                 Some((earlier, _)) => Some(format!(
                     "maps to {id:?} as {} does: two consent events for one category at one time would leave its state to chance (Bloomreach does not process a batch in order)",
                     key_path(FIELD, earlier)
                 )),
                 None => {
-                    categories.push((segment.clone(), id.clone()));
+                    categories.insert(segment.clone(), bloomreach.clone());
                     None
                 }
             },
@@ -526,21 +520,6 @@ fn required_consent_categories(
         }
     }
     required
-}
-
-/// `field.key`, or `field["key"]` for a key that is not an identifier (paths read like JavaScript,
-/// as the rules' do).
-fn key_path(field: &str, key: &str) -> String {
-    let mut chars = key.chars();
-    let identifier = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    if identifier {
-        format!("{field}.{key}")
-    } else {
-        format!("{field}[{}]", Value::from(key))
-    }
 }
 
 /// Checks `apiBaseUrl`: absolute https (http only for a loopback host), no query,

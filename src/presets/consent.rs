@@ -4,6 +4,7 @@ use super::PresetEvent;
 use crate::codes::Code;
 use crate::error::{MapError, Skip};
 use crate::json::{Json, Obj};
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 /// The reserved track event Segment's Consent Management sends when preferences change.
@@ -59,15 +60,14 @@ pub(crate) fn enforce(required: &[String], preferences: Option<&Obj>) -> Option<
 /// preferences, with a boolean value, and in `categories` (Segment ID → Bloomreach ID), in the
 /// order of the preferences; `consent_unmapped` when there is none.
 pub(crate) fn events<'a>(
-    categories: &'a [(String, String)],
+    categories: &'a Map<String, Value>,
     preferences: Option<&Obj<'a>>,
 ) -> Result<Vec<PresetEvent<'a>>, Skip> {
     let mut events = Vec::new();
     for (segment, value) in preferences.into_iter().flat_map(Obj::iter) {
-        let Json::Bool(granted) = *value else {
-            continue;
-        };
-        let Some((_, bloomreach)) = categories.iter().find(|(s, _)| s == segment) else {
+        let (&Json::Bool(granted), Some(Value::String(bloomreach))) =
+            (value, categories.get(&**segment))
+        else {
             continue;
         };
         let mut properties = Obj::with_capacity(3);

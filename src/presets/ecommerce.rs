@@ -75,6 +75,9 @@ const PRODUCT_LIST: &[Attribute] = &[
 /// What a `purchase_item` takes from its order (besides the order's `purchase_status`).
 const ORDER_OF_ITEM: &[Attribute] = &[("purchase_id", &["order_id"])];
 const CURRENCY_OF_ITEM: &[Attribute] = &[("local_currency", &["currency"])];
+/// A `product_list` entry.
+const PRODUCT_LIST_ENTRY: &[Attribute] =
+    &[("product_id", &["product_id"]), ("quantity", &["quantity"])];
 
 const ROWS: [Row; 8] = [
     Row {
@@ -189,28 +192,27 @@ pub(crate) fn events<'a>(event: &Obj<'a>) -> Option<Vec<PresetEvent<'a>>> {
     let mut used = Vec::new();
     map_attributes(&mut out, properties, row.attributes, &mut used);
     if let Some(products) = products {
-        let with_ids = || {
-            products.iter().filter_map(|product| match product {
-                Json::Object(product) => present(product, "product_id").map(|id| (product, id)),
-                _ => None,
-            })
-        };
+        // Each product's `product_id` (products without one left out), and for `product_list`
+        // the product's `{product_id, quantity}` (an absent quantity left out).
+        let (mut ids, mut list) = (Vec::new(), Vec::new());
+        for product in products {
+            let Json::Object(product) = product else {
+                continue;
+            };
+            let Some(id) = present(product, "product_id") else {
+                continue;
+            };
+            ids.push(id.clone());
+            if row.products == Products::Lists {
+                let mut entry = Obj::with_capacity(2);
+                map_attributes(&mut entry, product, &[PRODUCT_LIST_ENTRY], &mut Vec::new());
+                list.push(Json::Object(entry));
+            }
+        }
         if row.products == Products::Lists {
-            let ids = with_ids().map(|(_, id)| id.clone()).collect();
-            let list = with_ids()
-                .map(|(product, id)| {
-                    let mut entry = Obj::with_capacity(2);
-                    entry.insert(Cow::Borrowed("product_id"), id.clone());
-                    if let Some(quantity) = present(product, "quantity") {
-                        entry.insert(Cow::Borrowed("quantity"), quantity.clone());
-                    }
-                    Json::Object(entry)
-                })
-                .collect();
             out.insert(Cow::Borrowed("product_ids"), Json::Array(ids));
             out.insert(Cow::Borrowed("product_list"), Json::Array(list));
         } else {
-            let ids = with_ids().map(|(_, id)| id.clone()).collect();
             out.insert(Cow::Borrowed("listed_products"), Json::Array(ids));
         }
     }

@@ -267,9 +267,9 @@ test("idsOnly keeps each stored command's name and command_id but not its data; 
     { name: "customers", command_id: "i2", requestNumber: 1 },
     { name: "customers/events", command_id: "i1", requestNumber: 2 },
   ]);
-  assert.deepEqual(standIn.received.counts(), { requests: 2, stored: 3, distinctCommandIds: 2 });
+  assert.deepEqual(standIn.received.counts(), { requests: 2, stored: 3, distinctCommandIds: 2, malformedConsents: 0 });
   const counts = await standIn.handle(new Request(`${BASE}/__stand-in/counts`));
-  assert.deepEqual(await counts.json(), { requests: 2, stored: 3, distinctCommandIds: 2 });
+  assert.deepEqual(await counts.json(), { requests: 2, stored: 3, distinctCommandIds: 2, malformedConsents: 0 });
   assert.equal(parseCliOptions(["--ids-only"], {}).idsOnly, true);
 });
 
@@ -389,6 +389,53 @@ test("setFaults validates its input and received.reset() clears the state", asyn
   assert.equal(standIn.received.requests[0].number, 1);
 });
 
+test("consent events: a well-formed one is stored quietly; a malformed one is stored as Bloomreach would store it, and reported loudly", async () => {
+  const { standIn, lines } = makeStandIn();
+  const consent = (id, properties) => event(id, { event_type: "consent", properties });
+  const good = [
+    consent("c1", { action: "accept", category: "marketing", valid_until: "unlimited" }),
+    consent("c2", { action: "accept", category: "analytics", valid_until: 1893456000 }),
+    consent("c3", { action: "reject", category: "marketing" }),
+  ];
+  const { json } = await send(standIn, good);
+  assert.ok(json.results.every((r) => r.success));
+  assert.equal(lines.length, 1);
+  assert.deepEqual(standIn.received.malformedConsents, []);
+
+  const bad = [
+    consent("b1", { action: "Accept", category: "marketing", valid_until: "unlimited" }),
+    consent("b2", { action: "accept", category: "Marketing" }),
+    consent("b3", { action: "reject" }),
+    consent("b4", { action: "accept", category: "", valid_until: null }),
+    event("b5", { event_type: "consent" }),
+    event("n1", { event_type: "purchase", properties: { action: "Accept" } }),
+  ];
+  const second = await send(standIn, bad);
+  assert.ok(second.json.results.every((r) => r.success), "the API takes any custom event");
+  assert.equal(standIn.received.stored.length, 9);
+  assert.deepEqual(standIn.received.malformedConsents, [
+    { command_id: "b1", requestNumber: 2, problems: ['action must be "accept" or "reject", got "Accept"'] },
+    { command_id: "b2", requestNumber: 2, problems: ['category must be lowercase, got "Marketing"', 'valid_until must be "unlimited" or a Unix time on accept, got undefined'] },
+    { command_id: "b3", requestNumber: 2, problems: ["category must be a consent category ID, got undefined"] },
+    {
+      command_id: "b4",
+      requestNumber: 2,
+      problems: ['category must be a consent category ID, got ""', 'valid_until must be "unlimited" or a Unix time on accept, got null'],
+    },
+    {
+      command_id: "b5",
+      requestNumber: 2,
+      problems: ['action must be "accept" or "reject", got undefined', "category must be a consent category ID, got undefined"],
+    },
+  ]);
+  assert.equal(standIn.received.counts().malformedConsents, 5);
+  const loud = lines.slice(1).filter((line) => line.startsWith("!! MALFORMED CONSENT "));
+  assert.equal(loud.length, 5);
+  assert.equal(loud[0], '!! MALFORMED CONSENT b1: action must be "accept" or "reject", got "Accept" (Bloomreach would not recognise it and would revoke this consent)');
+  standIn.received.reset();
+  assert.deepEqual(standIn.received.malformedConsents, []);
+});
+
 test("log: one line per tracking request with method, path, status, counts and fault", async () => {
   const { standIn, lines } = makeStandIn({ faults: { script: ["partial"] } });
   await send(standIn, [event("l1"), event("l2", { event_type: "" }), event("l3")]);
@@ -488,7 +535,7 @@ test("admin routes over HTTP: received, faults, reset", async () => {
     assert.equal(reset.status, 200);
     assert.deepEqual((await reset.json()).faults.script, ["503"], "reset restores the start-up faults");
     const after = await (await fetch(`${url}/__stand-in/received`)).json();
-    assert.deepEqual(after, { requests: [], stored: [] });
+    assert.deepEqual(after, { requests: [], stored: [], malformedConsents: [] });
     assert.equal((await fetch(`${url}/__stand-in/nope`)).status, 404);
   } finally {
     await standIn.close();

@@ -61,6 +61,9 @@ test("health reports version, valid config, direct mode and no secrets", async (
         flattenNestedObjects: false,
         trackSessionPing: false,
         rules: [],
+        ecommerceEvents: false,
+        consentCategories: {},
+        requiredConsentCategories: [],
       },
     });
     assertNoSecrets(text, "/health");

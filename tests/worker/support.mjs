@@ -43,10 +43,17 @@ export function catalogSettings(bindings = BASE_BINDINGS) {
     exponeaSoftId: bindings.BLOOMREACH_SOFT_ID,
     flattenNestedObjects: bindings.FLATTEN_NESTED_OBJECTS === "true",
     trackSessionPing: bindings.TRACK_SESSION_PING === "true",
-    ...(bindings.BLOOMREACH_MAPPINGS === undefined
-      ? {}
-      : { mappings: typeof bindings.BLOOMREACH_MAPPINGS === "string" ? JSON.parse(bindings.BLOOMREACH_MAPPINGS) : bindings.BLOOMREACH_MAPPINGS }),
+    ...jsonSetting("mappings", bindings.BLOOMREACH_MAPPINGS),
+    ...(bindings.ECOMMERCE_EVENTS === undefined ? {} : { ecommerceEvents: String(bindings.ECOMMERCE_EVENTS) === "true" }),
+    ...jsonSetting("consentCategories", bindings.CONSENT_CATEGORIES),
+    ...jsonSetting("requiredConsentCategories", bindings.REQUIRED_CONSENT_CATEGORIES),
   };
+}
+
+/** A setting from a variable holding JSON text, or a value (as a TOML array or table in [vars] arrives). */
+function jsonSetting(key, value) {
+  if (value === undefined) return {};
+  return { [key]: typeof value === "string" ? JSON.parse(value) : value };
 }
 
 /** The npm package (pkg/node), built by dev/build. */

@@ -10,5 +10,5 @@ mod problem;
 mod rule_set;
 
 pub use emit::{EventBudget, RuleCommand, RuleFailure};
-pub use problem::Problem;
+pub use problem::{key_path, Problem};
 pub use rule_set::{CommandKind, Rule, RuleSet, MAX_RULES};

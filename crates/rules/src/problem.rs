@@ -50,6 +50,14 @@ fn join(parent: &str, child: &str) -> String {
     }
 }
 
+/// The path of `key` inside `parent`, read like JavaScript: `consentCategories.Advertising`,
+/// `consentCategories["C 1"]` (for settings beside the rules, whose problems read alike).
+pub fn key_path(parent: &str, key: &str) -> String {
+    let mut path = PathStack::default();
+    path.push_key(key);
+    join(parent, &path.text)
+}
+
 /// A path being walked: keys and indexes pushed and popped as a checker descends.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct PathStack {
@@ -122,5 +130,8 @@ mod tests {
             "properties.total"
         );
         assert_eq!(Problem::new("", "m").under("subscribe").path, "subscribe");
+        assert_eq!(key_path("consent", "C0002"), "consent.C0002");
+        assert_eq!(key_path("consent", "C 1"), r#"consent["C 1"]"#);
+        assert_eq!(key_path("consent", ""), r#"consent[""]"#);
     }
 }

@@ -19,6 +19,12 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("FLATTEN_NESTED_OBJECTS", Some("flattenNestedObjects")),
     ("TRACK_SESSION_PING", Some("trackSessionPing")),
     ("BLOOMREACH_MAPPINGS", Some("mappings")),
+    ("ECOMMERCE_EVENTS", Some("ecommerceEvents")),
+    ("CONSENT_CATEGORIES", Some("consentCategories")),
+    (
+        "REQUIRED_CONSENT_CATEGORIES",
+        Some("requiredConsentCategories"),
+    ),
     ("SEGMENT_WRITE_KEY", None),
     ("SEGMENT_SHARED_SECRET", None),
     ("WEBHOOK_BEARER_TOKEN", None),
@@ -30,13 +36,24 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
 /// 300 (5 minutes) in production; tests set it low so a fault-injection soak drains in seconds.
 pub const QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS: u32 = 300;
 
-/// Variables whose text is JSON (the rules: a JSON string, or a TOML array in `[vars]`, which
-/// the runtime hands over as a value and `config.rs` writes as JSON).
-const JSON_VARIABLES: &[&str] = &["BLOOMREACH_MAPPINGS"];
+/// Variables whose text is JSON, with what it holds: a JSON string, or a TOML array or table in
+/// `[vars]`, which the runtime hands over as a value and `config.rs` writes as JSON.
+const JSON_VARIABLES: &[(&str, &str)] = &[
+    ("BLOOMREACH_MAPPINGS", "an array of rules"),
+    (
+        "CONSENT_CATEGORIES",
+        "an object of Segment category ID → Bloomreach consent category ID",
+    ),
+    (
+        "REQUIRED_CONSENT_CATEGORIES",
+        "an array of Segment category IDs",
+    ),
+];
 
 const BOOLEAN_VARIABLES: &[&str] = &[
     "FLATTEN_NESTED_OBJECTS",
     "TRACK_SESSION_PING",
+    "ECOMMERCE_EVENTS",
     "DEV_ALLOW_UNAUTHENTICATED",
 ];
 
@@ -73,13 +90,13 @@ impl EdgeConfig {
                     Some(flag) => Value::Bool(flag),
                     None => continue,
                 }
-            } else if JSON_VARIABLES.contains(variable) {
+            } else if let Some((_, holds)) = JSON_VARIABLES.iter().find(|(v, _)| v == variable) {
                 match serde_json::from_str(&text) {
                     Ok(value) => value,
                     Err(e) => {
                         problems.push(ConfigProblem {
                             variable,
-                            message: format!("must be JSON (an array of rules): {e}"),
+                            message: format!("must be JSON ({holds}): {e}"),
                         });
                         continue;
                     }
@@ -126,8 +143,9 @@ impl EdgeConfig {
             Err(error) => {
                 problems.extend(error.problems.into_iter().map(|p| {
                     let variable = variable_of(&p.field);
-                    // A problem inside the rules keeps its path (`mappings[2].eventType: …`).
-                    let message = if p.field.starts_with("mappings") {
+                    // A problem inside a value keeps its path (`mappings[2].eventType: …`,
+                    // `consentCategories.Advertising: …`).
+                    let message = if p.field.contains(['.', '[']) {
                         format!("{}: {}", p.field, p.message)
                     } else {
                         p.message
@@ -331,6 +349,53 @@ mod tests {
         let config = EdgeConfig::from_vars(vars(&pairs));
         assert_eq!(config.problems[0].variable, "BLOOMREACH_MAPPINGS");
         assert!(config.problems[0].message.starts_with("must be JSON"));
+    }
+
+    #[test]
+    fn presets_come_from_their_variables_and_each_problem_keeps_its_path() {
+        let mut pairs = VALID.to_vec();
+        pairs.push(("ECOMMERCE_EVENTS", "true"));
+        pairs.push((
+            "CONSENT_CATEGORIES",
+            r#"{"Advertising":"marketing","C0002":"analytics"}"#,
+        ));
+        pairs.push(("REQUIRED_CONSENT_CATEGORIES", r#"["C0002"]"#));
+        let config = EdgeConfig::from_vars(vars(&pairs));
+        assert!(config.is_valid(), "{:?}", config.problems);
+        let mapper = config.mapper.unwrap();
+        let settings = mapper.settings();
+        assert!(settings.ecommerce_events());
+        assert_eq!(
+            Value::Object(settings.consent_categories().clone()),
+            serde_json::json!({"Advertising": "marketing", "C0002": "analytics"})
+        );
+        assert_eq!(settings.required_consent_categories(), ["C0002"]);
+
+        let mut pairs = VALID.to_vec();
+        pairs.push(("ECOMMERCE_EVENTS", "yes"));
+        pairs.push(("CONSENT_CATEGORIES", r#"{"Advertising":"Marketing"}"#));
+        pairs.push(("REQUIRED_CONSENT_CATEGORIES", "C0002"));
+        let config = EdgeConfig::from_vars(vars(&pairs));
+        assert!(config.mapper.is_none());
+        let problems: Vec<(&str, &str)> = config
+            .problems
+            .iter()
+            .map(|p| (p.variable, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            problems,
+            vec![
+                ("ECOMMERCE_EVENTS", "must be true or false"),
+                (
+                    "CONSENT_CATEGORIES",
+                    "consentCategories.Advertising: must be lowercase: Bloomreach recognises only lowercase consent category IDs (did you mean \"marketing\"?)"
+                ),
+                (
+                    "REQUIRED_CONSENT_CATEGORIES",
+                    "must be JSON (an array of Segment category IDs): expected value at line 1 column 1"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub fn respond(bindings: &Bindings) -> Response {
             "flattenNestedObjects": settings.flatten_nested_objects(),
             "trackSessionPing": settings.track_session_ping(),
             "rules": settings.rules().rules().iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            "ecommerceEvents": settings.ecommerce_events(),
+            "consentCategories": settings.consent_categories(),
+            "requiredConsentCategories": settings.required_consent_categories(),
         });
     }
     let status = if config.is_valid() { 200 } else { 503 };
