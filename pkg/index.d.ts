@@ -20,6 +20,12 @@ export interface Settings {
   trackSessionPing?: boolean;
   /** Rules in Segment's own language (FQL subscriptions, mapping-kit values), at most 100. */
   mappings?: Rule[];
+  /** Segment's E-commerce v2 events as Bloomreach's standard events (`purchase`, `purchase_item`, `cart_update`, …). Default false. */
+  ecommerceEvents?: boolean;
+  /** Segment consent category ID → Bloomreach consent category ID (lowercase): `Segment Consent Preference Updated` becomes `consent` events. Default `{}`. */
+  consentCategories?: Record<string, string>;
+  /** Segment category IDs an event's `context.consent.categoryPreferences` must all grant, else it is skipped (`consent_denied`). Default `[]`. */
+  requiredConsentCategories?: string[];
 }
 
 /** Settings as `validateSettings` returns them: defaults filled in. */
@@ -28,6 +34,9 @@ export interface NormalizedSettings extends Settings {
   flattenNestedObjects: boolean;
   trackSessionPing: boolean;
   mappings: Rule[];
+  ecommerceEvents: boolean;
+  consentCategories: Record<string, string>;
+  requiredConsentCategories: string[];
 }
 
 export type SegmentCallType = "page" | "screen" | "track" | "identify" | "alias" | "group";
@@ -93,7 +102,10 @@ export interface BatchRequest {
   body: string;
   /** For each command of `body`, in order, the index of the event it came from. */
   events: number[];
-  /** With rules set: for each command, the name of the rule that made it (`null`: the classic mapping). */
+  /**
+   * With rules or presets set: for each command, the rule that made it (its name), the preset row
+   * (`"ecommerce: Order Completed → purchase"`, `"consent"`, …), or `null` for the classic mapping.
+   */
   origins?: (string | null)[];
 }
 
@@ -108,7 +120,7 @@ export type RejectionCode =
   | "missing_group_id"
   | "mapping_failed";
 
-export type SkipCode = "opted_out" | "alias_without_user_id" | "no_commands";
+export type SkipCode = "opted_out" | "alias_without_user_id" | "no_commands" | "consent_denied" | "consent_unmapped";
 
 export interface EventIssue<Code extends string> {
   /** Position of the event in the input. */

@@ -79,3 +79,16 @@ const withRules: Settings = {
 };
 const ruled: BuildResult = buildRequests([event], withRules);
 void ruled;
+
+// The presets are settings too.
+const withPresets: Settings = {
+  ...settings,
+  ecommerceEvents: true,
+  consentCategories: { Advertising: "marketing" },
+  requiredConsentCategories: ["Advertising"],
+};
+const normalized = validateSettings(withPresets);
+const categories: Record<string, string> = normalized.consentCategories;
+const denied = buildRequests([event], withPresets).skipped.filter((s) => s.code === "consent_denied");
+const flags: [boolean, string[]] = [normalized.ecommerceEvents, normalized.requiredConsentCategories];
+void categories, denied, flags;
