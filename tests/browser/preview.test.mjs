@@ -74,7 +74,10 @@ async function waitForState(ok, what, ms = 5000) {
   }
 }
 
-/** The settings object the page hands to the package for these form values (empty apiBaseUrl / apiSecret left out). */
+/**
+ * The settings object the page hands to the package for these form values (empty apiBaseUrl /
+ * apiSecret left out; `mappings`, the rules, only when there are any).
+ */
 function asPageSettings(form) {
   const settings = {};
   for (const key of TEXT_FIELDS) {
@@ -83,17 +86,27 @@ function asPageSettings(form) {
     settings[key] = value;
   }
   for (const key of BOOL_FIELDS) settings[key] = Boolean(form[key]);
+  if (form.mappings !== undefined) settings.mappings = form.mappings;
   return settings;
 }
 
+/** The settings form's values, and `mappings` read from the Rules editor (left out when it is empty). */
 async function readForm() {
-  return page.evaluate(
-    ([texts, bools]) => Object.fromEntries([...texts.map((k) => [k, document.getElementById(k).value]), ...bools.map((k) => [k, document.getElementById(k).checked])]),
+  const form = await page.evaluate(
+    ([texts, bools]) => ({
+      ...Object.fromEntries([...texts.map((k) => [k, document.getElementById(k).value]), ...bools.map((k) => [k, document.getElementById(k).checked])]),
+      rules: document.getElementById("rules").value,
+    }),
     [TEXT_FIELDS, BOOL_FIELDS],
   );
+  const { rules, ...values } = form;
+  if (rules.trim() !== "") values.mappings = JSON.parse(rules);
+  return values;
 }
 
-/** Fills the settings form (only the fields that differ) and waits until the output follows. */
+const rulesText = (mappings) => (mappings === undefined ? "" : JSON.stringify(mappings, null, 2));
+
+/** Fills the settings form and the Rules editor (only what differs) and waits until the output follows. */
 async function setSettings(values) {
   const form = await readForm();
   for (const key of TEXT_FIELDS) {
@@ -104,6 +117,7 @@ async function setSettings(values) {
     const want = Boolean(values[key]);
     if (form[key] !== want) await page.setChecked(`#${key}`, want);
   }
+  if (!isDeepStrictEqual(form.mappings, values.mappings)) await page.fill("#rules", rulesText(values.mappings));
   const expected = asPageSettings(values);
   return waitForState((s) => isDeepStrictEqual(s.settings, expected), "the settings to apply");
 }
@@ -130,12 +144,24 @@ async function rendered() {
       headers: Object.fromEntries([...card.querySelectorAll("dd[data-header]")].map((dd) => [dd.dataset.header, dd.textContent])),
       body: JSON.parse(text(card, "pre.body")),
     }));
-    const events = [...document.querySelectorAll("#events [data-event-index]")].map((card) => ({
-      index: card.dataset.eventIndex,
-      status: card.dataset.status,
-      commands: card.querySelector("pre.commands") ? JSON.parse(text(card, "pre.commands")) : [],
-      issue: card.querySelector(".issue") ? { code: card.querySelector(".issue").dataset.code, message: text(card, ".issue-message") } : null,
-    }));
+    const events = [...document.querySelectorAll("#events [data-event-index]")].map((card) => {
+      // One block per run of commands from one origin (a rule, or the classic mapping), labelled when there are rules.
+      const blocks = [...card.querySelectorAll("pre.commands")].map((pre) => {
+        const group = pre.closest(".origin-group");
+        return { commands: JSON.parse(pre.textContent), origin: group ? (group.dataset.originKind === "classic" ? null : group.dataset.origin) : null, labelled: Boolean(group) };
+      });
+      const via = card.querySelector(".via");
+      return {
+        index: card.dataset.eventIndex,
+        status: card.dataset.status,
+        commands: blocks.flatMap((b) => b.commands),
+        origins: blocks.flatMap((b) => b.commands.map(() => b.origin)),
+        labelled: blocks.map((b) => b.labelled),
+        takenBy: via ? JSON.parse(via.dataset.takenBy) : null,
+        chips: via ? [...via.querySelectorAll("button.chip")].map((b) => b.textContent) : null,
+        issue: card.querySelector(".issue") ? { code: card.querySelector(".issue").dataset.code, message: text(card, ".issue-message") } : null,
+      };
+    });
     return { counts, requests, events, problem: document.getElementById("problem").hidden ? null : document.getElementById("problem").textContent };
   });
 }
@@ -148,11 +174,42 @@ function maskedAuthorization(value) {
   return key.length >= 8 ? `Token ••••${key.slice(-4)}` : "Token ••••";
 }
 
-/** Checks the page's result and its rendering against the package for the current editor text and form. */
-async function assertMatchesPackage(label, { reveal = false } = {}) {
+/** The name of each rule (RULES.md §2: `rule <index>` when it has none). */
+const ruleNames = (mappings) => mappings.map((rule, i) => (typeof rule.name === "string" ? rule.name : `rule ${i}`));
+
+/**
+ * For each event of a body, the names of the rules whose subscription takes it, asked of the
+ * package's matchesSubscription (the event with a batch's top-level context and integrations
+ * added, its own keys winning, as the core applies them).
+ */
+function rulesTakingEach(text, mappings) {
+  const body = JSON.parse(text);
+  const batch = body && !Array.isArray(body) && Array.isArray(body.batch);
+  const events = Array.isArray(body) ? body : batch ? body.batch : [body];
+  const names = ruleNames(mappings);
+  return events.map((event) => {
+    if (!event || typeof event !== "object" || Array.isArray(event)) return [];
+    const seen = { ...event };
+    for (const field of batch ? ["context", "integrations"] : []) {
+      const shared = body[field];
+      if (!shared || typeof shared !== "object") continue;
+      if (seen[field] === undefined || seen[field] === null) seen[field] = shared;
+      else if (typeof seen[field] === "object" && !Array.isArray(seen[field])) seen[field] = { ...shared, ...seen[field] };
+    }
+    return mappings.flatMap((rule, i) => (pkg.matchesSubscription(rule.subscribe, seen) ? [names[i]] : []));
+  });
+}
+
+/**
+ * Checks the page's result and its rendering against the package for the current editor text and
+ * form; `mappings` says which rules the page should be mapping with when the Rules editor's own
+ * are not valid (`null`: none).
+ */
+async function assertMatchesPackage(label, { reveal = false, mappings } = {}) {
   const state = await snapshot();
   const text = await page.inputValue("#json");
-  const settings = asPageSettings(await readForm());
+  const form = mappings === undefined ? await readForm() : { ...(await readForm()), mappings: mappings ?? undefined };
+  const settings = asPageSettings(form);
   assert.equal(state.text, text, `${label}: the page mapped the editor's text`);
   assert.deepEqual(state.settings, settings, `${label}: the page used the form's settings`);
   const expected = pkg.buildRequestsFromJson(text, settings);
@@ -170,6 +227,7 @@ async function assertMatchesPackage(label, { reveal = false } = {}) {
   });
   const allCommands = expected.requests.flatMap((r) => JSON.parse(r.body).commands);
   assert.deepEqual(shown.events.flatMap((e) => e.commands), allCommands, `${label}: every command shown once, under an event, in order`);
+  assertOrigins(label, expected, shown.events, text, settings.mappings ?? []);
   for (const issue of [...expected.rejected, ...expected.skipped]) {
     const card = shown.events.find((e) => e.index === String(issue.index));
     assert.ok(card, `${label}: event ${issue.index} is shown`);
@@ -190,6 +248,34 @@ async function assertMatchesPackage(label, { reveal = false } = {}) {
   return { expected, shown, state };
 }
 
+/**
+ * Checks each event card against the package's result: the rule that made each command (its
+ * `origins`, `null` for the classic mapping) and, with rules, the rules whose subscription takes
+ * the event, each a button.
+ */
+function assertOrigins(label, expected, cards, text, rules) {
+  const origins = new Map();
+  for (const request of expected.requests) {
+    request.events.forEach((event, k) => origins.set(event, [...(origins.get(event) ?? []), request.origins ? request.origins[k] : null]));
+  }
+  const taking = rules.length ? rulesTakingEach(text, rules) : [];
+  for (const card of cards) {
+    const index = Number(card.index);
+    const made = origins.get(index) ?? [];
+    assert.deepEqual(card.origins, made, `${label}: event ${index}: each command's rule, as the package's origins say`);
+    if (!rules.length) {
+      assert.equal(card.takenBy, null, `${label}: event ${index}: no rules, no "taken by" line`);
+      assert.ok(card.labelled.every((l) => !l), `${label}: event ${index}: no rules, no origin labels`);
+      continue;
+    }
+    assert.ok(card.labelled.every(Boolean), `${label}: event ${index}: with rules, every command block names its origin`);
+    assert.deepEqual(card.takenBy, taking[index], `${label}: event ${index}: the rules that take it`);
+    for (const origin of made) if (origin !== null) assert.ok(card.takenBy.includes(origin), `${label}: event ${index}: rule ${origin} made a command, so it took the event`);
+    if (card.takenBy.length === 0) assert.ok(made.every((o) => o === null), `${label}: event ${index}: taken by no rule, so classic`);
+    assert.deepEqual(card.chips, card.takenBy, `${label}: event ${index}: a button per rule that took it`);
+  }
+}
+
 /** Fixture settings: the base merged with a case's own (a null value removes the key). */
 function mergeSettings(base, own = {}) {
   const merged = { ...base };
@@ -200,9 +286,13 @@ function mergeSettings(base, own = {}) {
   return merged;
 }
 
-/** Whether the settings form can hold these settings exactly (strings in text fields, booleans in checkboxes). */
+/** Whether the settings form can hold these settings exactly (strings in text fields, booleans in checkboxes, rules in the Rules editor). */
 function formCanHold(settings) {
   for (const [key, value] of Object.entries(settings)) {
+    if (key === "mappings") {
+      if (!Array.isArray(value)) return false;
+      continue;
+    }
     if (TEXT_FIELDS.includes(key) ? typeof value !== "string" : BOOL_FIELDS.includes(key) ? typeof value !== "boolean" : true) return false;
   }
   return ["apiKey", "projectToken", "exponeaHardId", "exponeaSoftId"].every((key) => key in settings);
@@ -271,11 +361,11 @@ test("a JSON syntax error shows its line and column, and the editor marks and ca
   assert.ok((await page.textContent("#json-error-inline")).includes(where));
   assert.equal(await page.textContent("#gutter .err"), String(expected.line));
   assert.equal(await page.getAttribute("#json", "aria-invalid"), "true");
-  assert.equal(await page.isVisible("#error-band"), true);
+  assert.equal(await page.isVisible("#editor .error-band"), true);
   const band = await page.evaluate(() => {
     const area = document.getElementById("json");
     const style = getComputedStyle(area);
-    return { top: parseFloat(document.getElementById("error-band").style.top), expected: parseFloat(style.paddingTop) + 3 * parseFloat(style.lineHeight) - area.scrollTop };
+    return { top: parseFloat(document.querySelector("#editor .error-band").style.top), expected: parseFloat(style.paddingTop) + 3 * parseFloat(style.lineHeight) - area.scrollTop };
   });
   assert.equal(band.top, band.expected, "the band sits on line 4");
   assert.equal((await rendered()).requests.length, 0);
@@ -300,7 +390,7 @@ test("a JSON syntax error shows its line and column, and the editor marks and ca
 
   await selectExample("track");
   assert.equal((await snapshot()).error, null);
-  assert.equal(await page.isVisible("#error-band"), false);
+  assert.equal(await page.isVisible("#editor .error-band"), false);
   assert.equal(await page.locator("#gutter .err").count(), 0);
 });
 
@@ -423,14 +513,8 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
   // Batch the cases: one editor text per settings, with no messageId twice in a batch (that would add `#2`).
   const batches = [];
   const unfit = [];
-  let awaitingRulesPanel = 0;
   for (const testCase of cases) {
     const settings = mergeSettings(base, testCase.settings);
-    // Rules (`mappings`) need the page's Rules panel, which is not built yet.
-    if (settings.mappings !== undefined) {
-      awaitingRulesPanel++;
-      continue;
-    }
     if (!formCanHold(settings)) {
       unfit.push(testCase.name);
       continue;
@@ -453,6 +537,7 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
     assert.deepEqual(state.result, pkg.buildRequests(events, asPageSettings(batch.settings)), "the page's batch equals the package's buildRequests");
     if (events.length > 50) await page.click("#events .more button");
     const shown = (await rendered()).events;
+    assertOrigins(`fixtures with settings ${batch.key}`, state.result, shown, text, batch.settings.mappings ?? []);
     batch.cases.forEach((testCase, index) => {
       const label = `${testCase.file}: ${testCase.name}`;
       const card = shown.find((e) => e.index === String(index));
@@ -479,7 +564,11 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
       checked++;
     });
   }
-  assert.equal(checked + awaitingRulesPanel, cases.length);
+  assert.equal(checked, cases.length, "every case, rules included, ran through the page");
+  assert.ok(
+    cases.some((c) => c.settings?.mappings),
+    "the fixtures include rules (mappings), set through the Rules editor",
+  );
 });
 
 test("batch fixtures, where there are any: the page's whole result is the expected one", async (t) => {
@@ -582,7 +671,8 @@ test("no request leaves the page: only GETs of its own static files, nothing car
   }
 
   assert.ok(seen.length > 0);
-  const allowed = new Set(["/", "/preview.css", "/preview.js", "/examples.js", "/favicon.svg"]);
+  const allowed = new Set(["/", ...readdirSync(PREVIEW).filter((f) => statSync(path.join(PREVIEW, f)).isFile()).map((f) => `/${f}`)]);
+  assert.ok(allowed.has("/preview.js") && allowed.has("/rules.js"), "the page's modules are among its own files");
   for (const request of seen) {
     assert.notEqual(request.method, "ERROR", `no page error or console error/warning (a CSP violation would be one): ${request.postData}`);
     assert.equal(request.method, "GET", `only GET requests: ${request.method} ${request.url}`);
