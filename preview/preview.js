@@ -7,7 +7,7 @@
 
 import init, { buildRequestsFromJson, matchesSubscription, validateSettings } from "./segment-bloomreach/index.js";
 import { EXAMPLES, RULE_EXAMPLES } from "./examples.js";
-import { h, makeScrollersFocusable } from "./dom.js";
+import { h, makeScrollersFocusable, plural } from "./dom.js";
 import { JsonEditor } from "./editor.js";
 import { arrayItems, locate, lineAt, objectEntries, offsetOf, skipWs, splitEvents } from "./jsontext.js";
 import { readRules, ruleName } from "./rules.js";
@@ -64,6 +64,7 @@ let ready = false;
 let renders = 0;
 let state = null; // the last computed state, see compute()
 let exampleText = "";
+let ruleExampleText = "";
 let timer = 0;
 let timings = null;
 /** The Rules editor's text as last read (see rules.js), and the last valid rules: the ones the output maps with. */
@@ -177,8 +178,9 @@ function readRulesEditor() {
 
 /** Which rules the output uses: the editor's ("current"), the last valid ones ("last-valid"), or none ("classic"). */
 function rulesApplied() {
-  if (rules.valid) return rules.empty ? "classic" : "current";
-  return goodRules.value === undefined ? "classic" : "last-valid";
+  // `[]` and `null` are valid rules too: none, the classic mapping.
+  if (!Array.isArray(goodRules.value) || goodRules.value.length === 0) return "classic";
+  return rules.valid ? "current" : "last-valid";
 }
 
 /** Opens the Rules panel at a place in its text: a problem, a syntax error, a rule. */
@@ -196,8 +198,9 @@ function goToRule(index) {
 function applyRuleExample(id) {
   const example = RULE_EXAMPLES.find((x) => x.id === id);
   if (!example) return;
-  rulesEditor.setText(JSON.stringify(example.value, null, 2));
-  store(RULES_STORAGE_KEY, rulesEditor.value);
+  ruleExampleText = JSON.stringify(example.value, null, 2);
+  rulesEditor.setText(ruleExampleText);
+  store(RULES_STORAGE_KEY, ruleExampleText);
   const events = EXAMPLES.find((x) => x.id === example.events);
   el.rulesExampleHint.replaceChildren(example.hint);
   // Show the rules at work: a page example is swapped for the one they were made for; the user's own input is kept.
@@ -214,54 +217,45 @@ function applyRuleExample(id) {
   }
 }
 
+/** The rules reading and which rules apply, as last drawn: the panel is drawn again only when they change. */
+let rulesDrawn = { rules: null, applied: "" };
+
 function renderRules() {
   const applied = rulesApplied();
+  if (rulesDrawn.rules === rules && rulesDrawn.applied === applied) return;
+  rulesDrawn = { rules, applied };
   const problems = rules.syntax ? 1 : rules.problems.length;
-  const count = Array.isArray(goodRules.value) ? goodRules.value.length : 0;
+  const count = applied === "classic" ? 0 : goodRules.value.length;
   el.rulesSummary.classList.toggle("bad", !rules.valid);
-  el.rulesSummary.textContent = !rules.valid
-    ? `${problems === 1 ? "1 problem" : `${problems} problems`} to fix`
-    : applied === "classic"
-      ? "none · the classic mapping"
-      : `${count === 1 ? "1 rule" : `${count} rules`}`;
-  rulesEditor.area.parentElement.parentElement.classList.toggle("is-empty", rules.empty);
+  el.rulesSummary.textContent = !rules.valid ? `${problems === 1 ? "1 problem" : `${problems} problems`} to fix` : count ? plural(count, "rule") : "none · the classic mapping";
+  rulesEditor.root.classList.toggle("is-empty", rules.empty);
+  renderRuleProblems(applied);
+  // A folded panel would hide the problems: unfold it when they change.
+  if (!rules.valid) el.rulesBox.open = true;
+  renderRulesNotice(applied, problems, count);
+}
 
-  // Each problem at its path, with a button to its line; the lines marked in the editor.
+/** Each problem at its path, with a button to its line; the lines marked in the editor. */
+function renderRuleProblems(applied) {
   el.rulesProblems.replaceChildren();
-  const usingNow =
-    applied === "last-valid" ? "The output uses the last valid rules until these are fixed." : "The output uses the classic mapping until these are fixed.";
+  const usingNow = ` The output uses ${applied === "last-valid" ? "the last valid rules" : "the classic mapping"} until ${rules.syntax || rules.problems.length > 1 ? "these are" : "this is"} fixed.`;
+  const item = (props, line, offset, ...what) =>
+    h("li", { ...props, "data-line": String(line) }, line ? h("button", { type: "button", class: "link", "data-goto-line": String(line), text: `line ${line}`, onclick: () => goToRules(offset) }) : null, " ", ...what);
   if (rules.syntax) {
-    const { line, column, message } = rules.syntax;
+    const { line, column, message, offset } = rules.syntax;
     el.rulesProblems.append(
-      h("p", { class: "problems-title" }, h("strong", { text: line ? `JSON syntax error at line ${line}, column ${column}.` : "JSON syntax error." }), ` ${usingNow}`),
-      h(
-        "ul",
-        {},
-        h(
-          "li",
-          { "data-problem": "syntax", "data-line": String(line) },
-          line ? h("button", { type: "button", class: "link", "data-goto-line": String(line), text: `line ${line}`, onclick: () => goToRules(rules.syntax.offset) }) : null,
-          line ? " " : null,
-          h("span", { class: "problem-message", text: message }),
-        ),
-      ),
+      h("p", { class: "problems-title" }, h("strong", { text: line ? `JSON syntax error at line ${line}, column ${column}.` : "JSON syntax error." }), usingNow),
+      h("ul", {}, item({ "data-problem": "syntax" }, line, offset, h("span", { class: "problem-message", text: message }))),
     );
     rulesEditor.mark(line ? [line] : [], `syntax:${line}:${column}`);
   } else if (rules.problems.length) {
     el.rulesProblems.append(
-      h("p", { class: "problems-title" }, h("strong", { text: rules.problems.length === 1 ? "1 problem in the rules." : `${rules.problems.length} problems in the rules.` }), ` ${usingNow}`),
+      h("p", { class: "problems-title" }, h("strong", { text: `${plural(rules.problems.length, "problem")} in the rules.` }), usingNow),
       h(
         "ul",
         {},
         ...rules.problems.map((problem) =>
-          h(
-            "li",
-            { "data-problem": problem.path, "data-line": String(problem.line) },
-            h("button", { type: "button", class: "link", "data-goto-line": String(problem.line), "aria-label": `Go to line ${problem.line}: ${problem.path}`, text: `line ${problem.line}`, onclick: () => goToRules(problem.offset) }),
-            " ",
-            h("code", { class: "problem-path", text: problem.path }),
-            h("span", { class: "problem-message", text: `: ${problem.message}` }),
-          ),
+          item({ "data-problem": problem.path }, problem.line, problem.offset, h("code", { class: "problem-path", text: problem.path }), h("span", { class: "problem-message", text: `: ${problem.message}` })),
         ),
       ),
     );
@@ -272,26 +266,29 @@ function renderRules() {
   } else {
     rulesEditor.mark([]);
   }
-  if (!rules.valid) el.rulesBox.open = true;
+}
 
-  // Above the output: which rules it was made with.
+/** Above the output: which rules it was made with (hidden when none and none are wanted). */
+function renderRulesNotice(applied, problems, count) {
   el.rulesNotice.replaceChildren();
   el.rulesNotice.className = `notice ${rules.valid ? "info" : "warn"}`;
   el.rulesNotice.hidden = applied === "classic" && rules.valid;
   el.rulesNotice.dataset.applied = applied;
   if (el.rulesNotice.hidden) return;
   const names = count ? goodRules.value.map(ruleName) : [];
-  const made = count ? `Made with ${names.length === 1 ? "the rule" : `${names.length} rules`} ${names.map((n) => `“${n}”`).join(", ")}; events no rule takes get the classic mapping.` : "";
+  const listed = names.slice(0, 5).map((n) => `“${n}”`);
+  if (names.length > listed.length) listed.push(`${names.length - listed.length} more`);
+  const made = count ? `Made with ${count === 1 ? "the rule" : `${count} rules:`} ${listed.join(", ")}; events no rule takes get the classic mapping.` : "";
   if (rules.valid) {
     el.rulesNotice.append(made);
-  } else {
-    el.rulesNotice.append(
-      h("strong", { text: `The rules have ${problems === 1 ? "a problem" : `${problems} problems`}. ` }),
-      applied === "last-valid" ? `Showing the output of the last valid rules. ${made}` : "Showing the classic mapping: there are no valid rules yet.",
-      " ",
-      h("button", { type: "button", class: "link", "data-goto": "rules", text: "Show the problems", onclick: () => goToRules(rules.syntax ? rules.syntax.offset : rules.problems[0].offset) }),
-    );
+    return;
   }
+  el.rulesNotice.append(
+    h("strong", { text: `The rules have ${problems === 1 ? "a problem" : `${problems} problems`}. ` }),
+    applied === "last-valid" ? `Showing the output of the last valid rules. ${made}` : "Showing the classic mapping: there are no valid rules yet.",
+    " ",
+    h("button", { type: "button", class: "link", "data-goto": "rules", text: "Show the problems", onclick: () => goToRules(rules.syntax ? rules.syntax.offset : rules.problems[0].offset) }),
+  );
 }
 
 // ---------------------------------------------------------------- mapping
@@ -484,6 +481,8 @@ function setUp() {
     schedule();
   });
   rulesEditor.area.addEventListener("input", () => {
+    // The example's hint no longer describes rules edited since.
+    if (rulesEditor.value !== ruleExampleText) el.rulesExampleHint.textContent = "";
     store(RULES_STORAGE_KEY, rulesEditor.value);
     schedule();
   });

@@ -768,6 +768,12 @@ test("rules problems: each at its path with its line marked, the output on the l
   assert.deepEqual([shown.items, shown.gutter, shown.notice, shown.summary], [[], [], null, "none · the classic mapping"]);
   await assertMatchesPackage("no rules");
   assert.equal(await page.evaluate(() => localStorage.getItem("segment-bloomreach-preview.rules.v1")), "");
+  // An empty list is no rules either.
+  state = await setRules("[]");
+  assert.deepEqual([state.rules.valid, state.rules.applied, state.settings.mappings], [true, "classic", []]);
+  shown = await shownRuleProblems();
+  assert.deepEqual([shown.notice, shown.summary], [null, "none · the classic mapping"]);
+  await assertMatchesPackage("an empty list of rules");
 });
 
 test("which rule took each event: several rules, keepDefault, the batch's shared context, mapping_failed and no_commands", async () => {
