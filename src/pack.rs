@@ -24,6 +24,12 @@ pub struct CommandSource {
     pub command_id: String,
     /// Where the command's JSON is in the request's `body`, so it can be taken out alone.
     pub body_range: Range<usize>,
+    /// The name the Worker's delivery ledger knows the command by, stable across a sender's
+    /// retries (keyed builds only, see [`crate::Mapper::build_from_text_keyed`]):
+    /// `m:<messageId>` or `h:<digest of the event>`, then the command's suffix
+    /// (`:session_ping`). Unlike `command_id` it carries no `#2`: an event repeated in a body
+    /// is the same event.
+    pub ledger_key: Option<String>,
 }
 
 /// A request ready to send: `POST url` with `Authorization`, JSON `Content-Type` and `body`.
@@ -55,6 +61,7 @@ impl BatchRequest {
             owner: source.event_index,
             command_id: source.command_id.clone(),
             json: self.command_json(index).to_string(),
+            ledger_key: source.ledger_key.clone(),
         }
     }
 }
@@ -105,6 +112,9 @@ pub struct PendingCommand {
     pub command_id: String,
     /// The command as JSON text, exactly as the mapping wrote it.
     pub json: String,
+    /// [`CommandSource::ledger_key`], carried through re-packing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger_key: Option<String>,
 }
 
 /// Which request each command goes in: exactly ceil(commands / 50) requests (more only when
@@ -209,9 +219,11 @@ fn distinct<'a>(mut ids: impl Iterator<Item = &'a str>) -> bool {
 
 /// Packs the mapper's commands (each with its event's index, in event order) into requests:
 /// `command_id`s made unique across the whole body first (a repeated `messageId` gets `#2`,
-/// `#3`…), then each command serialized once, straight into its request's body.
+/// `#3`…), then each command serialized once, straight into its request's body. `keys` is
+/// empty, or each command's ledger key.
 pub(crate) fn pack_drafts(
     mut drafts: Vec<(Draft, usize)>,
+    mut keys: Vec<Option<String>>,
     target: &RequestTarget,
 ) -> Vec<BatchRequest> {
     make_ids_unique(&mut drafts);
@@ -226,7 +238,8 @@ pub(crate) fn pack_drafts(
                 &mut body,
                 members.iter().map(|&i| {
                     let (draft, event_index) = &drafts[i];
-                    (*event_index, &*draft.command_id, Written::Draft(draft))
+                    let key = keys.get_mut(i).and_then(Option::take);
+                    (*event_index, &*draft.command_id, key, Written::Draft(draft))
                 }),
             );
             // serde_json writes only valid UTF-8.
@@ -261,7 +274,8 @@ pub fn repack(commands: Vec<PendingCommand>, target: &RequestTarget) -> Vec<Batc
                 &mut body,
                 members.iter().map(|&i| {
                     let c = &commands[i];
-                    (c.owner, c.command_id.as_str(), Written::Text(&c.json))
+                    let key = c.ledger_key.clone();
+                    (c.owner, c.command_id.as_str(), key, Written::Text(&c.json))
                 }),
             );
             BatchRequest {
@@ -286,11 +300,11 @@ enum Written<'d, 'a> {
 /// Writes `{"commands":[...]}` into `body` and says where each command is in it.
 fn write_body<'d, 'a: 'd>(
     body: &mut Vec<u8>,
-    commands: impl Iterator<Item = (usize, &'d str, Written<'d, 'a>)>,
+    commands: impl Iterator<Item = (usize, &'d str, Option<String>, Written<'d, 'a>)>,
 ) -> Vec<CommandSource> {
     body.extend_from_slice(BODY_OPEN.as_bytes());
     let mut sources = Vec::with_capacity(MAX_COMMANDS_PER_REQUEST);
-    for (i, (event_index, command_id, command)) in commands.enumerate() {
+    for (i, (event_index, command_id, ledger_key, command)) in commands.enumerate() {
         if i > 0 {
             body.push(b',');
         }
@@ -304,6 +318,7 @@ fn write_body<'d, 'a: 'd>(
             event_index,
             command_id: command_id.to_string(),
             body_range: start..body.len(),
+            ledger_key,
         });
     }
     body.extend_from_slice(BODY_CLOSE.as_bytes());
