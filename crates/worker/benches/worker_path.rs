@@ -2,13 +2,13 @@
 //!
 //! Map and pack with the core, read an instant success answer per request (echoing each
 //! command_id, as Bloomreach does; writing it is counted too, a few per cent of the total), keep
-//! the ledger and write the summary: everything the Worker does but the I/O.
+//! the outcomes and write the summary: everything the Worker does but the I/O.
 
 #[path = "../../../benches/support/corpus.rs"]
 mod corpus;
 
 use segment_bloomreach::{IngestLimits, Mapper};
-use segment_bloomreach_worker::delivery::ledger::{classify_response, Ledger};
+use segment_bloomreach_worker::delivery::outcomes::{classify_response, Outcomes};
 use segment_bloomreach_worker::delivery::summary::DeliverySummary;
 use std::hint::black_box;
 
@@ -16,7 +16,7 @@ fn worker_path(text: &str, mapper: &Mapper) -> usize {
     let output = mapper
         .build_from_text(text, None, IngestLimits::default())
         .expect("readable");
-    let mut ledger = Ledger::new(&output.requests);
+    let mut outcomes = Outcomes::new(&output.requests);
     let mut sent = 0;
     for request in &output.requests {
         sent += request.body.len();
@@ -33,14 +33,14 @@ fn worker_path(text: &str, mapper: &Mapper) -> usize {
             answer.push('}');
         }
         answer.push_str("]}");
-        let outcomes = classify_response(&ids, 200, &answer);
-        ledger.record(request, &outcomes);
+        let answer_outcomes = classify_response(&ids, 200, &answer);
+        outcomes.record(request, &answer_outcomes);
     }
     let summary = DeliverySummary::direct(
         output.received(),
         output.rejected,
         output.skipped,
-        &ledger,
+        &outcomes,
         &output.message_ids,
         0,
     );

@@ -1,6 +1,8 @@
-//! The Worker's bindings: variables and secrets read into the core's `EdgeConfig`, and the optional `DELIVERY_QUEUE` producer.
+//! The Worker's bindings for one invocation: variables and secrets read into the core's `EdgeConfig`, the optional `DELIVERY_QUEUE` producer, and the delivery ledger and metrics (each read by its own module).
 
 use crate::env_config::{EdgeConfig, VARIABLES};
+use crate::ledger_client::LedgerClient;
+use crate::metrics_dataset::MetricsDataset;
 use ::worker::{Env, Queue};
 use wasm_bindgen::JsValue;
 
@@ -11,6 +13,10 @@ pub const DELIVERY_QUEUE_BINDING: &str = "DELIVERY_QUEUE";
 pub struct Bindings {
     pub config: EdgeConfig,
     pub delivery_queue: Option<Queue>,
+    /// `DELIVERY_LEDGER`: effectively-once delivery (without it: at least once).
+    pub ledger: Option<LedgerClient>,
+    /// `DELIVERY_METRICS`: a data point per delivery round.
+    pub metrics: Option<MetricsDataset>,
 }
 
 impl Bindings {
@@ -21,6 +27,8 @@ impl Bindings {
         Bindings {
             config,
             delivery_queue: env.queue(DELIVERY_QUEUE_BINDING).ok(),
+            ledger: LedgerClient::from_env(env),
+            metrics: MetricsDataset::from_env(env),
         }
     }
 
