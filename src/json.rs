@@ -658,7 +658,10 @@ mod tests {
         let raw: &RawValue = serde_json::from_str(r#"{"z":1,"a":[{"d":1,"c":2}]}"#).unwrap();
         let mut out = Vec::new();
         write_canonical(&Json::Raw(Raw(raw)), &[], &mut out);
-        assert_eq!(String::from_utf8(out).unwrap(), r#"{"a":[{"c":2,"d":1}],"z":1}"#);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a":[{"c":2,"d":1}],"z":1}"#
+        );
     }
 
     #[test]
