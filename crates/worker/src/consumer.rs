@@ -3,7 +3,7 @@
 use crate::config::Bindings;
 use crate::deliver::{deliver, Run};
 use crate::delivery::outcomes::Fate;
-use crate::delivery::retry::{queue_retry_delay_secs, RetryPolicy};
+use crate::delivery::retry::{held_retry_delay_secs, queue_retry_delay_secs, RetryPolicy};
 use crate::ledger::protocol::NewLetter;
 use crate::log::{self, RejectionLine};
 use crate::metrics::call_type_name;
@@ -103,6 +103,12 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context)
                 let age_ms = now.saturating_sub(message.timestamp().as_millis());
                 let delay = queue_retry_delay_secs(age_ms, run.retry_after_ms)
                     .min(bindings.config.queue_retry_max_delay_secs);
+                // Held by a lease (an answer still awaited, or another delivery): back once the
+                // lease has ended, so the retry finds the key settled instead of spending a try.
+                let delay = match run.outcomes.held_until(owner) {
+                    Some(until) => delay.max(held_retry_delay_secs(until, now)),
+                    None => delay,
+                };
                 message.retry_with_options(
                     &QueueRetryOptionsBuilder::new()
                         .with_delay_seconds(delay)

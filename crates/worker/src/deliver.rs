@@ -114,10 +114,10 @@ pub async fn deliver(run: &Run<'_>, requests: Vec<BatchRequest>) -> DeliveryRun 
         attempt += 1;
         requests = repack(pending, run.target);
     }
+    let lease_end = run.started_ms + run.policy.lease_ms();
     for followed in book.followers() {
-        state
-            .outcomes
-            .mark(followed.owner, follower_mark(&followed));
+        let mark = follower_mark(&followed, lease_end);
+        state.outcomes.mark(followed.owner, mark);
     }
     if let Some(ledger) = run.ledger {
         let mut report = book.report();
@@ -167,7 +167,7 @@ fn sendable(
                         None => hits.push((call_type, 1)),
                     }
                 }
-                Role::Leader(_) => outcomes.mark(owner, Mark::Held(BUSY.into())),
+                Role::Leader(position) => outcomes.mark(owner, held(BUSY, book.claim(*position))),
                 _ => {} // a repeat: settled with its leader at the end
             }
         }
@@ -193,6 +193,8 @@ async fn send_round(
 ) -> (Vec<PendingCommand>, Option<u64>) {
     let started = Date::now().as_millis();
     let late_answer_ms = run.policy.late_answer_ms.max(timeout_ms);
+    // This run's leases end no later than this (they were taken after its budget started).
+    let lease_end = run.started_ms + run.policy.lease_ms();
     let answers: Vec<(BatchRequest, Answer)> = stream::iter(requests)
         .map(|request| {
             let exchange = match upstream {
@@ -251,9 +253,11 @@ async fn send_round(
                 state.statuses.push(0);
                 let mut commands = Vec::with_capacity(ids.len());
                 for command in &request.commands {
-                    state
-                        .outcomes
-                        .mark(command.event_index, Mark::Held(IN_DOUBT.into()));
+                    let mark = Mark::Held {
+                        reason: IN_DOUBT.into(),
+                        until: Some(lease_end),
+                    };
+                    state.outcomes.mark(command.event_index, mark);
                     if let Some(key) = &command.ledger_key {
                         book.record(key, KeyFate::InDoubt);
                     }
@@ -413,18 +417,34 @@ fn counted(outcome: &CommandOutcome) -> Counted {
 }
 
 /// A repeat's fate: its leader's.
-fn follower_mark(followed: &Followed) -> Mark {
+fn follower_mark(followed: &Followed, lease_end: u64) -> Mark {
     match (&followed.fate, followed.claim) {
         (KeyFate::Delivered, _) => Mark::Delivered,
         (KeyFate::Rejected(message), _) => Mark::Rejected(CommandRejection {
             command_id: followed.command_id.clone(),
             message: message.clone(),
         }),
-        (KeyFate::Retry(why), _) => Mark::Held(why.clone()),
-        (KeyFate::InDoubt, _) => Mark::Held(IN_DOUBT.into()),
+        (KeyFate::Retry(why), _) => Mark::Held {
+            reason: why.clone(),
+            until: None,
+        },
+        (KeyFate::InDoubt, _) => Mark::Held {
+            reason: IN_DOUBT.into(),
+            until: Some(lease_end),
+        },
         (KeyFate::Unsent, Claim::Done) => Mark::AlreadyDelivered,
-        (KeyFate::Unsent, Claim::Busy { .. }) => Mark::Held(BUSY.into()),
-        (KeyFate::Unsent, _) => Mark::Held("not sent yet".into()),
+        (KeyFate::Unsent, claim) => held(BUSY, claim),
+    }
+}
+
+/// Held by another delivery's lease (until it ends, when the ledger said).
+fn held(reason: &str, claim: Claim) -> Mark {
+    Mark::Held {
+        reason: reason.into(),
+        until: match claim {
+            Claim::Busy { until } => Some(until),
+            _ => None,
+        },
     }
 }
 

@@ -209,11 +209,18 @@ fn write(sql: &SqlStorage, rows: &Rows, changed: &[String]) -> std::result::Resu
     if changed.is_empty() {
         return Ok(());
     }
-    let values: Vec<_> = changed
+    type Row<'r> = (&'r str, u8, Option<&'r str>, u64, Option<&'r str>);
+    let values: Vec<Row> = changed
         .iter()
         .filter_map(|key| {
             let e = rows.get(key)?;
-            Some(json!([key, e.state as u8, e.owner, e.until, e.error]))
+            Some((
+                key.as_str(),
+                e.state as u8,
+                e.owner.as_deref(),
+                e.until,
+                e.error.as_deref(),
+            ))
         })
         .collect();
     let values = serde_json::to_string(&values).map_err(|e| e.to_string())?;

@@ -35,6 +35,8 @@ struct OwnerProgress {
     outstanding: usize,
     rejections: Vec<CommandRejection>,
     last_retry_reason: Option<String>,
+    /// The latest end of a lease holding one of its commands.
+    held_until: Option<u64>,
 }
 
 /// Where an event (or queue message) stands.
@@ -58,8 +60,9 @@ pub enum Mark {
     /// Refused for good.
     Rejected(CommandRejection),
     /// Still owed but not to be sent again by this run (its answer may still come, or another
-    /// delivery holds it): the event stays pending, for this reason.
-    Held(String),
+    /// delivery holds it): the event stays pending, for this reason, at most until the lease
+    /// that holds it ends (ms since the epoch), when known.
+    Held { reason: String, until: Option<u64> },
 }
 
 /// The outcome of every command so far, by owner.
@@ -96,7 +99,10 @@ impl Outcomes {
                 progress.outstanding = progress.outstanding.saturating_sub(1);
                 progress.rejections.push(rejection);
             }
-            Mark::Held(reason) => progress.last_retry_reason = Some(reason),
+            Mark::Held { reason, until } => {
+                progress.last_retry_reason = Some(reason);
+                progress.held_until = progress.held_until.max(until);
+            }
         }
     }
 
@@ -142,6 +148,12 @@ impl Outcomes {
     pub fn already_delivered(&self, owner: usize) -> bool {
         let progress = self.owners.get(owner).and_then(Option::as_ref);
         progress.is_some_and(|p| p.commands > 0 && p.known == p.commands)
+    }
+
+    /// When the last lease holding one of `owner`'s commands ends, if a lease holds one: a
+    /// queue message held so comes back no sooner (a retry before then only finds it held).
+    pub fn held_until(&self, owner: usize) -> Option<u64> {
+        self.owners.get(owner)?.as_ref()?.held_until
     }
 
     /// Every owner with its fate, in owner order.
@@ -289,13 +301,27 @@ pub(crate) mod tests {
         let mut book = outcomes_of(&[&sent]);
         book.mark(0, Mark::AlreadyDelivered);
         book.mark(0, Mark::AlreadyDelivered);
-        book.mark(1, Mark::Held("in flight elsewhere".into()));
+        book.mark(
+            1,
+            Mark::Held {
+                reason: "in flight elsewhere".into(),
+                until: Some(9),
+            },
+        );
+        book.mark(
+            1,
+            Mark::Held {
+                reason: "in flight elsewhere".into(),
+                until: None,
+            },
+        );
         let rejection = CommandRejection {
             command_id: "c".into(),
             message: "bad".into(),
         };
         book.mark(2, Mark::Rejected(rejection.clone()));
         assert!(book.already_delivered(0) && !book.already_delivered(1));
+        assert_eq!((book.held_until(0), book.held_until(1)), (None, Some(9)));
         let fates: Vec<_> = book.fates().collect();
         assert_eq!(
             fates,

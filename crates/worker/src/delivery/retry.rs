@@ -144,6 +144,12 @@ pub fn queue_retry_delay_secs(message_age_ms: u64, retry_after_ms: Option<u64>) 
     secs.clamp(MIN_SECS, MAX_SECS) as u32
 }
 
+/// Queue mode: the delay before a message held by a lease is offered again: until the lease
+/// ends (then its key is delivered, released or free), plus a second; at most 5 minutes.
+pub fn held_retry_delay_secs(lease_end_ms: u64, now_ms: u64) -> u32 {
+    (lease_end_ms.saturating_sub(now_ms).div_ceil(1000) + 1).min(300) as u32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +229,8 @@ mod tests {
         assert_eq!(queue_retry_delay_secs(8_000, None), 8);
         assert_eq!(queue_retry_delay_secs(1_000, Some(20_000)), 20);
         assert_eq!(queue_retry_delay_secs(86_400_000, None), 300);
+        assert_eq!(held_retry_delay_secs(45_000, 0), 46);
+        assert_eq!(held_retry_delay_secs(1_000, 5_000), 1);
+        assert_eq!(held_retry_delay_secs(u64::MAX, 0), 300);
     }
 }

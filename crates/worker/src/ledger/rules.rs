@@ -4,7 +4,7 @@
 //! what changed, all in one turn of its event loop (so no other request sees half of it).
 
 use super::protocol::{ClaimAnswer, ClaimRequest, SettleRequest};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A delivered key is remembered this long (Segment deduplicates for 24 hours too).
 pub const DELIVERED_FOR_MS: u64 = 24 * 60 * 60 * 1000;
@@ -97,6 +97,8 @@ pub fn claim(rows: &mut Rows, request: &ClaimRequest, now: u64) -> (ClaimAnswer,
 /// delivered. Returns the keys whose entries changed.
 pub fn settle(rows: &mut Rows, request: &SettleRequest, now: u64) -> Vec<String> {
     let mut changed: Vec<String> = Vec::new();
+    // A request may name a key twice; each changed key is written once.
+    let mut seen: HashSet<&str> = HashSet::with_capacity(request.delivered.len());
     for key in &request.delivered {
         rows.insert(
             key.clone(),
@@ -107,7 +109,7 @@ pub fn settle(rows: &mut Rows, request: &SettleRequest, now: u64) -> Vec<String>
                 error: None,
             },
         );
-        note(&mut changed, key);
+        note(&mut seen, &mut changed, key);
     }
     for (key, error) in &request.released {
         let untouchable = rows.get(key).filter(|e| e.counts(now)).is_some_and(|e| {
@@ -126,14 +128,14 @@ pub fn settle(rows: &mut Rows, request: &SettleRequest, now: u64) -> Vec<String>
                 error: Some(error.clone()),
             },
         );
-        note(&mut changed, key);
+        note(&mut seen, &mut changed, key);
     }
     changed
 }
 
-/// Adds `key` to `changed` once (a request may name a key twice).
-fn note(changed: &mut Vec<String>, key: &str) {
-    if !changed.iter().any(|k| k == key) {
+/// Adds `key` to `changed` the first time it is seen.
+fn note<'r>(seen: &mut HashSet<&'r str>, changed: &mut Vec<String>, key: &'r str) {
+    if seen.insert(key) {
         changed.push(key.to_string());
     }
 }
