@@ -2,6 +2,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { ADMIN_TOKEN, catalogSettings, npmPackage, postJson, startWorker, storedCommands, waitFor } from "./support.mjs";
 
 const { mapEvent } = npmPackage();
@@ -142,7 +144,7 @@ test("queue mode: 202 at once; under faults the consumer retries until every eve
 });
 
 test("queue mode: what exhausts its retries is parked with its last error, listed, and replayed once through the ledger", async () => {
-  const worker = await startWorker({ queue: true, consumer: { maxRetries: 2 }, bindings: { QUEUE_RETRY_MAX_DELAY_SECONDS: "1" } });
+  const worker = await startWorker({ queue: true, listen: true, consumer: { maxRetries: 2 }, bindings: { QUEUE_RETRY_MAX_DELAY_SECONDS: "1" } });
   try {
     worker.standIn.setFaults({ rate: 1, kinds: ["500"] });
     const batch = events(3, "doomed").slice(0, 2);
@@ -162,6 +164,13 @@ test("queue mode: what exhausts its retries is parked with its last error, liste
     }
     assert.equal(worker.standIn.received.stored.length, 0);
     assert.ok(worker.logLines("dead_letters").every((l) => l.error === undefined));
+    // The operator's CLI lists the same, through the admin route.
+    const cli = await promisify(execFile)(process.execPath, ["dev/dead-letters.mjs", "list"], {
+      env: { ...process.env, WORKER_URL: worker.url, ADMIN_TOKEN },
+    });
+    assert.match(cli.stdout, /^4 parked\n/);
+    for (const letter of letters) assert.ok(cli.stdout.includes(`${letter.id}  parked`), cli.stdout);
+    assert.match(cli.stdout, /last error: HTTP 500 from Bloomreach/);
 
     const admin = (path, body) => worker.dispatch(path, {
       method: body === undefined ? "GET" : "POST",

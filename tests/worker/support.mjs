@@ -66,7 +66,8 @@ const MODULE_RULES = [
  * `queue: true` binds DELIVERY_QUEUE and the consumers of the queue and of its dead-letter queue
  * (queue mode); `listen: true` gives it a port. `ledger`: the DELIVERY_LEDGER binding (default: the
  * Worker's own class; `false`: unbound; or another Durable Object designator, with the `workers`
- * that define it). `metrics`: a DELIVERY_METRICS dataset binding (Miniflare's simulator) when true.
+ * that define it). `metrics`: a DELIVERY_METRICS dataset binding: `true` for Miniflare's simulator, or
+ * a wrapped-binding designator (a worker whose default export makes the dataset).
  * Returns { url, dispatch, standIn, logs, deadLetters, dispose }.
  */
 export async function startWorker({ bindings = {}, queue = false, listen = false, consumer = {}, standIn, ledger = LEDGER_OBJECT, metrics = false, workers: extraWorkers = [] } = {}) {
@@ -88,7 +89,8 @@ export async function startWorker({ bindings = {}, queue = false, listen = false
     outboundService: (request) => standIn.handle(request),
   };
   if (ledger) worker.durableObjects = { DELIVERY_LEDGER: ledger };
-  if (metrics) worker.analyticsEngineDatasets = { DELIVERY_METRICS: { dataset: "segment_bloomreach_delivery" } };
+  if (metrics === true) worker.analyticsEngineDatasets = { DELIVERY_METRICS: { dataset: "segment_bloomreach_delivery" } };
+  else if (metrics) worker.wrappedBindings = { DELIVERY_METRICS: metrics };
   const workers = [worker, ...extraWorkers];
   if (queue) {
     worker.queueProducers = { DELIVERY_QUEUE: { queueName: QUEUE } };
