@@ -28,7 +28,7 @@ export const SETTINGS = {
 };
 
 /** The mix of call types in a batch, as production traffic looks: mostly track and page. */
-const MIX = ["track", "page", "track", "identify", "track", "page", "track", "screen", "track", "page",
+export const MIX = ["track", "page", "track", "identify", "track", "page", "track", "screen", "track", "page",
   "track", "group", "track", "page", "track", "identify", "track", "screen", "track", "alias"];
 
 const BASE_TIME = Date.UTC(2024, 2, 4, 15, 32, 56, 409);

@@ -1,9 +1,10 @@
 // Local stand-in for the Bloomreach Engagement Tracking API (batch + system/time, with fault injection) for tests and local runs.
 //
-// Module:  createStandIn({ projectToken, apiKey, apiSecret?, faults?, log?, verbose?, seed? })
+// Module:  createStandIn({ projectToken, apiKey, apiSecret?, faults?, log?, verbose?, seed?, idsOnly? })
 //            .handle(Request) -> Promise<Response>   (web-standard; usable as Miniflare's outboundService)
 //            .listen({ port, host }) -> Promise<{ url }>, .close()
-//            .received.{ requests, stored, storedByCommandId(), reset() }, .setFaults(faults), .faults
+//            .received.{ requests, stored, storedByCommandId(), counts(), reset() }, .setFaults(faults), .faults
+//          idsOnly: each stored command keeps its name and command_id but not its data (long runs).
 // CLI:     node dev/bloomreach-stand-in.mjs --help
 //
 // Decisions where the reference sheet is silent (shared/reference/bloomreach-tracking-api.md):
@@ -18,6 +19,10 @@
 //   partial fails only valid commands.
 // - garbage answers 200 with an HTML body and stores NOTHING: realistically that is a proxy or CDN
 //   error page from before Bloomreach, so the commands never arrived and a retry is safe.
+// - rateLimit (faults.rateLimit, --rate-limit N) is a real limit, not a random fault: within each
+//   wall-clock second, batch requests past the first N answer 429 with Retry-After: 1 and store
+//   nothing (recorded with fault "rate-limit"); only the requests it lets through count. It is
+//   checked before the random or scripted fault is picked, so those keep their sequence.
 
 import http from "node:http";
 import { realpathSync } from "node:fs";
@@ -60,7 +65,7 @@ export function normalizeFaults(faults = {}) {
   if (faults === null || typeof faults !== "object" || Array.isArray(faults)) {
     throw new TypeError("faults must be an object");
   }
-  const known = new Set(["script", "rate", "kinds", "slowMs", "retryAfter", "seed"]);
+  const known = new Set(["script", "rate", "kinds", "slowMs", "retryAfter", "seed", "rateLimit"]);
   for (const key of Object.keys(faults)) {
     if (!known.has(key)) throw new TypeError(`unknown faults option "${key}"`);
   }
@@ -82,7 +87,9 @@ export function normalizeFaults(faults = {}) {
   const retryAfter = faults.retryAfter ?? DEFAULT_RETRY_AFTER;
   if (!Number.isFinite(retryAfter) || retryAfter < 0) throw new TypeError("faults.retryAfter must be a number >= 0");
   if (faults.seed !== undefined && !Number.isInteger(faults.seed)) throw new TypeError("faults.seed must be an integer");
-  return { script, rate, kinds, slowMs, retryAfter, ...(faults.seed === undefined ? {} : { seed: faults.seed }) };
+  const rateLimit = faults.rateLimit ?? 0;
+  if (!Number.isInteger(rateLimit) || rateLimit < 0) throw new TypeError("faults.rateLimit must be a whole number >= 0 (0: no limit)");
+  return { script, rate, kinds, slowMs, retryAfter, rateLimit, ...(faults.seed === undefined ? {} : { seed: faults.seed }) };
 }
 
 /** Creates the stand-in: the request logic, its recorded state, fault control and an optional HTTP server. */
@@ -95,11 +102,13 @@ export function createStandIn(options = {}) {
     : `Token ${apiKey}`;
   const log = options.log === undefined ? console.log : options.log;
   const verbose = Boolean(options.verbose);
+  const idsOnly = Boolean(options.idsOnly);
   const initialFaults = normalizeFaults(options.faults ?? {});
   const initialSeed = options.seed ?? initialFaults.seed ?? DEFAULT_SEED;
 
   let faults;
   let random;
+  const rateWindow = { second: -1, accepted: 0 }; // requests accepted in the current second (faults.rateLimit)
   const received = createReceived();
   const sleeps = new Set();
   const prettyBodies = new WeakMap();
@@ -117,6 +126,19 @@ export function createStandIn(options = {}) {
     random = mulberry32(initialSeed);
   }
   restoreInitialState();
+
+  /** Whether faults.rateLimit turns this request away; counts it otherwise. */
+  function rateLimited() {
+    if (faults.rateLimit === 0) return false;
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== rateWindow.second) {
+      rateWindow.second = second;
+      rateWindow.accepted = 0;
+    }
+    if (rateWindow.accepted >= faults.rateLimit) return true;
+    rateWindow.accepted += 1;
+    return false;
+  }
 
   function pickFault() {
     if (faults.script.length > 0) {
@@ -188,6 +210,11 @@ export function createStandIn(options = {}) {
 
   async function handleBatch(request, entry) {
     const bodyText = await request.text();
+    if (rateLimited()) {
+      entry.fault = "rate-limit";
+      entry.commands = parseBatch(request.headers.get("content-type"), bodyText).commands?.length ?? 0;
+      return jsonResponse(429, { success: false, errors: ["Rate limit exceeded"] }, { "Retry-After": "1" });
+    }
     const fault = pickFault();
     entry.fault = fault;
     const parsed = parseBatch(request.headers.get("content-type"), bodyText);
@@ -214,7 +241,7 @@ export function createStandIn(options = {}) {
     results.forEach((result, index) => {
       if (result.success) {
         const { name, command_id, data } = commands[index];
-        received.stored.push({ name, command_id, data, requestNumber: entry.number });
+        received.stored.push(idsOnly ? { name, command_id, requestNumber: entry.number } : { name, command_id, data, requestNumber: entry.number });
         entry.ok += 1;
       } else {
         entry.failed += 1;
@@ -226,6 +253,7 @@ export function createStandIn(options = {}) {
 
   async function handleAdmin(request, pathname) {
     const route = `${request.method} ${pathname}`;
+    if (route === `GET ${ADMIN_PREFIX}counts`) return jsonResponse(200, received.counts());
     if (route === `GET ${ADMIN_PREFIX}received`) {
       return jsonResponse(200, { requests: received.requests, stored: received.stored });
     }
@@ -312,6 +340,10 @@ function createReceived() {
       };
       received.requests.push(entry);
       return entry;
+    },
+    /** How many tracking requests were seen, commands stored, and distinct command IDs among them. */
+    counts() {
+      return { requests: received.requests.length, stored: received.stored.length, distinctCommandIds: new Set(received.stored.map((c) => c.command_id)).size };
     },
     storedByCommandId() {
       const byId = new Map();
@@ -584,11 +616,13 @@ const USAGE = `Usage: node dev/bloomreach-stand-in.mjs [options]
   --fault-script K,..  faults for the next requests in order ("none" allowed), before --fault-rate applies
   --slow-ms N          delay of the "slow" fault (default ${DEFAULT_SLOW_MS})
   --retry-after S      Retry-After seconds of the "429" fault (default ${DEFAULT_RETRY_AFTER})
+  --rate-limit N       at most N batch requests per second; the rest answer 429, Retry-After: 1 (default 0: none)
   --seed N             seed of the random fault generator (default ${DEFAULT_SEED})
   --verbose            also print each batch body as pretty JSON
+  --ids-only           keep only each stored command's name and command_id, not its data (long runs)
   --quiet              print nothing but the start line
-Admin routes (no auth): GET /__stand-in/received, POST /__stand-in/reset,
-  GET|POST /__stand-in/faults (POST body: {"script": [...], "rate": 0.3, "kinds": [...], "slowMs": N, "retryAfter": S, "seed": N})`;
+Admin routes (no auth): GET /__stand-in/received, GET /__stand-in/counts, POST /__stand-in/reset,
+  GET|POST /__stand-in/faults (POST body: {"script": [...], "rate": 0.3, "kinds": [...], "slowMs": N, "retryAfter": S, "seed": N, "rateLimit": N})`;
 
 /** Turns argv + env into createStandIn options plus { port, host }; throws on bad input. */
 export function parseCliOptions(argv, env = process.env) {
@@ -605,8 +639,10 @@ export function parseCliOptions(argv, env = process.env) {
       "fault-script": { type: "string" },
       "slow-ms": { type: "string" },
       "retry-after": { type: "string" },
+      "rate-limit": { type: "string" },
       seed: { type: "string" },
       verbose: { type: "boolean", default: false },
+      "ids-only": { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -617,6 +653,7 @@ export function parseCliOptions(argv, env = process.env) {
   if (values["fault-script"] !== undefined) faults.script = cliList(values["fault-script"]);
   if (values["slow-ms"] !== undefined) faults.slowMs = cliNumber("--slow-ms", values["slow-ms"]);
   if (values["retry-after"] !== undefined) faults.retryAfter = cliNumber("--retry-after", values["retry-after"]);
+  if (values["rate-limit"] !== undefined) faults.rateLimit = cliNumber("--rate-limit", values["rate-limit"]);
   return {
     help: values.help,
     port: cliNumber("--port", values.port ?? env.STAND_IN_PORT ?? "8788"),
@@ -627,6 +664,7 @@ export function parseCliOptions(argv, env = process.env) {
     faults: normalizeFaults(faults),
     seed: values.seed === undefined ? undefined : cliNumber("--seed", values.seed),
     verbose: values.verbose,
+    idsOnly: values["ids-only"],
     quiet: values.quiet,
   };
 }
@@ -645,6 +683,7 @@ function describeCliFaults(faults) {
   const parts = [];
   if (faults.script.length > 0) parts.push(`script ${faults.script.join(",")}`);
   if (faults.rate > 0) parts.push(`rate ${faults.rate} of ${faults.kinds.join(",")}`);
+  if (faults.rateLimit > 0) parts.push(`at most ${faults.rateLimit} batch requests per second`);
   if (parts.length === 0) return null;
   return `faults: ${parts.join("; ")} (slow ${faults.slowMs} ms, Retry-After ${faults.retryAfter} s)`;
 }
@@ -668,6 +707,7 @@ async function main(argv) {
     faults: cli.faults,
     seed: cli.seed,
     verbose: cli.verbose && !cli.quiet,
+    idsOnly: cli.idsOnly,
     log: cli.quiet ? null : (line) => console.log(line),
   });
   const { url } = await standIn.listen({ port: cli.port, host: cli.host });

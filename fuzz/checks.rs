@@ -78,3 +78,83 @@ pub fn check_read_response(data: &[u8]) {
         assert_eq!(&outcome.command_id, id);
     }
 }
+
+/// Any bytes as the rules' input: the text before the first newline is a mapping (as JSON), a
+/// rule set and a subscription (as text); the rest is an event. Nothing panics; compiling and
+/// matching are deterministic; outputs are JSON; rule commands have the types RULES.md asks for.
+pub fn check_rules(data: &[u8]) {
+    use segment_bloomreach::rules::fql::Subscription;
+    use segment_bloomreach::rules::kit::Mapping;
+    use segment_bloomreach::rules::{CommandKind, EventBudget, RuleSet};
+    use serde_json::Value;
+
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let (head, tail) = text.split_once('\n').unwrap_or((text, "{}"));
+    let event: Value = serde_json::from_str(tail).unwrap_or_else(|_| serde_json::json!({ "text": tail }));
+
+    match Subscription::parse(head) {
+        Ok(subscription) => {
+            // Compared as written out: a NaN in a comparison is not equal to itself.
+            let again = Subscription::parse(head).map(|s| format!("{s:?}"));
+            assert_eq!(again.ok(), Some(format!("{subscription:?}")), "parsing is deterministic");
+            let _ = subscription.matches(&event);
+        }
+        Err(problem) => assert!(!problem.message.is_empty()),
+    }
+    let Ok(mapping) = serde_json::from_str::<Value>(head) else { return };
+    for compiled in [Mapping::compile(&mapping), Mapping::compile_transform(&mapping)] {
+        match compiled {
+            Ok(compiled) => {
+                // The payload read from text gives the same output as the payload as a Value
+                // (when the text reads back as the same Value: serde_json's fast float parsing
+                // can be a unit off, see docs/rules.md).
+                let text = event.to_string();
+                if serde_json::from_str::<Value>(&text).ok().as_ref() == Some(&event) {
+                    if let (Ok(a), Ok(b)) = (compiled.resolve_to_json(&event), compiled.resolve_text_to_json(&text)) {
+                        assert_eq!(a, b, "resolve_text_to_json differs from resolve_to_json");
+                    }
+                }
+                match (compiled.resolve(&event), compiled.resolve_to_json(&event)) {
+                (Ok(Some(output)), Ok(Some(text))) => {
+                    let parsed: Value = serde_json::from_str(&text).expect("resolve_to_json writes JSON");
+                    assert!(same_json(&parsed, &output), "resolve_to_json wrote {text}, resolve gave {output}");
+                }
+                (Ok(None), Ok(None)) => {}
+                (Err(a), Err(b)) if a == b => {}
+                // Writing text and building values cost differently: near the work limit one may stop.
+                (Err(e), _) | (_, Err(e)) if e.kind == segment_bloomreach::rules::kit::ResolveErrorKind::Limit => {}
+                (a, b) => panic!("resolve and resolve_to_json disagree: {a:?} / {b:?}"),
+                }
+            }
+            Err(problems) => assert!(!problems.is_empty() && problems.iter().all(|p| !p.message.is_empty())),
+        }
+    }
+    if let Ok(rules) = RuleSet::compile(&mapping) {
+        let mut budget = EventBudget::new();
+        for rule in rules.matching(&event) {
+            let Ok(commands) = rule.emit(&event, &mut budget) else { continue };
+            for command in commands {
+                match command.kind {
+                    CommandKind::Event => assert!(command.event_type.as_deref().is_some_and(|t| !t.is_empty())),
+                    CommandKind::Customer => assert!(command.event_type.is_none()),
+                }
+                for id in command.customer_ids.iter().flat_map(|ids| ids.values()) {
+                    assert!(id.is_number() || id.as_str().is_some_and(|s| !s.is_empty()));
+                }
+            }
+        }
+    }
+}
+
+/// JSON equality with numbers compared as doubles (JavaScript writes `1.0` as `1`).
+fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+        }
+        _ => a == b,
+    }
+}

@@ -132,14 +132,26 @@ export type ErrorCode =
   | "invalid_json"
   | "invalid_body"
   | "too_many_events"
-  | "invalid_request";
+  | "invalid_request"
+  | "invalid_mapping"
+  | "invalid_subscription"
+  | "mapping_failed";
+
+/** One thing wrong with the settings, a mapping or a subscription. */
+export interface Problem {
+  /** invalid_settings: the settings key. */
+  field?: string;
+  /** invalid_mapping, invalid_subscription: where, as a JavaScript path (`total`, `eventType["@if"].then`; empty: the whole value). */
+  path?: string;
+  message: string;
+}
 
 /** What every function throws: an Error with a stable `code`. */
 export interface MappingError extends Error {
   name: "BloomreachMappingError";
   code: ErrorCode;
-  /** invalid_settings: every problem found. */
-  problems?: { field: string; message: string }[];
+  /** invalid_settings, invalid_mapping, invalid_subscription: every problem found. */
+  problems?: Problem[];
   /** mapEvent: the event's messageId. */
   messageId?: string;
   index?: number;
@@ -162,3 +174,133 @@ export function validateSettings(settings: Settings | unknown): NormalizedSettin
 
 /** The outcome of each command of `request`, from Bloomreach's answer. Pass status 0 for a network failure or timeout. */
 export function readResponse(request: Pick<BatchRequest, "body">, status: number, bodyText: string): CommandOutcome[];
+
+// ---- Segment's mapping-kit and FQL (docs/rules.md) ----
+
+/**
+ * A mapping value, as in Segment Actions field mappings: raw JSON (objects and arrays may hold
+ * mapping values) and directives. `@liquid` is not supported.
+ */
+export type MappingValue = string | number | boolean | null | MappingValue[] | MappingObject | Directive;
+
+/** An object of mapping values (no `@` key). */
+export interface MappingObject {
+  [key: string]: MappingValue;
+}
+
+export type Directive =
+  | PathDirective
+  | TemplateDirective
+  | LiteralDirective
+  | IfDirective
+  | ArrayPathDirective
+  | CaseDirective
+  | ReplaceDirective
+  | MergeDirective
+  | TransformDirective
+  | FlattenDirective
+  | JsonDirective
+  | ExcludeWhenNullDirective;
+
+/** The payload's value at a path: `$.properties.total`, `$.items[0].name`, `$['a b']`. */
+export interface PathDirective {
+  "@path": string | Directive;
+}
+
+/** A string with `{{path}}` placeholders (`null` and missing as nothing). */
+export interface TemplateDirective {
+  "@template": string | Directive;
+}
+
+/** Its value (directives inside it are still resolved). */
+export interface LiteralDirective {
+  "@literal": MappingValue;
+}
+
+/** `then` when `exists` is not null/undefined (or `blank` is not loosely `""`), else `else`. */
+export interface IfDirective {
+  "@if": { exists?: MappingValue; blank?: MappingValue; then?: MappingValue; else?: MappingValue };
+}
+
+/** The value at a path; with an item shape, each element (an object counts as one) mapped by it. */
+export interface ArrayPathDirective {
+  "@arrayPath": [path: string | Directive, itemShape?: MappingObject | Directive];
+}
+
+export interface CaseDirective {
+  "@case": { operator: "lower" | "upper"; value: string | Directive };
+}
+
+/** Plain-text replacement; patterns and replacements of at most 10 characters. */
+export interface ReplaceDirective {
+  "@replace": {
+    pattern: string;
+    replacement?: string;
+    pattern2?: string;
+    replacement2?: string;
+    /** Default false. */
+    ignorecase?: boolean;
+    /** Default true. */
+    global?: boolean;
+    value: string | Directive;
+  };
+}
+
+/** The objects' members in one object; with `right` a later object's member wins. */
+export interface MergeDirective {
+  "@merge": { direction: "left" | "right"; objects: (MappingObject | Directive)[] };
+}
+
+/** `mapping` resolved against the result of `apply`. */
+export interface TransformDirective {
+  "@transform": { apply: MappingObject | Directive; mapping: MappingObject | Directive };
+}
+
+/** Nested members lifted to the top, keys joined with `separator`. */
+export interface FlattenDirective {
+  "@flatten": { separator: string; value: MappingValue; omitArrays?: boolean };
+}
+
+export interface JsonDirective {
+  "@json": { mode: "encode" | "decode"; value: MappingValue };
+}
+
+/** Its value, with `null` (and `null` members of objects) left out. */
+export interface ExcludeWhenNullDirective {
+  "@excludeWhenNull": MappingValue;
+}
+
+/** One rule of the `mappings` setting (RULES.md): which events it takes and the commands it sends. */
+export interface Rule {
+  /** Default `rule <n>` (its index); named in errors. */
+  name?: string;
+  /** Segment FQL: `type = "track" and event = "Order Completed"`. */
+  subscribe: string;
+  /** Default "event". */
+  command?: "event" | "customer";
+  /** Required for "event": must resolve to a non-empty string. */
+  eventType?: MappingValue;
+  /** Must resolve to an object; default `{}`. */
+  properties?: MappingValue;
+  /** Must resolve to an array: one command per element, the payload then holding `item` and `index`. */
+  forEach?: MappingValue;
+  /** Must resolve to an object of non-empty string or number IDs; default the classic IDs. */
+  customerIds?: MappingValue;
+  /** Default the event's time. */
+  timestamp?: MappingValue;
+  /** Also send the classic mapping's commands. Default false. */
+  keepDefault?: boolean;
+}
+
+/**
+ * Segment's mapping-kit `transform(mapping, payload)` (`@segment/actions-core`): the mapped
+ * value as JSON would carry it, `undefined` where Segment's gives `undefined`. Throws a
+ * MappingError: `invalid_mapping` (with `problems`) or `mapping_failed` (on this payload).
+ */
+export function transform(mapping: MappingValue, payload?: Record<string, unknown>): unknown;
+
+/** Throws a MappingError with code `invalid_mapping` and every problem when `transform` would refuse the mapping. */
+export function validateMapping(mapping: MappingValue | unknown): void;
+
+/** Whether an FQL subscription takes the event. Throws a MappingError with code `invalid_subscription`. */
+export function matchesSubscription(subscribe: string, event: SegmentEvent | Record<string, unknown>): boolean;

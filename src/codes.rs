@@ -77,6 +77,8 @@ codes! {
         "group without `groupId`";
     BloomreachRejected = "bloomreach_rejected", EventRejected, None,
         "Bloomreach refused one of the event's commands for good";
+    MappingFailed = "mapping_failed", EventRejected, None,
+        "a rule's mapping value failed on the event or gave the wrong type (naming the rule and the field); from the npm package's `transform`, a mapping that fails on this payload";
     DeliveryPending = "delivery_pending", EventRejected, None,
         "the event is not delivered yet (Worker, direct mode): the sender must send the request again";
     // One event skipped.
@@ -127,6 +129,10 @@ codes! {
         "settings rejected, with every problem listed";
     InvalidRequest = "invalid_request", Api, None,
         "`readResponse` got a request whose body is not a batch body";
+    InvalidMapping = "invalid_mapping", Api, None,
+        "`transform` or `validateMapping` got a mapping Segment's mapping-kit would reject (or a `@liquid` one), with every problem listed";
+    InvalidSubscription = "invalid_subscription", Api, None,
+        "`matchesSubscription` got an FQL query that cannot be parsed, or one Segment's parser reads only by skipping parts of it";
 }
 
 impl fmt::Display for Code {

@@ -17,6 +17,7 @@ pub mod mapper;
 mod mapping;
 pub mod pack;
 pub mod response;
+pub mod rules;
 pub mod settings;
 
 pub use build::{BuildOutput, EventIssue};

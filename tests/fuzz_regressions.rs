@@ -43,3 +43,8 @@ fn settings_corpus_and_findings_hold() {
 fn read_response_corpus_and_findings_hold() {
     assert!(replay("read_response", check_read_response) >= 10);
 }
+
+#[test]
+fn rules_corpus_and_findings_hold() {
+    assert!(replay("rules", check_rules) >= 40);
+}

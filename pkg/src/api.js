@@ -203,13 +203,45 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     return unwrap(wasm.readResponseJson(request.body, code, bodyText == null ? "" : String(bodyText))).outcomes;
   }
 
-  return { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse };
+  function transform(mapping, payload = {}) {
+    const out = unwrap(wasm.transformJson(jsonOf(mapping, "invalid_mapping", "mapping"), jsonOf(payload, "mapping_failed", "payload")));
+    return out.output;
+  }
+
+  function validateMapping(mapping) {
+    unwrap(wasm.validateMappingJson(jsonOf(mapping, "invalid_mapping", "mapping")));
+  }
+
+  function matchesSubscription(subscribe, event) {
+    if (typeof subscribe !== "string") {
+      throw mappingError({ code: "invalid_subscription", message: `matchesSubscription takes FQL text, got ${describeType(subscribe)}` });
+    }
+    const out = wasm.matchesSubscriptionJson(subscribe, jsonOf(event, "invalid_event", "event"));
+    if (out === "true") return true;
+    if (out === "false") return false;
+    return unwrap(out);
+  }
+
+  return { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse, transform, validateMapping, matchesSubscription };
+}
+
+/** A mapping or payload as JSON text (`null` for what JSON cannot hold, such as `undefined`). */
+function jsonOf(value, code, what) {
+  try {
+    return JSON.stringify(value) ?? "null";
+  } catch (cause) {
+    throw mappingError({ code, message: `the ${what} cannot be turned into JSON (${cause.message})` });
+  }
 }
 
 /** An Error with the contract's `code` and, where they apply, `problems`, `index`, `messageId`, `line`, `column`. */
 function mappingError(detail) {
   const error = new Error(detail.message);
   error.name = "BloomreachMappingError";
+  // JavaScriptCore (Bun, Safari) gives every Error its own `line` and `column` (where it was
+  // made): only an `invalid_json` error carries the body's, so no other may seem to.
+  delete error.line;
+  delete error.column;
   for (const key of ["code", "problems", "index", "messageId", "line", "column"]) {
     if (detail[key] !== undefined && detail[key] !== null) error[key] = detail[key];
   }

@@ -32,8 +32,16 @@ test("the JS reference maps every golden mapping fixture as the package does", a
   }
 });
 
+/** Bodies whose answer depends on what JSON.parse cannot see: repeated keys, numbers out of range. */
+const INVISIBLE_TO_JSON_PARSE = new Set([
+  "bodies: batch twice",
+  "bodies: context twice in a batch body",
+  "bodies: a number out of range in one event: rejected alone",
+]);
+
 test("the JS reference gives the package's output on the batch fixtures with a body", async (t) => {
   for (const [name, c] of cases("batch")) {
+    if (INVISIBLE_TO_JSON_PARSE.has(name)) continue;
     await t.test(name, () => {
       const settings = settingsFor(c);
       const text = c.body ?? JSON.stringify(c.events);
@@ -45,6 +53,7 @@ test("the JS reference gives the package's output on the batch fixtures with a b
       }
     });
   }
+  assert.equal(cases("batch").filter(([name]) => INVISIBLE_TO_JSON_PARSE.has(name)).length, INVISIBLE_TO_JSON_PARSE.size, "every skipped case exists");
 });
 
 test("the JS reference gives the package's output on the whole benchmark corpus", async (t) => {

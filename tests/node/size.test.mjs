@@ -8,7 +8,9 @@ import { gzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const KB = 1024;
-const NPM_WASM_GZIP_BUDGET = 200 * KB;
+// 200 KB before the rules (Segment's mapping-kit and FQL, about 65 KB gzip with their Unicode case
+// tables) were compiled in.
+const NPM_WASM_GZIP_BUDGET = 216 * KB;
 const WORKER_GZIP_BUDGET = 400 * KB;
 
 /** Raw and gzip (level 9, as `gzip -9`) bytes of each file, and their totals. */
@@ -22,17 +24,18 @@ function sizes(files) {
 
 const describe = (s) => s.each.map((f) => `${f.file}: ${f.raw} B raw, ${f.gzip} B gzip`).join("; ");
 
-test("the npm package's wasm stays within 200 KB gzip", (t) => {
+test("each npm entry's wasm stays within 216 KB gzip", (t) => {
   const wasm = join(root, "pkg/node/segment_bloomreach_bg.wasm");
   assert.ok(existsSync(wasm), "pkg/node is built (bash dev/build)");
   const s = sizes([wasm]);
   t.diagnostic(describe(s));
   assert.ok(s.gzip <= NPM_WASM_GZIP_BUDGET, `${s.gzip} B gzip is over the ${NPM_WASM_GZIP_BUDGET} B budget`);
-  // Every target ships the same module.
-  for (const target of ["web", "bundler"]) {
-    const other = join(root, `pkg/${target}/segment_bloomreach_bg.wasm`);
-    if (existsSync(other)) assert.equal(statSync(other).size, s.raw, `pkg/${target} has the same wasm`);
-  }
+  // node/ and web/ ship the same module (edge/ imports web/'s); bundler/ inlines it, gzipped, as base64.
+  const web = join(root, "pkg/web/segment_bloomreach_bg.wasm");
+  assert.ok(readFileSync(web).equals(readFileSync(wasm)), "pkg/web has the same wasm");
+  const inlined = sizes([join(root, "pkg/bundler/segment_bloomreach_bg.wasm.js")]);
+  t.diagnostic(`${describe(inlined)} (inlined: ${inlined.gzip - s.gzip} B gzip more than the .wasm)`);
+  assert.ok(inlined.gzip <= NPM_WASM_GZIP_BUDGET, `the inlined wasm: ${inlined.gzip} B gzip is over the ${NPM_WASM_GZIP_BUDGET} B budget`);
 });
 
 test("the Worker bundle (build/) stays within 400 KB gzip", (t) => {

@@ -240,6 +240,39 @@ test("faults 500/503/429 answer the error and store nothing; 429 carries Retry-A
   assert.equal(standIn.received.requests[0].commands, 1);
 });
 
+test("rateLimit: past N accepted batch requests in a second, 429 with Retry-After: 1 and nothing stored; the script keeps its order", async (t) => {
+  t.mock.timers.enable({ apis: ["Date"], now: 7_000 });
+  const { standIn, lines } = makeStandIn({ faults: { rateLimit: 2, script: ["500"] } });
+  const results = [];
+  for (let i = 0; i < 5; i++) results.push(await send(standIn, [event(`l${i}`)]));
+  t.mock.timers.tick(1_000);
+  results.push(await send(standIn, [event("l5")]));
+  assert.deepEqual(results.map((r) => r.status), [500, 200, 429, 429, 429, 200]);
+  assert.equal(results[2].response.headers.get("retry-after"), "1");
+  assert.deepEqual(results[2].json, { success: false, errors: ["Rate limit exceeded"] });
+  assert.deepEqual(standIn.received.stored.map((c) => c.command_id), ["l1", "l5"]);
+  assert.deepEqual(standIn.received.requests.map((r) => r.fault), ["500", null, "rate-limit", "rate-limit", "rate-limit", null]);
+  assert.match(lines[2], /-> 429 commands=1 ok=0 failed=0 fault=rate-limit$/);
+  assert.throws(() => normalizeFaults({ rateLimit: 1.5 }), /rateLimit must be a whole number/);
+  assert.equal(normalizeFaults({}).rateLimit, 0);
+  assert.equal(parseCliOptions(["--rate-limit", "20"], {}).faults.rateLimit, 20);
+});
+
+test("idsOnly keeps each stored command's name and command_id but not its data; counts() and GET /__stand-in/counts", async () => {
+  const { standIn } = makeStandIn({ idsOnly: true });
+  await send(standIn, [event("i1"), customer("i2")]);
+  await send(standIn, [event("i1")]);
+  assert.deepEqual(standIn.received.stored, [
+    { name: "customers/events", command_id: "i1", requestNumber: 1 },
+    { name: "customers", command_id: "i2", requestNumber: 1 },
+    { name: "customers/events", command_id: "i1", requestNumber: 2 },
+  ]);
+  assert.deepEqual(standIn.received.counts(), { requests: 2, stored: 3, distinctCommandIds: 2 });
+  const counts = await standIn.handle(new Request(`${BASE}/__stand-in/counts`));
+  assert.deepEqual(await counts.json(), { requests: 2, stored: 3, distinctCommandIds: 2 });
+  assert.equal(parseCliOptions(["--ids-only"], {}).idsOnly, true);
+});
+
 test("fault reset: handle() throws a TypeError and nothing is stored", async () => {
   const { standIn, lines } = makeStandIn({ faults: { script: ["reset"] } });
   await assert.rejects(standIn.handle(batchRequest([event("r1")])), (error) => {

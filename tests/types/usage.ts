@@ -1,6 +1,6 @@
 // Compiled by tsc against the packed npm package: the hand-written declarations must accept real use.
-import { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse } from "segment-bloomreach";
-import type { Settings, Command, BuildResult, CommandOutcome, MappingError, SegmentEvent } from "segment-bloomreach";
+import { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse, transform, validateMapping, matchesSubscription } from "segment-bloomreach";
+import type { Settings, Command, BuildResult, CommandOutcome, MappingError, SegmentEvent, MappingValue, Rule } from "segment-bloomreach";
 import init, { buildRequests as buildInBrowser } from "segment-bloomreach/web";
 
 const settings: Settings = { apiKey: "k", projectToken: "p", exponeaHardId: "registered", exponeaSoftId: "cookie", flattenNestedObjects: true };
@@ -49,3 +49,24 @@ void inBrowser;
 // @ts-expect-error: apiKey is required
 const incomplete: Settings = { projectToken: "p", exponeaHardId: "registered", exponeaSoftId: "cookie" };
 void incomplete;
+
+const mapping: MappingValue = {
+  purchase_id: { "@path": "$.properties.order_id" },
+  title: { "@template": "{{properties.name}} ({{properties.sku}})" },
+  currency: { "@if": { exists: { "@path": "$.properties.currency" }, then: { "@path": "$.properties.currency" }, else: "USD" } },
+  items: { "@arrayPath": ["$.properties.products", { id: { "@path": "$.product_id" } }] },
+  email: { "@case": { operator: "lower", value: { "@path": "$.traits.email" } } },
+  clean: { "@replace": { pattern: "-", replacement: "_", value: { "@path": "$.userId" } } },
+  raw: [1, "two", null, { nested: true }],
+};
+const mapped: unknown = transform(mapping, event);
+validateMapping(mapping);
+const takes: boolean = matchesSubscription('type = "track" and event = "Signed Up"', event);
+const rule: Rule = { name: "purchase", subscribe: 'event = "Order Completed"', eventType: "purchase", properties: mapping, keepDefault: false };
+void mapped, takes, rule;
+try {
+  validateMapping({ v: { "@path": 1 } });
+} catch (e) {
+  const paths = (e as MappingError).problems?.map((p) => `${p.path}: ${p.message}`);
+  void paths;
+}

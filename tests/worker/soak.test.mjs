@@ -14,6 +14,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import { FAULT_KINDS, createStandIn, mulberry32 } from "../../dev/bloomreach-stand-in.mjs";
+import { positiveInt } from "../env.mjs";
 import { API_KEY, BASE_BINDINGS, PROJECT_TOKEN, WRITE_KEY, basicAuth, catalogSettings, npmPackage, startWorker, waitFor } from "./support.mjs";
 
 const EVENTS = positiveInt("SOAK_EVENTS", 1_000);
@@ -37,14 +38,6 @@ const SLOW_MS = { direct: 3_000, queue: 16_000 };
 const BINDINGS = { FLATTEN_NESTED_OBJECTS: "true", TRACK_SESSION_PING: "true" };
 const SETTINGS = catalogSettings({ ...BASE_BINDINGS, ...BINDINGS });
 const { mapEvent } = npmPackage();
-
-function positiveInt(name, fallback) {
-  const text = process.env[name];
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${text}"`);
-  return value;
-}
 
 // ------------------------------------------------------------------ events
 

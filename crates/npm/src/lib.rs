@@ -1,8 +1,10 @@
 //! The npm package's wasm exports over the mapping core: JSON text in, JSON text out, so
 //! JavaScript values never cross the boundary one by one. The package's JavaScript wrapper
 //! (`pkg/src/api.js`) turns the results into values and errors with a `code`. No mapping logic
-//! lives here: settings become a [`Mapper`], bodies go through [`Mapper::build`].
+//! lives here: settings become a [`Mapper`], bodies go through [`Mapper::build`]; the rules'
+//! mapping-kit and FQL exports are in `rules`.
 
+mod rules;
 mod utf;
 
 use segment_bloomreach::ingest::unrepresentable;

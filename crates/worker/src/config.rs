@@ -1,17 +1,27 @@
-//! The Worker's bindings for one invocation: variables and secrets read into the core's `EdgeConfig`, the optional `DELIVERY_QUEUE` producer, and the delivery ledger and metrics (each read by its own module).
+//! The Worker's bindings: variables and secrets read into an `EdgeConfig` once per isolate, the optional `DELIVERY_QUEUE` producer, and the delivery ledger and metrics (each read by its own module).
 
 use crate::env_config::{EdgeConfig, VARIABLES};
 use crate::ledger_client::LedgerClient;
 use crate::metrics_dataset::MetricsDataset;
 use ::worker::{Env, Queue};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsValue;
+
+thread_local! {
+    /// The configuration, validated on the isolate's first request. Variables and secrets are
+    /// fixed for an isolate's life (changing one deploys a new version, in new isolates), so
+    /// reading and validating them again on every request (a dozen strings across the JS
+    /// boundary, URL checks, the `Authorization` value) only cost CPU.
+    static CONFIG: RefCell<Option<Rc<EdgeConfig>>> = const { RefCell::new(None) };
+}
 
 /// The queue producer binding that switches the Worker to queue mode.
 pub const DELIVERY_QUEUE_BINDING: &str = "DELIVERY_QUEUE";
 
 /// Everything a request needs from the environment.
 pub struct Bindings {
-    pub config: EdgeConfig,
+    pub config: Rc<EdgeConfig>,
     pub delivery_queue: Option<Queue>,
     /// `DELIVERY_LEDGER`: effectively-once delivery (without it: at least once).
     pub ledger: Option<LedgerClient>,
@@ -20,10 +30,18 @@ pub struct Bindings {
 }
 
 impl Bindings {
-    /// Reads and validates the configuration (cheap: a dozen strings), once per invocation.
+    /// The configuration (read and validated on the isolate's first call) and the queue, ledger
+    /// and metrics bindings.
     pub fn read(env: &Env) -> Bindings {
-        let config = EdgeConfig::from_vars(|name| variable_text(env, name));
-        crate::panic_report::remember_secrets(config.secret_values());
+        let config = CONFIG.with(|kept| {
+            if let Some(config) = &*kept.borrow() {
+                return Rc::clone(config);
+            }
+            let config = Rc::new(EdgeConfig::from_vars(|name| variable_text(env, name)));
+            crate::panic_report::remember_secrets(config.secret_values());
+            *kept.borrow_mut() = Some(Rc::clone(&config));
+            config
+        });
         Bindings {
             config,
             delivery_queue: env.queue(DELIVERY_QUEUE_BINDING).ok(),

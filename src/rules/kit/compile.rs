@@ -1,0 +1,106 @@
+//! Compiling a mapping into the tree `resolve` walks, with the reference's run-time behaviour
+//! decided once: a directive the reference would reject when it reaches it (an unknown name, a
+//! missing option) becomes a node that fails when resolved, as the reference fails then.
+//!
+//! Also where this implementation's own limits are enforced and `@liquid` is refused, anywhere
+//! in the mapping (validation does not look everywhere, resolution could reach anywhere).
+
+use super::directives::{self, Node};
+use super::validate::has_directive_key;
+use crate::rules::problem::{PathStack, Problem};
+use serde_json::{Map, Value};
+
+/// A mapping nested deeper than this is refused (JSON levels: objects and arrays).
+pub const MAX_MAPPING_DEPTH: usize = 64;
+
+#[derive(Default)]
+pub(crate) struct Compiler {
+    path: PathStack,
+    pub problems: Vec<Problem>,
+}
+
+impl Compiler {
+    pub fn problem(&mut self, message: impl Into<String>) {
+        self.problems.push(self.path.problem(message));
+    }
+
+    /// A mapping value as `resolve` sees it (the reference's `isDirective`: an object whose
+    /// keys are all `@`-prefixed or `_metadata` is a directive, named by its first `@` key).
+    pub fn compile(&mut self, value: &Value) -> Node {
+        match value {
+            Value::Array(items) => {
+                let mut nodes = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    nodes.push(self.at_index(i, |cx| cx.compile(item)));
+                }
+                Node::array(nodes)
+            }
+            Value::Object(map) if is_directive(map) => {
+                let Some(name) = map.keys().find(|k| k.starts_with('@')) else {
+                    return Node::Undefined;
+                };
+                self.at_key(name, |cx| match directives::find(name) {
+                    Some(spec) => (spec.compile)(&map[name], cx),
+                    None => Node::Fail(format!("{name} is not a valid directive, got undefined")),
+                })
+            }
+            Value::Object(map) => {
+                let mut entries = Vec::with_capacity(map.len());
+                for (key, member) in map {
+                    entries.push((key.clone(), self.key(key, member)));
+                }
+                Node::object(entries)
+            }
+            other => Node::Literal(other.clone()),
+        }
+    }
+
+    /// `value` compiled as the member `key`.
+    pub fn key(&mut self, key: &str, value: &Value) -> Node {
+        self.at_key(key, |cx| cx.compile(value))
+    }
+
+    /// Runs `f` with `key` on the path.
+    pub fn at_key<R>(&mut self, key: &str, f: impl FnOnce(&mut Compiler) -> R) -> R {
+        self.path.push_key(key);
+        let result = f(self);
+        self.path.pop();
+        result
+    }
+
+    /// Runs `f` with `[index]` on the path.
+    pub fn at_index<R>(&mut self, index: usize, f: impl FnOnce(&mut Compiler) -> R) -> R {
+        self.path.push_index(index);
+        let result = f(self);
+        self.path.pop();
+        result
+    }
+
+    /// The option `key` of a directive's options, `undefined` when absent.
+    pub fn option(&mut self, options: &Map<String, Value>, key: &str) -> Node {
+        match options.get(key) {
+            Some(value) => self.key(key, value),
+            None => Node::Undefined,
+        }
+    }
+}
+
+/// The reference's `isDirective`.
+pub(crate) fn is_directive(map: &Map<String, Value>) -> bool {
+    has_directive_key(map) && map.keys().all(|k| k.starts_with('@') || k == "_metadata")
+}
+
+/// Whether a value nests deeper than `limit` levels (walked no deeper than that).
+pub(crate) fn deeper_than(value: &Value, limit: usize) -> bool {
+    let children: Box<dyn Iterator<Item = &Value>> = match value {
+        Value::Array(items) => Box::new(items.iter()),
+        Value::Object(map) => Box::new(map.values()),
+        _ => return false,
+    };
+    if limit == 0 {
+        return true;
+    }
+    children
+        .into_iter()
+        .any(|child| deeper_than(child, limit - 1))
+}

@@ -1,0 +1,96 @@
+//! `@transform`: `{apply, mapping}`: `mapping` resolved against a new payload, the result of
+//! `transform(apply, payload)` (a whole mapping, validated when it runs).
+
+use super::{options, truthy, Directive, Node};
+use crate::rules::js::JsKind;
+use crate::rules::kit::compile::Compiler;
+use crate::rules::kit::resolve::resolve;
+use crate::rules::kit::root;
+use crate::rules::kit::validate::{self, Field};
+use crate::rules::kit::value::{remove_undefined, Js, Place, ResolveError, Resolved, Work};
+use serde_json::{Map, Value};
+
+pub(super) const DIRECTIVE: Directive = Directive {
+    name: "@transform",
+    validate: |options, ck| {
+        validate::fields(
+            options,
+            &[
+                Field {
+                    name: "apply",
+                    required: true,
+                    check: validate::directive_or_object,
+                },
+                Field {
+                    name: "mapping",
+                    required: true,
+                    check: validate::directive_or_object,
+                },
+            ],
+            ck,
+        )
+    },
+    compile,
+};
+
+#[derive(Debug)]
+pub(crate) struct Transform {
+    /// `apply` compiled as a whole mapping, or why the reference refuses it each time it runs.
+    apply: Result<Node, String>,
+    mapping: Node,
+}
+
+fn compile(value: &Value, cx: &mut Compiler) -> Node {
+    let Some(opts) = options(value) else {
+        return Node::Fail(
+            r#"@transform requires an object with an "apply" key and a "mapping" key"#.into(),
+        );
+    };
+    if !truthy(opts, "mapping") {
+        return Node::Fail(r#"@transform requires a "mapping" key"#.into());
+    }
+    if !truthy(opts, "apply") {
+        return Node::Fail(r#"@transform requires a "apply" key"#.into());
+    }
+    if !opts["apply"].is_object() {
+        return Node::Fail(r#"@transform "apply" key should be an object"#.into());
+    }
+    let whole = cx.at_key("apply", |cx| root::compile_whole(&opts["apply"], cx));
+    let apply = match whole.refused.first() {
+        None => Ok(whole.node),
+        Some(problem) => Err(format!(
+            "@transform: its apply mapping is invalid: {problem}"
+        )),
+    };
+    Node::Transform(Box::new(Transform {
+        apply,
+        mapping: cx.option(opts, "mapping"),
+    }))
+}
+
+impl Transform {
+    pub fn resolve<'t, 'a: 't>(
+        &'a self,
+        payload: Place<'t, 'a>,
+        work: &mut Work,
+    ) -> Resolved<Js<'a>> {
+        let empty = Value::Object(Map::new());
+        let payload = match payload.kind() {
+            // `transform(mapping, data = {})`.
+            JsKind::Undefined => Place::Local(&empty),
+            JsKind::Object => payload,
+            other => {
+                return Err(ResolveError::thrown(format!(
+                    "data must be an object, got {}",
+                    other.name()
+                )))
+            }
+        };
+        let apply = self
+            .apply
+            .as_ref()
+            .map_err(|why| ResolveError::thrown(why.clone()))?;
+        let applied = remove_undefined(resolve(apply, payload, work)?, 0)?;
+        resolve(&self.mapping, applied.place(), work)
+    }
+}

@@ -1,0 +1,566 @@
+//! Values as mapping-kit builds them while resolving: JSON that may hold JavaScript's
+//! `undefined`, sharing the payload's and the mapping's subtrees instead of copying them, and a
+//! work budget every copy and every produced byte is paid from.
+
+use crate::rules::js::{self, JsKind};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+/// The most work one resolution may do: a unit is one value node visited or copied, or 16 bytes
+/// of text produced, so this also bounds what a resolution can allocate (tens of MB at worst).
+/// A real mapping needs thousands; one that needs more than this on an event fails on it.
+pub const WORK_LIMIT: u64 = 1 << 19;
+
+/// Values nested deeper than this are refused rather than walked (payload events are at most
+/// 128 levels deep, mappings at most 64).
+pub(crate) const MAX_VALUE_DEPTH: usize = 400;
+
+/// Why a mapping could not be resolved on a payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolveError {
+    pub kind: ResolveErrorKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResolveErrorKind {
+    /// Where Segment's `transform` throws.
+    Thrown,
+    /// Over this implementation's work or depth limits.
+    Limit,
+}
+
+impl ResolveError {
+    pub(crate) fn thrown(message: impl Into<String>) -> ResolveError {
+        ResolveError {
+            kind: ResolveErrorKind::Thrown,
+            message: message.into(),
+        }
+    }
+
+    fn limit(message: impl Into<String>) -> ResolveError {
+        ResolveError {
+            kind: ResolveErrorKind::Limit,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
+pub(crate) type Resolved<T> = Result<T, ResolveError>;
+
+/// What is left of a resolution's [`WORK_LIMIT`].
+pub(crate) struct Work {
+    left: u64,
+}
+
+impl Work {
+    pub fn new(limit: u64) -> Work {
+        Work { left: limit }
+    }
+
+    pub fn spend(&mut self, units: u64) -> Resolved<()> {
+        if units > self.left {
+            self.left = 0;
+            return Err(ResolveError::limit(
+                "the mapping needs more work on this event than a mapping may do (it copies or produces too much)",
+            ));
+        }
+        self.left -= units;
+        Ok(())
+    }
+
+    /// Pays for `bytes` of text produced or copied.
+    pub fn spend_text(&mut self, bytes: usize) -> Resolved<()> {
+        self.spend(1 + (bytes / 16) as u64)
+    }
+
+    pub fn check_depth(depth: usize) -> Resolved<()> {
+        if depth > MAX_VALUE_DEPTH {
+            Err(ResolveError::limit(format!(
+                "a value is nested deeper than {MAX_VALUE_DEPTH} levels"
+            )))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A value being resolved.
+#[derive(Debug)]
+pub(crate) enum Js<'a> {
+    /// JavaScript's `undefined`: dropped from objects, `null` in arrays, in the output.
+    Undefined,
+    /// A subtree of the payload or of the mapping, shared.
+    Ref(&'a Value),
+    /// A value built while resolving that cannot hold `undefined`.
+    Owned(Value),
+    /// Built containers, whose members may be `undefined`.
+    Array(Vec<Js<'a>>),
+    Object(JsObject<'a>),
+    /// A built tree that outlives the resolution (a payload read from text), shared.
+    Shared(&'a Js<'a>),
+}
+
+/// A built object: entries in insertion order, keys unique. An entry assigned again keeps its
+/// place and takes the new value, as a JavaScript object does.
+#[derive(Debug, Default)]
+pub(crate) struct JsObject<'a> {
+    entries: Vec<(Cow<'a, str>, Js<'a>)>,
+    /// Key → position, built once the object is large enough for a scan to cost more.
+    index: Option<HashMap<Box<str>, usize>>,
+}
+
+const INDEX_FROM: usize = 32;
+
+impl<'a> JsObject<'a> {
+    pub fn with_capacity(n: usize) -> JsObject<'a> {
+        JsObject {
+            entries: Vec::with_capacity(n),
+            index: None,
+        }
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|(k, _)| k == key),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Js<'a>> {
+        self.position(key).map(|i| &self.entries[i].1)
+    }
+
+    /// Appends without checking for the key: for keys known to be new.
+    pub fn push_new(&mut self, key: Cow<'a, str>, value: Js<'a>) {
+        if let Some(index) = &mut self.index {
+            index.insert(key.as_ref().into(), self.entries.len());
+        }
+        self.entries.push((key, value));
+        self.index_if_large();
+    }
+
+    /// `object[key] = value`.
+    pub fn set(&mut self, key: Cow<'a, str>, value: Js<'a>) {
+        match self.position(&key) {
+            Some(i) => self.entries[i].1 = value,
+            None => self.push_new(key, value),
+        }
+    }
+
+    fn index_if_large(&mut self) {
+        if self.index.is_none() && self.entries.len() >= INDEX_FROM {
+            self.index = Some(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.as_ref().into(), i))
+                    .collect(),
+            );
+        }
+    }
+
+    pub fn entries(&self) -> &[(Cow<'a, str>, Js<'a>)] {
+        &self.entries
+    }
+
+    pub fn into_entries(self) -> Vec<(Cow<'a, str>, Js<'a>)> {
+        self.entries
+    }
+}
+
+impl<'a> Js<'a> {
+    pub fn string(s: String) -> Js<'a> {
+        Js::Owned(Value::String(s))
+    }
+
+    pub fn place(&self) -> Place<'_, 'a> {
+        Place::of(self)
+    }
+
+    /// A copy, paid for by the node.
+    pub fn duplicate(&self, work: &mut Work) -> Resolved<Js<'a>> {
+        self.duplicate_at(work, 0)
+    }
+
+    fn duplicate_at(&self, work: &mut Work, depth: usize) -> Resolved<Js<'a>> {
+        Work::check_depth(depth)?;
+        Ok(match self {
+            Js::Undefined => Js::Undefined,
+            Js::Ref(v) => Js::Ref(v),
+            Js::Shared(js) => Js::Shared(js),
+            Js::Owned(v) => Js::Owned(copy_value(v, work, depth, false)?),
+            Js::Array(items) => {
+                work.spend(1)?;
+                Js::Array(
+                    items
+                        .iter()
+                        .map(|item| item.duplicate_at(work, depth + 1))
+                        .collect::<Resolved<_>>()?,
+                )
+            }
+            Js::Object(object) => {
+                work.spend(1)?;
+                let mut copy = JsObject::with_capacity(object.entries.len());
+                for (k, v) in &object.entries {
+                    copy.push_new(k.clone(), v.duplicate_at(work, depth + 1)?);
+                }
+                Js::Object(copy)
+            }
+        })
+    }
+}
+
+/// A copy of a JSON value, paid for node by node. `drop_proto` leaves out `__proto__` keys, as
+/// `Object.assign` in the reference's `removeUndefined` does (it sets the prototype instead).
+pub(crate) fn copy_value(
+    value: &Value,
+    work: &mut Work,
+    depth: usize,
+    drop_proto: bool,
+) -> Resolved<Value> {
+    Work::check_depth(depth)?;
+    Ok(match value {
+        Value::String(s) => {
+            work.spend_text(s.len())?;
+            Value::String(s.clone())
+        }
+        Value::Array(items) => {
+            work.spend(1)?;
+            Value::Array(
+                items
+                    .iter()
+                    .map(|item| copy_value(item, work, depth + 1, drop_proto))
+                    .collect::<Resolved<_>>()?,
+            )
+        }
+        Value::Object(map) => {
+            work.spend(1)?;
+            let mut copy = Map::with_capacity(map.len());
+            for (k, v) in map {
+                if drop_proto && k == "__proto__" {
+                    continue;
+                }
+                copy.insert(k.clone(), copy_value(v, work, depth + 1, drop_proto)?);
+            }
+            Value::Object(copy)
+        }
+        other => {
+            work.spend(1)?;
+            other.clone()
+        }
+    })
+}
+
+/// `removeUndefined`, into the output: `undefined` members of objects dropped, of arrays `null`
+/// (as `JSON.stringify` writes them), `__proto__` keys dropped; `None` for `undefined` itself.
+pub(crate) fn into_output(value: Js<'_>, work: &mut Work) -> Resolved<Option<Value>> {
+    into_output_at(value, work, 0)
+}
+
+fn into_output_at(value: Js<'_>, work: &mut Work, depth: usize) -> Resolved<Option<Value>> {
+    Work::check_depth(depth)?;
+    Ok(Some(match value {
+        Js::Undefined => return Ok(None),
+        Js::Shared(js) => return into_output_at(unshare(js, work, depth)?, work, depth),
+        Js::Ref(v) => copy_value(v, work, depth, true)?,
+        Js::Owned(v) if has_proto_key(&v) => copy_value(&v, work, depth, true)?,
+        Js::Owned(v) => v,
+        Js::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                out.push(into_output_at(item, work, depth + 1)?.unwrap_or(Value::Null));
+            }
+            Value::Array(out)
+        }
+        Js::Object(object) => {
+            let mut out = Map::with_capacity(object.entries.len());
+            for (k, v) in object.into_entries() {
+                if k == "__proto__" {
+                    continue;
+                }
+                if let Some(v) = into_output_at(v, work, depth + 1)? {
+                    out.insert(k.into_owned(), v);
+                }
+            }
+            Value::Object(out)
+        }
+    }))
+}
+
+/// A shared tree's containers copied (their scalars are then shared as `Js::Ref`).
+fn unshare<'a>(js: &'a Js<'a>, work: &mut Work, depth: usize) -> Resolved<Js<'a>> {
+    Work::check_depth(depth)?;
+    work.spend(1)?;
+    Ok(match js {
+        Js::Undefined => Js::Undefined,
+        Js::Ref(v) => Js::Ref(v),
+        Js::Owned(v) => Js::Ref(v),
+        Js::Shared(inner) => unshare(inner, work, depth)?,
+        Js::Array(items) => Js::Array(
+            items
+                .iter()
+                .map(|item| unshare(item, work, depth + 1))
+                .collect::<Resolved<_>>()?,
+        ),
+        Js::Object(object) => {
+            let mut copy = JsObject::with_capacity(object.entries.len());
+            for (k, v) in &object.entries {
+                copy.push_new(k.clone(), unshare(v, work, depth + 1)?);
+            }
+            Js::Object(copy)
+        }
+    })
+}
+
+/// Whether an owned value holds a `__proto__` key anywhere (rare: only `@json` can make one).
+fn has_proto_key(value: &Value) -> bool {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                if map.contains_key("__proto__") {
+                    return true;
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// `removeUndefined` kept as a value to read on (what `@transform` passes to its `mapping`):
+/// `undefined` members of objects dropped, of arrays kept.
+pub(crate) fn remove_undefined<'a>(value: Js<'a>, depth: usize) -> Resolved<Js<'a>> {
+    Work::check_depth(depth)?;
+    Ok(match value {
+        Js::Array(items) => Js::Array(
+            items
+                .into_iter()
+                .map(|item| remove_undefined(item, depth + 1))
+                .collect::<Resolved<_>>()?,
+        ),
+        Js::Object(object) => {
+            let mut out = JsObject::with_capacity(object.entries.len());
+            for (k, v) in object.into_entries() {
+                if !matches!(v, Js::Undefined) {
+                    out.push_new(k, remove_undefined(v, depth + 1)?);
+                }
+            }
+            Js::Object(out)
+        }
+        other => other,
+    })
+}
+
+/// Where a resolution reads from: a position in a payload or in a value built on the way.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Place<'t, 'a> {
+    Undefined,
+    /// In the payload or the mapping: copied out by reference.
+    Borrowed(&'a Value),
+    /// In a value built while resolving (`@json` output, a computed `length`…).
+    Local(&'t Value),
+    /// A built array or object (never `Js::Ref`, `Js::Owned`, `Js::Shared` or `Js::Undefined`).
+    Built(&'t Js<'a>),
+    /// A built array or object of a tree shared for the whole resolution: copied out by
+    /// reference, as `Borrowed` is.
+    Shared(&'a Js<'a>),
+}
+
+/// `container[key]` for a built array or object whose members are places by `wrap` (shared or
+/// not).
+fn container_step<'r, 't, 'a>(
+    container: &'r Js<'a>,
+    key: &str,
+    wrap: fn(&'r Js<'a>) -> Place<'t, 'a>,
+) -> Got<'t, 'a> {
+    match container {
+        Js::Array(items) if key == "length" => Got::Computed(Value::from(items.len())),
+        Js::Array(items) => Got::At(
+            js::array_index(key)
+                .and_then(|i| items.get(i))
+                .map_or(Place::Undefined, wrap),
+        ),
+        Js::Object(object) => Got::At(object.get(key).map_or(Place::Undefined, wrap)),
+        _ => Got::At(Place::Undefined),
+    }
+}
+
+/// A built object's entries, their values made places by `wrap`.
+fn object_entries<'r, 't, 'a>(
+    object: &'r JsObject<'a>,
+    wrap: fn(&'r Js<'a>) -> Place<'t, 'a>,
+) -> Vec<(&'r str, Place<'t, 'a>)> {
+    object
+        .entries()
+        .iter()
+        .map(|(k, v)| (k.as_ref(), wrap(v)))
+        .collect()
+}
+
+/// A value found by a path: a place, or something JavaScript computes (`length`, a code unit).
+#[derive(Debug)]
+pub(crate) enum Got<'t, 'a> {
+    At(Place<'t, 'a>),
+    Computed(Value),
+}
+
+impl<'t, 'a> Got<'t, 'a> {
+    pub fn into_js(self, work: &mut Work) -> Resolved<Js<'a>> {
+        match self {
+            Got::At(place) => place.to_js(work),
+            Got::Computed(v) => Ok(Js::Owned(v)),
+        }
+    }
+}
+
+impl<'t, 'a> Place<'t, 'a> {
+    pub fn of(js: &'t Js<'a>) -> Place<'t, 'a> {
+        match js {
+            Js::Undefined => Place::Undefined,
+            Js::Ref(v) => Place::Borrowed(v),
+            Js::Owned(v) => Place::Local(v),
+            Js::Shared(inner) => Place::shared(inner),
+            Js::Array(_) | Js::Object(_) => Place::Built(js),
+        }
+    }
+
+    /// A place in a tree that lives as long as the resolution's output.
+    pub fn shared(js: &'a Js<'a>) -> Place<'t, 'a> {
+        match js {
+            Js::Undefined => Place::Undefined,
+            Js::Ref(v) => Place::Borrowed(v),
+            Js::Owned(v) => Place::Borrowed(v),
+            Js::Shared(inner) => Place::shared(inner),
+            Js::Array(_) | Js::Object(_) => Place::Shared(js),
+        }
+    }
+
+    /// The JSON value here, unless it is undefined or built.
+    pub fn value(self) -> Option<&'t Value> {
+        match self {
+            Place::Borrowed(v) => Some(v),
+            Place::Local(v) => Some(v),
+            Place::Undefined | Place::Built(_) | Place::Shared(_) => None,
+        }
+    }
+
+    pub fn kind(self) -> JsKind {
+        match self {
+            Place::Undefined => JsKind::Undefined,
+            Place::Borrowed(v) | Place::Local(v) => js::kind_of(v),
+            Place::Built(Js::Array(_)) | Place::Shared(Js::Array(_)) => JsKind::Array,
+            Place::Built(_) | Place::Shared(_) => JsKind::Object,
+        }
+    }
+
+    pub fn is_nullish(self) -> bool {
+        matches!(self.kind(), JsKind::Undefined | JsKind::Null)
+    }
+
+    pub fn is_truthy(self) -> bool {
+        match self {
+            Place::Undefined => false,
+            Place::Borrowed(v) | Place::Local(v) => js::is_truthy(v),
+            Place::Built(_) | Place::Shared(_) => true,
+        }
+    }
+
+    pub fn as_str(self) -> Option<&'t str> {
+        self.value().and_then(Value::as_str)
+    }
+
+    /// The value here as a resolution result: shared when it is the payload's or the mapping's,
+    /// else copied.
+    pub fn to_js(self, work: &mut Work) -> Resolved<Js<'a>> {
+        match self {
+            Place::Undefined => Ok(Js::Undefined),
+            Place::Borrowed(v) => Ok(Js::Ref(v)),
+            Place::Local(v) => Ok(Js::Owned(copy_value(v, work, 0, false)?)),
+            Place::Built(js) => js.duplicate(work),
+            Place::Shared(js) => Ok(Js::Shared(js)),
+        }
+    }
+
+    /// An array's elements (`None` when this is not an array).
+    pub fn items(self) -> Option<Vec<Place<'t, 'a>>> {
+        match self {
+            Place::Borrowed(Value::Array(items)) => {
+                Some(items.iter().map(Place::Borrowed).collect())
+            }
+            Place::Local(Value::Array(items)) => Some(items.iter().map(Place::Local).collect()),
+            Place::Built(Js::Array(items)) => Some(items.iter().map(Place::of).collect()),
+            Place::Shared(Js::Array(items)) => Some(items.iter().map(Place::shared).collect()),
+            _ => None,
+        }
+    }
+
+    /// An object's entries in insertion order (`None` when this is not an object).
+    pub fn entries(self) -> Option<Vec<(&'t str, Place<'t, 'a>)>> {
+        match self {
+            Place::Borrowed(Value::Object(map)) => Some(
+                map.iter()
+                    .map(|(k, v)| (k.as_str(), Place::Borrowed(v)))
+                    .collect(),
+            ),
+            Place::Local(Value::Object(map)) => Some(
+                map.iter()
+                    .map(|(k, v)| (k.as_str(), Place::Local(v)))
+                    .collect(),
+            ),
+            Place::Built(Js::Object(object)) => Some(object_entries(object, Place::of)),
+            Place::Shared(Js::Object(object)) => Some(object_entries(object, Place::shared)),
+            _ => None,
+        }
+    }
+
+    /// `this && this[key]` (see [`js::step`]).
+    pub fn step(self, key: &str) -> Got<'t, 'a> {
+        match self {
+            Place::Undefined => Got::At(Place::Undefined),
+            Place::Borrowed(v) => match js::step(v, key) {
+                js::Step::At(v) => Got::At(Place::Borrowed(v)),
+                js::Step::Computed(v) => Got::Computed(v),
+                js::Step::Undefined => Got::At(Place::Undefined),
+            },
+            Place::Local(v) => match js::step(v, key) {
+                js::Step::At(v) => Got::At(Place::Local(v)),
+                js::Step::Computed(v) => Got::Computed(v),
+                js::Step::Undefined => Got::At(Place::Undefined),
+            },
+            Place::Built(js) => container_step(js, key, Place::of),
+            Place::Shared(js) => container_step(js, key, Place::shared),
+        }
+    }
+
+    /// `path.reduce((acc, key) => acc && acc[key], this)`.
+    pub fn get(self, path: &[String]) -> Got<'t, 'a> {
+        let mut at = Got::At(self);
+        for key in path {
+            at = match at {
+                Got::At(place) => place.step(key),
+                Got::Computed(value) => match js::step(&value, key) {
+                    // A computed value is a number or a string: a step either keeps it (falsy),
+                    // computes another, or finds nothing.
+                    js::Step::At(_) => Got::Computed(value),
+                    js::Step::Computed(next) => Got::Computed(next),
+                    js::Step::Undefined => Got::At(Place::Undefined),
+                },
+            };
+        }
+        at
+    }
+}

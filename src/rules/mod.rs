@@ -1,0 +1,14 @@
+//! Rules: the `mappings` setting. Each rule subscribes to events with Segment's FQL and maps them
+//! with Segment's mapping-kit into Bloomreach commands; both languages are implemented here in
+//! Rust, to behave as Segment's own JavaScript packages do.
+
+mod emit;
+pub mod fql;
+mod js;
+pub mod kit;
+mod problem;
+mod rule_set;
+
+pub use emit::{EventBudget, RuleCommand, RuleFailure};
+pub use problem::Problem;
+pub use rule_set::{CommandKind, Rule, RuleSet, MAX_RULES};
