@@ -30,6 +30,15 @@ const base = (process.env.WORKER_URL ?? "http://127.0.0.1:8787").replace(/\/$/, 
 const token = process.env.ADMIN_TOKEN;
 if (!token) fail("ADMIN_TOKEN is not set");
 
+/** JSON text as a value, or undefined when it is not JSON (an error page). */
+function parsed(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 async function call(path, body) {
   const response = await fetch(`${base}${path}`, {
     method: body === undefined ? "GET" : "POST",
@@ -37,12 +46,7 @@ async function call(path, body) {
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
+  const json = parsed(text);
   if (!response.ok) {
     console.error(`${response.status}: ${json?.error ? `${json.error.code}: ${json.error.message}` : text}`);
     process.exit(1);

@@ -146,16 +146,6 @@ impl Mapper {
         Ok(self.build(self.read_body(text, implied_type, limits)?))
     }
 
-    /// [`Mapper::build_from_text`], keyed as [`Mapper::build_keyed`] is.
-    pub fn build_from_text_keyed<'a>(
-        &self,
-        text: &'a str,
-        implied_type: Option<&str>,
-        limits: IngestLimits,
-    ) -> Result<BuildOutput<'a>, IngestError> {
-        Ok(self.build_keyed(self.read_body(text, implied_type, limits)?))
-    }
-
     /// Events built in Rust → requests.
     pub fn build_from_values(&self, events: Vec<Value>) -> BuildOutput<'static> {
         self.build_named::<false>(events.into_iter().map(|event| {
@@ -221,9 +211,11 @@ mod tests {
             {"type":"identify","messageId":7,"userId":"u"},
             {"type":"track","event":"E"}
         ]"#;
-        let keyed = mapper
-            .build_from_text_keyed(body, None, IngestLimits::default())
-            .unwrap();
+        let keyed = mapper.build_keyed(
+            mapper
+                .read_body(body, None, IngestLimits::default())
+                .unwrap(),
+        );
         let plain = mapper
             .build_from_text(body, None, IngestLimits::default())
             .unwrap();
@@ -267,9 +259,11 @@ mod tests {
     #[test]
     fn an_event_without_message_id_keeps_its_key_across_retries() {
         let key = |mapper: &Mapper, body: &str, index: usize| {
-            let output = mapper
-                .build_from_text_keyed(body, None, IngestLimits::default())
-                .unwrap();
+            let output = mapper.build_keyed(
+                mapper
+                    .read_body(body, None, IngestLimits::default())
+                    .unwrap(),
+            );
             let commands: Vec<_> = output
                 .requests
                 .iter()

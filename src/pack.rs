@@ -25,7 +25,7 @@ pub struct CommandSource {
     /// Where the command's JSON is in the request's `body`, so it can be taken out alone.
     pub body_range: Range<usize>,
     /// The name the Worker's delivery ledger knows the command by, stable across a sender's
-    /// retries (keyed builds only, see [`crate::Mapper::build_from_text_keyed`]):
+    /// retries (keyed builds only, see [`crate::Mapper::build_keyed`]):
     /// `m:<messageId>` or `h:<digest of the event>`, then the command's suffix
     /// (`:session_ping`). Unlike `command_id` it carries no `#2`: an event repeated in a body
     /// is the same event.

@@ -67,7 +67,7 @@ pub async fn ingest(
         skipped,
         message_ids,
         call_types,
-    } = mapper.build_from_text_keyed(text, implied_type, IngestLimits::default())?;
+    } = mapper.build_keyed(mapper.read_body(text, implied_type, IngestLimits::default())?);
     let received = message_ids.len();
     line.events = Some(received);
     line.rejected = Some(rejected.len());

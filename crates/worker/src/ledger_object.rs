@@ -6,9 +6,9 @@
 
 use crate::ledger::dead_letter::NO_ERROR_RECORDED;
 use crate::ledger::protocol::{
-    ClaimRequest, CountAnswer, ListAnswer, ListRequest, ParkRequest, RemoveRequest, SettleAnswer,
-    SettleRequest, UpdateRequest, CLAIM_PATH, LIST_PATH, PARK_PATH, REMOVE_PATH, SETTLE_PATH,
-    UPDATE_PATH,
+    ClaimRequest, CountAnswer, Letter, ListAnswer, ListRequest, ParkRequest, RemoveRequest,
+    SettleAnswer, SettleRequest, UpdateRequest, CLAIM_PATH, LIST_PATH, PARK_PATH, REMOVE_PATH,
+    SETTLE_PATH, UPDATE_PATH,
 };
 use crate::ledger::rules::{self, Entry, Rows, State, SWEEP_EVERY_MS};
 use ::worker::{
@@ -16,7 +16,7 @@ use ::worker::{
     SqlStorageValue, State as ObjectState,
 };
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use std::cell::Cell;
 
@@ -291,58 +291,42 @@ fn park(sql: &SqlStorage, request: &ParkRequest, now: u64) -> std::result::Resul
 
 fn list(sql: &SqlStorage, request: &ListRequest) -> std::result::Result<String, String> {
     let ids = serde_json::to_string(&request.ids).map_err(|e| e.to_string())?;
+    // The rows as the protocol's `Letter`s, named as it names them.
     let found = json_text(
         sql,
-        "SELECT json_group_array(json_object('id', id, 'parked_at', parked_at, 'message_id', message_id, 'last_error', last_error, 'replays', replays, 'body', CASE WHEN ?3 THEN body END)) AS rows FROM (SELECT * FROM letters WHERE ?2 = 'null' OR id IN (SELECT value FROM json_each(?2)) ORDER BY parked_at, id LIMIT ?1)",
+        "SELECT json_group_array(json_object('id', id, 'parkedAt', parked_at, 'messageId', message_id, 'lastError', last_error, 'replays', replays, 'body', CASE WHEN ?3 THEN body END)) AS rows FROM (SELECT * FROM letters WHERE ?2 = 'null' OR id IN (SELECT value FROM json_each(?2)) ORDER BY parked_at, id LIMIT ?1)",
         vec![
             SqlStorageValue::from(request.limit as i64),
             ids.into(),
             SqlStorageValue::from(i64::from(request.bodies)),
         ],
     )?;
-    #[derive(Deserialize)]
-    struct Row {
-        id: String,
-        parked_at: u64,
-        message_id: Option<String>,
-        last_error: String,
-        replays: u32,
-        body: Option<String>,
-    }
-    let rows: Vec<Row> = serde_json::from_str(&found).map_err(|e| e.to_string())?;
+    let letters: Vec<Letter> = serde_json::from_str(&found).map_err(|e| e.to_string())?;
     let total = scalar(sql, "SELECT count(*) FROM letters", vec![])?;
     text(&ListAnswer {
         total: total.as_u64().unwrap_or(0) as usize,
-        letters: rows
-            .into_iter()
-            .map(|r| crate::ledger::protocol::Letter {
-                id: r.id,
-                parked_at: r.parked_at,
-                message_id: r.message_id,
-                last_error: r.last_error,
-                replays: r.replays,
-                body: r.body,
-            })
-            .collect(),
+        letters,
     })
 }
 
 fn remove(sql: &SqlStorage, request: &RemoveRequest) -> std::result::Result<String, String> {
-    let ids = serde_json::to_string(&request.ids).map_err(|e| e.to_string())?;
-    let removed = run(
-        sql,
-        "DELETE FROM letters WHERE id IN (SELECT value FROM json_each(?1))",
-        vec![ids.into()],
-    )?;
-    text(&CountAnswer { count: removed })
+    let query = "DELETE FROM letters WHERE id IN (SELECT value FROM json_each(?1))";
+    count_of(sql, query, &request.ids)
 }
 
 fn update(sql: &SqlStorage, request: &UpdateRequest) -> std::result::Result<String, String> {
-    let failed = serde_json::to_string(&request.failed).map_err(|e| e.to_string())?;
-    let updated = run(
-        sql,
-        "UPDATE letters SET last_error = json_extract(j.value, '$[1]'), replays = replays + 1 FROM json_each(?1) AS j WHERE letters.id = json_extract(j.value, '$[0]')",
-        vec![failed.into()],
-    )?;
-    text(&CountAnswer { count: updated })
+    let query = "UPDATE letters SET last_error = json_extract(j.value, '$[1]'), replays = replays + 1 FROM json_each(?1) AS j WHERE letters.id = json_extract(j.value, '$[0]')";
+    count_of(sql, query, &request.failed)
+}
+
+/// Runs `query` with `rows` as its one JSON parameter; the answer counts the rows it wrote.
+fn count_of(
+    sql: &SqlStorage,
+    query: &str,
+    rows: &impl Serialize,
+) -> std::result::Result<String, String> {
+    let rows = serde_json::to_string(rows).map_err(|e| e.to_string())?;
+    text(&CountAnswer {
+        count: run(sql, query, vec![rows.into()])?,
+    })
 }

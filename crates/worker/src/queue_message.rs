@@ -129,9 +129,10 @@ mod tests {
         events.push(r#"{"type":"track","event":"E"}"#.into());
         events.push(r#"{"type":"track","event":"E","userId":"u"}"#.into());
         let body = format!("[{}]", events.join(","));
-        let output = mapper
-            .build_from_text_keyed(&body, None, IngestLimits::default())
+        let slots = mapper
+            .read_body(&body, None, IngestLimits::default())
             .unwrap();
+        let output = mapper.build_keyed(slots);
         let queued = events_of(&output.requests, &output.message_ids, &output.call_types);
         assert_eq!(queued.len(), 51, "the rejected event has no message");
         assert_eq!(queued[49].index, 49);
