@@ -132,8 +132,8 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context)
 }
 
 /// Parks a dead-letter batch in the ledger, each message with the last error recorded for its
-/// first command. Without a ledger, or when parking fails, the batch is retried later (the
-/// dead-letter queue keeps it meanwhile).
+/// first command. When parking fails the batch is retried in a minute; without a ledger binding
+/// (a configuration to fix) hourly, so the dead-letter queue keeps it for days meanwhile.
 async fn park(
     batch: &MessageBatch<QueuedEvent>,
     messages: &[RawMessage],
@@ -141,12 +141,13 @@ async fn park(
     started: u64,
 ) {
     const PARK_RETRY_DELAY_SECS: u32 = 60;
+    const UNBOUND_RETRY_DELAY_SECS: u32 = 3_600;
     let Some(ledger) = bindings.ledger.as_ref() else {
         log::emit(&json!({
             "kind": "dead_letters", "queue": batch.queue(), "messages": messages.len(),
             "parked": 0, "error": "the DELIVERY_LEDGER binding is missing: dead letters cannot be parked",
         }));
-        retry_all(batch, PARK_RETRY_DELAY_SECS);
+        retry_all(batch, UNBOUND_RETRY_DELAY_SECS);
         return;
     };
     let letters: Vec<NewLetter> = messages
