@@ -17,7 +17,6 @@ pub mod mapper;
 mod mapping;
 pub mod pack;
 pub mod response;
-pub mod rules;
 pub mod settings;
 
 pub use build::{BuildOutput, EventIssue};
@@ -29,4 +28,6 @@ pub use mapper::{Mapped, Mapper};
 pub use mapping::{flatten, parse_time};
 pub use pack::{BatchRequest, PendingCommand, MAX_COMMANDS_PER_REQUEST};
 pub use response::{read_response, CommandOutcome, Delivery};
+/// Segment's mapping-kit and FQL, the languages of the `mappings` setting (its own crate).
+pub use segment_bloomreach_rules as rules;
 pub use settings::{RequestTarget, Settings, SettingsError, SettingsProblem};

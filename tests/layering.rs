@@ -160,9 +160,7 @@ fn the_core_is_one_way_through() {
     check_layers(
         "src",
         &[
-            // rules: Segment's mapping-kit and FQL, which need nothing else of the core (so
-            // settings or the mapper can compile and run them).
-            &["codes", "json", "rules"],
+            &["codes", "json"],
             &["error", "response"],
             &["command", "settings"],
             &["ingest"],
@@ -201,6 +199,21 @@ fn the_worker_shell_is_layered() {
             &["deliver", "health"],
             &["ingest_route", "consumer", "admin_route"],
             &["routes"],
+        ],
+    );
+}
+
+#[test]
+fn the_rules_crate_is_layered() {
+    // Segment's mapping-kit and FQL (crates/rules): JavaScript's semantics at the bottom, the
+    // two languages on them, the rule set on both.
+    check_layers(
+        "crates/rules/src",
+        &[
+            &["js", "problem"],
+            &["kit", "fql"],
+            &["emit"],
+            &["rule_set"],
         ],
     );
 }

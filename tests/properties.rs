@@ -183,6 +183,87 @@ proptest! {
     }
 }
 
+/// A date-time string built from parts around and beyond their ranges, in RFC 3339, ISO-8601
+/// extended or basic form, with or without a fraction and an offset, sometimes with junk after.
+fn time_text() -> impl Strategy<Value = String> {
+    let year = prop_oneof![Just(0u32), 1u32..=9999, Just(1970), Just(2016)];
+    let month = 0u32..=13;
+    let day = prop_oneof![0u32..=32, Just(29), Just(31)];
+    let hour = prop_oneof![0u32..=25, Just(23)];
+    let minute = prop_oneof![0u32..=61, Just(59)];
+    let second = prop_oneof![0u32..=61, Just(59), Just(60)];
+    // A fraction of seconds (of nine digits at most: the time crate rounds a tenth digit of a
+    // second to nanoseconds, where the core drops it); fractions of hours and minutes have unit
+    // tests (the time crate computes them in floating point).
+    let fraction = prop_oneof![Just(String::new()), "\\.[0-9]{0,9}".prop_map(String::from)];
+    let offset = prop_oneof![
+        Just(String::new()),
+        Just("Z".to_string()),
+        Just("z".to_string()),
+        "[+-](0[0-9]|1[0-9]|2[0-5])(:?[0-6][0-9])?".prop_map(String::from),
+    ];
+    let separator = prop_oneof![Just('T'), Just('t'), Just(' '), Just('x')];
+    let form = 0u8..=4;
+    // A character after the time (not `:`: the time crate takes a dangling `:` after an offset,
+    // `…-00:`, which the core refuses).
+    let junk = prop_oneof![
+        Just(String::new()),
+        Just(String::new()),
+        "[ 0-9Z]".prop_map(String::from)
+    ];
+    (
+        year, month, day, hour, minute, second, fraction, offset, separator, form, junk,
+    )
+        .prop_map(
+            |(y, mo, d, h, mi, s, fraction, offset, sep, form, junk)| match form {
+                // RFC 3339 / ISO extended with seconds.
+                0 => format!(
+                    "{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{s:02}{fraction}{offset}{junk}"
+                ),
+                // ISO basic with seconds.
+                1 => format!(
+                    "{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}{fraction}{}{junk}",
+                    offset.replace(':', "")
+                ),
+                // ISO extended to the minute, or the hour (refused); basic to the minute or the hour.
+                2 => format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}{offset}{junk}"),
+                3 => format!("{y:04}-{mo:02}-{d:02}T{h:02}{offset}{junk}"),
+                _ if s % 2 == 0 => format!(
+                    "{y:04}{mo:02}{d:02}T{h:02}{mi:02}{}{junk}",
+                    offset.replace(':', "")
+                ),
+                _ => format!(
+                    "{y:04}{mo:02}{d:02}T{h:02}{}{junk}",
+                    offset.replace(':', "")
+                ),
+            },
+        )
+}
+
+/// The time crate's reading of a date-time string (RFC 3339, then ISO-8601), in milliseconds.
+fn time_crate_millis(text: &str) -> Option<i64> {
+    use time::format_description::well_known::{Iso8601, Rfc3339};
+    use time::OffsetDateTime;
+    let parsed = OffsetDateTime::parse(text, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(text, &Iso8601::DEFAULT))
+        .ok()?;
+    let millis = parsed.unix_timestamp_nanos().div_euclid(1_000_000) as i64;
+    // Years 1-9999, as the core keeps them (after reading, as it always did).
+    (-62_135_596_800_000..=253_402_300_799_999)
+        .contains(&millis)
+        .then_some(millis)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 20_000, .. ProptestConfig::default() })]
+
+    #[test]
+    fn times_are_read_as_the_time_crate_reads_them(text in time_text()) {
+        let ours = parse_time(&json!(text)).ok().map(|t| t.millis);
+        prop_assert_eq!(ours, time_crate_millis(&text), "{}", text);
+    }
+}
+
 fn strip_underscores(value: Value) -> Value {
     match value {
         Value::Object(m) => Value::Object(

@@ -7,6 +7,7 @@ mod flatten;
 mod group;
 mod identify;
 mod identity;
+mod iso8601;
 mod page;
 mod screen;
 mod time;

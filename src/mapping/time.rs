@@ -1,12 +1,11 @@
 //! Event time: `timestamp`, else `originalTimestamp`, as Unix seconds with milliseconds.
 
+use super::iso8601;
 use crate::codes::Code;
 use crate::command::Timestamp;
 use crate::error::{kind_of, MapError};
 use crate::json::{Json, Obj};
 use serde_json::{Number, Value};
-use time::format_description::well_known::{Iso8601, Rfc3339};
-use time::OffsetDateTime;
 
 /// A number at or above this is milliseconds; below it, seconds.
 const MILLIS_THRESHOLD: f64 = 1e11;
@@ -72,11 +71,9 @@ fn parse_time_of(value: TimeInput) -> Result<Timestamp, String> {
 }
 
 fn parse_iso(s: &str) -> Result<i64, String> {
-    let parsed =
-        OffsetDateTime::parse(s, &Rfc3339).or_else(|_| OffsetDateTime::parse(s, &Iso8601::DEFAULT));
-    match parsed {
-        Ok(t) => Ok((t.unix_timestamp_nanos().div_euclid(1_000_000)) as i64),
-        Err(_) => Err(format!(
+    match iso8601::parse(s) {
+        Some(millis) => Ok(millis),
+        None => Err(format!(
             "{:?} is not an ISO-8601 time with a `Z` or numeric offset (e.g. \"2024-03-04T15:32:56.409Z\")",
             truncate(s, 64)
         )),

@@ -8,9 +8,9 @@ import { gzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const KB = 1024;
-// 200 KB before the rules (Segment's mapping-kit and FQL, about 65 KB gzip with their Unicode case
-// tables) were compiled in.
-const NPM_WASM_GZIP_BUDGET = 216 * KB;
+// The rules (Segment's mapping-kit and FQL) are built for size (`opt-level = "z"` for their crate)
+// and the core reads times without the `time` crate, to keep within this with them compiled in.
+const NPM_WASM_GZIP_BUDGET = 200 * KB;
 const WORKER_GZIP_BUDGET = 400 * KB;
 
 /** Raw and gzip (level 9, as `gzip -9`) bytes of each file, and their totals. */

@@ -2,11 +2,11 @@
 //! (`Object.assign`): with `right` a later object's member wins, with `left` an earlier one's.
 
 use super::{options, truthy, Directive, Node};
-use crate::rules::js::{code_unit_at, is_truthy, kind_of, utf16_len, JsKind};
-use crate::rules::kit::compile::Compiler;
-use crate::rules::kit::resolve::resolve;
-use crate::rules::kit::validate::{self, Checker, Field};
-use crate::rules::kit::value::{Js, JsObject, Place, Resolved, Work};
+use crate::js::{code_unit_at, is_truthy, kind_of, utf16_len, JsKind};
+use crate::kit::compile::Compiler;
+use crate::kit::resolve::resolve;
+use crate::kit::validate::{self, Checker, Field};
+use crate::kit::value::{Js, JsObject, Place, Resolved, Work};
 use serde_json::Value;
 use std::borrow::Cow;
 

@@ -7,7 +7,7 @@
 
 use super::directives::{self, Node};
 use super::validate::has_directive_key;
-use crate::rules::problem::{PathStack, Problem};
+use crate::problem::{PathStack, Problem};
 use serde_json::{Map, Value};
 
 /// A mapping nested deeper than this is refused (JSON levels: objects and arrays).

@@ -2,11 +2,11 @@
 //! string value (a string that is not JSON, or any other value, comes back as it is).
 
 use super::{options, truthy, Directive, Node};
-use crate::rules::kit::compile::Compiler;
-use crate::rules::kit::json_text::{stringify, Keys};
-use crate::rules::kit::resolve::resolve;
-use crate::rules::kit::validate::{self, Checker, Field};
-use crate::rules::kit::value::{Js, Place, Resolved, Work};
+use crate::kit::compile::Compiler;
+use crate::kit::json_text::{stringify, Keys};
+use crate::kit::resolve::resolve;
+use crate::kit::validate::{self, Checker, Field};
+use crate::kit::value::{Js, Place, Resolved, Work};
 use serde_json::Value;
 
 pub(super) const DIRECTIVE: Directive = Directive {

@@ -116,5 +116,5 @@ pub(super) fn options(value: &Value) -> Option<&Map<String, Value>> {
 
 /// `opts[key]` is truthy, as written: the reference checks options so before resolving them.
 pub(super) fn truthy(opts: &Map<String, Value>, key: &str) -> bool {
-    opts.get(key).is_some_and(crate::rules::js::is_truthy)
+    opts.get(key).is_some_and(crate::js::is_truthy)
 }

@@ -2,10 +2,10 @@
 //! any other value as it is.
 
 use super::{options, truthy, Directive, Node};
-use crate::rules::kit::compile::Compiler;
-use crate::rules::kit::resolve::resolve;
-use crate::rules::kit::validate::{self, Checker, Field};
-use crate::rules::kit::value::{Js, Place, ResolveError, Resolved, Work};
+use crate::kit::compile::Compiler;
+use crate::kit::resolve::resolve;
+use crate::kit::validate::{self, Checker, Field};
+use crate::kit::value::{Js, Place, ResolveError, Resolved, Work};
 use serde_json::Value;
 
 pub(super) const DIRECTIVE: Directive = Directive {

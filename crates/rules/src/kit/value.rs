@@ -2,7 +2,7 @@
 //! `undefined`, sharing the payload's and the mapping's subtrees instead of copying them, and a
 //! work budget every copy and every produced byte is paid from.
 
-use crate::rules::js::{self, JsKind};
+use crate::js::{self, JsKind};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;

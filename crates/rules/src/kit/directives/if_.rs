@@ -2,11 +2,11 @@
 //! than `null`/`undefined` (or `blank` to something not loosely equal to `""`), else `else`.
 
 use super::{options, truthy, Directive, Node};
-use crate::rules::js::JsKind;
-use crate::rules::kit::compile::Compiler;
-use crate::rules::kit::resolve::resolve;
-use crate::rules::kit::validate::{self, Field};
-use crate::rules::kit::value::{Js, Place, Resolved, Work};
+use crate::js::JsKind;
+use crate::kit::compile::Compiler;
+use crate::kit::resolve::resolve;
+use crate::kit::validate::{self, Field};
+use crate::kit::value::{Js, Place, Resolved, Work};
 use serde_json::Value;
 
 pub(super) const DIRECTIVE: Directive = Directive {

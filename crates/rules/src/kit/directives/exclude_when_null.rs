@@ -2,11 +2,11 @@
 //! and so do the `null` members of an object value, at any depth of objects (not in arrays).
 
 use super::{Directive, Node};
-use crate::rules::js::JsKind;
-use crate::rules::kit::compile::Compiler;
-use crate::rules::kit::resolve::resolve;
-use crate::rules::kit::validate;
-use crate::rules::kit::value::{Js, JsObject, Place, Resolved, Work};
+use crate::js::JsKind;
+use crate::kit::compile::Compiler;
+use crate::kit::resolve::resolve;
+use crate::kit::validate;
+use crate::kit::value::{Js, JsObject, Place, Resolved, Work};
 use serde_json::Value;
 use std::borrow::Cow;
 

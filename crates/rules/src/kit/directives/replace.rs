@@ -4,11 +4,11 @@
 //! expression engine runs: the pattern is plain text of at most 10 UTF-16 units.
 
 use super::{options, truthy, Directive, Node};
-use crate::rules::js::{number_to_string, utf16_len, JsKind};
-use crate::rules::kit::compile::Compiler;
-use crate::rules::kit::resolve::resolve;
-use crate::rules::kit::validate::{self, Checker, Field};
-use crate::rules::kit::value::{Js, Place, ResolveError, Resolved, Work};
+use crate::js::{number_to_string, utf16_len, JsKind};
+use crate::kit::compile::Compiler;
+use crate::kit::resolve::resolve;
+use crate::kit::validate::{self, Checker, Field};
+use crate::kit::value::{Js, Place, ResolveError, Resolved, Work};
 use serde_json::Value;
 
 /// The reference's `MAX_PATTERN_LENGTH` and `MAX_REPLACEMENT_LENGTH` (UTF-16 units).

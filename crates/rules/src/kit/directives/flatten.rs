@@ -3,11 +3,11 @@
 //! A value that is not an object comes out as `{"": value}`.
 
 use super::{options, truthy, Directive, Node};
-use crate::rules::js::{js_order, JsKind};
-use crate::rules::kit::compile::Compiler;
-use crate::rules::kit::resolve::resolve;
-use crate::rules::kit::validate::{self, Checker, Field};
-use crate::rules::kit::value::{Js, JsObject, Place, ResolveError, Resolved, Work};
+use crate::js::{js_order, JsKind};
+use crate::kit::compile::Compiler;
+use crate::kit::resolve::resolve;
+use crate::kit::validate::{self, Checker, Field};
+use crate::kit::value::{Js, JsObject, Place, ResolveError, Resolved, Work};
 use serde_json::Value;
 use std::borrow::Cow;
 

@@ -2,12 +2,12 @@
 //! `transform(apply, payload)` (a whole mapping, validated when it runs).
 
 use super::{options, truthy, Directive, Node};
-use crate::rules::js::JsKind;
-use crate::rules::kit::compile::Compiler;
-use crate::rules::kit::resolve::resolve;
-use crate::rules::kit::root;
-use crate::rules::kit::validate::{self, Field};
-use crate::rules::kit::value::{remove_undefined, Js, Place, ResolveError, Resolved, Work};
+use crate::js::JsKind;
+use crate::kit::compile::Compiler;
+use crate::kit::resolve::resolve;
+use crate::kit::root;
+use crate::kit::validate::{self, Field};
+use crate::kit::value::{remove_undefined, Js, Place, ResolveError, Resolved, Work};
 use serde_json::{Map, Value};
 
 pub(super) const DIRECTIVE: Directive = Directive {

@@ -5,12 +5,12 @@
 
 use super::path::expect_string;
 use super::{Directive, Node};
-use crate::rules::js::{js_trim, number_to_string, JsKind};
-use crate::rules::kit::compile::Compiler;
-use crate::rules::kit::path::split_path;
-use crate::rules::kit::resolve::resolve;
-use crate::rules::kit::validate;
-use crate::rules::kit::value::{Got, Js, Place, Resolved, Work};
+use crate::js::{js_trim, number_to_string, JsKind};
+use crate::kit::compile::Compiler;
+use crate::kit::path::split_path;
+use crate::kit::resolve::resolve;
+use crate::kit::validate;
+use crate::kit::value::{Got, Js, Place, Resolved, Work};
 use serde_json::Value;
 
 /// A template written in a mapping is at most this many bytes.

@@ -14,7 +14,7 @@ mod parser;
 mod presence;
 mod text;
 
-use crate::rules::problem::Problem;
+use crate::problem::Problem;
 use compare::Compare;
 use field::Field;
 use presence::Presence;

@@ -3,7 +3,7 @@
 //! only when resolved).
 
 use super::Directive;
-use crate::rules::kit::validate;
+use crate::kit::validate;
 
 pub(super) const DIRECTIVE: Directive = Directive {
     name: "@literal",

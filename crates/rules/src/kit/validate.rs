@@ -9,8 +9,8 @@
 //! which doubles the work at each level of nesting; here each value is walked once.
 
 use super::directives;
-use crate::rules::js::kind_of;
-use crate::rules::problem::{PathStack, Problem};
+use crate::js::kind_of;
+use crate::problem::{PathStack, Problem};
 use serde_json::{Map, Value};
 
 /// Collects problems while walking a mapping.

@@ -2,7 +2,7 @@
 //! JavaScript prints them, `undefined` members left out and `undefined` elements `null`.
 
 use super::value::{Js, Place, Resolved, Work};
-use crate::rules::js::{array_index, js_order, number_to_string, JsKind};
+use crate::js::{array_index, js_order, number_to_string, JsKind};
 use serde_json::Value;
 use std::fmt::Write;
 

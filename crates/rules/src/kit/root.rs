@@ -6,8 +6,8 @@
 use super::compile::Compiler;
 use super::directives::Node;
 use super::validate::{self, Checker};
-use crate::rules::js::{code_unit_at, is_truthy, utf16_len};
-use crate::rules::problem::Problem;
+use crate::js::{code_unit_at, is_truthy, utf16_len};
+use crate::problem::Problem;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 

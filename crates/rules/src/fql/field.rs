@@ -1,7 +1,7 @@
 //! The event fields a subscription reads: `type`, `event`, `name`, `userId`, and paths under
 //! `properties`, `traits` and `context`.
 
-use crate::rules::js::{own, step, Step};
+use crate::js::{own, step, Step};
 use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use super::lexer::{Kind, Token};
 use super::presence::Presence;
 use super::text::TextTest;
 use super::{Condition, Expr, Test};
-use crate::rules::js::{string_to_number, to_js_string};
+use crate::js::{string_to_number, to_js_string};
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

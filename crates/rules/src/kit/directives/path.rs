@@ -2,11 +2,11 @@
 //! directive that resolves to a string.
 
 use super::{Directive, Node};
-use crate::rules::kit::compile::Compiler;
-use crate::rules::kit::path::{split_path, strip_root_marker};
-use crate::rules::kit::resolve::resolve;
-use crate::rules::kit::validate;
-use crate::rules::kit::value::{Js, Place, ResolveError, Resolved, Work};
+use crate::kit::compile::Compiler;
+use crate::kit::path::{split_path, strip_root_marker};
+use crate::kit::resolve::resolve;
+use crate::kit::validate;
+use crate::kit::value::{Js, Place, ResolveError, Resolved, Work};
 use serde_json::Value;
 
 pub(super) const DIRECTIVE: Directive = Directive {

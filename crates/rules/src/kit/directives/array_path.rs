@@ -3,12 +3,12 @@
 //! element (an object counts as a one-element array).
 
 use super::{Directive, Node};
-use crate::rules::js::JsKind;
-use crate::rules::kit::compile::Compiler;
-use crate::rules::kit::path::{split_path, strip_root_marker};
-use crate::rules::kit::resolve::resolve;
-use crate::rules::kit::validate::{self, Checker};
-use crate::rules::kit::value::{Got, Js, Place, Resolved, Work};
+use crate::js::JsKind;
+use crate::kit::compile::Compiler;
+use crate::kit::path::{split_path, strip_root_marker};
+use crate::kit::resolve::resolve;
+use crate::kit::validate::{self, Checker};
+use crate::kit::value::{Got, Js, Place, Resolved, Work};
 use serde_json::Value;
 
 pub(super) const DIRECTIVE: Directive = Directive {
@@ -46,7 +46,7 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
     let Value::Array(items) = value else {
         return Node::Fail(format!(
             "@arrayPath expected array, got {}",
-            crate::rules::js::kind_of(value).name()
+            crate::js::kind_of(value).name()
         ));
     };
     let root = match items.first() {

@@ -2,7 +2,7 @@
 //! refused wherever the directive sits.
 
 use super::{Directive, Node};
-use crate::rules::kit::validate;
+use crate::kit::validate;
 
 pub(super) const DIRECTIVE: Directive = Directive {
     name: "@liquid",

@@ -23,7 +23,7 @@ pub use value::WORK_LIMIT;
 
 pub(crate) use value::{Js, JsObject, Place, Work};
 
-use crate::rules::problem::Problem;
+use crate::problem::Problem;
 use compile::Compiler;
 use directives::Node;
 use serde_json::Value;
@@ -131,7 +131,7 @@ fn object_payload(payload: &Value) -> Result<(), ResolveError> {
     } else {
         Err(ResolveError::thrown(format!(
             "data must be an object, got {}",
-            crate::rules::js::kind_of(payload).name()
+            crate::js::kind_of(payload).name()
         )))
     }
 }
