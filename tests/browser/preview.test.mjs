@@ -825,6 +825,19 @@ test("which rule took each event: several rules, keepDefault, the batch's shared
   assert.deepEqual(caret, { open: true, focused: "rules", at: text.indexOf("{", text.indexOf('"name": "plan check"') - 10) });
 });
 
+/** In the editor `id`: Tab at the start indents (the focus stays), and Esc then Tab moves the focus on. */
+async function assertEditorKeys(id) {
+  const before = await page.inputValue(`#${id}`);
+  await page.focus(`#${id}`);
+  await page.evaluate((id) => document.getElementById(id).setSelectionRange(0, 0), id);
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), id, `${id}: Tab stays in the editor`);
+  assert.equal(await page.inputValue(`#${id}`), `  ${before}`, `${id}: Tab inserted two spaces`);
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Tab");
+  assert.notEqual(await page.evaluate(() => document.activeElement.id), id, `${id}: Esc then Tab moves the focus on`);
+}
+
 test("keyboard in the Rules panel: examples from the keyboard, Tab indents, Esc then Tab leaves", async () => {
   await page.focus('[data-rule-example="rename"]');
   await page.keyboard.press("Enter");
@@ -832,14 +845,7 @@ test("keyboard in the Rules panel: examples from the keyboard, Tab indents, Esc 
   await page.focus('[data-rule-example="customer"]');
   await page.keyboard.press("Space");
   await waitForState((s) => s.settings.mappings?.[0]?.name === "crm profile", "the customer example from Space");
-  await page.focus("#rules");
-  await page.evaluate(() => document.getElementById("rules").setSelectionRange(0, 0));
-  await page.keyboard.press("Tab");
-  assert.equal(await page.evaluate(() => document.activeElement.id), "rules", "Tab stays in the editor");
-  assert.ok((await page.inputValue("#rules")).startsWith("  ["), "Tab inserted two spaces");
-  await page.keyboard.press("Escape");
-  await page.keyboard.press("Tab");
-  assert.notEqual(await page.evaluate(() => document.activeElement.id), "rules", "Esc then Tab moves the focus on");
+  await assertEditorKeys("rules");
   // The indented text is still the same rules: the page maps with them.
   const state = await waitForState((s) => s.rules.text.startsWith("  ["), "the indented rules");
   assert.equal(state.rules.valid, true);
@@ -854,14 +860,7 @@ test("keyboard in the Rules panel: examples from the keyboard, Tab indents, Esc 
 
 test("keyboard: Tab indents in the editor, Esc then Tab leaves it, and controls are reachable", async () => {
   await selectExample("alias");
-  await page.focus("#json");
-  await page.evaluate(() => document.getElementById("json").setSelectionRange(0, 0));
-  await page.keyboard.press("Tab");
-  assert.equal(await page.evaluate(() => document.activeElement.id), "json", "Tab stays in the editor");
-  assert.ok((await page.inputValue("#json")).startsWith("  {"), "Tab inserted two spaces");
-  await page.keyboard.press("Escape");
-  await page.keyboard.press("Tab");
-  assert.notEqual(await page.evaluate(() => document.activeElement.id), "json", "Esc then Tab moves the focus on");
+  await assertEditorKeys("json");
   // Every form control has a label; every button is a <button>.
   const unlabeled = await page.evaluate(() =>
     [...document.querySelectorAll("input, select, textarea")].filter((c) => !c.labels?.length && !c.getAttribute("aria-label") && !c.classList.contains("visually-hidden")).map((c) => c.id),
