@@ -3,7 +3,8 @@
 # file: stable on noisy shared machines where wall-clock ratios drift. Usage:
 #   bash benches/callgrind.sh [file] [iterations]     (default batch-typical-100.json, 5)
 # MODES picks the modes (default "floor mapping mapping_flatten"); mode `worker` is the Worker's
-# whole pure path (crates/worker/benches/worker_path.rs). Profiles are kept in target/callgrind/
+# whole pure path (crates/worker/benches/worker_path.rs), `worker_plain` the same without the
+# delivery ledger's bookkeeping. Profiles are kept in target/callgrind/
 # for callgrind_annotate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,11 @@ bin=$(bench_bin segment-bloomreach profile)
 worker_bin=$(bench_bin segment-bloomreach-worker worker_path)
 "$bin" floor "$file" 1 >/dev/null # writes the corpus if it is missing
 command_for() { # mode, iterations: the command line, in the array `cmd`
-  if [[ $1 == worker ]]; then cmd=("$worker_bin" "$file" "$2"); else cmd=("$bin" "$1" "$file" "$2"); fi
+  case $1 in
+    worker) cmd=("$worker_bin" "$file" "$2") ;;
+    worker_plain) cmd=("$worker_bin" "$file" "$2" plain) ;;
+    *) cmd=("$bin" "$1" "$file" "$2") ;;
+  esac
 }
 mkdir -p target/callgrind
 declare -A ir

@@ -14,6 +14,13 @@
 // Worker with its mapping memoized, so all the I/O and none of the mapping) gives the most any
 // mapping could gain on the plain-JS Worker, and an empty Worker (reads the body, answers {}) the
 // CPU every request costs before any upstream call.
+//
+// Then the delivery ledger's cost: the Rust Worker with its DELIVERY_LEDGER bound (the Durable
+// Objects in the same workerd, so their CPU is counted too) against the same build without it, each
+// run with fresh messageIds (else every run after the first would be all ledger hits), and a
+// sender's retry of a body already delivered (all hits: nothing goes upstream).
+//
+//   node benches/workerd-bench.mjs --ledger-only     # only the ledger's table
 import { Miniflare } from "miniflare";
 import { parseArgs } from "node:util";
 import { createStandIn } from "../dev/bloomreach-stand-in.mjs";
@@ -21,7 +28,7 @@ import { PROJECT_TOKEN, API_KEY } from "../tests/worker/support.mjs";
 import * as corpus from "./corpus.mjs";
 import { benchWorkers, cpuNs, floorWorker, instantUpstream, postBatch, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } } });
+const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, "ledger-only": { type: "boolean", default: false } } });
 const runs = Number(values.runs);
 requireWorkerBuild();
 
@@ -88,7 +95,68 @@ async function measure(label, upstream, delivered) {
   }
 }
 
+/** The Rust Worker with and without its delivery ledger, and a retry answered from the ledger. */
+async function measureLedger(label, upstream, delivered) {
+  const outboundService = (request) => upstream.handle(request);
+  const [rust] = benchWorkers(outboundService);
+  const withLedger = { ...rust, name: "rust-ledger", durableObjects: { DELIVERY_LEDGER: { className: "DeliveryLedger", useSQLite: true } } };
+  const mf = new Miniflare({ workers: [rust, withLedger], handleRuntimeStdio: quietStdio });
+  try {
+    await mf.ready;
+    const names = ["rust", "rust-ledger"];
+    const workers = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await mf.getWorker(name)])));
+    const pid = workerdPid();
+    console.log(`\n${label}: the delivery ledger's cost, ms per /v1/batch request, ${runs} runs each\n`);
+    console.log("| events | wall: Rust | Rust + ledger | ledger's cost | CPU: Rust | Rust + ledger | ledger's cost | a retry of a delivered body (all ledger hits): wall / CPU |");
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let fresh = 0;
+    for (const [size, count] of BODIES) {
+      const template = corpus.body(size, count);
+      const once = async (name, body, expected) => {
+        upstream.received.reset();
+        const cpuStart = cpuNs(pid);
+        const start = performance.now();
+        const { status, text } = await postBatch(workers[name], body);
+        const ms = performance.now() - start;
+        const cpu = cpuNs(pid) - cpuStart;
+        if (status !== 200) throw new Error(`${name} Worker answered ${status}: ${text.slice(0, 300)}`);
+        if (delivered() !== expected) throw new Error(`${name} Worker delivered ${delivered()} commands, expected ${expected}`);
+        return { ms, cpu };
+      };
+      const times = { rust: [], "rust-ledger": [], retry: [] };
+      const cpu = { rust: 0, "rust-ledger": 0, retry: 0 };
+      for (let i = -2; i < runs; i++) {
+        // Fresh messageIds for every run, the same for both Workers (each has its own ledger).
+        const body = template.replaceAll('"messageId":"', `"messageId":"run${fresh++}-`);
+        for (const name of names) {
+          const first = await once(name, body, count);
+          if (i >= 0) {
+            times[name].push(first.ms);
+            cpu[name] += first.cpu;
+          }
+        }
+        const retry = await once("rust-ledger", body, 0);
+        if (i >= 0) {
+          times.retry.push(retry.ms);
+          cpu.retry += retry.cpu;
+        }
+      }
+      const [plain, ledger, retry] = [median(times.rust), median(times["rust-ledger"]), median(times.retry)];
+      const [plainCpu, ledgerCpu, retryCpu] = [cpu.rust, cpu["rust-ledger"], cpu.retry].map((ns) => ns / runs / 1e6);
+      console.log(
+        `| ${count} ${size} | ${plain.toFixed(1)} | ${ledger.toFixed(1)} | +${(ledger - plain).toFixed(1)} | ` +
+          `${plainCpu.toFixed(1)} | ${ledgerCpu.toFixed(1)} | +${(ledgerCpu - plainCpu).toFixed(1)} | ${retry.toFixed(1)} / ${retryCpu.toFixed(1)} |`,
+      );
+    }
+  } finally {
+    await mf.dispose();
+  }
+}
+
 const standIn = createStandIn({ projectToken: PROJECT_TOKEN, apiKey: API_KEY, log: null });
-await measure("Against the Bloomreach stand-in", standIn, () => standIn.received.stored.length);
 const instant = instantUpstream();
-await measure("Against an instant upstream (the Workers' own work)", instant, () => instant.received.commands);
+if (!values["ledger-only"]) {
+  await measure("Against the Bloomreach stand-in", standIn, () => standIn.received.stored.length);
+  await measure("Against an instant upstream (the Workers' own work)", instant, () => instant.received.commands);
+}
+await measureLedger("Against an instant upstream", instant, () => instant.received.commands);

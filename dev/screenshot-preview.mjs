@@ -13,13 +13,34 @@ export const CHROMIUM = {
   args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 };
 
-/** Opens the preview at `origin` with one example selected and saves a viewport screenshot. */
-export async function screenshotPreview(browser, origin, file, { width = 1280, height = 1100, colorScheme = "light", example = "batch", text = null, fullPage = false } = {}) {
+/**
+ * Opens the preview at `origin` with one example selected and saves a viewport screenshot. With
+ * `rules` (a Rules panel example's id), that example is applied (it loads the events it was made
+ * for) and the input panel is scrolled to show the end of the events and the rules.
+ */
+export async function screenshotPreview(
+  browser,
+  origin,
+  file,
+  { width = 1280, height = 1250, colorScheme = "light", example = "batch", rules = "order-lines", text = null, fullPage = false } = {},
+) {
   const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: 1, colorScheme });
   try {
     const page = await context.newPage();
     await page.goto(`${origin}/#${example}`);
     await page.waitForFunction(() => window.__preview?.snapshot().renders > 0);
+    if (rules) {
+      await page.evaluate(() => {
+        document.getElementById("rules-box").open = true; // folded on a phone
+      });
+      await page.click(`[data-rule-example="${rules}"]`);
+      await page.waitForFunction(() => window.__preview.snapshot().rules.applied === "current");
+      await page.evaluate(() => {
+        const panel = document.querySelector(".input-panel");
+        panel.scrollTop = document.getElementById("rules-box").offsetTop - panel.offsetTop - 260;
+        window.scrollTo(0, 0);
+      });
+    }
     if (text !== null) {
       await page.fill("#json", text);
       await page.waitForFunction((t) => window.__preview.snapshot().text === t, text);
@@ -40,13 +61,15 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     if (all !== -1) {
       const dir = process.argv[all + 1] || "/tmp";
       const views = [
-        ["desktop-full", { fullPage: true, example: "page", width: 1440 }],
+        ["desktop-full", { fullPage: true, example: "page", rules: null, width: 1440 }],
         ["desktop-dark", { colorScheme: "dark" }],
-        ["desktop-error", { text: '{\n  "type": "track",\n  "event" "Signed Up"\n}', width: 1440, height: 700 }],
-        ["desktop-error-dark", { text: '{\n  "type": "track",\n  "event" "Signed Up"\n}', width: 1440, height: 700, colorScheme: "dark" }],
-        ["phone", { width: 390, height: 844 }],
-        ["phone-full", { width: 390, height: 844, fullPage: true, example: "batch" }],
-        ["phone-dark", { width: 390, height: 844, colorScheme: "dark", example: "identify" }],
+        ["desktop-classic", { rules: null }],
+        ["desktop-rename", { rules: "rename" }],
+        ["desktop-error", { text: '{\n  "type": "track",\n  "event" "Signed Up"\n}', rules: null, width: 1440, height: 700 }],
+        ["desktop-error-dark", { text: '{\n  "type": "track",\n  "event" "Signed Up"\n}', rules: null, width: 1440, height: 700, colorScheme: "dark" }],
+        ["phone", { width: 390, height: 844, rules: null }],
+        ["phone-full", { width: 390, height: 844, fullPage: true, example: "batch", rules: "rename" }],
+        ["phone-dark", { width: 390, height: 844, colorScheme: "dark", example: "identify", rules: "customer" }],
         ["tablet", { width: 820, height: 1100, example: "track" }],
       ];
       for (const [name, options] of views) {

@@ -231,3 +231,73 @@ export const EXAMPLES = [
     },
   },
 ];
+
+// Ready rule sets for the Rules panel (the `mappings` setting), each made for one of the examples above.
+
+/** @type {{ id: string, label: string, events: string, hint: string, value: unknown[] }[]} */
+export const RULE_EXAMPLES = [
+  {
+    id: "rename",
+    label: "Rename an event",
+    events: "batch",
+    hint: "“Product Viewed” becomes view_item, with its properties as they are. The batch's other events are taken by no rule, so they keep the classic mapping.",
+    value: [
+      {
+        name: "product view",
+        subscribe: 'type = "track" and event = "Product Viewed"',
+        eventType: "view_item",
+        properties: { "@path": "$.properties" },
+      },
+    ],
+  },
+  {
+    id: "order-lines",
+    label: "One event per order line",
+    events: "track",
+    hint: "forEach makes one order_line event per product ($.item is the product, $.index its position); keepDefault also sends the classic “Order Completed” event.",
+    value: [
+      {
+        name: "order lines",
+        subscribe: 'type = "track" and event = "Order Completed"',
+        forEach: { "@path": "$.properties.products" },
+        eventType: "order_line",
+        properties: {
+          order_id: { "@path": "$.properties.order_id" },
+          position: { "@path": "$.index" },
+          product_id: { "@path": "$.item.product_id" },
+          sku: { "@path": "$.item.sku" },
+          title: { "@path": "$.item.name" },
+          price: { "@path": "$.item.price" },
+          quantity: { "@path": "$.item.quantity" },
+          currency: { "@path": "$.properties.currency" },
+        },
+        keepDefault: true,
+      },
+    ],
+  },
+  {
+    id: "customer",
+    label: "Customer update from traits",
+    events: "identify",
+    hint: "An identify with an email becomes a customer update of the traits chosen here, with the email as one more customer ID (email_id); nothing else from the traits is sent.",
+    value: [
+      {
+        name: "crm profile",
+        subscribe: 'type = "identify" and traits.email != null',
+        command: "customer",
+        customerIds: {
+          registered: { "@path": "$.userId" },
+          cookie: { "@path": "$.anonymousId" },
+          email_id: { "@path": "$.traits.email" },
+        },
+        properties: {
+          email: { "@path": "$.traits.email" },
+          full_name: { "@template": "{{traits.first_name}} {{traits.last_name}}" },
+          city: { "@path": "$.traits.address.city" },
+          plan: { "@path": "$.traits.plan" },
+          newsletter: { "@if": { exists: { "@path": "$.traits.preferences.newsletter" }, then: { "@path": "$.traits.preferences.newsletter" }, else: false } },
+        },
+      },
+    ],
+  },
+];

@@ -124,6 +124,10 @@ codes! {
         "the delivery queue refused the events";
     DeliveryIncomplete = "delivery_incomplete", Request, Some(503),
         "some events are not delivered yet (with `pending`): send the request again";
+    LedgerUnavailable = "ledger_unavailable", Request, Some(503),
+        "an admin route needs the delivery ledger (`DELIVERY_LEDGER`), which is not bound or did not answer";
+    InvalidAdminRequest = "invalid_admin_request", Request, Some(400),
+        "an admin route's query or body is not one it takes";
     InternalError = "internal_error", Request, Some(500),
         "a bug: the Worker could not answer (logged with its message)";
     // The npm package.

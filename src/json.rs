@@ -396,6 +396,52 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
+/// Writes `json` as canonical text: object keys in byte order at every depth, no whitespace,
+/// strings and numbers as serde_json writes them. Two readings of one JSON value write the same
+/// bytes whatever their key order, whitespace or escapes (values kept as text are read again).
+/// `skip` names top-level keys left out. For a stable digest of an event, not for output.
+pub(crate) fn write_canonical(json: &Json, skip: &[&str], out: &mut Vec<u8>) {
+    match json {
+        Json::Null => out.extend_from_slice(b"null"),
+        Json::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Json::Number(n) => write_scalar(n, out),
+        Json::String(s) => write_scalar(&**s, out),
+        Json::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(item, &[], out);
+            }
+            out.push(b']');
+        }
+        Json::Object(obj) => {
+            let mut entries: Vec<_> = obj.iter().filter(|(k, _)| !skip.contains(&&***k)).collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (key, value)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_scalar(&**key, out);
+                out.push(b':');
+                write_canonical(value, &[], out);
+            }
+            out.push(b'}');
+        }
+        Json::Raw(raw) => match serde_json::from_str::<Value>(raw.0.get()) {
+            Ok(value) => write_canonical(&Json::from_value(value), &[], out),
+            // Raw text was read as valid JSON; keep the digest defined all the same.
+            Err(_) => out.extend_from_slice(raw.0.get().as_bytes()),
+        },
+    }
+}
+
+fn write_scalar<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    serde_json::to_writer(&mut *out, value).expect("a scalar serializes");
+}
+
 /// Whether `text`, one JSON value serde_json has already read as valid, is exactly what
 /// serializing its tree would write, and holds nothing the shape check refuses: no whitespace,
 /// only the escapes serde_json writes (`\"` `\\` `\n` `\r` `\t` `\b` `\f`; no `\u`, no `\/`),
@@ -588,6 +634,34 @@ mod tests {
         );
         let (ours, serde) = roundtrip(&many);
         assert_eq!(ours, serde);
+    }
+
+    #[test]
+    fn canonical_text_ignores_spelling_order_and_skipped_keys() {
+        let canonical = |text: &str, skip: &[&str]| {
+            let json: Json = serde_json::from_str(text).unwrap();
+            let mut out = Vec::new();
+            write_canonical(&json, skip, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        let a = canonical(
+            r#"{"b":[1.50,{"y":"\u00e9","x":null}],"a":true,"sentAt":"t1","k":1,"k":2}"#,
+            &["sentAt"],
+        );
+        let b = canonical(
+            r#" { "k" : 2, "a":true, "b":[1.5, {"x":null,"y":"é"}], "sentAt":"t2" } "#,
+            &["sentAt"],
+        );
+        assert_eq!(a, r#"{"a":true,"b":[1.5,{"x":null,"y":"é"}],"k":2}"#);
+        assert_eq!(a, b);
+        // A value kept as text is read again, so its keys are sorted too.
+        let raw: &RawValue = serde_json::from_str(r#"{"z":1,"a":[{"d":1,"c":2}]}"#).unwrap();
+        let mut out = Vec::new();
+        write_canonical(&Json::Raw(Raw(raw)), &[], &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a":[{"c":2,"d":1}],"z":1}"#
+        );
     }
 
     #[test]

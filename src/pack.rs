@@ -26,6 +26,12 @@ pub struct CommandSource {
     pub body_range: Range<usize>,
     /// The rule that made the command (its name), or `None` for the classic mapping's.
     pub origin: Option<String>,
+    /// The name the Worker's delivery ledger knows the command by, stable across a sender's
+    /// retries (keyed builds only, see [`crate::Mapper::build_keyed`]):
+    /// `m:<messageId>` or `h:<digest of the event>`, then the command's suffix
+    /// (`:session_ping`). Unlike `command_id` it carries no `#2`: an event repeated in a body
+    /// is the same event.
+    pub ledger_key: Option<String>,
 }
 
 /// A request ready to send: `POST url` with `Authorization`, JSON `Content-Type` and `body`.
@@ -63,6 +69,7 @@ impl BatchRequest {
             owner: source.event_index,
             command_id: source.command_id.clone(),
             json: self.command_json(index).to_string(),
+            ledger_key: source.ledger_key.clone(),
         }
     }
 }
@@ -122,6 +129,9 @@ pub struct PendingCommand {
     pub command_id: String,
     /// The command as JSON text, exactly as the mapping wrote it.
     pub json: String,
+    /// [`CommandSource::ledger_key`], carried through re-packing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger_key: Option<String>,
 }
 
 /// Which request each command goes in: exactly ceil(commands / 50) requests (more only when
@@ -226,9 +236,11 @@ fn distinct<'a>(mut ids: impl Iterator<Item = &'a str>) -> bool {
 
 /// Packs the mapper's commands (each with its event's index, in event order) into requests:
 /// `command_id`s made unique across the whole body first (a repeated `messageId` gets `#2`,
-/// `#3`…), then each command serialized once, straight into its request's body.
+/// `#3`…), then each command serialized once, straight into its request's body. `keys` is
+/// empty, or each command's ledger key.
 pub(crate) fn pack_drafts(
     mut drafts: Vec<(Draft, usize)>,
+    mut keys: Vec<Option<String>>,
     target: &RequestTarget,
 ) -> Vec<BatchRequest> {
     make_ids_unique(&mut drafts);
@@ -243,13 +255,13 @@ pub(crate) fn pack_drafts(
                 &mut body,
                 members.iter().map(|&i| {
                     let (draft, event_index) = &drafts[i];
-                    let origin = draft.origin;
-                    (
-                        *event_index,
-                        &*draft.command_id,
-                        origin,
-                        Written::Draft(draft),
-                    )
+                    Entry {
+                        event_index: *event_index,
+                        command_id: &draft.command_id,
+                        origin: draft.origin,
+                        ledger_key: keys.get_mut(i).and_then(Option::take),
+                        command: Written::Draft(draft),
+                    }
                 }),
             );
             // serde_json writes only valid UTF-8.
@@ -284,7 +296,13 @@ pub fn repack(commands: Vec<PendingCommand>, target: &RequestTarget) -> Vec<Batc
                 &mut body,
                 members.iter().map(|&i| {
                     let c = &commands[i];
-                    (c.owner, c.command_id.as_str(), None, Written::Text(&c.json))
+                    Entry {
+                        event_index: c.owner,
+                        command_id: &c.command_id,
+                        origin: None,
+                        ledger_key: c.ledger_key.clone(),
+                        command: Written::Text(&c.json),
+                    }
                 }),
             );
             BatchRequest {
@@ -306,28 +324,38 @@ enum Written<'d, 'a> {
     Text(&'d str),
 }
 
+/// One command for [`write_body`]: what it is, where it comes from, and how to write it.
+struct Entry<'d, 'a> {
+    event_index: usize,
+    command_id: &'d str,
+    origin: Option<&'d str>,
+    ledger_key: Option<String>,
+    command: Written<'d, 'a>,
+}
+
 /// Writes `{"commands":[...]}` into `body` and says where each command is in it.
 fn write_body<'d, 'a: 'd>(
     body: &mut Vec<u8>,
-    commands: impl Iterator<Item = (usize, &'d str, Option<&'d str>, Written<'d, 'a>)>,
+    entries: impl Iterator<Item = Entry<'d, 'a>>,
 ) -> Vec<CommandSource> {
     body.extend_from_slice(BODY_OPEN.as_bytes());
     let mut sources = Vec::with_capacity(MAX_COMMANDS_PER_REQUEST);
-    for (i, (event_index, command_id, origin, command)) in commands.enumerate() {
+    for (i, entry) in entries.enumerate() {
         if i > 0 {
             body.push(b',');
         }
         let start = body.len();
-        match command {
+        match entry.command {
             Written::Draft(draft) => serde_json::to_writer(&mut *body, draft)
                 .expect("commands serialize: string keys only"),
             Written::Text(text) => body.extend_from_slice(text.as_bytes()),
         }
         sources.push(CommandSource {
-            event_index,
-            command_id: command_id.to_string(),
+            event_index: entry.event_index,
+            command_id: entry.command_id.to_string(),
             body_range: start..body.len(),
-            origin: origin.map(str::to_string),
+            origin: entry.origin.map(str::to_string),
+            ledger_key: entry.ledger_key,
         });
     }
     body.extend_from_slice(BODY_CLOSE.as_bytes());

@@ -11,6 +11,14 @@ use std::borrow::Cow;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event<'a>(pub(crate) Json<'a>);
 
+/// The six Segment call types, as `type` names them.
+const CALL_TYPES: [&str; 6] = ["track", "page", "screen", "identify", "group", "alias"];
+
+/// Top-level fields a sender or relay may set anew on each attempt: not the event's content.
+const TRANSPORT_FIELDS: &[&str] = &["sentAt", "receivedAt", "writeKey"];
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// One event of a body: read, or already rejected.
 pub type EventSlot<'a> = Result<Event<'a>, MapError>;
 
@@ -40,6 +48,34 @@ impl<'a> Event<'a> {
     /// An owned copy as a `serde_json::Value`.
     pub fn into_value(self) -> Value {
         self.0.into_value()
+    }
+
+    /// The event's call type (`track`, `page`, …) when `type` names one of the six.
+    pub fn call_type(&self) -> Option<&'static str> {
+        let Json::Object(event) = &self.0 else {
+            return None;
+        };
+        let Json::String(name) = event.get("type")? else {
+            return None;
+        };
+        CALL_TYPES.iter().copied().find(|t| *t == name)
+    }
+
+    /// A digest of the event's content, stable across a sender's retries: SHA-256 of its
+    /// canonical JSON (keys sorted at every depth, no whitespace, escapes and numbers as
+    /// serde_json writes them), leaving out the fields a sender or relay sets on each attempt
+    /// (`sentAt`, `receivedAt`, `writeKey`), as 32 hex digits (128 bits).
+    pub fn content_digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut text = Vec::with_capacity(1024);
+        crate::json::write_canonical(&self.0, TRANSPORT_FIELDS, &mut text);
+        let digest = Sha256::digest(&text);
+        let mut hex = String::with_capacity(32);
+        for byte in &digest[..16] {
+            hex.push(char::from(HEX[usize::from(byte >> 4)]));
+            hex.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+        hex
     }
 
     /// The limits every event is held to before any mapping rule: nesting depth and no

@@ -106,6 +106,7 @@ pub(crate) fn read_event<C: TreeContextFields>(
 }
 
 /// What scanning a body found.
+#[derive(Default)]
 struct Body<'a> {
     slots: Vec<JsonSlot<'a>>,
     /// Events in the body (those past the limit are counted, not read).
@@ -131,15 +132,7 @@ impl<'a, C: TreeContextFields> Reader<'a, C> {
     /// The events of the array opening at `open`.
     fn events(&self, open: usize) -> Result<Body<'a>, IngestError> {
         let bytes = self.text.as_bytes();
-        let mut body = Body {
-            slots: Vec::new(),
-            count: 0,
-            context: None,
-            integrations: None,
-            batch_not_an_array: false,
-            repeated: None,
-            end: 0,
-        };
+        let mut body = Body::default();
         let mut at = skip_whitespace(self.text, open + 1);
         if bytes.get(at) == Some(&b']') {
             body.end = at + 1;
@@ -238,22 +231,11 @@ impl<'a, C: TreeContextFields> Reader<'a, C> {
             return Ok(Body {
                 slots: vec![event],
                 count: 1,
-                context: None,
-                integrations: None,
-                batch_not_an_array: false,
-                repeated: None,
                 end: at,
+                ..Body::default()
             });
         }
-        let mut body = batch.unwrap_or(Body {
-            slots: Vec::new(),
-            count: 0,
-            context: None,
-            integrations: None,
-            batch_not_an_array: false,
-            repeated: None,
-            end: 0,
-        });
+        let mut body = batch.unwrap_or_default();
         body.context = context;
         body.integrations = integrations;
         body.batch_not_an_array = batch_not_an_array;

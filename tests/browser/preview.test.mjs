@@ -74,7 +74,10 @@ async function waitForState(ok, what, ms = 5000) {
   }
 }
 
-/** The settings object the page hands to the package for these form values (empty apiBaseUrl / apiSecret left out). */
+/**
+ * The settings object the page hands to the package for these form values (empty apiBaseUrl /
+ * apiSecret left out; `mappings`, the rules, only when there are any).
+ */
 function asPageSettings(form) {
   const settings = {};
   for (const key of TEXT_FIELDS) {
@@ -83,17 +86,32 @@ function asPageSettings(form) {
     settings[key] = value;
   }
   for (const key of BOOL_FIELDS) settings[key] = Boolean(form[key]);
+  if (form.mappings !== undefined) settings.mappings = form.mappings;
   return settings;
 }
 
+/** The settings form's values, and `mappings` read from the Rules editor (left out when it is empty). */
 async function readForm() {
-  return page.evaluate(
-    ([texts, bools]) => Object.fromEntries([...texts.map((k) => [k, document.getElementById(k).value]), ...bools.map((k) => [k, document.getElementById(k).checked])]),
+  const form = await page.evaluate(
+    ([texts, bools]) => ({
+      ...Object.fromEntries([...texts.map((k) => [k, document.getElementById(k).value]), ...bools.map((k) => [k, document.getElementById(k).checked])]),
+      rules: document.getElementById("rules").value,
+    }),
     [TEXT_FIELDS, BOOL_FIELDS],
   );
+  const { rules, ...values } = form;
+  if (rules.trim() === "") return values;
+  try {
+    values.mappings = JSON.parse(rules);
+  } catch {
+    values.rulesUnreadable = true; // a syntax error in the Rules editor: the caller says which rules apply
+  }
+  return values;
 }
 
-/** Fills the settings form (only the fields that differ) and waits until the output follows. */
+const rulesText = (mappings) => (mappings === undefined ? "" : JSON.stringify(mappings, null, 2));
+
+/** Fills the settings form and the Rules editor (only what differs) and waits until the output follows. */
 async function setSettings(values) {
   const form = await readForm();
   for (const key of TEXT_FIELDS) {
@@ -104,6 +122,7 @@ async function setSettings(values) {
     const want = Boolean(values[key]);
     if (form[key] !== want) await page.setChecked(`#${key}`, want);
   }
+  if (!isDeepStrictEqual(form.mappings, values.mappings)) await page.fill("#rules", rulesText(values.mappings));
   const expected = asPageSettings(values);
   return waitForState((s) => isDeepStrictEqual(s.settings, expected), "the settings to apply");
 }
@@ -130,12 +149,24 @@ async function rendered() {
       headers: Object.fromEntries([...card.querySelectorAll("dd[data-header]")].map((dd) => [dd.dataset.header, dd.textContent])),
       body: JSON.parse(text(card, "pre.body")),
     }));
-    const events = [...document.querySelectorAll("#events [data-event-index]")].map((card) => ({
-      index: card.dataset.eventIndex,
-      status: card.dataset.status,
-      commands: card.querySelector("pre.commands") ? JSON.parse(text(card, "pre.commands")) : [],
-      issue: card.querySelector(".issue") ? { code: card.querySelector(".issue").dataset.code, message: text(card, ".issue-message") } : null,
-    }));
+    const events = [...document.querySelectorAll("#events [data-event-index]")].map((card) => {
+      // One block per run of commands from one origin (a rule, or the classic mapping), labelled when there are rules.
+      const blocks = [...card.querySelectorAll("pre.commands")].map((pre) => {
+        const group = pre.closest(".origin-group");
+        return { commands: JSON.parse(pre.textContent), origin: group ? (group.dataset.originKind === "classic" ? null : group.dataset.origin) : null, labelled: Boolean(group) };
+      });
+      const via = card.querySelector(".via");
+      return {
+        index: card.dataset.eventIndex,
+        status: card.dataset.status,
+        commands: blocks.flatMap((b) => b.commands),
+        origins: blocks.flatMap((b) => b.commands.map(() => b.origin)),
+        labelled: blocks.map((b) => b.labelled),
+        takenBy: via ? JSON.parse(via.dataset.takenBy) : null,
+        chips: via ? [...via.querySelectorAll("button.chip")].map((b) => b.textContent) : null,
+        issue: card.querySelector(".issue") ? { code: card.querySelector(".issue").dataset.code, message: text(card, ".issue-message") } : null,
+      };
+    });
     return { counts, requests, events, problem: document.getElementById("problem").hidden ? null : document.getElementById("problem").textContent };
   });
 }
@@ -148,11 +179,43 @@ function maskedAuthorization(value) {
   return key.length >= 8 ? `Token ••••${key.slice(-4)}` : "Token ••••";
 }
 
-/** Checks the page's result and its rendering against the package for the current editor text and form. */
-async function assertMatchesPackage(label, { reveal = false } = {}) {
+/** The name of each rule (RULES.md §2: `rule <index>` when it has none). */
+const ruleNames = (mappings) => mappings.map((rule, i) => (typeof rule.name === "string" ? rule.name : `rule ${i}`));
+
+/**
+ * For each event of a body, the names of the rules whose subscription takes it, asked of the
+ * package's matchesSubscription (the event with a batch's top-level context and integrations
+ * added, its own keys winning, as the core applies them).
+ */
+function rulesTakingEach(text, mappings) {
+  const body = JSON.parse(text);
+  const batch = body && !Array.isArray(body) && Array.isArray(body.batch);
+  const events = Array.isArray(body) ? body : batch ? body.batch : [body];
+  const names = ruleNames(mappings);
+  return events.map((event) => {
+    if (!event || typeof event !== "object" || Array.isArray(event)) return [];
+    const seen = { ...event };
+    for (const field of batch ? ["context", "integrations"] : []) {
+      const shared = body[field];
+      if (!shared || typeof shared !== "object") continue;
+      if (seen[field] === undefined || seen[field] === null) seen[field] = shared;
+      else if (typeof seen[field] === "object" && !Array.isArray(seen[field])) seen[field] = { ...shared, ...seen[field] };
+    }
+    return mappings.flatMap((rule, i) => (pkg.matchesSubscription(rule.subscribe, seen) ? [names[i]] : []));
+  });
+}
+
+/**
+ * Checks the page's result and its rendering against the package for the current editor text and
+ * form; `mappings` says which rules the page should be mapping with when the Rules editor's own
+ * are not valid (`null`: none).
+ */
+async function assertMatchesPackage(label, { reveal = false, mappings } = {}) {
   const state = await snapshot();
   const text = await page.inputValue("#json");
-  const settings = asPageSettings(await readForm());
+  const form = mappings === undefined ? await readForm() : { ...(await readForm()), mappings: mappings ?? undefined };
+  assert.ok(!form.rulesUnreadable || mappings !== undefined, `${label}: with a syntax error in the rules, say which rules apply`);
+  const settings = asPageSettings(form);
   assert.equal(state.text, text, `${label}: the page mapped the editor's text`);
   assert.deepEqual(state.settings, settings, `${label}: the page used the form's settings`);
   const expected = pkg.buildRequestsFromJson(text, settings);
@@ -170,6 +233,7 @@ async function assertMatchesPackage(label, { reveal = false } = {}) {
   });
   const allCommands = expected.requests.flatMap((r) => JSON.parse(r.body).commands);
   assert.deepEqual(shown.events.flatMap((e) => e.commands), allCommands, `${label}: every command shown once, under an event, in order`);
+  assertOrigins(label, expected, shown.events, text, settings.mappings ?? []);
   for (const issue of [...expected.rejected, ...expected.skipped]) {
     const card = shown.events.find((e) => e.index === String(issue.index));
     assert.ok(card, `${label}: event ${issue.index} is shown`);
@@ -190,6 +254,34 @@ async function assertMatchesPackage(label, { reveal = false } = {}) {
   return { expected, shown, state };
 }
 
+/**
+ * Checks each event card against the package's result: the rule that made each command (its
+ * `origins`, `null` for the classic mapping) and, with rules, the rules whose subscription takes
+ * the event, each a button.
+ */
+function assertOrigins(label, expected, cards, text, rules) {
+  const origins = new Map();
+  for (const request of expected.requests) {
+    request.events.forEach((event, k) => origins.set(event, [...(origins.get(event) ?? []), request.origins ? request.origins[k] : null]));
+  }
+  const taking = rules.length ? rulesTakingEach(text, rules) : [];
+  for (const card of cards) {
+    const index = Number(card.index);
+    const made = origins.get(index) ?? [];
+    assert.deepEqual(card.origins, made, `${label}: event ${index}: each command's rule, as the package's origins say`);
+    if (!rules.length) {
+      assert.equal(card.takenBy, null, `${label}: event ${index}: no rules, no "taken by" line`);
+      assert.ok(card.labelled.every((l) => !l), `${label}: event ${index}: no rules, no origin labels`);
+      continue;
+    }
+    assert.ok(card.labelled.every(Boolean), `${label}: event ${index}: with rules, every command block names its origin`);
+    assert.deepEqual(card.takenBy, taking[index], `${label}: event ${index}: the rules that take it`);
+    for (const origin of made) if (origin !== null) assert.ok(card.takenBy.includes(origin), `${label}: event ${index}: rule ${origin} made a command, so it took the event`);
+    if (card.takenBy.length === 0) assert.ok(made.every((o) => o === null), `${label}: event ${index}: taken by no rule, so classic`);
+    assert.deepEqual(card.chips, card.takenBy, `${label}: event ${index}: a button per rule that took it`);
+  }
+}
+
 /** Fixture settings: the base merged with a case's own (a null value removes the key). */
 function mergeSettings(base, own = {}) {
   const merged = { ...base };
@@ -200,9 +292,13 @@ function mergeSettings(base, own = {}) {
   return merged;
 }
 
-/** Whether the settings form can hold these settings exactly (strings in text fields, booleans in checkboxes). */
+/** Whether the settings form can hold these settings exactly (strings in text fields, booleans in checkboxes, rules in the Rules editor). */
 function formCanHold(settings) {
   for (const [key, value] of Object.entries(settings)) {
+    if (key === "mappings") {
+      if (!Array.isArray(value)) return false;
+      continue;
+    }
     if (TEXT_FIELDS.includes(key) ? typeof value !== "string" : BOOL_FIELDS.includes(key) ? typeof value !== "boolean" : true) return false;
   }
   return ["apiKey", "projectToken", "exponeaHardId", "exponeaSoftId"].every((key) => key in settings);
@@ -271,11 +367,11 @@ test("a JSON syntax error shows its line and column, and the editor marks and ca
   assert.ok((await page.textContent("#json-error-inline")).includes(where));
   assert.equal(await page.textContent("#gutter .err"), String(expected.line));
   assert.equal(await page.getAttribute("#json", "aria-invalid"), "true");
-  assert.equal(await page.isVisible("#error-band"), true);
+  assert.equal(await page.isVisible("#editor .error-band"), true);
   const band = await page.evaluate(() => {
     const area = document.getElementById("json");
     const style = getComputedStyle(area);
-    return { top: parseFloat(document.getElementById("error-band").style.top), expected: parseFloat(style.paddingTop) + 3 * parseFloat(style.lineHeight) - area.scrollTop };
+    return { top: parseFloat(document.querySelector("#editor .error-band").style.top), expected: parseFloat(style.paddingTop) + 3 * parseFloat(style.lineHeight) - area.scrollTop };
   });
   assert.equal(band.top, band.expected, "the band sits on line 4");
   assert.equal((await rendered()).requests.length, 0);
@@ -300,7 +396,7 @@ test("a JSON syntax error shows its line and column, and the editor marks and ca
 
   await selectExample("track");
   assert.equal((await snapshot()).error, null);
-  assert.equal(await page.isVisible("#error-band"), false);
+  assert.equal(await page.isVisible("#editor .error-band"), false);
   assert.equal(await page.locator("#gutter .err").count(), 0);
 });
 
@@ -426,16 +522,10 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
   // Batch the cases: one editor text per settings, with no messageId twice in a batch (that would add `#2`).
   const batches = [];
   const unfit = [];
-  let awaitingRulesPanel = 0;
   let awaitingPresetSettings = 0;
   for (const testCase of cases) {
     const settings = mergeSettings(base, testCase.settings);
-    // Rules (`mappings`) need the page's Rules panel, which is not built yet.
-    if (settings.mappings !== undefined) {
-      awaitingRulesPanel++;
-      continue;
-    }
-    // The presets' settings need the form's preset fields, which are not built yet either.
+    // The presets' settings need the form's preset fields, which are not built yet.
     if (PRESET_SETTINGS.some((key) => settings[key] !== undefined)) {
       awaitingPresetSettings++;
       continue;
@@ -462,6 +552,7 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
     assert.deepEqual(state.result, pkg.buildRequests(events, asPageSettings(batch.settings)), "the page's batch equals the package's buildRequests");
     if (events.length > 50) await page.click("#events .more button");
     const shown = (await rendered()).events;
+    assertOrigins(`fixtures with settings ${batch.key}`, state.result, shown, text, batch.settings.mappings ?? []);
     batch.cases.forEach((testCase, index) => {
       const label = `${testCase.file}: ${testCase.name}`;
       const card = shown.find((e) => e.index === String(index));
@@ -488,7 +579,15 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
       checked++;
     });
   }
-  assert.equal(checked + awaitingRulesPanel + awaitingPresetSettings, cases.length);
+  assert.equal(
+    checked + awaitingPresetSettings,
+    cases.length,
+    "every case, rules included, ran through the page (but the presets' cases, set aside until the form holds their settings)",
+  );
+  assert.ok(
+    cases.some((c) => c.settings?.mappings),
+    "the fixtures include rules (mappings), set through the Rules editor",
+  );
 });
 
 test("batch fixtures, where there are any: the page's whole result is the expected one", async (t) => {
@@ -512,16 +611,269 @@ test("batch fixtures, where there are any: the page's whole result is the expect
   t.diagnostic(`${checked} batch cases checked in the browser`);
 });
 
-test("keyboard: Tab indents in the editor, Esc then Tab leaves it, and controls are reachable", async () => {
-  await selectExample("alias");
-  await page.focus("#json");
-  await page.evaluate(() => document.getElementById("json").setSelectionRange(0, 0));
+// ---------------------------------------------------------------- the Rules panel
+
+/** Fills the Rules editor and waits until the page has read that text and mapped with it. */
+async function setRules(text) {
+  await page.fill("#rules", text);
+  return waitForState((s) => s.rules?.text === text && s.timings !== null, "the rules to be read");
+}
+
+/** The problems the Rules panel lists, and the lines its gutter marks. */
+async function shownRuleProblems() {
+  return page.evaluate(() => ({
+    items: [...document.querySelectorAll("#rules-problems li")].map((li) => ({ path: li.dataset.problem, line: Number(li.dataset.line), text: li.textContent })),
+    gutter: [...document.querySelectorAll("#rules-gutter .err")].map((n) => Number(n.textContent)),
+    bands: [...document.querySelectorAll("#rules-editor .error-band")].filter((b) => !b.hidden).length,
+    invalid: document.getElementById("rules").getAttribute("aria-invalid"),
+    summary: document.getElementById("rules-summary").textContent,
+    notice: document.getElementById("rules-notice").hidden ? null : { applied: document.getElementById("rules-notice").dataset.applied, text: document.getElementById("rules-notice").textContent },
+  }));
+}
+
+/** The 1-based line of the first line of `text` that includes `needle` (after `from`, a line number). */
+function lineOf(text, needle, from = 0) {
+  const lines = text.split("\n");
+  const at = lines.findIndex((line, i) => i >= from && line.includes(needle));
+  assert.ok(at >= 0, `${needle} is in the text`);
+  return at + 1;
+}
+
+test("rules examples: one click applies each, the page maps as the package does, and each event says which rule took it", async () => {
+  const { EXAMPLES, RULE_EXAMPLES } = await import("../../preview/examples.js");
+  // No rules at first: the classic mapping, and nothing on the page about rules but the empty panel.
+  let state = await snapshot();
+  assert.equal(state.rules.empty, true);
+  assert.equal(state.settings.mappings, undefined);
+  assert.equal((await shownRuleProblems()).notice, null);
+  assert.equal(await page.locator("#events .via").count(), 0);
+  assert.equal(await page.isVisible("#rules"), true, "the Rules editor is there to type into");
+
+  const ids = await page.$$eval("[data-rule-example]", (buttons) => buttons.map((b) => b.dataset.ruleExample));
+  assert.deepEqual(ids, RULE_EXAMPLES.map((x) => x.id));
+  const seen = { ruleAndClassic: false, noRule: false, perLine: false, customer: false };
+  for (const example of RULE_EXAMPLES) {
+    const events = JSON.stringify(EXAMPLES.find((x) => x.id === example.events).value, null, 2);
+    await page.click(`[data-rule-example="${example.id}"]`);
+    state = await waitForState((s) => isDeepStrictEqual(s.settings?.mappings, example.value) && s.text === events, `rules example ${example.id}`);
+    assert.equal(await page.inputValue("#example"), example.events, `${example.id}: the events it was made for are loaded`);
+    assert.equal(await page.inputValue("#rules"), JSON.stringify(example.value, null, 2));
+    assert.equal(await page.textContent("#rules-example-hint"), example.hint);
+    const { expected, shown } = await assertMatchesPackage(`rules example ${example.id}`);
+    assert.ok(expected.requests.some((r) => r.origins?.some((o) => o !== null)), `${example.id}: a rule made a command`);
+    const problems = await shownRuleProblems();
+    assert.deepEqual(problems.items, []);
+    assert.equal(problems.notice.applied, "current");
+    for (const name of ruleNames(example.value)) assert.ok(problems.notice.text.includes(`“${name}”`), `the notice names rule ${name}`);
+    assert.equal(problems.summary, example.value.length === 1 ? "1 rule" : `${example.value.length} rules`);
+    for (const card of shown.events) {
+      seen.ruleAndClassic ||= card.origins.includes(null) && card.origins.some((o) => o !== null);
+      seen.noRule ||= card.takenBy.length === 0;
+      seen.perLine ||= card.origins.filter((o) => o !== null).length > 1;
+      seen.customer ||= card.commands.some((c, i) => c.name === "customers" && card.origins[i] !== null);
+    }
+  }
+  assert.deepEqual(seen, { ruleAndClassic: true, noRule: true, perLine: true, customer: true }, "the examples show a rename next to the classic mapping, one event per order line (with keepDefault), and a customer update");
+
+  // With the user's own input, an example keeps it and offers the events it was made for.
+  const own = JSON.stringify({ type: "track", userId: "u-1", event: "Order Completed", properties: { order_id: "o-9", products: [{ product_id: "p1" }] } }, null, 2);
+  await setEditor(own);
+  await page.click('[data-rule-example="customer"]');
+  await waitForState((s) => s.settings.mappings?.[0]?.name === "crm profile", "the customer example");
+  assert.equal(await page.inputValue("#json"), own, "the user's input is kept");
+  await assertMatchesPackage("own input with the customer rules");
+  await page.click("[data-load-example]");
+  await waitForState((s) => s.text === JSON.stringify(EXAMPLES.find((x) => x.id === "identify").value, null, 2), "the identify example");
+  await assertMatchesPackage("the customer rules on their example");
+});
+
+test("rules problems: each at its path with its line marked, the output on the last valid rules; a syntax error at its line and column", async () => {
+  await selectExample("track");
+  const { RULE_EXAMPLES } = await import("../../preview/examples.js");
+  const good = RULE_EXAMPLES.find((x) => x.id === "order-lines").value;
+  await page.click('[data-rule-example="order-lines"]');
+  await waitForState((s) => isDeepStrictEqual(s.settings.mappings, good), "the order-lines rules");
+  const settings = asPageSettings(await readForm());
+
+  const bad = [
+    { name: "renamed", eventType: "purchase" },
+    { name: "totals", subscribe: 'event = "Order Completed"', eventType: "order_total", properties: { total: { "@nope": "$.properties.total" } } },
+  ];
+  const text = JSON.stringify(bad, null, 2);
+  let problems;
+  try {
+    pkg.validateSettings({ ...settings, mappings: bad });
+    assert.fail("the package should refuse these rules");
+  } catch (error) {
+    problems = error.problems;
+  }
+  assert.deepEqual(problems.map((p) => p.field), ["mappings[0].subscribe", "mappings[1].properties.total"]);
+  let state = await setRules(text);
+  assert.equal(state.rules.valid, false);
+  assert.equal(state.rules.applied, "last-valid");
+  // A required key left out is marked at its rule; a wrong value at its key.
+  const lines = [lineOf(text, "{"), lineOf(text, '"total"')];
+  let shown = await shownRuleProblems();
+  assert.deepEqual(
+    shown.items,
+    problems.map((p, i) => ({ path: p.field, line: lines[i], text: `line ${lines[i]} ${p.field}: ${p.message}` })),
+    "each problem at its path, with its line",
+  );
+  assert.deepEqual(shown.gutter, lines);
+  assert.equal(shown.bands, 2);
+  assert.equal(shown.invalid, "true");
+  assert.equal(shown.summary, "2 problems to fix");
+  assert.equal(shown.notice.applied, "last-valid");
+  assert.match(shown.notice.text, /The rules have 2 problems\. Showing the output of the last valid rules\./);
+  await assertMatchesPackage("bad rules: the last valid ones apply", { mappings: good });
+
+  await page.click("#rules-problems li:nth-child(2) button");
+  let caret = await page.evaluate(() => ({ focused: document.activeElement.id, at: document.getElementById("rules").selectionStart }));
+  assert.deepEqual(caret, { focused: "rules", at: text.indexOf('"total"') }, "the problem's button puts the caret on its key");
+
+  // A JSON syntax error: its line and column as the core reports them, the output unchanged.
+  const broken = text.replace('"name": "totals",', '"name": "totals"');
+  let syntax;
+  try {
+    pkg.buildRequestsFromJson(broken, settings);
+  } catch (error) {
+    syntax = error;
+  }
+  assert.equal(syntax.code, "invalid_json");
+  state = await setRules(broken);
+  assert.deepEqual([state.rules.syntax.line, state.rules.syntax.column], [syntax.line, syntax.column]);
+  shown = await shownRuleProblems();
+  assert.deepEqual(shown.items.map((i) => [i.path, i.line]), [["syntax", syntax.line]]);
+  assert.deepEqual(shown.gutter, [syntax.line]);
+  assert.equal(shown.summary, "1 problem to fix");
+  assert.ok((await page.textContent("#rules-problems")).includes(`line ${syntax.line}, column ${syntax.column}`));
+  await assertMatchesPackage("rules with a syntax error: the last valid ones apply", { mappings: good });
+  await page.click("#rules-notice [data-goto=rules]");
+  caret = await page.evaluate(() => ({ focused: document.activeElement.id, at: document.getElementById("rules").selectionStart }));
+  assert.equal(caret.focused, "rules");
+  assert.equal(caret.at, broken.split("\n").slice(0, syntax.line - 1).join("\n").length + syntax.column, "the notice's button goes to the error");
+
+  // Fixed: the output follows the new rules at once.
+  const fixed = [{ ...bad[0], subscribe: 'event = "Order Completed"' }, { ...bad[1], properties: { total: { "@path": "$.properties.total" } } }];
+  await setSettings({ ...(await readForm()), mappings: fixed });
+  shown = await shownRuleProblems();
+  assert.deepEqual([shown.items, shown.gutter, shown.invalid, shown.notice.applied], [[], [], null, "current"]);
+  await assertMatchesPackage("fixed rules");
+
+  // A draft with a problem is remembered too; after a reload there are no valid rules yet: the classic mapping, said so.
+  await setRules(text);
+  await page.reload();
+  await page.waitForFunction(() => window.__preview?.snapshot().renders > 0);
+  state = await snapshot();
+  assert.equal(state.rules.text, text, "the draft is remembered");
+  assert.equal(state.rules.applied, "classic");
+  assert.equal(state.settings.mappings, undefined);
+  shown = await shownRuleProblems();
+  assert.equal(shown.notice.applied, "classic");
+  assert.match(shown.notice.text, /Showing the classic mapping: there are no valid rules yet\./);
+  assert.deepEqual(shown.gutter, lines);
+  await assertMatchesPackage("a stored draft with problems: the classic mapping", { mappings: null });
+
+  // Clear: the classic mapping, and nothing about rules on the output.
+  await page.click("#clear-rules");
+  state = await waitForState((s) => s.rules.empty, "the rules cleared");
+  shown = await shownRuleProblems();
+  assert.deepEqual([shown.items, shown.gutter, shown.notice, shown.summary], [[], [], null, "none · the classic mapping"]);
+  await assertMatchesPackage("no rules");
+  assert.equal(await page.evaluate(() => localStorage.getItem("segment-bloomreach-preview.rules.v1")), "");
+  // An empty list is no rules either.
+  state = await setRules("[]");
+  assert.deepEqual([state.rules.valid, state.rules.applied, state.settings.mappings], [true, "classic", []]);
+  shown = await shownRuleProblems();
+  assert.deepEqual([shown.notice, shown.summary], [null, "none · the classic mapping"]);
+  await assertMatchesPackage("an empty list of rules");
+});
+
+test("which rule took each event: several rules, keepDefault, the batch's shared context, mapping_failed and no_commands", async () => {
+  const mappings = [
+    { name: "signup", subscribe: 'type = "track" and event = "Signed Up"', eventType: "registration", properties: { plan: { "@path": "$.properties.plan" } } },
+    { name: "plan check", subscribe: 'event = "Signed Up"', eventType: { "@path": "$.properties.plan" }, keepDefault: true },
+    { name: "lines", subscribe: 'event = "Order Completed"', forEach: { "@path": "$.properties.products" }, eventType: "order_line", properties: { sku: { "@path": "$.item.sku" } } },
+    { subscribe: 'type = "identify"', command: "customer", properties: { email: { "@path": "$.traits.email" } }, keepDefault: true },
+    { name: "from server", subscribe: 'type = "track" and context.library.name = "analytics-node" and event = "Server Ping"', eventType: "server_ping" },
+  ];
+  const body = {
+    batch: [
+      { type: "track", messageId: "r-0", userId: "u-1", event: "Signed Up", properties: { plan: "pro" }, context: { library: { name: "analytics.js" } }, timestamp: "2024-03-04T15:32:56Z" },
+      { type: "track", messageId: "r-1", userId: "u-1", event: "Signed Up", properties: { plan: { tier: "pro" } }, timestamp: "2024-03-04T15:32:57Z" },
+      { type: "track", messageId: "r-2", userId: "u-1", event: "Order Completed", properties: { order_id: "o-1", products: [] }, timestamp: "2024-03-04T15:32:58Z" },
+      { type: "identify", messageId: "r-3", userId: "u-1", traits: { email: "a@example.com", plan: "pro" }, timestamp: "2024-03-04T15:32:59Z" },
+      { type: "page", messageId: "r-4", anonymousId: "a-1", name: "Home", timestamp: "2024-03-04T15:33:00Z" },
+      { type: "track", messageId: "r-5", userId: "u-1", event: "Server Ping", timestamp: "2024-03-04T15:33:01Z" },
+    ],
+    context: { library: { name: "analytics-node", version: "2.1.0" } },
+  };
+  await setSettings({ ...(await readForm()), mappings });
+  await setEditor(JSON.stringify(body, null, 2));
+  const { shown } = await assertMatchesPackage("several rules over a batch");
+  const card = (i) => shown.events[i];
+  // What each card says, spelled out (assertMatchesPackage has checked it against the package).
+  assert.deepEqual(card(0).origins, ["signup", "plan check", null], "two rules, then the classic command kept by keepDefault");
+  assert.deepEqual(card(0).takenBy, ["signup", "plan check"]);
+  assert.equal(card(1).issue.code, "mapping_failed");
+  assert.match(card(1).issue.message, /rule "plan check": `eventType` must resolve/, "the rejection names the rule and the key");
+  assert.deepEqual(card(1).takenBy, ["signup", "plan check"]);
+  assert.deepEqual([card(2).issue.code, card(2).takenBy], ["no_commands", ["lines"]]);
+  assert.deepEqual([card(3).origins, card(3).takenBy], [["rule 3", null], ["rule 3"]], "an unnamed rule is rule <index>");
+  assert.deepEqual([card(4).origins, card(4).takenBy], [[null], []]);
+  assert.match(await page.textContent('#events [data-event-index="4"] .via'), /Taken by no rule: classic mapping/);
+  assert.deepEqual([card(5).origins, card(5).takenBy], [["from server"], ["from server"]], "the batch's top-level context counts for the subscription");
+  assert.deepEqual(
+    await page.$$eval('#events [data-event-index="0"] .origin', (nodes) => nodes.map((n) => n.textContent)),
+    ["from signup · 1 command", "from plan check · 1 command", "from classic mapping · 1 command"],
+  );
+
+  // A rule's button opens the Rules editor at that rule.
+  await page.evaluate(() => {
+    document.getElementById("rules-box").open = false;
+  });
+  await page.click('#events [data-event-index="1"] .via button.chip[data-rule-index="1"]');
+  const caret = await page.evaluate(() => ({ open: document.getElementById("rules-box").open, focused: document.activeElement.id, at: document.getElementById("rules").selectionStart }));
+  const text = await page.inputValue("#rules");
+  assert.deepEqual(caret, { open: true, focused: "rules", at: text.indexOf("{", text.indexOf('"name": "plan check"') - 10) });
+});
+
+/** In the editor `id`: Tab at the start indents (the focus stays), and Esc then Tab moves the focus on. */
+async function assertEditorKeys(id) {
+  const before = await page.inputValue(`#${id}`);
+  await page.focus(`#${id}`);
+  await page.evaluate((id) => document.getElementById(id).setSelectionRange(0, 0), id);
   await page.keyboard.press("Tab");
-  assert.equal(await page.evaluate(() => document.activeElement.id), "json", "Tab stays in the editor");
-  assert.ok((await page.inputValue("#json")).startsWith("  {"), "Tab inserted two spaces");
+  assert.equal(await page.evaluate(() => document.activeElement.id), id, `${id}: Tab stays in the editor`);
+  assert.equal(await page.inputValue(`#${id}`), `  ${before}`, `${id}: Tab inserted two spaces`);
   await page.keyboard.press("Escape");
   await page.keyboard.press("Tab");
-  assert.notEqual(await page.evaluate(() => document.activeElement.id), "json", "Esc then Tab moves the focus on");
+  assert.notEqual(await page.evaluate(() => document.activeElement.id), id, `${id}: Esc then Tab moves the focus on`);
+}
+
+test("keyboard in the Rules panel: examples from the keyboard, Tab indents, Esc then Tab leaves", async () => {
+  await page.focus('[data-rule-example="rename"]');
+  await page.keyboard.press("Enter");
+  await waitForState((s) => s.settings.mappings?.[0]?.name === "product view", "the rename example from Enter");
+  await page.focus('[data-rule-example="customer"]');
+  await page.keyboard.press("Space");
+  await waitForState((s) => s.settings.mappings?.[0]?.name === "crm profile", "the customer example from Space");
+  await assertEditorKeys("rules");
+  // The indented text is still the same rules: the page maps with them.
+  const state = await waitForState((s) => s.rules.text.startsWith("  ["), "the indented rules");
+  assert.equal(state.rules.valid, true);
+  await assertMatchesPackage("rules indented from the keyboard");
+  // The summary folds and unfolds the panel from the keyboard.
+  await page.focus("#rules-box summary");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.isVisible("#rules"), false);
+  await page.keyboard.press("Enter");
+  assert.equal(await page.isVisible("#rules"), true);
+});
+
+test("keyboard: Tab indents in the editor, Esc then Tab leaves it, and controls are reachable", async () => {
+  await selectExample("alias");
+  await assertEditorKeys("json");
   // Every form control has a label; every button is a <button>.
   const unlabeled = await page.evaluate(() =>
     [...document.querySelectorAll("input, select, textarea")].filter((c) => !c.labels?.length && !c.getAttribute("aria-label") && !c.classList.contains("visually-hidden")).map((c) => c.id),
@@ -531,7 +883,7 @@ test("keyboard: Tab indents in the editor, Esc then Tab leaves it, and controls 
   await selectExample("page");
   const scrollers = await page.$$eval("pre.json", (pres) => pres.filter((p) => p.scrollHeight > p.clientHeight + 1 || p.scrollWidth > p.clientWidth + 1).map((p) => p.tabIndex));
   assert.ok(scrollers.length > 0 && scrollers.every((i) => i === 0), `scrolling code blocks are focusable (${scrollers})`);
-  assert.deepEqual(await page.$$eval("[data-copy], [data-goto]", (nodes) => [...new Set(nodes.map((n) => n.tagName))]), ["BUTTON"]);
+  assert.deepEqual(await page.$$eval("[data-copy], [data-goto], [data-rule-example], #clear-rules", (nodes) => [...new Set(nodes.map((n) => n.tagName))]), ["BUTTON"]);
   await selectExample("page");
 });
 
@@ -563,6 +915,19 @@ test("phone width: the layout stacks without horizontal scrolling; dark mode cha
     assert.ok(layout.stacked, "input above output");
     const light = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.notEqual(layout.bg, light, "dark background in dark mode");
+
+    // The Rules panel starts folded too; unfolded, an example and a problem still fit the width.
+    assert.equal(await phone.evaluate(() => document.getElementById("rules-box").open), false, "the rules start folded on a phone");
+    await phone.fill("#projectToken", "demo-project-token-0000");
+    await phone.click("#rules-box summary");
+    await phone.click('[data-rule-example="order-lines"]');
+    await phone.waitForFunction(() => window.__preview.snapshot().groups[0]?.origins.length === 3);
+    const withRules = await phone.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, chips: document.querySelectorAll("#events .chip").length }));
+    assert.ok(withRules.scrollWidth <= 390, `no horizontal scroll with rules (${withRules.scrollWidth})`);
+    assert.ok(withRules.chips > 0, "the rule chips are shown");
+    await phone.fill("#rules", '[{"name": "a very long rule name that has to wrap somewhere on a phone", "eventType": "e"}]');
+    await phone.waitForFunction(() => window.__preview.snapshot().rules.problems.length === 1);
+    assert.ok((await phone.evaluate(() => document.documentElement.scrollWidth)) <= 390, "a problem fits the width");
   } finally {
     await context.close();
   }
@@ -591,7 +956,8 @@ test("no request leaves the page: only GETs of its own static files, nothing car
   }
 
   assert.ok(seen.length > 0);
-  const allowed = new Set(["/", "/preview.css", "/preview.js", "/examples.js", "/favicon.svg"]);
+  const allowed = new Set(["/", ...readdirSync(PREVIEW).filter((f) => statSync(path.join(PREVIEW, f)).isFile()).map((f) => `/${f}`)]);
+  assert.ok(allowed.has("/preview.js") && allowed.has("/rules.js"), "the page's modules are among its own files");
   for (const request of seen) {
     assert.notEqual(request.method, "ERROR", `no page error or console error/warning (a CSP violation would be one): ${request.postData}`);
     assert.equal(request.method, "GET", `only GET requests: ${request.method} ${request.url}`);

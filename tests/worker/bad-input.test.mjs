@@ -314,6 +314,7 @@ const SECRET = {
   writeKey: "wk-SECRET-2d9f10e6c8a4b3",
   sharedSecret: "ss-SECRET-c4a7e2f5d1b908",
   bearerToken: "bt-SECRET-91c3f8e27a6d04",
+  adminToken: "at-SECRET-5e0b7d93c1f2a8",
 };
 
 /** A secret and the forms it could leak in: URL-encoded, hex, base64/base64url at any alignment (so also inside `base64(key:secret)`). */
@@ -342,6 +343,7 @@ test("secrets: no log line, response body or header ever contains a configured s
     SEGMENT_WRITE_KEY: SECRET.writeKey,
     SEGMENT_SHARED_SECRET: SECRET.sharedSecret,
     WEBHOOK_BEARER_TOKEN: SECRET.bearerToken,
+    ADMIN_TOKEN: SECRET.adminToken,
   };
   const standIn = () => createStandIn({ projectToken: PROJECT_TOKEN, apiKey: SECRET.apiKey, apiSecret: SECRET.apiSecret, log: null });
   const seen = [];
@@ -375,6 +377,11 @@ test("secrets: no log line, response body or header ever contains a configured s
     assert.equal((await send("an invalid event", "/v1/batch", '{"batch": [{"type": "track"}]}', { authorization: basic(SECRET.writeKey) })).status, 200);
     assert.equal(record("health", await ok.dispatch("/health")).status, 200);
     assert.equal(record("preflight", await ok.dispatch("/v1/batch", { method: "OPTIONS" })).status, 204);
+    const admin = async (where, token, path = "/admin/dead-letters", init = {}) =>
+      record(where, await ok.dispatch(path, { ...init, headers: { authorization: `Bearer ${token}` } }));
+    assert.equal((await admin("admin token", SECRET.adminToken)).status, 200);
+    assert.equal((await admin("wrong admin token", SECRET.writeKey)).status, 401);
+    assert.equal((await admin("admin replay", SECRET.adminToken, "/admin/dead-letters/replay", { method: "POST", body: "{}" })).status, 400);
     assert.ok(ok.standIn.received.requests.every((r) => r.authOk), "the right credentials reached Bloomreach");
 
     // Bloomreach refuses the Worker's credentials (upstream 401).
@@ -402,13 +409,13 @@ test("secrets: no log line, response body or header ever contains a configured s
     });
     workers.push(queued);
     assert.equal(record("queue 202", await queued.dispatch("/v1/track", postJson(track("s-12"), { authorization: basic(SECRET.writeKey) }))).status, 202);
-    await waitFor(() => queued.deadLetters.length === 1, { timeoutMs: 30_000, what: "the dead-letter queue" });
+    await waitFor(async () => (await queued.deadLetters()).length === 1, { timeoutMs: 30_000, what: "the dead letters" });
     assert.ok(queued.logLines("delivery").some((l) => l.status === 401));
 
     for (const worker of workers) {
       assert.ok(worker.logs.length > 0);
       for (const [i, line] of worker.logs.entries()) assertNoSecret(line.text, `log line ${i}`);
-      assertNoSecret(JSON.stringify(worker.deadLetters), "the dead-letter queue");
+      assertNoSecret(JSON.stringify(await worker.deadLetters()), "the dead letters");
     }
     for (const { where, text } of seen) assertNoSecret(text, `the response to "${where}"`);
     // The check itself finds what it looks for.

@@ -1,8 +1,10 @@
-// Upstream faults (5xx, 429, connection reset, slow past the timeout, per-command failures, garbage) in direct and queue mode: every event ends delivered or reported rejected, none lost.
+// Upstream faults (5xx, 429, connection reset, slow past the timeout, per-command failures, garbage) in direct and queue mode: every event ends delivered or reported rejected, none lost, none twice; what exhausts its queue retries is parked and replayed.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { catalogSettings, npmPackage, postJson, startWorker, storedCommands, waitFor } from "./support.mjs";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { ADMIN_TOKEN, catalogSettings, npmPackage, postJson, startWorker, storedCommands, waitFor } from "./support.mjs";
 
 const { mapEvent } = npmPackage();
 const SETTINGS = catalogSettings();
@@ -18,6 +20,11 @@ function events(count, prefix) {
     if (type === "alias") return { type, messageId: base.messageId, userId: base.userId, previousId: base.anonymousId };
     return { ...base, name: `N ${i}` };
   });
+}
+
+/** The command_ids the stand-in saved more than once. */
+function savedTwice(standIn) {
+  return [...storedCommands(standIn)].filter(([, copies]) => copies.length > 1).map(([id]) => id);
 }
 
 /** Events that did not end delivered (all commands stored) or in `rejectedIds` (by messageId). */
@@ -42,9 +49,11 @@ test("direct mode: with faults upstream, retrying on 503 ends with every event d
       const { status, json, headers } = await worker.dispatch("/v1/batch", postJson({ batch }));
       answers.push({ status, retryAfter: headers.get("retry-after") });
       // Within one request the Worker tries a bounded number of rounds (its 4 s budget: see
-      // the retry policy's unit tests), never waiting on an answer past its 2.5 s timeout.
-      const rounds = new Set(worker.logLines("delivery").slice(linesBefore).map((l) => l.attempt));
-      assert.ok(rounds.size >= 1 && rounds.size <= 8, `rounds ${[...rounds]}`);
+      // the retry policy's unit tests), never waiting on an answer past its 2.5 s timeout; a
+      // retry whose events are all delivered or held by the ledger sends nothing.
+      const lines = worker.logLines("delivery").slice(linesBefore).filter((l) => !l.late);
+      const rounds = new Set(lines.map((l) => l.attempt));
+      assert.ok(rounds.size <= 8, `rounds ${[...rounds]}`);
       assert.equal(json.received, 120);
       for (const issue of json.rejected) {
         assert.equal(issue.code, "bloomreach_rejected");
@@ -66,10 +75,17 @@ test("direct mode: with faults upstream, retrying on 503 ends with every event d
     assert.ok(answers.some((a) => a.status === 503), "the faults forced at least one 503");
     assert.deepEqual(lostEvents(batch, worker.standIn, rejectedIds).map((e) => e.messageId), []);
     assert.ok(rejectedIds.size > 0, "the partial fault rejected some commands");
+    // The slow answer (saved at once, answered after 3 s) is not sent again: the ledger holds
+    // it until the late answer, awaited in the background, records it.
+    assert.deepEqual(savedTwice(worker.standIn), [], "no command saved twice");
 
     const statuses = worker.logLines("delivery").map((l) => l.status);
     for (const expected of [500, 429, 503, 0]) assert.ok(statuses.includes(expected), `saw upstream ${expected}: ${statuses}`);
-    assert.ok(worker.logLines("delivery").some((l) => l.error === "no answer within 2500 ms"), "the slow answer timed out");
+    const timedOut = worker.logLines("delivery").filter((l) => /^no answer within 2500 ms; awaiting it in the background/.test(l.error ?? ""));
+    assert.ok(timedOut.length > 0 && timedOut.every((l) => l.inDoubt === l.commands), "the slow answer timed out, its commands in doubt");
+    const late = worker.logLines("delivery").filter((l) => l.late);
+    assert.ok(late.some((l) => l.status === 200 && l.delivered > 0 && l.ledgerWritten > 0), `the late answer was recorded: ${JSON.stringify(late)}`);
+    assert.ok(worker.logLines("request").some((l) => l.ledger?.hits > 0), "a retry found delivered events in the ledger");
     assert.ok(worker.logLines("delivery").every((l) => l.commands <= 50));
   } finally {
     await worker.dispose();
@@ -120,29 +136,115 @@ test("queue mode: 202 at once; under faults the consumer retries until every eve
     const batches = worker.logLines("queue_batch");
     assert.ok(batches.some((b) => b.retried > 0), "some messages went back to the queue");
     assert.ok(worker.logLines("delivery").every((l) => l.mode === "queue" && l.commands <= 50));
-    assert.deepEqual(worker.deadLetters, []);
+    assert.deepEqual(savedTwice(worker.standIn), [], "no command saved twice");
+    assert.deepEqual(await worker.deadLetters(), []);
   } finally {
     await worker.dispose();
   }
 });
 
-test("queue mode: what exhausts its retries is kept in the dead-letter queue, with its commands", async () => {
-  const worker = await startWorker({ queue: true, consumer: { maxRetries: 2 }, bindings: { QUEUE_RETRY_MAX_DELAY_SECONDS: "1" } });
+test("queue mode: what exhausts its retries is parked with its last error, listed, and replayed once through the ledger", async () => {
+  const worker = await startWorker({ queue: true, listen: true, consumer: { maxRetries: 2 }, bindings: { QUEUE_RETRY_MAX_DELAY_SECONDS: "1" } });
   try {
     worker.standIn.setFaults({ rate: 1, kinds: ["500"] });
     const batch = events(3, "doomed").slice(0, 2);
-    const { status } = await worker.dispatch("/v1/batch", postJson({ batch }));
-    assert.equal(status, 202);
-    await waitFor(() => worker.deadLetters.length === 2, { timeoutMs: 60_000, intervalMs: 250, what: "the dead-letter queue" });
-    const kept = worker.deadLetters.sort((a, b) => a.index - b.index);
-    assert.deepEqual(kept.map((m) => m.messageId), ["doomed-0", "doomed-1"]);
-    for (const [i, message] of kept.entries()) {
-      const expected = mapEvent(batch[i], SETTINGS);
-      assert.deepEqual(message.commands.map((c) => JSON.parse(c.json)), expected);
+    // The sender sends the batch twice (a retry after a lost 202): two messages per event.
+    for (let copy = 0; copy < 2; copy++) assert.equal((await worker.dispatch("/v1/batch", postJson({ batch }))).status, 202);
+    const letters = await waitFor(async () => {
+      const parked = await worker.deadLetters();
+      return parked.length === 4 && parked;
+    }, { timeoutMs: 60_000, intervalMs: 250, what: "the dead letters" });
+    for (const letter of letters) {
+      const i = letter.event.index;
+      assert.equal(letter.messageId, `doomed-${i}`);
+      assert.equal(letter.lastError, `HTTP 500 from Bloomreach: {"success":false,"errors":["Internal server error (injected)"]}`);
+      assert.equal(letter.replays, 0);
+      assert.ok(letter.id.length > 0 && Number.isInteger(letter.parkedAt));
+      assert.deepEqual(letter.event.commands.map((c) => JSON.parse(c.json)), mapEvent(batch[i], SETTINGS));
     }
     assert.equal(worker.standIn.received.stored.length, 0);
-    assert.equal(worker.logLines("queue_batch").length, 3, "first attempt + 2 retries");
+    assert.ok(worker.logLines("dead_letters").every((l) => l.error === undefined));
+    // The operator's CLI lists the same, through the admin route.
+    const cli = await promisify(execFile)(process.execPath, ["dev/dead-letters.mjs", "list"], {
+      env: { ...process.env, WORKER_URL: worker.url, ADMIN_TOKEN },
+    });
+    assert.match(cli.stdout, /^4 parked\n/);
+    for (const letter of letters) assert.ok(cli.stdout.includes(`${letter.id}  parked`), cli.stdout);
+    assert.match(cli.stdout, /last error: HTTP 500 from Bloomreach/);
+
+    const admin = (path, body) => worker.dispatch(path, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    // Bloomreach still failing: a replay keeps them all, with the new error.
+    let replay = await admin("/admin/dead-letters/replay", { all: true });
+    assert.equal(replay.status, 200, replay.text);
+    assert.equal(replay.json.replayed, 4);
+    assert.equal(replay.json.failed.length, 4);
+    assert.ok((await worker.deadLetters()).every((l) => l.replays === 1 && /HTTP 500/.test(l.lastError)));
+
+    // Bloomreach back. One copy of event 0 by its ID: delivered.
+    worker.standIn.setFaults({});
+    const [first, second] = letters.filter((l) => l.event.index === 0);
+    replay = await admin("/admin/dead-letters/replay", { ids: [first.id, "no-such-letter"] });
+    assert.equal(replay.status, 200, replay.text);
+    assert.deepEqual(replay.json, { replayed: 1, delivered: [first.id], alreadyDelivered: [], rejected: [], failed: [], notFound: ["no-such-letter"] });
+    // The rest: event 0's other copy is already delivered (the ledger says so: not sent again);
+    // event 1's two copies are sent once.
+    replay = await admin("/admin/dead-letters/replay", { all: true });
+    assert.deepEqual(replay.json.alreadyDelivered, [second.id]);
+    assert.deepEqual(replay.json.delivered.sort(), letters.filter((l) => l.event.index === 1).map((l) => l.id).sort());
+    assert.deepEqual(await worker.deadLetters(), []);
+    assert.deepEqual(lostEvents(batch, worker.standIn, new Set()).map((e) => e.messageId), []);
+    assert.deepEqual(savedTwice(worker.standIn), [], "a replay never duplicates");
+    assert.ok(worker.logLines("delivery").some((l) => l.mode === "replay"));
   } finally {
     await worker.dispose();
+  }
+});
+
+test("admin routes: 404 without ADMIN_TOKEN, 401 without the right bearer token, checked queries and bodies", async () => {
+  const hidden = await startWorker({ bindings: { ADMIN_TOKEN: undefined } });
+  try {
+    for (const [path, method] of [["/admin/dead-letters", "GET"], ["/admin/dead-letters/replay", "POST"], ["/admin/dead-letters/discard", "DELETE"]]) {
+      const { status, json } = await hidden.dispatch(path, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      assert.equal(status, 404, path);
+      assert.equal(json.error.code, "not_found");
+    }
+  } finally {
+    await hidden.dispose();
+  }
+  const worker = await startWorker();
+  try {
+    const call = (path, init = {}) => worker.dispatch(path, init);
+    const bearer = (token) => ({ authorization: `Bearer ${token}` });
+    let r = await call("/admin/dead-letters");
+    assert.deepEqual([r.status, r.json.error.code], [401, "missing_credentials"]);
+    r = await call("/admin/dead-letters", { headers: bearer("wrong") });
+    assert.deepEqual([r.status, r.json.error.code], [401, "invalid_credentials"]);
+    r = await call("/admin/dead-letters", { headers: { authorization: `Basic ${Buffer.from(`${ADMIN_TOKEN}:`).toString("base64")}` } });
+    assert.deepEqual([r.status, r.json.error.code], [401, "missing_credentials"]);
+    assert.ok(!worker.logs.some((l) => l.text.includes(ADMIN_TOKEN)), "the token is never logged");
+    r = await call("/admin/dead-letters?limit=0", { headers: bearer(ADMIN_TOKEN) });
+    assert.deepEqual([r.status, r.json.error.code], [400, "invalid_admin_request"]);
+    r = await call("/admin/dead-letters/replay", { method: "POST", headers: bearer(ADMIN_TOKEN), body: "{\"every\":true}" });
+    assert.deepEqual([r.status, r.json.error.code], [400, "invalid_admin_request"]);
+    r = await call("/admin/dead-letters/replay", { headers: bearer(ADMIN_TOKEN) });
+    assert.deepEqual([r.status, r.json.error.code, r.headers.get("allow")], [405, "method_not_allowed", "POST"]);
+    r = await call("/admin/dead-letters?limit=5", { headers: bearer(ADMIN_TOKEN) });
+    assert.deepEqual([r.status, r.json], [200, { total: 0, letters: [] }]);
+    r = await call("/admin/dead-letters/discard", { method: "POST", headers: bearer(ADMIN_TOKEN), body: JSON.stringify({ ids: ["x"] }) });
+    assert.deepEqual([r.status, r.json], [200, { discarded: 0 }]);
+    assert.equal(worker.logLines("request").at(-1).auth, "admin_token");
+  } finally {
+    await worker.dispose();
+  }
+  const unbound = await startWorker({ ledger: false });
+  try {
+    const r = await unbound.dispatch("/admin/dead-letters", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.deepEqual([r.status, r.json.error.code, r.headers.get("retry-after")], [503, "ledger_unavailable", "30"]);
+  } finally {
+    await unbound.dispose();
   }
 });

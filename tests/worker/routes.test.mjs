@@ -51,6 +51,8 @@ test("health reports version, valid config, direct mode and no secrets", async (
       status: "ok",
       config: { valid: true, problems: [] },
       deliveryMode: "direct",
+      deliveryLedger: { bound: true, objects: 8 },
+      deliveryMetrics: false,
       devOpenMode: false,
       senderAuth: { writeKey: true, webhookSignature: true, webhookBearer: true },
       bloomreach: {
@@ -132,7 +134,8 @@ test("every /v1 call route delivers its event as the npm package maps it", async
       {
         kind: "request", method: "POST", path: "/v1/track", mode: "direct", status: 200, auth: "basic_write_key",
         bytes: JSON.stringify(EVENTS.track).length, events: 1, delivered: 1, rejected: 0, skipped: 0, pending: 0,
-        retried: 0, upstreamStatuses: [200], durationMs: 0,
+        retried: 0, upstreamStatuses: [200], ledger: { keys: 1, hits: 0, busy: 0, repeats: 0, unknown: 0, inDoubt: 0, written: 1 },
+        durationMs: 0,
       },
     );
     assert.equal(worker.logLines("delivery").length, 6);

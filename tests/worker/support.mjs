@@ -17,6 +17,7 @@ export const API_KEY = "local-api-key";
 export const WRITE_KEY = "dev-write-key";
 export const SHARED_SECRET = "dev-shared-secret";
 export const BEARER_TOKEN = "dev-bearer-token";
+export const ADMIN_TOKEN = "dev-admin-token";
 export const QUEUE = "segment-bloomreach-events";
 export const DEAD_LETTER_QUEUE = "segment-bloomreach-events-dlq";
 
@@ -31,7 +32,11 @@ export const BASE_BINDINGS = Object.freeze({
   TRACK_SESSION_PING: "false",
   SEGMENT_WRITE_KEY: WRITE_KEY,
   SEGMENT_SHARED_SECRET: SHARED_SECRET,
+  ADMIN_TOKEN,
 });
+
+/** The delivery ledger's Durable Object class, as wrangler.toml binds it (SQLite storage, in memory). */
+export const LEDGER_OBJECT = Object.freeze({ className: "DeliveryLedger", useSQLite: true });
 
 /** The same configuration in the npm package's (Segment catalog) keys, for expected mappings. */
 export function catalogSettings(bindings = BASE_BINDINGS) {
@@ -68,10 +73,14 @@ const MODULE_RULES = [
 
 /**
  * Starts the Worker with `bindings` (merged over BASE_BINDINGS; a value of `undefined` removes one).
- * `queue: true` binds DELIVERY_QUEUE and the consumer (queue mode); `listen: true` gives it a port.
+ * `queue: true` binds DELIVERY_QUEUE and the consumers of the queue and of its dead-letter queue
+ * (queue mode); `listen: true` gives it a port. `ledger`: the DELIVERY_LEDGER binding (default: the
+ * Worker's own class; `false`: unbound; or another Durable Object designator, with the `workers`
+ * that define it). `metrics`: a DELIVERY_METRICS dataset binding: `true` for Miniflare's simulator, or
+ * a wrapped-binding designator (a worker whose default export makes the dataset).
  * Returns { url, dispatch, standIn, logs, deadLetters, dispose }.
  */
-export async function startWorker({ bindings = {}, queue = false, listen = false, consumer = {}, standIn } = {}) {
+export async function startWorker({ bindings = {}, queue = false, listen = false, consumer = {}, standIn, ledger = LEDGER_OBJECT, metrics = false, workers: extraWorkers = [] } = {}) {
   if (!existsSync(path.join(root, "build/index.js"))) {
     throw new Error("build/index.js is missing: run `bash dev/build --worker` first");
   }
@@ -79,7 +88,6 @@ export async function startWorker({ bindings = {}, queue = false, listen = false
   const merged = { ...BASE_BINDINGS, ...bindings };
   for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
   const logs = [];
-  const deadLetters = [];
   const worker = {
     name: "segment-bloomreach",
     modules: true,
@@ -90,28 +98,18 @@ export async function startWorker({ bindings = {}, queue = false, listen = false
     bindings: merged,
     outboundService: (request) => standIn.handle(request),
   };
-  const workers = [worker];
+  if (ledger) worker.durableObjects = { DELIVERY_LEDGER: ledger };
+  if (metrics === true) worker.analyticsEngineDatasets = { DELIVERY_METRICS: { dataset: "segment_bloomreach_delivery" } };
+  else if (metrics) worker.wrappedBindings = { DELIVERY_METRICS: metrics };
+  const workers = [worker, ...extraWorkers];
   if (queue) {
     worker.queueProducers = { DELIVERY_QUEUE: { queueName: QUEUE } };
+    // As wrangler.toml's [env.queue]: the Worker consumes its queue and parks what lands in the
+    // dead-letter queue.
     worker.queueConsumers = {
       [QUEUE]: { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: DEAD_LETTER_QUEUE, ...consumer },
+      [DEAD_LETTER_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
     };
-    // A test-only consumer of the dead-letter queue, so a test can see what it keeps.
-    workers.push({
-      name: "dead-letter-watcher",
-      modules: true,
-      compatibilityDate: "2026-04-01",
-      script: `export default { async queue(batch, env) {
-        for (const m of batch.messages) { await env.REPORT.fetch("http://dead-letters/", { method: "POST", body: JSON.stringify(m.body) }); m.ack(); }
-      } };`,
-      queueConsumers: { [DEAD_LETTER_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: 1 } },
-      serviceBindings: {
-        REPORT: async (request) => {
-          deadLetters.push(JSON.parse(await request.text()));
-          return new Response("ok");
-        },
-      },
-    });
   }
   const mf = new Miniflare({
     workers,
@@ -132,7 +130,15 @@ export async function startWorker({ bindings = {}, queue = false, listen = false
     mf,
     standIn,
     logs,
-    deadLetters,
+    /** The dead letters parked so far (GET /admin/dead-letters with the admin token), oldest first. */
+    async deadLetters() {
+      const response = await mf.dispatchFetch("http://worker.test/admin/dead-letters?limit=500", {
+        headers: { authorization: `Bearer ${merged.ADMIN_TOKEN}` },
+      });
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`GET /admin/dead-letters: ${response.status} ${text}`);
+      return JSON.parse(text).letters;
+    },
     /** One request to the Worker; resolves to { status, headers, json, text }. */
     async dispatch(pathname, init = {}) {
       const response = await mf.dispatchFetch(`http://worker.test${pathname}`, init);

@@ -1,6 +1,8 @@
-//! The Worker's bindings: variables and secrets read into an `EdgeConfig` once per isolate, and the optional `DELIVERY_QUEUE` producer.
+//! The Worker's bindings: variables and secrets read into an `EdgeConfig` once per isolate, the optional `DELIVERY_QUEUE` producer, and the delivery ledger and metrics (each read by its own module).
 
 use crate::env_config::{EdgeConfig, VARIABLES};
+use crate::ledger_client::LedgerClient;
+use crate::metrics_dataset::MetricsDataset;
 use ::worker::{Env, Queue};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,10 +23,15 @@ pub const DELIVERY_QUEUE_BINDING: &str = "DELIVERY_QUEUE";
 pub struct Bindings {
     pub config: Rc<EdgeConfig>,
     pub delivery_queue: Option<Queue>,
+    /// `DELIVERY_LEDGER`: effectively-once delivery (without it: at least once).
+    pub ledger: Option<LedgerClient>,
+    /// `DELIVERY_METRICS`: a data point per delivery round.
+    pub metrics: Option<MetricsDataset>,
 }
 
 impl Bindings {
-    /// The configuration (read and validated on the isolate's first call) and the queue binding.
+    /// The configuration (read and validated on the isolate's first call) and the queue, ledger
+    /// and metrics bindings.
     pub fn read(env: &Env) -> Bindings {
         let config = CONFIG.with(|kept| {
             if let Some(config) = &*kept.borrow() {
@@ -38,6 +45,8 @@ impl Bindings {
         Bindings {
             config,
             delivery_queue: env.queue(DELIVERY_QUEUE_BINDING).ok(),
+            ledger: LedgerClient::from_env(env),
+            metrics: MetricsDataset::from_env(env),
         }
     }
 

@@ -1,44 +1,40 @@
-//! Queue mode, consumer side: send a batch of queued events in one pass, ack what ended delivered or rejected, retry the rest with a growing delay.
+//! Queue mode, consumer side: deliver a batch of queued events in one pass through the ledger, ack what ended delivered or rejected, retry the rest with a growing delay; and park what the dead-letter queue hands over, with its last error, for the operator.
 
 use crate::config::Bindings;
-use crate::deliver::deliver;
-use crate::delivery::ledger::Fate;
-use crate::delivery::retry::{queue_retry_delay_secs, RetryPolicy};
+use crate::deliver::{deliver, Run};
+use crate::delivery::outcomes::Fate;
+use crate::delivery::retry::{held_retry_delay_secs, queue_retry_delay_secs, RetryPolicy};
+use crate::ledger::protocol::NewLetter;
 use crate::log::{self, RejectionLine};
+use crate::metrics::call_type_name;
 use crate::queue_message::QueuedEvent;
-use ::worker::{Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
+use ::worker::{
+    Context, Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage,
+};
 use segment_bloomreach::pack::repack;
 use serde_json::json;
-
-/// One pass per batch; what fails waits on the queue, not here. No sender waits on a consumer, and
-/// giving up on a slow answer Bloomreach may still save only turns the retry into a duplicate, so
-/// an attempt may take 15 s (direct mode: 2.5 s).
-const CONSUMER_POLICY: RetryPolicy = RetryPolicy {
-    budget_ms: 15_000,
-    attempt_timeout_ms: 15_000,
-    base_delay_ms: 0,
-    max_delay_ms: 0,
-    min_attempt_ms: 0,
-};
 
 /// How long a batch waits when the Worker's configuration is invalid (the operator must act).
 const CONFIG_INVALID_DELAY_SECS: u32 = 60;
 
-/// Delivers one batch of queued events.
-pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env) {
+/// A queue whose name ends so is a dead-letter queue: its messages are parked, not delivered.
+pub const DEAD_LETTER_QUEUE_SUFFIX: &str = "-dlq";
+
+/// Delivers one batch of queued events, or parks a batch from the dead-letter queue.
+pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context) {
     let started = Date::now().as_millis();
     let bindings = Bindings::read(env);
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
+    if batch.queue().ends_with(DEAD_LETTER_QUEUE_SUFFIX) {
+        park(&batch, &messages, &bindings, started).await;
+        return;
+    }
     let Some(mapper) = bindings.config.mapper.as_ref() else {
         log::emit(&json!({
             "kind": "queue_batch", "messages": messages.len(), "code": "config_invalid",
             "problems": bindings.config.problems, "retryDelaySeconds": CONFIG_INVALID_DELAY_SECS,
         }));
-        batch.retry_all_with_options(
-            &QueueRetryOptionsBuilder::new()
-                .with_delay_seconds(CONFIG_INVALID_DELAY_SECS)
-                .build(),
-        );
+        retry_all(&batch, CONFIG_INVALID_DELAY_SECS);
         return;
     };
 
@@ -63,12 +59,26 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env) {
         }
         pending.extend(event.pending(owner));
     }
+    let call_types: Vec<&'static str> = events
+        .iter()
+        .map(|e| call_type_name(e.as_ref().and_then(|e| e.call_type.as_deref())))
+        .collect();
 
-    let requests = repack(pending, mapper.target());
-    let run = deliver(mapper.target(), requests, CONSUMER_POLICY, 1, "queue").await;
+    let run = Run {
+        target: mapper.target(),
+        policy: RetryPolicy::QUEUE,
+        max_attempts: 1,
+        mode: "queue",
+        started_ms: started,
+        ledger: bindings.ledger.as_ref(),
+        metrics: bindings.metrics.as_ref(),
+        call_types: &call_types,
+        ctx,
+    };
+    let run = deliver(&run, repack(pending, mapper.target())).await;
     let now = Date::now().as_millis();
     let (mut acked, mut rejected, mut retried) = (0, 0, 0);
-    for (owner, fate) in run.ledger.fates() {
+    for (owner, fate) in run.outcomes.fates() {
         let message = &messages[owner];
         let event = events[owner].as_ref();
         match fate {
@@ -93,6 +103,12 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env) {
                 let age_ms = now.saturating_sub(message.timestamp().as_millis());
                 let delay = queue_retry_delay_secs(age_ms, run.retry_after_ms)
                     .min(bindings.config.queue_retry_max_delay_secs);
+                // Held by a lease (an answer still awaited, or another delivery): back once the
+                // lease has ended, so the retry finds the key settled instead of spending a try.
+                let delay = match run.outcomes.held_until(owner) {
+                    Some(until) => delay.max(held_retry_delay_secs(until, now)),
+                    None => delay,
+                };
                 message.retry_with_options(
                     &QueueRetryOptionsBuilder::new()
                         .with_delay_seconds(delay)
@@ -110,12 +126,82 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env) {
         "retried": retried,
         "unreadable": unreadable,
         "upstreamStatuses": run.statuses,
+        "ledger": run.ledger,
         "durationMs": Date::now().as_millis().saturating_sub(started),
     }));
 }
 
+/// Parks a dead-letter batch in the ledger, each message with the last error recorded for its
+/// first command. When parking fails the batch is retried in a minute; without a ledger binding
+/// (a configuration to fix) hourly, so the dead-letter queue keeps it for days meanwhile.
+async fn park(
+    batch: &MessageBatch<QueuedEvent>,
+    messages: &[RawMessage],
+    bindings: &Bindings,
+    started: u64,
+) {
+    const PARK_RETRY_DELAY_SECS: u32 = 60;
+    const UNBOUND_RETRY_DELAY_SECS: u32 = 3_600;
+    let Some(ledger) = bindings.ledger.as_ref() else {
+        log::emit(&json!({
+            "kind": "dead_letters", "queue": batch.queue(), "messages": messages.len(),
+            "parked": 0, "error": "the DELIVERY_LEDGER binding is missing: dead letters cannot be parked",
+        }));
+        retry_all(batch, UNBOUND_RETRY_DELAY_SECS);
+        return;
+    };
+    let letters: Vec<NewLetter> = messages
+        .iter()
+        .map(|message| {
+            let body = body_text(message).unwrap_or_else(|| "null".into());
+            let event = serde_json::from_str::<QueuedEvent>(&body).ok();
+            NewLetter {
+                id: message.id(),
+                message_id: event.as_ref().and_then(|e| e.message_id.clone()),
+                key: event
+                    .as_ref()
+                    .and_then(|e| e.commands.first())
+                    .and_then(|c| c.key.clone()),
+                fallback_error: match event {
+                    Some(_) => String::new(),
+                    None => "the message is not a queued event (unreadable)".into(),
+                },
+                body,
+            }
+        })
+        .collect();
+    let outcome = ledger.park(letters).await;
+    let mut line = json!({
+        "kind": "dead_letters",
+        "queue": batch.queue(),
+        "messages": messages.len(),
+        "parked": outcome.as_ref().unwrap_or(&0),
+        "durationMs": Date::now().as_millis().saturating_sub(started),
+    });
+    if let Err(error) = &outcome {
+        line["error"] = json!(error);
+    }
+    log::emit(&line);
+    match outcome {
+        Ok(_) => batch.ack_all(),
+        Err(_) => retry_all(batch, PARK_RETRY_DELAY_SECS),
+    }
+}
+
+fn retry_all(batch: &MessageBatch<QueuedEvent>, delay_secs: u32) {
+    batch.retry_all_with_options(
+        &QueueRetryOptionsBuilder::new()
+            .with_delay_seconds(delay_secs)
+            .build(),
+    );
+}
+
+/// A message body as JSON text.
+fn body_text(message: &RawMessage) -> Option<String> {
+    js_sys::JSON::stringify(&message.body()).ok()?.as_string()
+}
+
 /// A message body back into a [`QueuedEvent`] (through JSON text: no extra dependency).
 fn read_event(message: &RawMessage) -> Option<QueuedEvent> {
-    let text = js_sys::JSON::stringify(&message.body()).ok()?.as_string()?;
-    serde_json::from_str(&text).ok()
+    serde_json::from_str(&body_text(message)?).ok()
 }

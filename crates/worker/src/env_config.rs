@@ -3,7 +3,7 @@
 //! Pure (variables come in as `name → text`), so it is tested on the host. Problems name the
 //! variable and what is wrong with it, never its value.
 
-use crate::sender_auth::SenderCredentials;
+use crate::sender_auth::{AdminToken, SenderCredentials};
 use segment_bloomreach::{Mapper, Settings};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -30,6 +30,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("WEBHOOK_BEARER_TOKEN", None),
     ("DEV_ALLOW_UNAUTHENTICATED", None),
     ("QUEUE_RETRY_MAX_DELAY_SECONDS", None),
+    ("ADMIN_TOKEN", None),
 ];
 
 /// Queue mode: the longest a message waits before it is offered again (whole seconds, 1..=300).
@@ -73,6 +74,8 @@ pub struct EdgeConfig {
     pub problems: Vec<ConfigProblem>,
     /// `QUEUE_RETRY_MAX_DELAY_SECONDS`: caps the queue consumer's retry delay (`Retry-After` included).
     pub queue_retry_max_delay_secs: u32,
+    /// `ADMIN_TOKEN`: the admin routes' bearer token (none: the routes do not exist).
+    pub admin_token: Option<AdminToken>,
 }
 
 impl EdgeConfig {
@@ -161,6 +164,7 @@ impl EdgeConfig {
             senders,
             problems,
             queue_retry_max_delay_secs,
+            admin_token: get("ADMIN_TOKEN").map(|v| AdminToken(v.trim().to_string())),
         }
     }
 
@@ -180,6 +184,7 @@ impl EdgeConfig {
         secrets.extend(senders.write_key.iter().cloned());
         secrets.extend(senders.shared_secret.iter().cloned());
         secrets.extend(senders.bearer_token.iter().cloned());
+        secrets.extend(self.admin_token.iter().map(|t| t.0.clone()));
         secrets
     }
 }

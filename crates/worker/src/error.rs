@@ -33,6 +33,10 @@ pub enum WorkerError {
     ConfigInvalid(Vec<ConfigProblem>),
     /// The delivery queue refused the events.
     EnqueueFailed(String),
+    /// An admin route needs the delivery ledger, which is not bound or did not answer.
+    LedgerUnavailable(String),
+    /// An admin route's query or body is not one it takes.
+    InvalidAdminRequest(String),
     Internal(String),
 }
 
@@ -50,6 +54,8 @@ impl WorkerError {
             WorkerError::Unauthorized { failure, .. } => failure.code(),
             WorkerError::ConfigInvalid(_) => Code::ConfigInvalid,
             WorkerError::EnqueueFailed(_) => Code::EnqueueFailed,
+            WorkerError::LedgerUnavailable(_) => Code::LedgerUnavailable,
+            WorkerError::InvalidAdminRequest(_) => Code::InvalidAdminRequest,
             WorkerError::Internal(_) => Code::InternalError,
         }
     }
@@ -84,6 +90,10 @@ impl WorkerError {
             WorkerError::EnqueueFailed(why) => {
                 format!("the events could not be put on the delivery queue: {why}; retry")
             }
+            WorkerError::LedgerUnavailable(why) => {
+                format!("the delivery ledger is unavailable: {why}; retry")
+            }
+            WorkerError::InvalidAdminRequest(why) => why.clone(),
             WorkerError::Internal(why) => format!("internal error: {why}"),
         }
     }
@@ -106,7 +116,9 @@ impl WorkerError {
     pub fn headers(&self) -> Vec<(&'static str, String)> {
         match self {
             WorkerError::MethodNotAllowed { allow } => vec![("Allow", (*allow).to_string())],
-            WorkerError::ConfigInvalid(_) | WorkerError::EnqueueFailed(_) => {
+            WorkerError::ConfigInvalid(_)
+            | WorkerError::EnqueueFailed(_)
+            | WorkerError::LedgerUnavailable(_) => {
                 vec![("Retry-After", RETRY_AFTER_SECS.to_string())]
             }
             WorkerError::Unauthorized { .. } => vec![(
@@ -144,6 +156,8 @@ mod tests {
             ),
             (WorkerError::ConfigInvalid(vec![]), 503),
             (WorkerError::EnqueueFailed("x".into()), 503),
+            (WorkerError::LedgerUnavailable("x".into()), 503),
+            (WorkerError::InvalidAdminRequest("x".into()), 400),
             (WorkerError::Internal("x".into()), 500),
         ];
         for (error, status) in cases {

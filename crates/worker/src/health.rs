@@ -1,4 +1,4 @@
-//! `GET /health`: version, whether the configuration is valid (problems listed, never a value), delivery mode, open mode.
+//! `GET /health`: version, whether the configuration is valid (problems listed, never a value), delivery mode, the ledger and metrics bindings, open mode.
 
 use crate::config::Bindings;
 use crate::http::json_response;
@@ -18,6 +18,12 @@ pub fn respond(bindings: &Bindings) -> Response {
             "problems": config.problems,
         },
         "deliveryMode": bindings.delivery_mode(),
+        "deliveryLedger": if bindings.ledger.is_some() {
+            json!({ "bound": true, "objects": crate::ledger::shard::SHARDS })
+        } else {
+            json!({ "bound": false })
+        },
+        "deliveryMetrics": bindings.metrics.is_some(),
         "devOpenMode": senders.allow_unauthenticated,
         "senderAuth": {
             "writeKey": senders.write_key.is_some(),

@@ -1,26 +1,29 @@
 //! The ingest routes (`/v1/*` and `/webhook`): check, authenticate, map with the core, then deliver directly or enqueue.
 
 use crate::config::Bindings;
-use crate::deliver::deliver;
+use crate::deliver::{deliver, Run};
 use crate::delivery::retry::{sender_retry_after_secs, RetryPolicy};
 use crate::delivery::summary::DeliverySummary;
 use crate::error::WorkerError;
 use crate::http::json_response;
 use crate::log::RequestLine;
+use crate::metrics::call_type_name;
 use crate::queue_message::events_of;
 use crate::queue_producer;
 use crate::request_body::{check_content_type, read_limited};
 use crate::route::Route;
 use crate::sender_auth::{check_tracking_sender, check_webhook_sender};
-use ::worker::{Request, Response};
+use ::worker::{Context, Request, Response};
 use segment_bloomreach::{BuildOutput, Code, IngestLimits};
 use serde_json::json;
 
-/// Handles `POST` to an ingest route.
+/// Handles `POST` to an ingest route; `started_ms` is when the request arrived.
 pub async fn ingest(
     mut request: Request,
     route: Route,
     bindings: &Bindings,
+    ctx: &Context,
+    started_ms: u64,
     line: &mut RequestLine,
 ) -> Result<Response, WorkerError> {
     let config = &bindings.config;
@@ -55,20 +58,23 @@ pub async fn ingest(
         Route::Tracking(implied) => implied,
         _ => None,
     };
-    // Read, mapped and packed by the core; the bodies it wrote are sent as they are.
+    // Read, mapped and packed by the core; the bodies it wrote are sent as they are. The core
+    // also names each command for the delivery ledger and each event by its call type (one
+    // build for the Worker, ledger bound or not: the unkeyed one would be a second copy).
     let BuildOutput {
         requests,
         rejected,
         skipped,
         message_ids,
-    } = mapper.build_from_text(text, implied_type, IngestLimits::default())?;
+        call_types,
+    } = mapper.build_keyed(mapper.read_body(text, implied_type, IngestLimits::default())?);
     let received = message_ids.len();
     line.events = Some(received);
     line.rejected = Some(rejected.len());
     line.skipped = Some(skipped.len());
 
     if let Some(queue) = &bindings.delivery_queue {
-        let events = events_of(&requests, &message_ids);
+        let events = events_of(&requests, &message_ids, &call_types);
         let queued = events.len();
         queue_producer::enqueue(queue, events)
             .await
@@ -78,22 +84,28 @@ pub async fn ingest(
         return Ok(json_response(202, &summary));
     }
 
-    let run = deliver(
-        mapper.target(),
-        requests,
-        RetryPolicy::DIRECT,
-        u32::MAX,
-        "direct",
-    )
-    .await;
+    let call_types: Vec<&'static str> = call_types.iter().map(|t| call_type_name(*t)).collect();
+    let run = Run {
+        target: mapper.target(),
+        policy: RetryPolicy::DIRECT,
+        max_attempts: u32::MAX,
+        mode: "direct",
+        started_ms,
+        ledger: bindings.ledger.as_ref(),
+        metrics: bindings.metrics.as_ref(),
+        call_types: &call_types,
+        ctx,
+    };
+    let run = deliver(&run, requests).await;
     let summary = DeliverySummary::direct(
         received,
         rejected,
         skipped,
-        &run.ledger,
+        &run.outcomes,
         &message_ids,
         run.retried,
     );
+    line.ledger = run.ledger;
     line.delivered = summary.delivered;
     line.rejected = Some(summary.rejected.len());
     line.pending = Some(summary.pending.len());
@@ -108,9 +120,14 @@ pub async fn ingest(
     body["error"] = json!({
         "code": Code::DeliveryIncomplete,
         "message": format!(
-            "{} of {} events could not be delivered yet (Bloomreach did not accept them in time); send the whole request again: events already delivered may arrive twice (at-least-once)",
+            "{} of {} events could not be delivered yet (Bloomreach did not accept them in time); send the whole request again: {}",
             summary.pending.len(),
-            received
+            received,
+            if line.ledger.as_ref().is_some_and(|l| l.fallback.is_none()) {
+                "events already delivered are not sent twice (the delivery ledger remembers them)"
+            } else {
+                "events already delivered may arrive twice (at-least-once)"
+            }
         ),
     });
     let mut response = json_response(503, &body);

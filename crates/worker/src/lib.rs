@@ -1,18 +1,23 @@
 //! The Cloudflare Worker over the mapping core: thin `fetch` and `queue` entry points, the routes, sender auth, configuration and delivery.
 //!
-//! What is pure (configuration from variables, sender auth, delivery bookkeeping, the route table,
-//! errors, queue messages) compiles on every target and is tested on the host; what touches the
-//! Workers runtime compiles for wasm32 only.
+//! What is pure (configuration from variables, sender auth, delivery bookkeeping, the delivery
+//! ledger's rules and protocol, metrics data points, the route table, errors, queue messages)
+//! compiles on every target and is tested on the host; what touches the Workers runtime (the
+//! bindings, the ledger's Durable Object class, fetches) compiles for wasm32 only.
 
 pub mod delivery;
 pub mod env_config;
 pub mod error;
+pub mod ledger;
 pub mod log;
+pub mod metrics;
 pub mod panic_report;
 pub mod queue_message;
 pub mod route;
 pub mod sender_auth;
 
+#[cfg(target_arch = "wasm32")]
+mod admin_route;
 #[cfg(target_arch = "wasm32")]
 mod config;
 #[cfg(target_arch = "wasm32")]
@@ -25,6 +30,12 @@ mod health;
 mod http;
 #[cfg(target_arch = "wasm32")]
 mod ingest_route;
+#[cfg(target_arch = "wasm32")]
+mod ledger_client;
+#[cfg(target_arch = "wasm32")]
+mod ledger_object;
+#[cfg(target_arch = "wasm32")]
+mod metrics_dataset;
 #[cfg(target_arch = "wasm32")]
 mod queue_producer;
 #[cfg(target_arch = "wasm32")]
@@ -48,13 +59,13 @@ mod entry {
     }
 
     #[event(fetch)]
-    async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
-        Ok(routes::handle(request, &env).await)
+    async fn fetch(request: Request, env: Env, ctx: Context) -> Result<Response> {
+        Ok(routes::handle(request, &env, &ctx).await)
     }
 
     #[event(queue)]
-    async fn queue(batch: MessageBatch<QueuedEvent>, env: Env, _ctx: Context) -> Result<()> {
-        consumer::consume(batch, &env).await;
+    async fn queue(batch: MessageBatch<QueuedEvent>, env: Env, ctx: Context) -> Result<()> {
+        consumer::consume(batch, &env, &ctx).await;
         Ok(())
     }
 }

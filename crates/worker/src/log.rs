@@ -1,5 +1,6 @@
 //! Structured logging: one JSON line per request and per upstream delivery, via `console.log`; never a secret.
 
+use crate::ledger::book::LedgerReport;
 use segment_bloomreach::Code;
 use serde::Serialize;
 
@@ -34,6 +35,9 @@ pub struct RequestLine {
     pub retried: Option<usize>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub upstream_statuses: Vec<u16>,
+    /// What the delivery ledger did (hits, repeats, writes, fallback), when it is bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<LedgerReport>,
     pub duration_ms: u64,
 }
 
@@ -62,9 +66,25 @@ pub struct DeliveryLine<'a> {
     pub delivered: usize,
     pub rejected: usize,
     pub retry: usize,
+    /// Commands whose answer had not come within the attempt's timeout (awaited in the
+    /// background, not sent again).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub in_doubt: usize,
+    /// This answer came after the run stopped waiting (a background line).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub late: bool,
     pub duration_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'a str>,
+    /// A late answer: the ledger entries it wrote, and why it could not, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger_written: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger_fallback: Option<&'a str>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Queue mode: a command Bloomreach refused for good (the event is acked, not retried).

@@ -12,6 +12,9 @@ pub struct QueuedEvent {
     pub index: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
+    /// The event's call type (`track`, `page`, …), for the delivery metrics.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub call_type: Option<String>,
     pub commands: Vec<QueuedCommand>,
 }
 
@@ -20,6 +23,9 @@ pub struct QueuedCommand {
     pub command_id: String,
     /// The command as JSON text.
     pub json: String,
+    /// Its delivery ledger key (messages queued without one are delivered at least once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 impl QueuedEvent {
@@ -29,6 +35,7 @@ impl QueuedEvent {
             owner,
             command_id: c.command_id.clone(),
             json: c.json.clone(),
+            ledger_key: c.key.clone(),
         })
     }
 
@@ -36,15 +43,19 @@ impl QueuedEvent {
     pub fn size_hint(&self) -> usize {
         self.commands
             .iter()
-            .map(|c| c.json.len() + c.command_id.len() + 32)
+            .map(|c| c.json.len() + c.command_id.len() + c.key.as_ref().map_or(0, String::len) + 40)
             .sum::<usize>()
             + 64
     }
 }
 
 /// The events of a body's requests, one message each, in event order: every command cut out of
-/// the body the core wrote.
-pub fn events_of(requests: &[BatchRequest], message_ids: &[Option<Cow<str>>]) -> Vec<QueuedEvent> {
+/// the body the core wrote. `call_types` is empty or each event's call type.
+pub fn events_of(
+    requests: &[BatchRequest],
+    message_ids: &[Option<Cow<str>>],
+    call_types: &[Option<&'static str>],
+) -> Vec<QueuedEvent> {
     let mut by_event: Vec<Option<QueuedEvent>> = vec![None; message_ids.len()];
     for request in requests {
         for (i, source) in request.commands.iter().enumerate() {
@@ -56,12 +67,18 @@ pub fn events_of(requests: &[BatchRequest], message_ids: &[Option<Cow<str>>]) ->
                 message_id: message_ids[source.event_index]
                     .as_deref()
                     .map(str::to_string),
+                call_type: call_types
+                    .get(source.event_index)
+                    .copied()
+                    .flatten()
+                    .map(str::to_string),
                 commands: Vec::new(),
             })
             .commands
             .push(QueuedCommand {
                 command_id: source.command_id.clone(),
                 json: request.command_json(i).to_string(),
+                key: source.ledger_key.clone(),
             });
         }
     }
@@ -112,10 +129,11 @@ mod tests {
         events.push(r#"{"type":"track","event":"E"}"#.into());
         events.push(r#"{"type":"track","event":"E","userId":"u"}"#.into());
         let body = format!("[{}]", events.join(","));
-        let output = mapper
-            .build_from_text(&body, None, IngestLimits::default())
+        let slots = mapper
+            .read_body(&body, None, IngestLimits::default())
             .unwrap();
-        let queued = events_of(&output.requests, &output.message_ids);
+        let output = mapper.build_keyed(slots);
+        let queued = events_of(&output.requests, &output.message_ids, &output.call_types);
         assert_eq!(queued.len(), 51, "the rejected event has no message");
         assert_eq!(queued[49].index, 49);
         assert_eq!(queued[49].message_id.as_deref(), Some("p"));
@@ -125,11 +143,29 @@ mod tests {
             .map(|c| c.command_id.as_str())
             .collect();
         assert_eq!(ids, ["p", "p:session_ping"]);
+        assert_eq!(queued[49].call_type.as_deref(), Some("page"));
+        assert_eq!(
+            queued[49].commands[1].key.as_deref(),
+            Some("m:p:session_ping")
+        );
+        let pending: Vec<_> = queued[49].pending(7).collect();
+        assert_eq!(pending[1].ledger_key.as_deref(), Some("m:p:session_ping"));
+        assert_eq!(pending[1].owner, 7);
+        // A message queued before keys existed still reads, without them.
+        let old: QueuedEvent =
+            serde_json::from_str(r#"{"index":0,"commands":[{"command_id":"a","json":"{}"}]}"#)
+                .unwrap();
+        assert_eq!((old.call_type, old.commands[0].key.clone()), (None, None));
         assert_eq!(queued[50].index, 51);
         assert_eq!(queued[50].message_id, None);
         let command: serde_json::Value =
             serde_json::from_str(&queued[50].commands[0].json).unwrap();
         assert_eq!(command["command_id"], "event-51");
+        assert!(queued[50].commands[0]
+            .key
+            .as_deref()
+            .unwrap()
+            .starts_with("h:"));
     }
 
     #[test]

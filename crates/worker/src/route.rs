@@ -7,6 +7,19 @@ pub enum Route {
     Tracking(Option<&'static str>),
     Webhook,
     Health,
+    /// The operator's routes (only with `ADMIN_TOKEN` configured).
+    Admin(AdminRoute),
+}
+
+/// The operator's dead-letter routes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminRoute {
+    /// `GET /admin/dead-letters`: list the parked dead letters.
+    DeadLetters,
+    /// `POST /admin/dead-letters/replay`: deliver them again, through the ledger.
+    Replay,
+    /// `POST /admin/dead-letters/discard`: forget them.
+    Discard,
 }
 
 impl Route {
@@ -22,6 +35,9 @@ impl Route {
             "/v1/alias" | "/v1/a" => Route::Tracking(Some("alias")),
             "/webhook" => Route::Webhook,
             "/health" => Route::Health,
+            "/admin/dead-letters" => Route::Admin(AdminRoute::DeadLetters),
+            "/admin/dead-letters/replay" => Route::Admin(AdminRoute::Replay),
+            "/admin/dead-letters/discard" => Route::Admin(AdminRoute::Discard),
             _ => return None,
         })
     }
@@ -30,6 +46,8 @@ impl Route {
         match self {
             Route::Health => "GET, HEAD",
             Route::Tracking(_) | Route::Webhook => "POST, OPTIONS",
+            Route::Admin(AdminRoute::DeadLetters) => "GET",
+            Route::Admin(AdminRoute::Replay | AdminRoute::Discard) => "POST",
         }
     }
 }
@@ -46,5 +64,11 @@ mod tests {
         assert_eq!(Route::of("/webhook"), Some(Route::Webhook));
         assert_eq!(Route::of("/v1/unknown"), None);
         assert_eq!(Route::Health.allow(), "GET, HEAD");
+        assert_eq!(
+            Route::of("/admin/dead-letters/replay"),
+            Some(Route::Admin(AdminRoute::Replay))
+        );
+        assert_eq!(Route::of("/admin"), None);
+        assert_eq!(Route::Admin(AdminRoute::DeadLetters).allow(), "GET");
     }
 }

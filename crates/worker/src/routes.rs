@@ -4,17 +4,17 @@ use crate::config::Bindings;
 use crate::error::WorkerError;
 use crate::http::{error_response, preflight, with_cors};
 use crate::route::Route;
-use crate::{health, ingest_route, log};
-use ::worker::{Date, Env, Method, Request, Response};
+use crate::{admin_route, health, ingest_route, log};
+use ::worker::{Context, Date, Env, Method, Request, Response};
 
 /// Handles one request and logs one line about it.
-pub async fn handle(request: Request, env: &Env) -> Response {
+pub async fn handle(request: Request, env: &Env, ctx: &Context) -> Response {
     let started = Date::now().as_millis();
     let method = request.method();
     let path = request.path();
     let bindings = Bindings::read(env);
     let mut line = log::RequestLine::new(method.as_ref(), &path, bindings.delivery_mode());
-    let response = match route(request, &method, &path, &bindings, &mut line).await {
+    let response = match route(request, &method, &path, &bindings, ctx, started, &mut line).await {
         Ok(response) => response,
         Err(error) => {
             line.code = Some(error.code());
@@ -33,6 +33,8 @@ async fn route(
     method: &Method,
     path: &str,
     bindings: &Bindings,
+    ctx: &Context,
+    started_ms: u64,
     line: &mut log::RequestLine,
 ) -> Result<Response, WorkerError> {
     let route = Route::of(path).ok_or(WorkerError::NotFound)?;
@@ -40,7 +42,10 @@ async fn route(
         (Route::Health, Method::Get | Method::Head) => Ok(health::respond(bindings)),
         (Route::Tracking(_) | Route::Webhook, Method::Options) => Ok(preflight()),
         (Route::Tracking(_) | Route::Webhook, Method::Post) => {
-            ingest_route::ingest(request, route, bindings, line).await
+            ingest_route::ingest(request, route, bindings, ctx, started_ms, line).await
+        }
+        (Route::Admin(admin), _) => {
+            admin_route::handle(request, admin, method, bindings, ctx, started_ms, line).await
         }
         _ => Err(WorkerError::MethodNotAllowed {
             allow: route.allow(),

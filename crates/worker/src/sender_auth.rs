@@ -1,4 +1,4 @@
-//! Who may send events: Segment write keys, webhook signatures and bearer tokens, all compared in constant time.
+//! Who may send events (Segment write keys, webhook signatures and bearer tokens) and who may call the admin routes (the operator's `ADMIN_TOKEN`), all compared in constant time.
 //!
 //! Pure (no Worker types) so it is tested on the host. Secrets are never echoed: messages name
 //! what is wrong, never a value, and `Debug` of [`SenderCredentials`] is redacted.
@@ -170,6 +170,43 @@ pub fn check_webhook_sender(
             AuthFailure::MissingCredentials,
             "send `X-Signature` (hex HMAC-SHA1 of the body) or `Authorization: Bearer <token>`",
         )),
+    }
+}
+
+/// `ADMIN_TOKEN`: the operator's bearer token for the admin routes. `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(pub String);
+
+impl fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdminToken([redacted])")
+    }
+}
+
+/// Who may call the admin routes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminAccess {
+    /// No `ADMIN_TOKEN` is configured: the routes do not exist (404).
+    Hidden,
+    Granted,
+    Refused(AuthFailure, &'static str),
+}
+
+/// An admin route: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time.
+pub fn check_admin(token: Option<&AdminToken>, authorization: Option<&str>) -> AdminAccess {
+    let Some(AdminToken(expected)) = token else {
+        return AdminAccess::Hidden;
+    };
+    match authorization.and_then(bearer_token) {
+        Some(given) if secrets_equal(given.as_bytes(), expected.as_bytes()) => AdminAccess::Granted,
+        Some(_) => AdminAccess::Refused(
+            AuthFailure::InvalidCredentials,
+            "the admin token is not valid",
+        ),
+        None => AdminAccess::Refused(
+            AuthFailure::MissingCredentials,
+            "send `Authorization: Bearer <ADMIN_TOKEN>`",
+        ),
     }
 }
 
@@ -430,5 +467,40 @@ mod tests {
         for secret in ["wk-123", "shh", "tok-9"] {
             assert!(!shown.contains(secret), "{shown}");
         }
+    }
+
+    #[test]
+    fn admin_routes_need_the_admin_token_and_do_not_exist_without_one() {
+        let token = AdminToken("adm-secret".into());
+        assert_eq!(
+            check_admin(None, Some("Bearer adm-secret")),
+            AdminAccess::Hidden
+        );
+        assert_eq!(
+            check_admin(Some(&token), Some("Bearer adm-secret")),
+            AdminAccess::Granted
+        );
+        assert_eq!(
+            check_admin(Some(&token), Some("bearer  adm-secret ")),
+            AdminAccess::Granted
+        );
+        for (header, failure) in [
+            (None, AuthFailure::MissingCredentials),
+            (
+                Some("Basic YWRtLXNlY3JldDo="),
+                AuthFailure::MissingCredentials,
+            ),
+            (Some("Bearer adm-secreT"), AuthFailure::InvalidCredentials),
+            (
+                Some("Bearer adm-secret-and-more"),
+                AuthFailure::InvalidCredentials,
+            ),
+        ] {
+            assert!(
+                matches!(check_admin(Some(&token), header), AdminAccess::Refused(f, _) if f == failure),
+                "{header:?}"
+            );
+        }
+        assert!(!format!("{token:?}").contains("adm-secret"));
     }
 }

@@ -1,5 +1,9 @@
 //! The I/O service: one `POST` of a batch body to Bloomreach with a timeout; status 0 when no answer came.
 //!
+//! The exchange is a `'static` future (the body is copied into a JavaScript array when it is
+//! made), so a caller that stops waiting for it can hand it to `waitUntil` and still hear the
+//! answer.
+//!
 //! It calls the runtime's `fetch(url, init)` directly: the body goes over as bytes, the answer
 //! comes back as bytes with one `arrayBuffer()`, and the timeout is `AbortSignal.timeout()` (a
 //! native timer that also stops the body read). The URL and headers are made into JavaScript
@@ -10,6 +14,8 @@
 
 use ::worker::Date;
 use js_sys::{ArrayBuffer, JsString, Promise, Uint8Array};
+use std::future::Future;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, RequestInit, Response};
@@ -56,6 +62,9 @@ pub struct UpstreamReply {
     pub duration_ms: u64,
     /// Why there was no response (never contains the Authorization header).
     pub error: Option<String>,
+    /// No answer came before the timeout (Bloomreach may still have saved the commands); other
+    /// failures to get an answer say the request did not go through.
+    pub timed_out: bool,
 }
 
 impl UpstreamReply {
@@ -67,44 +76,55 @@ impl UpstreamReply {
             retry_after_ms: None,
             duration_ms,
             error: Some(error),
+            timed_out: false,
         }
     }
 }
 
-/// Sends `body` to the batch endpoint, giving up (and aborting the request and its body) after `timeout_ms`.
-pub async fn post_batch(upstream: &Upstream, body: &str, timeout_ms: u64) -> UpstreamReply {
-    let started = Date::now().as_millis();
-    let signal = AbortSignal::timeout_with_u32(u32::try_from(timeout_ms).unwrap_or(u32::MAX));
-    let outcome = exchange(upstream, body, &signal).await.map_err(|error| {
-        if signal.aborted() {
-            format!("no answer within {timeout_ms} ms")
-        } else {
-            format!("request failed: {}", describe(&error))
+/// Sends `body` to the batch endpoint, giving up (and aborting the request and its body) after
+/// `timeout_ms`. The request starts when the future is first polled.
+pub fn post_batch(
+    upstream: Rc<Upstream>,
+    body: &str,
+    timeout_ms: u64,
+) -> impl Future<Output = UpstreamReply> + 'static {
+    let bytes = Uint8Array::from(body.as_bytes());
+    async move {
+        let started = Date::now().as_millis();
+        let signal = AbortSignal::timeout_with_u32(u32::try_from(timeout_ms).unwrap_or(u32::MAX));
+        let outcome = exchange(&upstream, bytes, &signal).await;
+        let duration_ms = Date::now().as_millis().saturating_sub(started);
+        match outcome {
+            Ok((status, body, retry_after_ms)) => UpstreamReply {
+                status,
+                body,
+                retry_after_ms,
+                duration_ms,
+                error: None,
+                timed_out: false,
+            },
+            Err(_) if signal.aborted() => UpstreamReply {
+                timed_out: true,
+                ..UpstreamReply::no_answer(format!("no answer within {timeout_ms} ms"), duration_ms)
+            },
+            Err(error) => UpstreamReply::no_answer(
+                format!("request failed: {}", describe(&error)),
+                duration_ms,
+            ),
         }
-    });
-    let duration_ms = Date::now().as_millis().saturating_sub(started);
-    match outcome {
-        Ok((status, body, retry_after_ms)) => UpstreamReply {
-            status,
-            body,
-            retry_after_ms,
-            duration_ms,
-            error: None,
-        },
-        Err(error) => UpstreamReply::no_answer(error, duration_ms),
     }
 }
 
 /// The request and the whole answer: status, body text, `Retry-After` in milliseconds.
 async fn exchange(
     upstream: &Upstream,
-    body: &str,
+    body: Uint8Array,
     signal: &AbortSignal,
 ) -> Result<(u16, String, Option<u64>), JsValue> {
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_headers(&upstream.headers);
-    init.set_body(&Uint8Array::from(body.as_bytes()));
+    init.set_body(&body);
     init.set_signal(Some(signal));
     let response: Response = JsFuture::from(runtime_fetch(&upstream.url, &init))
         .await?
@@ -121,7 +141,7 @@ async fn exchange(
 }
 
 /// A thrown value as text: an `Error`'s message, or the value itself.
-fn describe(error: &JsValue) -> String {
+pub fn describe(error: &JsValue) -> String {
     if let Some(error) = error.dyn_ref::<js_sys::Error>() {
         return String::from(error.message());
     }

@@ -1,5 +1,5 @@
-//! Delivery bookkeeping without I/O, shared by direct mode and the queue consumer: each command's outcome against its event, when to retry, and the answer a sender gets.
+//! Delivery bookkeeping without I/O, shared by direct mode, the queue consumer and replays: each command's outcome against its event, when to retry, and the answer a sender gets.
 
-pub mod ledger;
+pub mod outcomes;
 pub mod retry;
 pub mod summary;

@@ -12,7 +12,15 @@ pub struct RetryPolicy {
     pub max_delay_ms: u64,
     /// No attempt is started with less time than this left.
     pub min_attempt_ms: u64,
+    /// An attempt's answer is awaited this long in all: past `attempt_timeout_ms` the run goes
+    /// on without it (the commands stay pending, not sent again) and the answer is awaited in
+    /// the background, so a slow answer still tells the ledger what Bloomreach saved.
+    pub late_answer_ms: u64,
 }
+
+/// A lease outlasts everything its run may still do with the key by this much (the settle
+/// that records the last answer, clocks that differ a little).
+pub const LEASE_MARGIN_MS: u64 = 5_000;
 
 /// When and for how long to try once more.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,11 +37,45 @@ impl RetryPolicy {
         base_delay_ms: 100,
         max_delay_ms: 1_000,
         min_attempt_ms: 300,
+        late_answer_ms: 20_000,
     };
 
-    /// Timeout of the first attempt.
-    pub fn first_attempt_timeout_ms(&self) -> u64 {
-        self.attempt_timeout_ms.min(self.budget_ms)
+    /// Queue mode: one pass per batch; what fails waits on the queue, not here. No sender waits
+    /// on a consumer, so an attempt may take 15 s (its answer is awaited 25 s in all).
+    pub const QUEUE: RetryPolicy = RetryPolicy {
+        budget_ms: 15_000,
+        attempt_timeout_ms: 15_000,
+        base_delay_ms: 0,
+        max_delay_ms: 0,
+        min_attempt_ms: 0,
+        late_answer_ms: 25_000,
+    };
+
+    /// An operator's replay of dead letters: nobody times it out but the runtime, so it may
+    /// wait longer than a sender.
+    pub const REPLAY: RetryPolicy = RetryPolicy {
+        budget_ms: 12_000,
+        attempt_timeout_ms: 5_000,
+        base_delay_ms: 200,
+        max_delay_ms: 2_000,
+        min_attempt_ms: 500,
+        late_answer_ms: 20_000,
+    };
+
+    /// How long a run's lease on a key lasts: from the claim (before the budget's first attempt)
+    /// to the last attempt's last possible answer, plus a margin.
+    pub fn lease_ms(&self) -> u64 {
+        self.budget_ms + self.late_answer_ms.max(self.attempt_timeout_ms) + LEASE_MARGIN_MS
+    }
+
+    /// Timeout of the first attempt, `elapsed_ms` into the budget (the ledger's claim came
+    /// first): what is left of the budget, at most one attempt's, at least the shortest one.
+    pub fn first_attempt_timeout_ms(&self, elapsed_ms: u64) -> u64 {
+        let left = self.budget_ms.saturating_sub(elapsed_ms);
+        self.attempt_timeout_ms
+            .min(left)
+            .max(self.min_attempt_ms)
+            .max(1)
     }
 
     /// Exponential backoff with "equal jitter": half the delay fixed, half random.
@@ -102,6 +144,12 @@ pub fn queue_retry_delay_secs(message_age_ms: u64, retry_after_ms: Option<u64>) 
     secs.clamp(MIN_SECS, MAX_SECS) as u32
 }
 
+/// Queue mode: the delay before a message held by a lease is offered again: until the lease
+/// ends (then its key is delivered, released or free), plus a second; at most 5 minutes.
+pub fn held_retry_delay_secs(lease_end_ms: u64, now_ms: u64) -> u32 {
+    (lease_end_ms.saturating_sub(now_ms).div_ceil(1000) + 1).min(300) as u32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,7 +192,21 @@ mod tests {
             1_000
         );
         assert_eq!(p.next_attempt(100, 0, 0.0, Some(30_000)), None);
-        assert_eq!(p.first_attempt_timeout_ms(), 2_500);
+        assert_eq!(p.first_attempt_timeout_ms(0), 2_500);
+        assert_eq!(p.first_attempt_timeout_ms(2_000), 2_000);
+        assert_eq!(p.first_attempt_timeout_ms(3_900), 300);
+        assert_eq!(RetryPolicy::QUEUE.first_attempt_timeout_ms(20_000), 1);
+    }
+
+    #[test]
+    fn a_lease_outlasts_every_answer_its_run_may_still_hear() {
+        for p in [RetryPolicy::DIRECT, RetryPolicy::QUEUE, RetryPolicy::REPLAY] {
+            // The last attempt starts before the budget ends; its answer is awaited at most
+            // late_answer_ms after that.
+            assert!(p.lease_ms() >= p.budget_ms + p.late_answer_ms + LEASE_MARGIN_MS);
+            assert!(p.late_answer_ms > p.attempt_timeout_ms);
+        }
+        assert_eq!(RetryPolicy::DIRECT.lease_ms(), 29_000);
     }
 
     #[test]
@@ -167,5 +229,8 @@ mod tests {
         assert_eq!(queue_retry_delay_secs(8_000, None), 8);
         assert_eq!(queue_retry_delay_secs(1_000, Some(20_000)), 20);
         assert_eq!(queue_retry_delay_secs(86_400_000, None), 300);
+        assert_eq!(held_retry_delay_secs(45_000, 0), 46);
+        assert_eq!(held_retry_delay_secs(1_000, 5_000), 1);
+        assert_eq!(held_retry_delay_secs(u64::MAX, 0), 300);
     }
 }

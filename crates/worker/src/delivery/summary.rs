@@ -1,6 +1,6 @@
 //! The JSON answer an ingest request gets: what became of every event.
 
-use super::ledger::{CommandRejection, Fate, Ledger};
+use super::outcomes::{CommandRejection, Fate, Outcomes};
 use segment_bloomreach::error::describe_event;
 use segment_bloomreach::{Code, EventIssue};
 use serde::Serialize;
@@ -31,13 +31,13 @@ pub struct DeliverySummary {
 }
 
 impl DeliverySummary {
-    /// The direct-mode summary: mapping issues plus each event's fate from the ledger.
+    /// The direct-mode summary: mapping issues plus each event's fate.
     /// `message_ids[i]` is the `messageId` of event `i`, where it has one.
     pub fn direct(
         received: usize,
         mut rejected: Vec<EventIssue>,
         skipped: Vec<EventIssue>,
-        ledger: &Ledger,
+        outcomes: &Outcomes,
         message_ids: &[Option<Cow<str>>],
         retried: usize,
     ) -> DeliverySummary {
@@ -47,7 +47,7 @@ impl DeliverySummary {
             let id = message_ids.get(index).and_then(Option::as_deref);
             id.map(str::to_string)
         };
-        for (index, fate) in ledger.fates() {
+        for (index, fate) in outcomes.fates() {
             let issue = |code: Code, detail: String| {
                 let message_id = message_id(index);
                 let name = describe_event(Some(index), message_id.as_deref());
@@ -118,16 +118,16 @@ pub fn join_rejections(rejections: &[CommandRejection]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delivery::ledger::tests::{ledger_of, request};
+    use crate::delivery::outcomes::tests::{outcomes_of, request};
     use segment_bloomreach::read_response;
     use serde_json::json;
 
     #[test]
     fn summary_lists_every_event_once() {
         let sent = request(&[(0, "a"), (2, "c"), (3, "d")]);
-        let mut ledger = ledger_of(&[&sent]);
+        let mut outcomes = outcomes_of(&[&sent]);
         let body = r#"{"success": true, "results": [{"success": true}, {"success": false, "errors": ["At least one id should be specified."]}, {"success": true}]}"#;
-        let again = ledger.record(&sent, &read_response(&["a", "c", "d"], 200, body));
+        let again = outcomes.record(&sent, &read_response(&["a", "c", "d"], 200, body));
         assert!(again.is_empty());
         let mapping_rejection = EventIssue {
             index: 1,
@@ -139,7 +139,7 @@ mod tests {
             5,
             vec![mapping_rejection],
             vec![],
-            &ledger,
+            &outcomes,
             &[Some("a".into()), None, Some("c".into()), Some("d".into())],
             0,
         );

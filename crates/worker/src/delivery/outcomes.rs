@@ -1,4 +1,4 @@
-//! The outcome of every command so far, by the event (or queue message) it belongs to: an event is done when all its commands are delivered or rejected; the rest is sent again.
+//! The outcome of every command so far, by the event (or queue message) it belongs to: an event is done when all its commands are delivered or rejected; the rest is sent again or held.
 
 use segment_bloomreach::{read_response, BatchRequest, CommandOutcome, Delivery, PendingCommand};
 use serde::Serialize;
@@ -29,9 +29,14 @@ pub struct CommandRejection {
 
 #[derive(Clone, Debug, Default)]
 struct OwnerProgress {
+    commands: usize,
+    /// Commands the delivery ledger said Bloomreach already had.
+    known: usize,
     outstanding: usize,
     rejections: Vec<CommandRejection>,
     last_retry_reason: Option<String>,
+    /// The latest end of a lease holding one of its commands.
+    held_until: Option<u64>,
 }
 
 /// Where an event (or queue message) stands.
@@ -45,23 +50,60 @@ pub enum Fate {
     Pending(String),
 }
 
+/// What became of a command that was not sent in a round, or whose answer is not awaited.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// Saved by Bloomreach in this run.
+    Delivered,
+    /// Saved by Bloomreach before: the delivery ledger says so (not sent again).
+    AlreadyDelivered,
+    /// Refused for good.
+    Rejected(CommandRejection),
+    /// Still owed but not to be sent again by this run (its answer may still come, or another
+    /// delivery holds it): the event stays pending, for this reason, at most until the lease
+    /// that holds it ends (ms since the epoch), when known.
+    Held { reason: String, until: Option<u64> },
+}
+
 /// The outcome of every command so far, by owner.
 #[derive(Clone, Debug, Default)]
-pub struct Ledger {
+pub struct Outcomes {
     /// By owner index (event or queue message); `None` for an owner with no commands.
     owners: Vec<Option<OwnerProgress>>,
 }
 
-impl Ledger {
+impl Outcomes {
     /// Starts with every command of `requests` outstanding.
-    pub fn new<'r>(requests: impl IntoIterator<Item = &'r BatchRequest>) -> Ledger {
-        let mut ledger = Ledger::default();
+    pub fn new<'r>(requests: impl IntoIterator<Item = &'r BatchRequest>) -> Outcomes {
+        let mut outcomes = Outcomes::default();
         for request in requests {
             for command in &request.commands {
-                ledger.progress(command.event_index).outstanding += 1;
+                let progress = outcomes.progress(command.event_index);
+                progress.commands += 1;
+                progress.outstanding += 1;
             }
         }
-        ledger
+        outcomes
+    }
+
+    /// Settles or holds one command of `owner` outside a round's answer.
+    pub fn mark(&mut self, owner: usize, mark: Mark) {
+        let progress = self.progress(owner);
+        match mark {
+            Mark::Delivered => progress.outstanding = progress.outstanding.saturating_sub(1),
+            Mark::AlreadyDelivered => {
+                progress.outstanding = progress.outstanding.saturating_sub(1);
+                progress.known += 1;
+            }
+            Mark::Rejected(rejection) => {
+                progress.outstanding = progress.outstanding.saturating_sub(1);
+                progress.rejections.push(rejection);
+            }
+            Mark::Held { reason, until } => {
+                progress.last_retry_reason = Some(reason);
+                progress.held_until = progress.held_until.max(until);
+            }
+        }
     }
 
     /// Records what became of one request's commands and returns the ones to send again, cut
@@ -100,6 +142,18 @@ impl Ledger {
             }
         }
         again
+    }
+
+    /// Whether every command of `owner` was known delivered before this run (none was sent).
+    pub fn already_delivered(&self, owner: usize) -> bool {
+        let progress = self.owners.get(owner).and_then(Option::as_ref);
+        progress.is_some_and(|p| p.commands > 0 && p.known == p.commands)
+    }
+
+    /// When the last lease holding one of `owner`'s commands ends, if a lease holds one: a
+    /// queue message held so comes back no sooner (a retry before then only finds it held).
+    pub fn held_until(&self, owner: usize) -> Option<u64> {
+        self.owners.get(owner)?.as_ref()?.held_until
     }
 
     /// Every owner with its fate, in owner order.
@@ -153,6 +207,7 @@ pub(crate) mod tests {
                 owner,
                 command_id: id.into(),
                 json: format!("{{\"command_id\":\"{id}\"}}"),
+                ledger_key: Some(format!("m:{id}")),
             })
             .collect();
         let mut requests = repack(pending, &target());
@@ -160,8 +215,8 @@ pub(crate) mod tests {
         requests.remove(0)
     }
 
-    pub(crate) fn ledger_of(requests: &[&BatchRequest]) -> Ledger {
-        Ledger::new(requests.iter().copied())
+    pub(crate) fn outcomes_of(requests: &[&BatchRequest]) -> Outcomes {
+        Outcomes::new(requests.iter().copied())
     }
 
     fn repacked(pending: Vec<PendingCommand>) -> BatchRequest {
@@ -175,37 +230,37 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn ledger_settles_events_by_all_their_commands() {
+    fn outcomes_settle_events_by_all_their_commands() {
         // Event 0 has two commands; event 1 one; event 2 one.
         let sent = request(&[(0, "a"), (0, "a:session_ping"), (1, "b"), (2, "c")]);
-        let mut ledger = ledger_of(&[&sent]);
+        let mut book = outcomes_of(&[&sent]);
         let body = r#"{"success": true, "results": [
             {"success": true}, {"success": false, "errors": ["bad"]}, {"success": true}]}"#;
         // Only 3 results for 4 commands: the last is to retry.
-        let outcomes = read_response(&["a", "a:session_ping", "b", "c"], 200, body);
-        let again = ledger.record(&sent, &outcomes);
+        let answer = read_response(&["a", "a:session_ping", "b", "c"], 200, body);
+        let again = book.record(&sent, &answer);
         assert_eq!(ids(&again), vec!["c"]);
         assert_eq!(
             again[0].json, r#"{"command_id":"c"}"#,
             "cut from the body as sent"
         );
-        let fates: Vec<_> = ledger.fates().collect();
+        let fates: Vec<_> = book.fates().collect();
         assert_eq!(fates[1], (1, Fate::Delivered));
         assert!(matches!(&fates[0].1, Fate::Rejected(r) if r[0].command_id == "a:session_ping"));
         assert!(matches!(&fates[2].1, Fate::Pending(why) if why.contains("no result")));
 
         let again = repacked(again);
-        let outcomes = read_response(&["c"], 500, "oops");
-        let again = ledger.record(&again, &outcomes);
+        let answer = read_response(&["c"], 500, "oops");
+        let again = book.record(&again, &answer);
         assert_eq!(ids(&again), vec!["c"]);
         let again = repacked(again);
-        let outcomes = read_response(
+        let answer = read_response(
             &["c"],
             200,
             r#"{"success":true,"results":[{"success":true}]}"#,
         );
-        assert!(ledger.record(&again, &outcomes).is_empty());
-        assert_eq!(ledger.fates().nth(2).unwrap().1, Fate::Delivered);
+        assert!(book.record(&again, &answer).is_empty());
+        assert_eq!(book.fates().nth(2).unwrap().1, Fate::Delivered);
     }
 
     #[test]
@@ -241,11 +296,49 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn marks_settle_or_hold_commands_outside_a_round() {
+        let sent = request(&[(0, "a"), (0, "a:session_ping"), (1, "b"), (2, "c")]);
+        let mut book = outcomes_of(&[&sent]);
+        book.mark(0, Mark::AlreadyDelivered);
+        book.mark(0, Mark::AlreadyDelivered);
+        book.mark(
+            1,
+            Mark::Held {
+                reason: "in flight elsewhere".into(),
+                until: Some(9),
+            },
+        );
+        book.mark(
+            1,
+            Mark::Held {
+                reason: "in flight elsewhere".into(),
+                until: None,
+            },
+        );
+        let rejection = CommandRejection {
+            command_id: "c".into(),
+            message: "bad".into(),
+        };
+        book.mark(2, Mark::Rejected(rejection.clone()));
+        assert!(book.already_delivered(0) && !book.already_delivered(1));
+        assert_eq!((book.held_until(0), book.held_until(1)), (None, Some(9)));
+        let fates: Vec<_> = book.fates().collect();
+        assert_eq!(
+            fates,
+            [
+                (0, Fate::Delivered),
+                (1, Fate::Pending("in flight elsewhere".into())),
+                (2, Fate::Rejected(vec![rejection])),
+            ]
+        );
+    }
+
+    #[test]
     fn no_response_retries_everything() {
         let sent = request(&[(0, "a"), (1, "b")]);
-        let mut ledger = ledger_of(&[&sent]);
-        let again = ledger.record(&sent, &read_response(&["a", "b"], 0, ""));
+        let mut outcomes = outcomes_of(&[&sent]);
+        let again = outcomes.record(&sent, &read_response(&["a", "b"], 0, ""));
         assert_eq!(ids(&again), vec!["a", "b"]);
-        assert!(ledger.fates().all(|(_, f)| matches!(f, Fate::Pending(_))));
+        assert!(outcomes.fates().all(|(_, f)| matches!(f, Fate::Pending(_))));
     }
 }

@@ -1,0 +1,321 @@
+//! What a ledger entry is and how each operation changes it: a delivered key is remembered 24 hours, a lease holds a key for one delivery until it ends or expires, a failed key keeps its last error.
+//!
+//! A ledger object reads the entries of a request's keys, applies these rules, and writes back
+//! what changed, all in one turn of its event loop (so no other request sees half of it).
+
+use super::protocol::{ClaimAnswer, ClaimRequest, SettleRequest};
+use std::collections::{HashMap, HashSet};
+
+/// A delivered key is remembered this long (Segment deduplicates for 24 hours too).
+pub const DELIVERED_FOR_MS: u64 = 24 * 60 * 60 * 1000;
+/// A failed key's last error is kept this long (for the dead letters).
+pub const FAILED_FOR_MS: u64 = 24 * 60 * 60 * 1000;
+/// Entries are deleted once they have counted for nothing this long (by the hourly sweep): a
+/// delivered key is deleted 24 to 26 hours after its delivery.
+pub const SWEEP_GRACE_MS: u64 = 60 * 60 * 1000;
+/// How often an object sweeps.
+pub const SWEEP_EVERY_MS: u64 = 60 * 60 * 1000;
+
+/// What the ledger knows of a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Bloomreach accepted the command.
+    Delivered = 1,
+    /// A delivery holds the key: it is sending the command or waiting for the answer.
+    Leased = 2,
+    /// The last delivery failed (the lease is released); `error` says why.
+    Failed = 3,
+}
+
+impl State {
+    pub fn from_code(code: u8) -> Option<State> {
+        match code {
+            1 => Some(State::Delivered),
+            2 => Some(State::Leased),
+            3 => Some(State::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// One key's entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub state: State,
+    /// The lease's holder (leased entries only).
+    pub owner: Option<String>,
+    /// Until when the entry counts (ms since the epoch): a delivered key's memory, a lease's
+    /// end, a failure's keeping.
+    pub until: u64,
+    /// The last delivery error, carried through later leases.
+    pub error: Option<String>,
+}
+
+impl Entry {
+    fn counts(&self, now: u64) -> bool {
+        self.until > now
+    }
+}
+
+/// The entries of one request's keys, read from storage (absent: no entry).
+pub type Rows = HashMap<String, Entry>;
+
+/// Claims each key of `request` in order: a delivered key is `done`, a key leased by another
+/// owner is `busy`, any other key (no entry, failed, expired, or leased by this owner) gets a
+/// lease. Returns the answer and the keys whose entries changed.
+pub fn claim(rows: &mut Rows, request: &ClaimRequest, now: u64) -> (ClaimAnswer, Vec<String>) {
+    let mut answer = ClaimAnswer::default();
+    let mut changed = Vec::new();
+    for (position, key) in request.keys.iter().enumerate() {
+        let position = position as u32;
+        let current = rows.get(key).filter(|e| e.counts(now));
+        match current {
+            Some(e) if e.state == State::Delivered => answer.done.push(position),
+            Some(e) if e.state == State::Leased && e.owner.as_deref() != Some(&request.owner) => {
+                answer.busy.push((position, e.until))
+            }
+            _ => {
+                let error = rows.get(key).and_then(|e| e.error.clone());
+                rows.insert(
+                    key.clone(),
+                    Entry {
+                        state: State::Leased,
+                        owner: Some(request.owner.clone()),
+                        until: now + request.lease_ms,
+                        error,
+                    },
+                );
+                changed.push(key.clone());
+            }
+        }
+    }
+    (answer, changed)
+}
+
+/// Records what Bloomreach accepted (whoever held the key: it is delivered) and releases the
+/// leases of what failed, keeping the error, unless another delivery holds the key or it is
+/// delivered. Returns the keys whose entries changed.
+pub fn settle(rows: &mut Rows, request: &SettleRequest, now: u64) -> Vec<String> {
+    let mut changed: Vec<String> = Vec::new();
+    // A request may name a key twice; each changed key is written once.
+    let mut seen: HashSet<&str> = HashSet::with_capacity(request.delivered.len());
+    for key in &request.delivered {
+        rows.insert(
+            key.clone(),
+            Entry {
+                state: State::Delivered,
+                owner: None,
+                until: now + DELIVERED_FOR_MS,
+                error: None,
+            },
+        );
+        note(&mut seen, &mut changed, key);
+    }
+    for (key, error) in &request.released {
+        let untouchable = rows.get(key).filter(|e| e.counts(now)).is_some_and(|e| {
+            e.state == State::Delivered
+                || (e.state == State::Leased && e.owner.as_deref() != Some(&request.owner))
+        });
+        if untouchable {
+            continue;
+        }
+        rows.insert(
+            key.clone(),
+            Entry {
+                state: State::Failed,
+                owner: None,
+                until: now + FAILED_FOR_MS,
+                error: Some(error.clone()),
+            },
+        );
+        note(&mut seen, &mut changed, key);
+    }
+    changed
+}
+
+/// Adds `key` to `changed` the first time it is seen.
+fn note<'r>(seen: &mut HashSet<&'r str>, changed: &mut Vec<String>, key: &'r str) {
+    if seen.insert(key) {
+        changed.push(key.to_string());
+    }
+}
+
+/// The last delivery error recorded for `key`, if any.
+pub fn last_error<'r>(rows: &'r Rows, key: &str) -> Option<&'r str> {
+    rows.get(key).and_then(|e| e.error.as_deref())
+}
+
+/// The sweep deletes entries whose `until` is before this.
+pub fn sweep_before(now: u64) -> u64 {
+    now.saturating_sub(SWEEP_GRACE_MS)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A ledger object's table in memory: the rules applied over whole requests, as the object
+    /// applies them over the rows it reads.
+    #[derive(Default)]
+    pub(crate) struct MemoryLedger {
+        pub rows: Rows,
+    }
+
+    impl MemoryLedger {
+        fn read(&self, keys: impl IntoIterator<Item = String>) -> Rows {
+            keys.into_iter()
+                .filter_map(|k| self.rows.get(&k).map(|e| (k, e.clone())))
+                .collect()
+        }
+
+        fn write(&mut self, rows: &Rows, changed: Vec<String>) {
+            for key in changed {
+                self.rows.insert(key.clone(), rows[&key].clone());
+            }
+        }
+
+        pub(crate) fn claim(&mut self, request: &ClaimRequest, now: u64) -> ClaimAnswer {
+            let mut rows = self.read(request.keys.iter().cloned());
+            let (answer, changed) = claim(&mut rows, request, now);
+            self.write(&rows, changed);
+            answer
+        }
+
+        pub(crate) fn settle(&mut self, request: &SettleRequest, now: u64) -> usize {
+            let keys = request.delivered.iter().cloned();
+            let keys = keys.chain(request.released.iter().map(|(k, _)| k.clone()));
+            let mut rows = self.read(keys);
+            let changed = settle(&mut rows, request, now);
+            let written = changed.len();
+            self.write(&rows, changed);
+            written
+        }
+
+        pub(crate) fn sweep(&mut self, now: u64) {
+            let before = sweep_before(now);
+            self.rows.retain(|_, e| e.until >= before);
+        }
+    }
+
+    fn claim_of(owner: &str, keys: &[&str]) -> ClaimRequest {
+        ClaimRequest {
+            owner: owner.into(),
+            lease_ms: 30_000,
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+
+    fn settle_of(owner: &str, delivered: &[&str], released: &[(&str, &str)]) -> SettleRequest {
+        SettleRequest {
+            owner: owner.into(),
+            delivered: delivered.iter().map(|k| k.to_string()).collect(),
+            released: released
+                .iter()
+                .map(|(k, e)| (k.to_string(), e.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_delivered_key_is_never_claimed_again_for_a_day() {
+        let mut ledger = MemoryLedger::default();
+        let t = 1_000_000;
+        assert_eq!(
+            ledger.claim(&claim_of("a", &["k1", "k2"]), t),
+            ClaimAnswer::default(),
+            "both claimed"
+        );
+        assert_eq!(
+            ledger.settle(&settle_of("a", &["k1"], &[("k2", "HTTP 500")]), t + 10),
+            2
+        );
+        // The sender's retry: k1 is done, k2 is claimed again.
+        let answer = ledger.claim(&claim_of("b", &["k1", "k2"]), t + 2_000);
+        assert_eq!(answer.done, [0]);
+        assert!(answer.busy.is_empty());
+        // Still done a moment before 24 hours, claimable after.
+        let day = t + 10 + DELIVERED_FOR_MS;
+        assert_eq!(ledger.claim(&claim_of("c", &["k1"]), day - 1).done, [0]);
+        assert_eq!(
+            ledger.claim(&claim_of("c", &["k1"]), day + 1),
+            ClaimAnswer::default()
+        );
+    }
+
+    #[test]
+    fn a_lease_holds_a_key_until_it_is_settled_or_expires() {
+        let mut ledger = MemoryLedger::default();
+        let t = 5_000;
+        ledger.claim(&claim_of("a", &["k"]), t);
+        // Another delivery finds it busy until the lease ends; the holder may claim again.
+        assert_eq!(
+            ledger.claim(&claim_of("b", &["k"]), t + 1).busy,
+            [(0, t + 30_000)]
+        );
+        assert_eq!(
+            ledger.claim(&claim_of("a", &["k"]), t + 2),
+            ClaimAnswer::default()
+        );
+        // Only the holder's release counts.
+        assert_eq!(ledger.settle(&settle_of("b", &[], &[("k", "x")]), t + 3), 0);
+        assert_eq!(ledger.claim(&claim_of("b", &["k"]), t + 4).busy.len(), 1);
+        // A lease never settled expires: the key is claimable again.
+        let answer = ledger.claim(&claim_of("b", &["k"]), t + 2 + 30_000 + 1);
+        assert_eq!(answer, ClaimAnswer::default());
+    }
+
+    #[test]
+    fn a_late_answer_is_recorded_whoever_holds_the_key() {
+        let mut ledger = MemoryLedger::default();
+        ledger.claim(&claim_of("a", &["k"]), 0);
+        // a's lease expired, b claimed; then a's late answer says delivered: recorded.
+        ledger.claim(&claim_of("b", &["k"]), 40_000);
+        assert_eq!(ledger.settle(&settle_of("a", &["k"], &[]), 40_001), 1);
+        // b's failure does not undo a delivered key.
+        assert_eq!(
+            ledger.settle(&settle_of("b", &[], &[("k", "HTTP 503")]), 40_002),
+            0
+        );
+        assert_eq!(ledger.claim(&claim_of("c", &["k"]), 40_003).done, [0]);
+    }
+
+    #[test]
+    fn a_failure_keeps_its_error_through_later_leases_until_swept() {
+        let mut ledger = MemoryLedger::default();
+        ledger.claim(&claim_of("a", &["k"]), 0);
+        ledger.settle(
+            &settle_of("a", &[], &[("k", "HTTP 500 from Bloomreach")]),
+            1,
+        );
+        ledger.claim(&claim_of("b", &["k"]), 2);
+        let entry = &ledger.rows["k"];
+        assert_eq!(entry.state, State::Leased);
+        assert_eq!(
+            last_error(&ledger.rows, "k"),
+            Some("HTTP 500 from Bloomreach")
+        );
+        // A release with no entry at all (the claim never reached the object) records the error.
+        assert_eq!(
+            ledger.settle(&settle_of("z", &[], &[("other", "reset")]), 3),
+            1
+        );
+        assert_eq!(last_error(&ledger.rows, "other"), Some("reset"));
+        // The sweep keeps what still counts or counted within the grace period.
+        ledger.settle(&settle_of("b", &["k"], &[]), 10);
+        ledger.sweep(FAILED_FOR_MS + SWEEP_GRACE_MS);
+        assert!(ledger.rows.contains_key("k") && ledger.rows.contains_key("other"));
+        ledger.sweep(10 + DELIVERED_FOR_MS + SWEEP_GRACE_MS + 1);
+        assert!(ledger.rows.is_empty());
+    }
+
+    #[test]
+    fn a_key_twice_in_one_claim_is_claimed_once_by_its_owner() {
+        let mut ledger = MemoryLedger::default();
+        assert_eq!(
+            ledger.claim(&claim_of("a", &["k", "k"]), 0),
+            ClaimAnswer::default()
+        );
+        assert_eq!(State::from_code(2), Some(State::Leased));
+        assert_eq!(State::from_code(9), None);
+    }
+}

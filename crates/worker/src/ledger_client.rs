@@ -1,0 +1,221 @@
+//! The `DELIVERY_LEDGER` binding: the Worker's side of the ledger objects, one request per object per phase (keys grouped by object, the objects asked at once), each given up after a timeout so the ledger never holds up delivery.
+
+use crate::ledger::book::Book;
+use crate::ledger::protocol::{
+    ClaimAnswer, ClaimRequest, CountAnswer, ListAnswer, ListRequest, NewLetter, ParkRequest,
+    RemoveRequest, SettleAnswer, SettleRequest, UpdateRequest, CLAIM_PATH, LIST_PATH, PARK_PATH,
+    REMOVE_PATH, SETTLE_PATH, UPDATE_PATH,
+};
+use crate::ledger::shard::{by_shard, object_name, shard_of, SHARDS};
+use crate::upstream::describe;
+use ::worker::{Delay, Env, ObjectNamespace};
+use futures_util::future::{join_all, select, Either};
+use js_sys::Promise;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::time::Duration;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestInit, Response};
+
+/// The Durable Object namespace binding of the ledger.
+pub const LEDGER_BINDING: &str = "DELIVERY_LEDGER";
+
+/// A delivery gives an object this long to answer a claim or a settle, then goes on without it.
+const DELIVERY_CALL_TIMEOUT_MS: u64 = 1_000;
+/// The operator's dead-letter routes wait longer.
+const ADMIN_CALL_TIMEOUT_MS: u64 = 10_000;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A Durable Object stub, called with the runtime's own `fetch(url, init)`.
+    type ObjectStub;
+    #[wasm_bindgen(method, js_name = fetch)]
+    fn fetch(this: &ObjectStub, url: &str, init: &RequestInit) -> Promise;
+}
+
+/// The ledger objects of this Worker.
+#[derive(Clone)]
+pub struct LedgerClient {
+    namespace: ObjectNamespace,
+}
+
+impl LedgerClient {
+    /// The bound namespace, if there is one.
+    pub fn from_env(env: &Env) -> Option<LedgerClient> {
+        let namespace = env.durable_object(LEDGER_BINDING).ok()?;
+        Some(LedgerClient { namespace })
+    }
+
+    /// One request to one object: its JSON answer, or why there is none.
+    async fn call<A: DeserializeOwned>(
+        &self,
+        shard: usize,
+        path: &str,
+        request: &impl Serialize,
+        timeout_ms: u64,
+    ) -> Result<A, String> {
+        let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
+        let text = self.exchange(shard, path, body, timeout_ms).await?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{}: unreadable answer: {e}", object_name(shard)))
+    }
+
+    /// One request to one object, as text both ways (not generic: one copy in the wasm).
+    async fn exchange(
+        &self,
+        shard: usize,
+        path: &str,
+        body: String,
+        timeout_ms: u64,
+    ) -> Result<String, String> {
+        let name = object_name(shard);
+        let stub = self
+            .namespace
+            .id_from_name(&name)
+            .and_then(|id| id.get_stub())
+            .map_err(|e| format!("{name}: {e}"))?
+            .into_rpc::<ObjectStub>();
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(&body));
+        let url = format!("https://ledger{path}");
+        let exchange = Box::pin(async move {
+            let response: Response = JsFuture::from(stub.fetch(&url, &init)).await?.dyn_into()?;
+            let text = JsFuture::from(response.text()?).await?;
+            Ok::<_, JsValue>((response.status(), text.as_string().unwrap_or_default()))
+        });
+        let timeout = Box::pin(Delay::from(Duration::from_millis(timeout_ms)));
+        match select(exchange, timeout).await {
+            Either::Left((Ok((200, text)), _)) => Ok(text),
+            Either::Left((Ok((status, text)), _)) => {
+                let text: String = text.chars().take(200).collect();
+                Err(format!("{name}: HTTP {status}: {text}"))
+            }
+            Either::Left((Err(error), _)) => Err(format!("{name}: {}", describe(&error))),
+            Either::Right(_) => Err(format!("{name}: no answer within {timeout_ms} ms")),
+        }
+    }
+
+    /// Claims every key of `book` (each object asked once, all at once); the keys of an object
+    /// that does not answer are marked unknown. Returns why the ledger could not be used for
+    /// some keys, if so.
+    pub async fn claim(&self, book: &mut Book, owner: &str, lease_ms: u64) -> Option<String> {
+        let groups = {
+            let keys: Vec<&str> = book.keys().collect();
+            by_shard(keys.iter().copied())
+                .into_iter()
+                .map(|(shard, positions)| {
+                    let request = ClaimRequest {
+                        owner: owner.to_string(),
+                        lease_ms,
+                        keys: positions.iter().map(|&p| keys[p].to_string()).collect(),
+                    };
+                    (shard, positions, request)
+                })
+                .collect::<Vec<_>>()
+        };
+        let answers = join_all(groups.iter().map(|(shard, _, request)| {
+            self.call::<ClaimAnswer>(*shard, CLAIM_PATH, request, DELIVERY_CALL_TIMEOUT_MS)
+        }))
+        .await;
+        let mut fallback = None;
+        for ((_, positions, _), answer) in groups.iter().zip(answers) {
+            match answer {
+                Ok(answer) => book.claimed(positions, &answer),
+                Err(why) => {
+                    book.unknown(positions);
+                    fallback.get_or_insert(format!("claim: {why}"));
+                }
+            }
+        }
+        fallback
+    }
+
+    /// Writes back what became of the keys, each object asked once, all at once. Returns how
+    /// many entries were written, and why some could not be, if so.
+    pub async fn settle(&self, request: SettleRequest) -> (usize, Option<String>) {
+        let mut per_shard: Vec<SettleRequest> = (0..SHARDS)
+            .map(|_| SettleRequest {
+                owner: request.owner.clone(),
+                ..SettleRequest::default()
+            })
+            .collect();
+        for key in request.delivered {
+            per_shard[shard_of(&key)].delivered.push(key);
+        }
+        for (key, error) in request.released {
+            per_shard[shard_of(&key)].released.push((key, error));
+        }
+        let calls = per_shard
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.delivered.is_empty() || !r.released.is_empty())
+            .map(|(shard, request)| {
+                self.call::<SettleAnswer>(shard, SETTLE_PATH, request, DELIVERY_CALL_TIMEOUT_MS)
+            });
+        let mut written = 0;
+        let mut fallback = None;
+        for answer in join_all(calls).await {
+            match answer {
+                Ok(answer) => written += answer.written,
+                Err(why) => {
+                    fallback.get_or_insert(format!("settle: {why}"));
+                }
+            }
+        }
+        (written, fallback)
+    }
+
+    /// Parks dead letters, each in the object of its first key (which knows its last error).
+    pub async fn park(&self, letters: Vec<NewLetter>) -> Result<usize, String> {
+        let mut per_shard: Vec<ParkRequest> = vec![ParkRequest::default(); SHARDS];
+        for letter in letters {
+            let shard = letter.key.as_deref().map_or(0, shard_of);
+            per_shard[shard].letters.push(letter);
+        }
+        let calls = per_shard
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.letters.is_empty())
+            .map(|(shard, request)| {
+                self.call::<CountAnswer>(shard, PARK_PATH, request, ADMIN_CALL_TIMEOUT_MS)
+            });
+        let mut parked = 0;
+        for answer in join_all(calls).await {
+            parked += answer?.count;
+        }
+        Ok(parked)
+    }
+
+    /// Every object's listing (not merged).
+    pub async fn list(&self, request: &ListRequest) -> Result<Vec<ListAnswer>, String> {
+        self.everywhere(LIST_PATH, request).await
+    }
+
+    /// Forgets letters, wherever they are parked; how many were.
+    pub async fn remove(&self, ids: Vec<String>) -> Result<usize, String> {
+        let answers: Vec<CountAnswer> =
+            self.everywhere(REMOVE_PATH, &RemoveRequest { ids }).await?;
+        Ok(answers.iter().map(|a| a.count).sum())
+    }
+
+    /// Keeps letters whose replay failed, with the new error.
+    pub async fn update(&self, failed: Vec<(String, String)>) -> Result<usize, String> {
+        let answers: Vec<CountAnswer> = self
+            .everywhere(UPDATE_PATH, &UpdateRequest { failed })
+            .await?;
+        Ok(answers.iter().map(|a| a.count).sum())
+    }
+
+    /// The same request to every object, at once.
+    async fn everywhere<A: DeserializeOwned>(
+        &self,
+        path: &str,
+        request: &impl Serialize,
+    ) -> Result<Vec<A>, String> {
+        let calls =
+            (0..SHARDS).map(|shard| self.call::<A>(shard, path, request, ADMIN_CALL_TIMEOUT_MS));
+        join_all(calls).await.into_iter().collect()
+    }
+}

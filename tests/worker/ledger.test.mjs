@@ -1,0 +1,184 @@
+// The delivery ledger in workerd (its Durable Objects as Miniflare runs them): a retry or a repeat is never sent twice, a slow answer is held until it comes, an unavailable ledger falls back to at-least-once, and delivery metrics reach a bound Analytics Engine dataset.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { postJson, startWorker, storedCommands, waitFor } from "./support.mjs";
+
+const track = (messageId, extra = {}) => ({ type: "track", event: "Ledger Test", userId: "u-1", ...(messageId ? { messageId } : {}), timestamp: "2024-05-01T10:00:00.000Z", ...extra });
+
+/** How many times the stand-in saved each command_id. */
+function savedCounts(standIn) {
+  return Object.fromEntries([...storedCommands(standIn)].map(([id, copies]) => [id, copies.length]));
+}
+
+/** A stand-in Durable Object class for DELIVERY_LEDGER that fails every request (`MODE` "error") or never answers ("hang"). */
+function brokenLedger(mode) {
+  return {
+    ledger: { className: "BrokenLedger", scriptName: "broken-ledger" },
+    workers: [{
+      name: "broken-ledger",
+      modules: true,
+      compatibilityDate: "2026-04-01",
+      bindings: { MODE: mode },
+      script: `export class BrokenLedger {
+        constructor(state, env) { this.env = env; }
+        async fetch() {
+          if (this.env.MODE === "hang") await new Promise(() => {});
+          return new Response("the ledger is down", { status: 500 });
+        }
+      }
+      export default { fetch() { return new Response("not here", { status: 404 }); } };`,
+    }],
+  };
+}
+
+test("a repeat in one body and the sender's retry are sent once; an event without messageId is known by its content", async () => {
+  const worker = await startWorker();
+  try {
+    const anonymous = { type: "identify", userId: "u-2", traits: { plan: "pro", seats: 3 }, sentAt: "2024-05-01T10:00:00Z" };
+    const body = { batch: [track("m-1"), track("m-1"), anonymous, track("m-2")] };
+    let answer = await worker.dispatch("/v1/batch", postJson(body));
+    assert.equal(answer.status, 200, answer.text);
+    assert.deepEqual(answer.json, { received: 4, delivered: 4, rejected: [], skipped: [], retried: 0 });
+    // The retry: the same events, the anonymous one re-spelled, moved and with a new sentAt.
+    const respelled = { sentAt: "2024-05-01T10:00:07Z", traits: { seats: 3, plan: "pro" }, userId: "u-2", type: "identify" };
+    answer = await worker.dispatch("/v1/batch", postJson({ batch: [track("m-2"), respelled, track("m-1")] }));
+    assert.equal(answer.status, 200, answer.text);
+    assert.deepEqual(answer.json, { received: 3, delivered: 3, rejected: [], skipped: [], retried: 0 });
+    const saved = savedCounts(worker.standIn);
+    assert.deepEqual(saved, { "m-1": 1, "event-2": 1, "m-2": 1 }, "each command saved once");
+    const [first, retry] = worker.logLines("request").map((l) => l.ledger);
+    assert.deepEqual(first, { keys: 3, hits: 0, busy: 0, repeats: 1, unknown: 0, inDoubt: 0, written: 3 });
+    assert.deepEqual(retry, { keys: 3, hits: 3, busy: 0, repeats: 0, unknown: 0, inDoubt: 0, written: 0 });
+    assert.equal(worker.standIn.received.requests.length, 1, "the retry sent nothing");
+  } finally {
+    await worker.dispose();
+  }
+});
+
+test("a slow answer past the timeout is held (503) until it comes, then recorded: the retry sends nothing again", async () => {
+  const worker = await startWorker();
+  try {
+    worker.standIn.setFaults({ script: ["slow"], slowMs: 3_500 });
+    const batch = [track("slow-1"), track("slow-2")];
+    let answer = await worker.dispatch("/v1/batch", postJson({ batch }));
+    assert.equal(answer.status, 503, answer.text);
+    assert.equal(answer.json.error.code, "delivery_incomplete");
+    assert.match(answer.json.error.message, /not sent twice/);
+    assert.match(answer.headers.get("retry-after"), /^\d+$/);
+    assert.deepEqual(answer.json.pending.map((p) => [p.messageId, p.code]), [["slow-1", "delivery_pending"], ["slow-2", "delivery_pending"]]);
+    assert.match(answer.json.pending[0].message, /still awaits that answer, so the event is not sent again now/);
+    // Bloomreach saved them at once; the Worker hears so later and records it.
+    const late = await waitFor(() => worker.logLines("delivery").find((l) => l.late), { what: "the late answer" });
+    assert.deepEqual({ ...late, durationMs: 0 }, {
+      kind: "delivery", mode: "direct", attempt: 1, commands: 2, status: 200, delivered: 2, rejected: 0, retry: 0,
+      late: true, durationMs: 0, ledgerWritten: 2,
+    });
+    answer = await worker.dispatch("/v1/batch", postJson({ batch }));
+    assert.deepEqual([answer.status, answer.json.delivered], [200, 2]);
+    assert.deepEqual(savedCounts(worker.standIn), { "slow-1": 1, "slow-2": 1 });
+    assert.equal(worker.standIn.received.requests.length, 1);
+  } finally {
+    await worker.dispose();
+  }
+});
+
+test("a retry while the first delivery still awaits its answer finds the events held by it, and sends nothing", async () => {
+  const worker = await startWorker();
+  try {
+    worker.standIn.setFaults({ script: ["slow"], slowMs: 6_000 });
+    const batch = [track("held-1")];
+    const first = worker.dispatch("/v1/batch", postJson({ batch }));
+    await waitFor(() => worker.standIn.received.stored.length === 1, { what: "the first delivery to reach Bloomreach" });
+    const second = await worker.dispatch("/v1/batch", postJson({ batch }));
+    assert.equal(second.status, 503, second.text);
+    assert.match(second.json.pending[0].message, /another delivery of this event is in progress/);
+    assert.equal((await first).status, 503);
+    await waitFor(() => worker.logLines("delivery").some((l) => l.late), { what: "the late answer" });
+    const third = await worker.dispatch("/v1/batch", postJson({ batch }));
+    assert.equal(third.status, 200, third.text);
+    assert.deepEqual(savedCounts(worker.standIn), { "held-1": 1 });
+    assert.deepEqual(worker.logLines("request").map((l) => [l.status, l.ledger.hits, l.ledger.busy]), [[503, 0, 1], [503, 0, 0], [200, 1, 0]]);
+  } finally {
+    await worker.dispose();
+  }
+});
+
+for (const [mode, why] of [["error", /^claim: ledger-\d: HTTP 500: the ledger is down$/], ["hang", /^claim: ledger-\d: no answer within 1000 ms$/]]) {
+  test(`a ledger that ${mode === "error" ? "fails" : "never answers"}: delivery goes on at least once, logged once per request`, async () => {
+    const worker = await startWorker(brokenLedger(mode));
+    try {
+      const batch = [track("fb-1"), track("fb-2", { event: "Other" })];
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const answer = await worker.dispatch("/v1/batch", postJson({ batch }));
+        assert.equal(answer.status, 200, answer.text);
+        assert.equal(answer.json.delivered, 2);
+      }
+      // At least once: without the ledger, the sender's second send is delivered again.
+      assert.deepEqual(savedCounts(worker.standIn), { "fb-1": 2, "fb-2": 2 });
+      const lines = worker.logLines("request");
+      assert.equal(lines.length, 2);
+      for (const line of lines) {
+        assert.match(line.ledger.fallback, why);
+        assert.equal(line.ledger.unknown, 2);
+      }
+      const others = worker.logs.filter((l) => !l.json || !["request", "delivery"].includes(l.json.kind));
+      assert.deepEqual(others.map((l) => l.text).filter((t) => /ledger/i.test(t)), [], "no other line about the ledger");
+    } finally {
+      await worker.dispose();
+    }
+  });
+}
+
+test("without a ledger binding delivery is at least once, as before", async () => {
+  const worker = await startWorker({ ledger: false });
+  try {
+    const batch = [track("nl-1")];
+    for (let attempt = 0; attempt < 2; attempt++) assert.equal((await worker.dispatch("/v1/batch", postJson({ batch }))).status, 200);
+    assert.deepEqual(savedCounts(worker.standIn), { "nl-1": 2 });
+    assert.ok(worker.logLines("request").every((l) => l.ledger === undefined));
+    assert.deepEqual((await worker.dispatch("/health")).json.deliveryLedger, { bound: false });
+  } finally {
+    await worker.dispose();
+  }
+});
+
+test("metrics: a data point per delivery round and call type, and one for ledger hits, when a dataset is bound", async () => {
+  // A dataset that prints each point (a wrapped binding, as Miniflare builds its own simulator).
+  const recorder = {
+    name: "metrics-recorder",
+    modules: true,
+    script: `export default function () {
+      return { writeDataPoint(point) { console.log(JSON.stringify({ kind: "data_point", ...point })); } };
+    }`,
+  };
+  const recorded = await startWorker({ workers: [recorder], metrics: { scriptName: "metrics-recorder" } });
+  try {
+    recorded.standIn.setFaults({ script: ["503"] });
+    const batch = [track("mx-1"), { type: "page", anonymousId: "a-1", messageId: "mx-2", name: "Home" }];
+    let answer = await recorded.dispatch("/v1/batch", postJson({ batch }));
+    assert.equal(answer.status, 200, answer.text);
+    answer = await recorded.dispatch("/v1/batch", postJson({ batch }));
+    assert.equal(answer.status, 200);
+    const points = recorded.logLines("data_point").map(({ indexes, blobs, doubles }) => ({ indexes, blobs, doubles: [doubles[0], ...doubles.slice(1, 6)] }));
+    assert.deepEqual(points, [
+      { indexes: ["direct"], blobs: ["direct", "track", "retry", "503"], doubles: [1, 1, 0, 0, 1, 0] },
+      { indexes: ["direct"], blobs: ["direct", "page", "retry", "503"], doubles: [1, 1, 0, 0, 1, 0] },
+      { indexes: ["direct"], blobs: ["direct", "track", "delivered", "200"], doubles: [2, 1, 1, 0, 0, 0] },
+      { indexes: ["direct"], blobs: ["direct", "page", "delivered", "200"], doubles: [2, 1, 1, 0, 0, 0] },
+      { indexes: ["direct"], blobs: ["direct", "track", "already_delivered", "ledger"], doubles: [0, 1, 1, 0, 0, 0] },
+      { indexes: ["direct"], blobs: ["direct", "page", "already_delivered", "ledger"], doubles: [0, 1, 1, 0, 0, 0] },
+    ]);
+  } finally {
+    await recorded.dispose();
+  }
+  // Miniflare's own Analytics Engine simulator: points written, nothing fails.
+  const simulated = await startWorker({ metrics: true });
+  try {
+    const answer = await simulated.dispatch("/v1/batch", postJson({ batch: [track("mx-3")] }));
+    assert.deepEqual([answer.status, answer.json.delivered], [200, 1]);
+    assert.equal((await simulated.dispatch("/health")).json.deliveryMetrics, true);
+  } finally {
+    await simulated.dispose();
+  }
+});
