@@ -392,18 +392,8 @@ fn optional_string(
     field: &'static str,
     problems: &mut Vec<SettingsProblem>,
 ) -> Option<String> {
-    match map.get(field) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) => Some(s.trim().to_string()),
-        Some(other) => {
-            problems.push(SettingsProblem::new(
-                field,
-                format!("must be a string, got {}", crate::error::kind_of(other)),
-            ));
-            None
-        }
-    }
+    let text = optional_of(map, field, Value::as_str, "a string", problems)?.trim();
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 fn optional_bool(
@@ -411,20 +401,29 @@ fn optional_bool(
     field: &'static str,
     problems: &mut Vec<SettingsProblem>,
 ) -> bool {
-    match map.get(field) {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(other) => {
-            problems.push(SettingsProblem::new(
-                field,
-                format!(
-                    "must be true or false, got {}",
-                    crate::error::kind_of(other)
-                ),
-            ));
-            false
-        }
+    optional_of(map, field, Value::as_bool, "true or false", problems).unwrap_or(false)
+}
+
+const EMPTY_SEGMENT_CATEGORY: &str = "a Segment category ID must not be empty";
+
+/// A setting that must be of one JSON type when set: its value as `read` finds it, or `None` when
+/// it is absent or `null`, or of another type (a problem then, saying what was `expected`).
+fn optional_of<'m, T>(
+    map: &'m Map<String, Value>,
+    field: &'static str,
+    read: impl Fn(&'m Value) -> Option<T>,
+    expected: &str,
+    problems: &mut Vec<SettingsProblem>,
+) -> Option<T> {
+    let value = map.get(field).filter(|v| !v.is_null())?;
+    let found = read(value);
+    if found.is_none() {
+        problems.push(SettingsProblem::new(
+            field,
+            format!("must be {expected}, got {}", crate::error::kind_of(value)),
+        ));
     }
+    found
 }
 
 /// `consentCategories`: an object of Segment category ID → Bloomreach consent category ID, each
@@ -436,24 +435,14 @@ fn consent_categories(
 ) -> Map<String, Value> {
     const FIELD: &str = "consentCategories";
     let mut categories = Map::new();
-    let entries = match map.get(FIELD) {
-        None | Some(Value::Null) => return categories,
-        Some(Value::Object(entries)) => entries,
-        Some(other) => {
-            problems.push(SettingsProblem::new(
-                FIELD,
-                format!(
-                    "must be an object of Segment category ID → Bloomreach consent category ID, got {}",
-                    crate::error::kind_of(other)
-                ),
-            ));
-            return categories;
-        }
+    let expected = "an object of Segment category ID → Bloomreach consent category ID";
+    let Some(entries) = optional_of(map, FIELD, Value::as_object, expected, problems) else {
+        return categories;
     };
     for (segment, bloomreach) in entries {
         let field = key_path(FIELD, segment);
         let problem = match bloomreach {
-            _ if segment.is_empty() => Some("a Segment category ID must not be empty".to_string()),
+            _ if segment.is_empty() => Some(EMPTY_SEGMENT_CATEGORY.to_string()),
             Value::String(id) if id.trim().is_empty() => {
                 Some("must be a Bloomreach consent category ID, not empty".into())
             }
@@ -489,19 +478,9 @@ fn required_consent_categories(
     problems: &mut Vec<SettingsProblem>,
 ) -> Vec<String> {
     const FIELD: &str = "requiredConsentCategories";
-    let items = match map.get(FIELD) {
-        None | Some(Value::Null) => return Vec::new(),
-        Some(Value::Array(items)) => items,
-        Some(other) => {
-            problems.push(SettingsProblem::new(
-                FIELD,
-                format!(
-                    "must be an array of Segment category IDs, got {}",
-                    crate::error::kind_of(other)
-                ),
-            ));
-            return Vec::new();
-        }
+    let expected = "an array of Segment category IDs";
+    let Some(items) = optional_of(map, FIELD, Value::as_array, expected, problems) else {
+        return Vec::new();
     };
     let mut required = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
@@ -510,7 +489,7 @@ fn required_consent_categories(
             other => problems.push(SettingsProblem::new(
                 format!("{FIELD}[{index}]"),
                 match other {
-                    Value::String(_) => "a Segment category ID must not be empty".to_string(),
+                    Value::String(_) => EMPTY_SEGMENT_CATEGORY.to_string(),
                     other => format!(
                         "must be a Segment category ID (a string), got {}",
                         crate::error::kind_of(other)
