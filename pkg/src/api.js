@@ -65,33 +65,17 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     return NodeBuffer.from(memory.buffer, at, length).toString(utf16 ? "utf16le" : "latin1");
   }
 
-  // The last settings object and its JSON text, for callers that pass the same object each time.
-  let lastSettings = { object: null, entries: [], text: null };
   // What follows from the last settings JSON text: its UTF-8 bytes (as useSettings takes them),
   // the wasm's settings generation once they were made current there, and, once asked of the
   // wasm, how requests are sent (method, URL, headers).
   let current = { json: null, bytes: null, generation: null, target: null };
 
   /**
-   * The settings as JSON text. JSON.stringify was a tenth of mapping one small event, so when the
-   * caller passes the same flat object again (own keys in the same order, each holding the same
-   * string, number, boolean or null) the last text is reused; anything else is stringified.
+   * The settings as JSON text. JSON.stringify was a tenth of mapping one small event, and with
+   * rules (`mappings`) a fifth of mapping one typical event, so the text is reused while the caller
+   * passes the same settings again (`jsonCache`).
    */
-  function settingsText(settings) {
-    const last = lastSettings;
-    if (last.object !== null && settings === last.object && typeof settings.toJSON !== "function") {
-      const keys = Object.keys(settings);
-      if (keys.length === last.entries.length && keys.every((key, i) => key === last.entries[i][0] && settings[key] === last.entries[i][1])) {
-        return last.text;
-      }
-    }
-    const text = encodeSettings(settings);
-    const flat =
-      settings !== null && typeof settings === "object" && !Array.isArray(settings) && typeof settings.toJSON !== "function" &&
-      Object.values(settings).every((value) => value === null || ["string", "number", "boolean"].includes(typeof value));
-    lastSettings = flat ? { object: settings, entries: Object.entries(settings), text } : { object: null, entries: [], text: null };
-    return text;
-  }
+  const settingsText = jsonCache(encodeSettings);
 
   /** `current` for this settings JSON text, made anew only when the text changes. */
   function derived(settingsJson) {
@@ -235,6 +219,95 @@ function jsonOf(value, code, what) {
   } catch (cause) {
     throw mappingError({ code, message: `the ${what} cannot be turned into JSON (${cause.message})` });
   }
+}
+
+/**
+ * `encode` (a JSON.stringify) with its last text kept, beside a snapshot of the plain data it was
+ * made from: while the value passed is the same plain data again (the same object unchanged, or
+ * another holding the same), the text is reused; comparing costs a quarter of stringifying.
+ * Any change is seen, a mutated object's included: the value is compared with the snapshot on
+ * every call. The text is written from the snapshot, so both come from one reading of each value
+ * (a getter may answer differently each time it is read). Values JSON.stringify might not write
+ * as they read (a `toJSON`, a class instance, `undefined`, a function, NaN, a BigInt anywhere)
+ * are stringified every time.
+ */
+function jsonCache(encode) {
+  let last = { snapshot: NOT_PLAIN, text: null };
+  return (value) => {
+    if (last.snapshot !== NOT_PLAIN && sameData(value, last.snapshot)) return last.text;
+    const snapshot = snapshotOf(value);
+    const text = snapshot === NOT_PLAIN ? encode(value) : encode(plainOf(snapshot));
+    last = { snapshot, text };
+    return text;
+  };
+}
+
+/** The snapshot of what is not plain data (and so is never the same as a value). */
+const NOT_PLAIN = Symbol("not plain data");
+
+/** A plain object's own enumerable keys and their values' snapshots. */
+class Entries {
+  constructor(keys, values) {
+    this.keys = keys;
+    this.values = values;
+  }
+}
+
+/**
+ * Plain data (objects of Object.prototype or none, arrays, strings, finite numbers, booleans,
+ * null) copied: arrays as arrays, objects as `Entries`; `NOT_PLAIN` for anything else inside.
+ */
+function snapshotOf(value) {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : NOT_PLAIN;
+  if (typeof value !== "object" || typeof value.toJSON === "function") return NOT_PLAIN;
+  const proto = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) {
+    if (proto !== Array.prototype) return NOT_PLAIN;
+    const items = new Array(value.length);
+    for (let i = 0; i < value.length; i++) if ((items[i] = snapshotOf(value[i])) === NOT_PLAIN) return NOT_PLAIN;
+    return items;
+  }
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const keys = Object.keys(value);
+  const values = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) if ((values[i] = snapshotOf(value[keys[i]])) === NOT_PLAIN) return NOT_PLAIN;
+  return new Entries(keys, values);
+}
+
+/** A snapshot as the plain data it copied. */
+function plainOf(snapshot) {
+  if (typeof snapshot !== "object" || snapshot === null) return snapshot;
+  if (Array.isArray(snapshot)) return snapshot.map(plainOf);
+  const { keys, values } = snapshot;
+  const object = {};
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] === "__proto__") Object.defineProperty(object, "__proto__", { value: plainOf(values[i]), enumerable: true, writable: true, configurable: true });
+    else object[keys[i]] = plainOf(values[i]);
+  }
+  return object;
+}
+
+/** Whether `value` is the plain data `snapshot` holds: the same keys in the same order, the same values. */
+function sameData(value, snapshot) {
+  if (typeof snapshot !== "object" || snapshot === null) return value === snapshot;
+  if (typeof value !== "object" || value === null || typeof value.toJSON === "function") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (Array.isArray(snapshot)) {
+    if (!Array.isArray(value) || proto !== Array.prototype || value.length !== snapshot.length) return false;
+    for (let i = 0; i < snapshot.length; i++) if (!sameData(value[i], snapshot[i])) return false;
+    return true;
+  }
+  if ((proto !== Object.prototype && proto !== null) || Array.isArray(value)) return false;
+  // for-in walks own enumerable keys in Object.keys order, then inherited ones: Object.prototype
+  // has none unless something added one, and then the keys differ from the snapshot's.
+  const { keys, values } = snapshot;
+  let n = 0;
+  for (const key in value) {
+    if (n === keys.length || key !== keys[n] || !sameData(value[key], values[n])) return false;
+    n++;
+  }
+  return n === keys.length;
 }
 
 /** An Error with the contract's `code` and, where they apply, `problems`, `index`, `messageId`, `line`, `column`. */
