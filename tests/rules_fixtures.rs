@@ -61,6 +61,15 @@ fn check_kit(
         Err(error) => json!({ "throws": error.message }),
     };
     support::same(&from_text, &got).map_err(|why| format!("resolve_text_to_json: {why}"))?;
+    // And from only what the mapping reads of the payload (what the npm package sends).
+    let projected = mapping.reads().project(&case["payload"]);
+    let from_reads = match mapping.resolve(&projected) {
+        Ok(Some(output)) => json!({ "expected": output }),
+        Ok(None) => json!({ "undefined": true }),
+        Err(error) => json!({ "throws": error.message }),
+    };
+    support::same(&from_reads, &got)
+        .map_err(|why| format!("from what it reads, {projected}: {why}"))?;
     let want: Map<String, Value> = ["expected", "undefined", "throws"]
         .into_iter()
         .filter_map(|k| case.get(k).map(|v| (k.to_string(), v.clone())))

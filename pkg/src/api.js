@@ -57,7 +57,11 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
   /** Maps the body text with the settings made current, and returns the framed output as a string. */
   function buildFramed(text, unrepresentable) {
     const body = writeBody(text);
-    const out = wasm.buildRequestsFramed(body.length, body.utf16, unrepresentable, wide);
+    return readAnswer(wasm.buildRequestsFramed(body.length, body.utf16, unrepresentable, wide));
+  }
+
+  /** A wasm answer, read out of wasm memory when it was kept there as Latin-1 or UTF-16. */
+  function readAnswer(out) {
     if (out !== "latin1" && out !== "utf16") return out;
     const utf16 = out === "utf16";
     const at = wasm.outputAddress(utf16);
@@ -190,9 +194,59 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     return unwrap(wasm.readResponseJson(request.body, code, bodyText == null ? "" : String(bodyText))).outcomes;
   }
 
+  // Mappings compiled in wasm, by their JSON text, in the order they were compiled: at most
+  // MAX_COMPILED, the first compiled dropped first (and compiled again if it is used again).
+  const compiledByText = new Map();
+  // Mapping objects seen, with a snapshot of the plain data each held when it was compiled and
+  // what it compiled to: the same object unchanged is neither stringified nor looked up again.
+  const compiledByObject = new WeakMap();
+
+  /** `{text, slot, reads}`: the mapping of this JSON text compiled in a wasm slot (throws `invalid_mapping`). */
+  function compiledText(text) {
+    const known = compiledByText.get(text);
+    if (known !== undefined) return known;
+    const answer = unwrap(wasm.compileMapping(text));
+    const compiled = { text, slot: answer.slot, reads: answer.reads };
+    compiledByText.set(text, compiled);
+    if (compiledByText.size > MAX_COMPILED) {
+      const [firstText, first] = compiledByText.entries().next().value;
+      compiledByText.delete(firstText);
+      wasm.dropMapping(first.slot);
+      first.slot = -1;
+    }
+    return compiled;
+  }
+
+  /** A mapping value compiled: found by the object when it is the same plain data as before, else by its text. */
+  function compiledMapping(mapping) {
+    if (mapping === null || typeof mapping !== "object") return compiledText(jsonOf(mapping, "invalid_mapping", "mapping"));
+    const known = compiledByObject.get(mapping);
+    if (known !== undefined && sameData(mapping, known.snapshot)) {
+      if (known.compiled.slot < 0) known.compiled = compiledText(known.compiled.text);
+      return known.compiled;
+    }
+    const snapshot = snapshotOf(mapping);
+    // Written from the snapshot, so text and snapshot come from one reading (see jsonCache).
+    const text = snapshot === NOT_PLAIN ? jsonOf(mapping, "invalid_mapping", "mapping") : JSON.stringify(plainOf(snapshot));
+    const compiled = compiledText(text);
+    if (snapshot !== NOT_PLAIN) compiledByObject.set(mapping, { snapshot, compiled });
+    return compiled;
+  }
+
+  /**
+   * The compiled mapping's output for `payload`. Only what the mapping reads of the payload is
+   * stringified and written into wasm memory (`projected`): the output is the same, and an event
+   * carries much the mapping never looks at (its `context` is most of a typical event).
+   */
+  function transformCompiled(compiled, payload) {
+    if (compiled.slot < 0) compiled = compiledText(compiled.text);
+    const sent = compiled.reads === null ? payload : projected(payload, compiled.reads);
+    const body = writeBody(jsonOf(sent, "mapping_failed", "payload"));
+    return unwrap(readAnswer(wasm.transformMapping(compiled.slot, body.length, body.utf16, wide))).output;
+  }
+
   function transform(mapping, payload = {}) {
-    const out = unwrap(wasm.transformJson(jsonOf(mapping, "invalid_mapping", "mapping"), jsonOf(payload, "mapping_failed", "payload")));
-    return out.output;
+    return transformCompiled(compiledMapping(mapping), payload);
   }
 
   function validateMapping(mapping) {
@@ -211,6 +265,31 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
 
   return { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse, transform, validateMapping, matchesSubscription };
 }
+
+/** The most mappings kept compiled in wasm at once (by `transform`). */
+const MAX_COMPILED = 128;
+
+/**
+ * What of `value` a mapping reading `reads` (from `compileMapping`: an object of the members it
+ * reads, each `true` for all of it or such an object in turn) needs: a plain object keeps only
+ * those of its own enumerable members, projected in turn; anything else (an array, whose `length`
+ * and indexes a path reads; an object with a `toJSON`; a boxed or class value) is kept whole, so
+ * that JSON.stringify writes of it exactly what it would write of it inside the whole payload.
+ */
+function projected(value, reads) {
+  if (value === null || typeof value !== "object" || typeof value.toJSON === "function") return value;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out = {};
+  for (const key in reads) {
+    if (!propertyIsEnumerable.call(value, key)) continue;
+    const inner = reads[key];
+    out[key] = inner === true ? value[key] : projected(value[key], inner);
+  }
+  return out;
+}
+
+const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
 
 /** A mapping or payload as JSON text (`null` for what JSON cannot hold, such as `undefined`). */
 function jsonOf(value, code, what) {

@@ -218,26 +218,32 @@ pub fn build_requests_framed(
         return ApiError::new(Code::InvalidSettings, "no settings: call useSettings first").text();
     };
     let unrepresentable = unrepresentable_json.as_deref().unwrap_or("[]");
-    let framed = |body: &str| match build(body, &mapper, unrepresentable) {
-        Ok(output) => frame(&output, wide),
-        Err(error) => error,
-    };
+    with_body(length, utf16, |body| match body {
+        Some(body) => match build(body, &mapper, unrepresentable) {
+            Ok(output) => frame(&output, wide),
+            Err(error) => error,
+        },
+        None => ApiError::new(Code::InvalidBody, "the body is not UTF-8 text").text(),
+    })
+}
+
+/// Runs `f` on the text the wrapper wrote into wasm memory: the first `length` bytes of
+/// [`body_buffer`], or with `utf16` the first `length` units of [`body_buffer_utf16`] made
+/// UTF-8. `None` for bytes that are not UTF-8.
+pub(crate) fn with_body<R>(length: usize, utf16: bool, f: impl FnOnce(Option<&str>) -> R) -> R {
     if utf16 {
         BODY_UTF16.with(|units| {
             BODY_TEXT.with(|text| {
                 let mut text = text.borrow_mut();
                 let units = units.borrow();
                 utf8_from_utf16(&units[..length.min(units.len())], &mut text);
-                framed(&text)
+                f(Some(&text))
             })
         })
     } else {
         BODY.with(|bytes| {
             let bytes = bytes.borrow();
-            match std::str::from_utf8(&bytes[..length.min(bytes.len())]) {
-                Ok(body) => framed(body),
-                Err(_) => ApiError::new(Code::InvalidBody, "the body is not UTF-8 text").text(),
-            }
+            f(std::str::from_utf8(&bytes[..length.min(bytes.len())]).ok())
         })
     }
 }
@@ -284,7 +290,19 @@ fn frame(output: &BuildOutput, wide: bool) -> String {
     header.push('\n');
     let parts =
         || std::iter::once(header.as_str()).chain(output.requests.iter().map(|r| r.body.as_str()));
-    if wide && !(ascii && header.is_ascii()) {
+    answer(parts, ascii && header.is_ascii(), wide)
+}
+
+/// The text of `parts` joined, returned; or with `wide` and any non-ASCII in it (`ascii` says
+/// whether there is none), kept in [`OUTPUT`] as Latin-1 when every character fits a byte, else
+/// in [`OUTPUT_UTF16`], and `"latin1"` or `"utf16"` returned for the wrapper to read it there
+/// ([`output_address`]).
+pub(crate) fn answer<'p, I: Iterator<Item = &'p str>>(
+    parts: impl Fn() -> I,
+    ascii: bool,
+    wide: bool,
+) -> String {
+    if wide && !ascii {
         let latin1 = OUTPUT.with(|out| {
             let mut out = out.borrow_mut();
             out.clear();
@@ -300,9 +318,9 @@ fn frame(output: &BuildOutput, wide: bool) -> String {
         });
         return "utf16".to_string();
     }
-    let mut framed = String::with_capacity(parts().map(str::len).sum());
-    framed.extend(parts());
-    framed
+    let mut joined = String::with_capacity(parts().map(str::len).sum());
+    joined.extend(parts());
+    joined
 }
 
 /// The event index of each command, in body order, as runs: `a-b` for `a, a+1, …, b`, a lone
