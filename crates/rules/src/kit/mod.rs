@@ -111,7 +111,8 @@ impl Mapping {
     fn write_output(&self, payload: Place<'_, '_>) -> Result<Option<String>, ResolveError> {
         let mut work = Work::new(WORK_LIMIT);
         let resolved = resolve::resolve(&self.root, payload, &mut work)?;
-        let mut text = String::new();
+        // Room for a usual output, not grown from nothing.
+        let mut text = String::with_capacity(256);
         let written = json_text::stringify(
             resolved.place(),
             json_text::Keys::Own,
