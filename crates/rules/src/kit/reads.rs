@@ -5,6 +5,9 @@
 
 use serde_json::{Map, Value};
 
+/// The deepest a read is told apart from a read of its holder.
+pub(crate) const MAX_READ_DEPTH: usize = 32;
+
 /// The parts of a value a mapping reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PayloadReads {
@@ -26,12 +29,14 @@ impl Default for PayloadReads {
 impl PayloadReads {
     /// Records a read of the value at `keys` (and so of everything below it). A `__proto__`
     /// key ends the path before it: a JavaScript object cannot be given that member as others
-    /// are, so its holder is read whole.
+    /// are, so its holder is read whole. So does the [`MAX_READ_DEPTH`]th key: the tree stays
+    /// shallow (it is walked recursively), whatever paths a mapping writes.
     pub(crate) fn read(&mut self, keys: &[String]) {
         let keys = match keys.iter().position(|k| k == "__proto__") {
             Some(at) => &keys[..at],
             None => keys,
         };
+        let keys = &keys[..keys.len().min(MAX_READ_DEPTH)];
         let mut node = self;
         for key in keys {
             let PayloadReads::Members(members) = node else {
@@ -100,6 +105,12 @@ mod tests {
         assert_eq!(reads(&[&["p"], &[]]), PayloadReads::Whole);
         assert_eq!(reads(&[&["__proto__", "x"]]), PayloadReads::Whole);
         assert_eq!(reads(&[&["p", "__proto__"]]), reads(&[&["p"]]));
+        // A path deeper than MAX_READ_DEPTH keys is read whole at that depth.
+        let deep: Vec<&str> = ["a"; 10_000].to_vec();
+        let mut cut: Vec<&str> = ["a"; MAX_READ_DEPTH].to_vec();
+        assert_eq!(reads(&[&deep]), reads(&[&cut]));
+        cut.pop();
+        assert_ne!(reads(&[&deep]), reads(&[&cut]));
     }
 
     #[test]
