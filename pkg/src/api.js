@@ -239,7 +239,6 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
    * carries much the mapping never looks at (its `context` is most of a typical event).
    */
   function transformCompiled(compiled, payload) {
-    if (compiled.slot < 0) compiled = compiledText(compiled.text);
     const sent = compiled.reads === null ? payload : projected(payload, compiled.reads);
     const body = writeBody(jsonOf(sent, "mapping_failed", "payload"));
     return unwrap(readAnswer(wasm.transformMapping(compiled.slot, body.length, body.utf16, wide))).output;
@@ -247,6 +246,21 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
 
   function transform(mapping, payload = {}) {
     return transformCompiled(compiledMapping(mapping), payload);
+  }
+
+  /**
+   * The mapping compiled once, as it is now (later changes to the object do not change it), for
+   * mapping many payloads without comparing it with what was compiled on every call. It stays
+   * usable however many mappings are compiled after it: dropped from wasm, it is compiled again.
+   */
+  function compileMapping(mapping) {
+    let compiled = compiledMapping(mapping);
+    return {
+      transform(payload = {}) {
+        if (compiled.slot < 0) compiled = compiledText(compiled.text);
+        return transformCompiled(compiled, payload);
+      },
+    };
   }
 
   function validateMapping(mapping) {
@@ -263,7 +277,7 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     return unwrap(out);
   }
 
-  return { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse, transform, validateMapping, matchesSubscription };
+  return { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse, transform, compileMapping, validateMapping, matchesSubscription };
 }
 
 /** The most mappings kept compiled in wasm at once (by `transform`). */

@@ -105,3 +105,22 @@ test("transform: a mapping changed anywhere inside is compiled again, the same o
   // The same mapping written inline on every call.
   for (let i = 0; i < 3; i++) assert.deepEqual(api.transform({ v: { "@path": "$.properties.b" } }, payload), { v: 2 });
 });
+
+test("compileMapping: the mapping as it was, usable however many are compiled after it", () => {
+  const payload = { properties: { a: 1, b: "é" } };
+  const mapping = { a: { "@path": "$.properties.a" } };
+  const compiled = api.compileMapping(mapping);
+  assert.deepEqual(compiled.transform(payload), { a: 1 });
+  mapping.a["@path"] = "$.properties.b"; // a later change: transform sees it, the compiled mapping does not
+  assert.deepEqual(api.transform(mapping, payload), { a: "é" });
+  assert.deepEqual(compiled.transform(payload), { a: 1 });
+  for (let i = 0; i < 300; i++) api.compileMapping({ v: { "@template": `${i}` } }).transform({});
+  assert.deepEqual(compiled.transform(payload), { a: 1 }, "compiled again once dropped from wasm");
+  assert.deepEqual(compiled.transform(), {}, "no payload is {}");
+  assert.throws(() => api.compileMapping({ v: { "@liquid": "{{ a }}" } }), { code: "invalid_mapping" });
+  assert.throws(() => api.compileMapping({ v: { "@path": 1 } }), (e) => e.code === "invalid_mapping" && e.problems.length > 0);
+  const failing = api.compileMapping({ v: { "@case": { operator: "snake", value: { "@path": "$.s" } } } });
+  assert.throws(() => failing.transform({ s: "text" }), { code: "mapping_failed" });
+  assert.throws(() => failing.transform([]), { code: "mapping_failed" });
+  assert.deepEqual(api.compileMapping("ab").transform({}), { 0: "a", 1: "b" }, "a whole mapping that is not an object is spread, as transform does");
+});

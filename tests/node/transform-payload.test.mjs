@@ -86,3 +86,21 @@ test("a payload that is not an object is refused as before", () => {
   }
   assert.deepEqual(api.transform({ a: "literal" }), { a: "literal" });
 });
+
+// The wrapper built as the browser and bundler builds build it (UTF-8 both ways, no Buffer) over
+// the same wasm instance: payloads and outputs of every width cross alike.
+test("transform: payloads and outputs cross the same through Buffer (Node) and as UTF-8 (browsers)", () => {
+  const wasm = require("../../pkg/node/segment_bloomreach.js");
+  const { createApi } = require("../../pkg/node/api.cjs");
+  const viaBuffer = createApi(wasm, { Buffer });
+  const viaUtf8 = createApi(wasm);
+  const mapping = { name: { "@path": "$.properties.name" }, shout: { "@case": { operator: "upper", value: { "@path": "$.properties.name" } } }, t: { "@template": "{{properties.name}}/{{event}}" } };
+  // (A lone surrogate in what the mapping reads is refused: serde_json reads no such escape.)
+  for (const name of ["ascii", "Café crème", "ÿ\u0080", "☕ 中文 😀", "𝄞"]) {
+    const payload = { event: "Viewed é", properties: { name, other: "😀".repeat(100) } };
+    const expected = JSON.parse(JSON.stringify(reference(mapping, payload), (_k, v) => (typeof v === "string" ? v.toWellFormed() : v)));
+    assert.deepEqual(viaBuffer.transform(mapping, payload), expected, name);
+    assert.deepEqual(viaUtf8.transform(mapping, payload), expected, name);
+    assert.deepEqual(viaUtf8.compileMapping(mapping).transform(payload), expected, name);
+  }
+});
