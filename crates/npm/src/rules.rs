@@ -5,7 +5,7 @@
 //! by its text.
 
 use crate::api_error::ApiError;
-use crate::{answer, with_body};
+use crate::memory::{answer, with_body};
 use segment_bloomreach::rules::fql::Subscription;
 use segment_bloomreach::rules::kit::{Mapping, PayloadReads};
 use segment_bloomreach::rules::Problem;
