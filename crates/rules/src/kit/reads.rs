@@ -31,6 +31,24 @@ impl PayloadReads {
     /// key ends the path before it: a JavaScript object cannot be given that member as others
     /// are, so its holder is read whole. So does the [`MAX_READ_DEPTH`]th key: the tree stays
     /// shallow (it is walked recursively), whatever paths a mapping writes.
+    /// Adds what `other` reads.
+    pub fn add(&mut self, other: &PayloadReads) {
+        self.add_under(&mut Vec::new(), other);
+    }
+
+    fn add_under(&mut self, prefix: &mut Vec<String>, other: &PayloadReads) {
+        match other {
+            PayloadReads::Whole => self.read(prefix),
+            PayloadReads::Members(members) => {
+                for (key, inner) in members {
+                    prefix.push(key.clone());
+                    self.add_under(prefix, inner);
+                    prefix.pop();
+                }
+            }
+        }
+    }
+
     pub(crate) fn read(&mut self, keys: &[String]) {
         let keys = match keys.iter().position(|k| k == "__proto__") {
             Some(at) => &keys[..at],
