@@ -1,5 +1,6 @@
 //! A plain loop over one corpus file, for valgrind/callgrind instruction counts (stable on noisy
-//! machines) and quick A/B checks: `profile [floor|mapping|mapping_flatten] [file] [iterations]`.
+//! machines) and quick A/B checks: `profile [floor|mapping|mapping_flatten|rules] [file]
+//! [iterations]` (`rules`: with the rules benchmark's `mappings`, `benches/rules.json`).
 //! The Worker's whole pure path is `crates/worker/benches/worker_path.rs` (mode `worker` of
 //! `benches/callgrind.sh`).
 //! Under `cargo bench --bench profile` it prints a one-shot timing of each for the 100-event bodies.
@@ -17,14 +18,14 @@ fn run(what: &str, text: &str, mapper: &Mapper) -> usize {
             let value: serde_json::Value = serde_json::from_str(text).expect("corpus is JSON");
             serde_json::to_string(&value).expect("serializes").len()
         }
-        "mapping" | "mapping_flatten" => mapper
+        "mapping" | "mapping_flatten" | "rules" => mapper
             .build_from_text(text, None, IngestLimits::default())
             .expect("readable")
             .requests
             .iter()
             .map(|r| r.body.len())
             .sum(),
-        other => panic!("unknown mode {other:?}: floor, mapping or mapping_flatten"),
+        other => panic!("unknown mode {other:?}: floor, mapping, mapping_flatten or rules"),
     }
 }
 
@@ -35,10 +36,10 @@ fn main() {
         .filter(|a| !a.starts_with('-'))
         .collect();
     let settings_for = |what: &str| -> Mapper {
-        let settings: Settings = if what == "mapping_flatten" {
-            corpus::settings_flattening()
-        } else {
-            corpus::settings()
+        let settings: Settings = match what {
+            "mapping_flatten" => corpus::settings_flattening(),
+            "rules" => corpus::settings_with_rules(),
+            _ => corpus::settings(),
         };
         Mapper::new(settings)
     };

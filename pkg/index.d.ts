@@ -317,6 +317,20 @@ export interface Rule {
  */
 export function transform(mapping: MappingValue, payload?: Record<string, unknown>): unknown;
 
+/** A mapping compiled once by `compileMapping`. */
+export interface CompiledMapping {
+  /** `transform(mapping, payload)` with the compiled mapping: the same output, the same errors. */
+  transform(payload?: Record<string, unknown>): unknown;
+}
+
+/**
+ * Compiles a mapping once, for mapping many payloads with it: `transform` compares the mapping it
+ * is given with the one it compiled last time (to see any change) on every call, this does not.
+ * The mapping is taken as it is now: later changes to the object do not change the compiled one.
+ * Throws a MappingError with code `invalid_mapping` (with `problems`), as `transform` would.
+ */
+export function compileMapping(mapping: MappingValue): CompiledMapping;
+
 /** Throws a MappingError with code `invalid_mapping` and every problem when `transform` would refuse the mapping. */
 export function validateMapping(mapping: MappingValue | unknown): void;
 

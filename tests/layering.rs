@@ -220,5 +220,8 @@ fn the_rules_crate_is_layered() {
 
 #[test]
 fn the_npm_shell_is_layered() {
-    check_layers("crates/npm/src", &[&["utf", "api_error"], &["rules"]]);
+    check_layers(
+        "crates/npm/src",
+        &[&["utf", "api_error"], &["memory"], &["rules"]],
+    );
 }

@@ -61,6 +61,15 @@ fn check_kit(
         Err(error) => json!({ "throws": error.message }),
     };
     support::same(&from_text, &got).map_err(|why| format!("resolve_text_to_json: {why}"))?;
+    // And from only what the mapping reads of the payload (what the npm package sends).
+    let projected = mapping.reads().project(&case["payload"]);
+    let from_reads = match mapping.resolve(&projected) {
+        Ok(Some(output)) => json!({ "expected": output }),
+        Ok(None) => json!({ "undefined": true }),
+        Err(error) => json!({ "throws": error.message }),
+    };
+    support::same(&from_reads, &got)
+        .map_err(|why| format!("from what it reads, {projected}: {why}"))?;
     let want: Map<String, Value> = ["expected", "undefined", "throws"]
         .into_iter()
         .filter_map(|k| case.get(k).map(|v| (k.to_string(), v.clone())))
@@ -99,16 +108,22 @@ fn every_rule_set_fixture_matches() {
             }
             (Ok(set), None) => set,
         };
-        let event = &case["event"];
-        let mut budget = EventBudget::new();
-        let emitted: Vec<Value> = set
-            .matching(event)
-            .map(|rule| match rule.emit(event, &mut budget) {
-                Ok(commands) => json!({ "rule": rule.name, "commands": commands.iter().map(command_json).collect::<Vec<_>>() }),
-                Err(failure) => json!({ "rule": failure.rule, "failure": { "field": failure.field, "message": failure.message } }),
-            })
-            .collect();
-        support::same(&json!(emitted), &case["emitted"])
+        let emitted = |event: &Value| -> Value {
+            let mut budget = EventBudget::new();
+            let emitted: Vec<Value> = set
+                .matching(event)
+                .map(|rule| match rule.emit(event, &mut budget) {
+                    Ok(commands) => json!({ "rule": rule.name, "commands": commands.iter().map(command_json).collect::<Vec<_>>() }),
+                    Err(failure) => json!({ "rule": failure.rule, "failure": { "field": failure.field, "message": failure.message } }),
+                })
+                .collect();
+            json!(emitted)
+        };
+        support::same(&emitted(&case["event"]), &case["emitted"])?;
+        // The same from only what the rules read of the event.
+        let projected = set.reads().project(&case["event"]);
+        support::same(&emitted(&projected), &case["emitted"])
+            .map_err(|why| format!("from what the rules read, {projected}: {why}"))
     });
 }
 

@@ -61,7 +61,7 @@ function withShared(event, context, integrations) {
 }
 
 /** Events → requests of at most 50 commands, every event accounted for. */
-export function buildRequests(events, settings) {
+export function buildRequests(events, settings, map = mapEvent) {
   const url = `${settings.apiBaseUrl.replace(/\/$/, "")}/track/v2/projects/${settings.projectToken}/batch`;
   const authorization = settings.apiSecret
     ? `Basic ${base64(`${settings.apiKey}:${settings.apiSecret}`)}`
@@ -74,7 +74,7 @@ export function buildRequests(events, settings) {
     const id = isObject(event) ? event.messageId : undefined;
     const messageId = typeof id === "number" || (typeof id === "string" && id) ? String(id) : undefined;
     try {
-      const result = mapEvent(event, settings, index);
+      const result = map(event, settings, index);
       if (result.skipped) skipped.push({ index, messageId, code: result.skipped });
       else for (const command of result) commands.push(command), owners.push(index);
     } catch (error) {
@@ -135,10 +135,20 @@ function uniqueIds(commands) {
 }
 
 /** One event → its commands, or `{skipped: code}`; throws a MappingError when it cannot be mapped. */
-function mapEvent(event, settings, index) {
+export function mapEvent(event, settings, index) {
+  checkEvent(event);
+  if (optedOut(event)) return { skipped: "opted_out" };
+  return mapChecked(event, settings, index);
+}
+
+/** An object event within Segment's shape, or a MappingError. */
+export function checkEvent(event) {
   if (!isObject(event)) fail("invalid_event", `an event must be a JSON object, got ${kindOf(event)}`);
   checkShape(event, 1);
-  if (optedOut(event)) return { skipped: "opted_out" };
+}
+
+/** mapEvent's classic mapping of an event already checked and not opted out. */
+export function mapChecked(event, settings, index) {
   const commandId = messageIdOf(event) ?? `event-${index}`;
   const type = event.type;
   if (typeof type !== "string" || !["page", "screen", "track", "identify", "alias", "group"].includes(type)) {
@@ -222,7 +232,7 @@ function checkShape(value, depth) {
   }
 }
 
-function optedOut(event) {
+export function optedOut(event) {
   const integrations = event.integrations;
   if (integrations === undefined || integrations === null) return false;
   if (!isObject(integrations)) fail("invalid_event", "`integrations` must be an object");
@@ -230,7 +240,7 @@ function optedOut(event) {
   return ours.length === 0 ? integrations.All === false : ours.includes(false);
 }
 
-function messageIdOf(event) {
+export function messageIdOf(event) {
   const id = event.messageId;
   if (typeof id === "number") return String(id);
   if (typeof id === "string") return id || undefined;
@@ -247,7 +257,7 @@ function idOf(event, field, wrongTypeCode = "invalid_identity") {
   return undefined;
 }
 
-function customerIdsOf(event, settings) {
+export function customerIdsOf(event, settings) {
   const userId = idOf(event, "userId");
   const anonymousId = idOf(event, "anonymousId");
   if (userId === undefined && anonymousId === undefined) fail("missing_identity", "the event has neither `userId` nor `anonymousId`");
@@ -258,7 +268,7 @@ function customerIdsOf(event, settings) {
 }
 
 /** `timestamp`, else `originalTimestamp`, as Unix seconds with milliseconds. */
-function timeOf(event) {
+export function timeOf(event) {
   const field = event.timestamp != null ? "timestamp" : event.originalTimestamp != null ? "originalTimestamp" : null;
   if (!field) return undefined;
   const value = event[field];

@@ -63,3 +63,13 @@ pub fn settings_flattening() -> Settings {
     value["flattenNestedObjects"] = serde_json::Value::Bool(true);
     Settings::from_json_value(&value).expect("corpus settings are valid")
 }
+
+/// The settings with the rules benchmark's `mappings` (`benches/rules.json`).
+pub fn settings_with_rules() -> Settings {
+    let mut value: serde_json::Value =
+        serde_json::from_str(&read("settings.json")).expect("corpus settings are JSON");
+    let rules =
+        std::fs::read_to_string(root().join("benches/rules.json")).expect("benches/rules.json");
+    value["mappings"] = serde_json::from_str(&rules).expect("benches/rules.json is JSON");
+    Settings::from_json_value(&value).expect("the rules are valid")
+}

@@ -57,7 +57,11 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
   /** Maps the body text with the settings made current, and returns the framed output as a string. */
   function buildFramed(text, unrepresentable) {
     const body = writeBody(text);
-    const out = wasm.buildRequestsFramed(body.length, body.utf16, unrepresentable, wide);
+    return readAnswer(wasm.buildRequestsFramed(body.length, body.utf16, unrepresentable, wide));
+  }
+
+  /** A wasm answer, read out of wasm memory when it was kept there as Latin-1 or UTF-16. */
+  function readAnswer(out) {
     if (out !== "latin1" && out !== "utf16") return out;
     const utf16 = out === "utf16";
     const at = wasm.outputAddress(utf16);
@@ -65,33 +69,17 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     return NodeBuffer.from(memory.buffer, at, length).toString(utf16 ? "utf16le" : "latin1");
   }
 
-  // The last settings object and its JSON text, for callers that pass the same object each time.
-  let lastSettings = { object: null, entries: [], text: null };
   // What follows from the last settings JSON text: its UTF-8 bytes (as useSettings takes them),
   // the wasm's settings generation once they were made current there, and, once asked of the
   // wasm, how requests are sent (method, URL, headers).
   let current = { json: null, bytes: null, generation: null, target: null };
 
   /**
-   * The settings as JSON text. JSON.stringify was a tenth of mapping one small event, so when the
-   * caller passes the same flat object again (own keys in the same order, each holding the same
-   * string, number, boolean or null) the last text is reused; anything else is stringified.
+   * The settings as JSON text. JSON.stringify was a tenth of mapping one small event, and with
+   * rules (`mappings`) a fifth of mapping one typical event, so the text is reused while the caller
+   * passes the same settings again (`jsonCache`).
    */
-  function settingsText(settings) {
-    const last = lastSettings;
-    if (last.object !== null && settings === last.object && typeof settings.toJSON !== "function") {
-      const keys = Object.keys(settings);
-      if (keys.length === last.entries.length && keys.every((key, i) => key === last.entries[i][0] && settings[key] === last.entries[i][1])) {
-        return last.text;
-      }
-    }
-    const text = encodeSettings(settings);
-    const flat =
-      settings !== null && typeof settings === "object" && !Array.isArray(settings) && typeof settings.toJSON !== "function" &&
-      Object.values(settings).every((value) => value === null || ["string", "number", "boolean"].includes(typeof value));
-    lastSettings = flat ? { object: settings, entries: Object.entries(settings), text } : { object: null, entries: [], text: null };
-    return text;
-  }
+  const settingsText = jsonCache(encodeSettings);
 
   /** `current` for this settings JSON text, made anew only when the text changes. */
   function derived(settingsJson) {
@@ -206,9 +194,73 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     return unwrap(wasm.readResponseJson(request.body, code, bodyText == null ? "" : String(bodyText))).outcomes;
   }
 
+  // Mappings compiled in wasm, by their JSON text, in the order they were compiled: at most
+  // MAX_COMPILED, the first compiled dropped first (and compiled again if it is used again).
+  const compiledByText = new Map();
+  // Mapping objects seen, with a snapshot of the plain data each held when it was compiled and
+  // what it compiled to: the same object unchanged is neither stringified nor looked up again.
+  const compiledByObject = new WeakMap();
+
+  /** `{text, slot, reads}`: the mapping of this JSON text compiled in a wasm slot (throws `invalid_mapping`). */
+  function compiledText(text) {
+    const known = compiledByText.get(text);
+    if (known !== undefined) return known;
+    const answer = unwrap(wasm.compileMapping(text));
+    const compiled = { text, slot: answer.slot, reads: answer.reads };
+    compiledByText.set(text, compiled);
+    if (compiledByText.size > MAX_COMPILED) {
+      const [firstText, first] = compiledByText.entries().next().value;
+      compiledByText.delete(firstText);
+      wasm.dropMapping(first.slot);
+      first.slot = -1;
+    }
+    return compiled;
+  }
+
+  /** A mapping value compiled: found by the object when it is the same plain data as before, else by its text. */
+  function compiledMapping(mapping) {
+    if (mapping === null || typeof mapping !== "object") return compiledText(jsonOf(mapping, "invalid_mapping", "mapping"));
+    const known = compiledByObject.get(mapping);
+    if (known !== undefined && sameData(mapping, known.snapshot)) {
+      if (known.compiled.slot < 0) known.compiled = compiledText(known.compiled.text);
+      return known.compiled;
+    }
+    const snapshot = snapshotOf(mapping);
+    // Written from the snapshot, so text and snapshot come from one reading (see jsonCache).
+    const text = snapshot === NOT_PLAIN ? jsonOf(mapping, "invalid_mapping", "mapping") : JSON.stringify(plainOf(snapshot));
+    const compiled = compiledText(text);
+    if (snapshot !== NOT_PLAIN) compiledByObject.set(mapping, { snapshot, compiled });
+    return compiled;
+  }
+
+  /**
+   * The compiled mapping's output for `payload`. Only what the mapping reads of the payload is
+   * stringified and written into wasm memory (`projected`): the output is the same, and an event
+   * carries much the mapping never looks at (its `context` is most of a typical event).
+   */
+  function transformCompiled(compiled, payload) {
+    const sent = compiled.reads === null ? payload : projected(payload, compiled.reads);
+    const body = writeBody(jsonOf(sent, "mapping_failed", "payload"));
+    return unwrap(readAnswer(wasm.transformMapping(compiled.slot, body.length, body.utf16, wide))).output;
+  }
+
   function transform(mapping, payload = {}) {
-    const out = unwrap(wasm.transformJson(jsonOf(mapping, "invalid_mapping", "mapping"), jsonOf(payload, "mapping_failed", "payload")));
-    return out.output;
+    return transformCompiled(compiledMapping(mapping), payload);
+  }
+
+  /**
+   * The mapping compiled once, as it is now (later changes to the object do not change it), for
+   * mapping many payloads without comparing it with what was compiled on every call. It stays
+   * usable however many mappings are compiled after it: dropped from wasm, it is compiled again.
+   */
+  function compileMapping(mapping) {
+    let compiled = compiledMapping(mapping);
+    return {
+      transform(payload = {}) {
+        if (compiled.slot < 0) compiled = compiledText(compiled.text);
+        return transformCompiled(compiled, payload);
+      },
+    };
   }
 
   function validateMapping(mapping) {
@@ -225,8 +277,33 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     return unwrap(out);
   }
 
-  return { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse, transform, validateMapping, matchesSubscription };
+  return { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse, transform, compileMapping, validateMapping, matchesSubscription };
 }
+
+/** The most mappings kept compiled in wasm at once (by `transform`). */
+const MAX_COMPILED = 128;
+
+/**
+ * What of `value` a mapping reading `reads` (from `compileMapping`: an object of the members it
+ * reads, each `true` for all of it or such an object in turn) needs: a plain object keeps only
+ * those of its own enumerable members, projected in turn; anything else (an array, whose `length`
+ * and indexes a path reads; an object with a `toJSON`; a boxed or class value) is kept whole, so
+ * that JSON.stringify writes of it exactly what it would write of it inside the whole payload.
+ */
+function projected(value, reads) {
+  if (value === null || typeof value !== "object" || typeof value.toJSON === "function") return value;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out = {};
+  for (const key in reads) {
+    if (!propertyIsEnumerable.call(value, key)) continue;
+    const inner = reads[key];
+    out[key] = inner === true ? value[key] : projected(value[key], inner);
+  }
+  return out;
+}
+
+const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
 
 /** A mapping or payload as JSON text (`null` for what JSON cannot hold, such as `undefined`). */
 function jsonOf(value, code, what) {
@@ -235,6 +312,95 @@ function jsonOf(value, code, what) {
   } catch (cause) {
     throw mappingError({ code, message: `the ${what} cannot be turned into JSON (${cause.message})` });
   }
+}
+
+/**
+ * `encode` (a JSON.stringify) with its last text kept, beside a snapshot of the plain data it was
+ * made from: while the value passed is the same plain data again (the same object unchanged, or
+ * another holding the same), the text is reused; comparing costs a quarter of stringifying.
+ * Any change is seen, a mutated object's included: the value is compared with the snapshot on
+ * every call. The text is written from the snapshot, so both come from one reading of each value
+ * (a getter may answer differently each time it is read). Values JSON.stringify might not write
+ * as they read (a `toJSON`, a class instance, `undefined`, a function, NaN, a BigInt anywhere)
+ * are stringified every time.
+ */
+function jsonCache(encode) {
+  let last = { snapshot: NOT_PLAIN, text: null };
+  return (value) => {
+    if (last.snapshot !== NOT_PLAIN && sameData(value, last.snapshot)) return last.text;
+    const snapshot = snapshotOf(value);
+    const text = snapshot === NOT_PLAIN ? encode(value) : encode(plainOf(snapshot));
+    last = { snapshot, text };
+    return text;
+  };
+}
+
+/** The snapshot of what is not plain data (and so is never the same as a value). */
+const NOT_PLAIN = Symbol("not plain data");
+
+/** A plain object's own enumerable keys and their values' snapshots. */
+class Entries {
+  constructor(keys, values) {
+    this.keys = keys;
+    this.values = values;
+  }
+}
+
+/**
+ * Plain data (objects of Object.prototype or none, arrays, strings, finite numbers, booleans,
+ * null) copied: arrays as arrays, objects as `Entries`; `NOT_PLAIN` for anything else inside.
+ */
+function snapshotOf(value) {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : NOT_PLAIN;
+  if (typeof value !== "object" || typeof value.toJSON === "function") return NOT_PLAIN;
+  const proto = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) {
+    if (proto !== Array.prototype) return NOT_PLAIN;
+    const items = new Array(value.length);
+    for (let i = 0; i < value.length; i++) if ((items[i] = snapshotOf(value[i])) === NOT_PLAIN) return NOT_PLAIN;
+    return items;
+  }
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const keys = Object.keys(value);
+  const values = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) if ((values[i] = snapshotOf(value[keys[i]])) === NOT_PLAIN) return NOT_PLAIN;
+  return new Entries(keys, values);
+}
+
+/** A snapshot as the plain data it copied. */
+function plainOf(snapshot) {
+  if (typeof snapshot !== "object" || snapshot === null) return snapshot;
+  if (Array.isArray(snapshot)) return snapshot.map(plainOf);
+  const { keys, values } = snapshot;
+  const object = {};
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] === "__proto__") Object.defineProperty(object, "__proto__", { value: plainOf(values[i]), enumerable: true, writable: true, configurable: true });
+    else object[keys[i]] = plainOf(values[i]);
+  }
+  return object;
+}
+
+/** Whether `value` is the plain data `snapshot` holds: the same keys in the same order, the same values. */
+function sameData(value, snapshot) {
+  if (typeof snapshot !== "object" || snapshot === null) return value === snapshot;
+  if (typeof value !== "object" || value === null || typeof value.toJSON === "function") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (Array.isArray(snapshot)) {
+    if (!Array.isArray(value) || proto !== Array.prototype || value.length !== snapshot.length) return false;
+    for (let i = 0; i < snapshot.length; i++) if (!sameData(value[i], snapshot[i])) return false;
+    return true;
+  }
+  if ((proto !== Object.prototype && proto !== null) || Array.isArray(value)) return false;
+  // for-in walks own enumerable keys in Object.keys order, then inherited ones: Object.prototype
+  // has none unless something added one, and then the keys differ from the snapshot's.
+  const { keys, values } = snapshot;
+  let n = 0;
+  for (const key in value) {
+    if (n === keys.length || key !== keys[n] || !sameData(value[key], values[n])) return false;
+    n++;
+  }
+  return n === keys.length;
 }
 
 /** An Error with the contract's `code` and, where they apply, `problems`, `index`, `messageId`, `line`, `column`. */

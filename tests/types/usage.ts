@@ -1,6 +1,6 @@
 // Compiled by tsc against the packed npm package: the hand-written declarations must accept real use.
-import { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse, transform, validateMapping, matchesSubscription } from "segment-bloomreach";
-import type { Settings, Command, BuildResult, CommandOutcome, MappingError, SegmentEvent, MappingValue, Rule } from "segment-bloomreach";
+import { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse, transform, compileMapping, validateMapping, matchesSubscription } from "segment-bloomreach";
+import type { Settings, Command, BuildResult, CommandOutcome, MappingError, SegmentEvent, MappingValue, Rule, CompiledMapping } from "segment-bloomreach";
 import init, { buildRequests as buildInBrowser } from "segment-bloomreach/web";
 
 const settings: Settings = { apiKey: "k", projectToken: "p", exponeaHardId: "registered", exponeaSoftId: "cookie", flattenNestedObjects: true };
@@ -61,6 +61,9 @@ const mapping: MappingValue = {
   raw: [1, "two", null, { nested: true }],
 };
 const mapped: unknown = transform(mapping, event);
+const compiled: CompiledMapping = compileMapping(mapping);
+const again: unknown = compiled.transform(event);
+void again;
 validateMapping(mapping);
 const takes: boolean = matchesSubscription('type = "track" and event = "Signed Up"', event);
 const rule: Rule = { name: "purchase", subscribe: 'event = "Order Completed"', eventType: "purchase", properties: mapping, keepDefault: false };

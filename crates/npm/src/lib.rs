@@ -5,10 +5,12 @@
 //! mapping-kit and FQL exports are in `rules`.
 
 mod api_error;
+mod memory;
 mod rules;
 mod utf;
 
 use api_error::ApiError;
+use memory::{answer, with_body};
 use segment_bloomreach::ingest::unrepresentable;
 use segment_bloomreach::response::command_ids_of_body;
 use segment_bloomreach::{
@@ -18,7 +20,7 @@ use segment_bloomreach::{
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use utf::{push_latin1, push_utf16, utf16_len, utf8_from_utf16};
+use utf::utf16_len;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
@@ -30,19 +32,6 @@ thread_local! {
     /// Counts changes of `LAST_SETTINGS`, so the wrapper can tell that the settings it made
     /// current ([`use_settings`]) still are, and need not pass them again.
     static SETTINGS_GENERATION: Cell<u32> = const { Cell::new(0) };
-
-    /// The body, written by the wrapper straight into wasm memory: UTF-8 bytes
-    /// ([`body_buffer`]) or a JavaScript string's UTF-16 units ([`body_buffer_utf16`]). Kept
-    /// from call to call, so a body costs no allocation once one as long has been seen.
-    static BODY: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    static BODY_UTF16: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
-    /// A UTF-16 body made UTF-8, its allocation kept likewise.
-    static BODY_TEXT: RefCell<String> = const { RefCell::new(String::new()) };
-
-    /// [`build_requests_framed`]'s output when it is not all ASCII and the wrapper can read it
-    /// as Latin-1 or UTF-16 ([`output_address`], [`output_length`]).
-    static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    static OUTPUT_UTF16: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The [`Mapper`] for settings given as JSON text, reusing the last call's when the text is the
@@ -128,62 +117,6 @@ pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -
     }
 }
 
-/// `wasmMemory`: the wasm's memory, which the wrapper writes bodies into and reads output from.
-#[wasm_bindgen(js_name = wasmMemory)]
-pub fn wasm_memory() -> JsValue {
-    wasm_bindgen::memory()
-}
-
-/// `bodyBuffer`: where the wrapper writes a body of up to `bytes` UTF-8 bytes (the address in
-/// wasm memory), for [`build_requests_framed`].
-#[wasm_bindgen(js_name = bodyBuffer)]
-pub fn body_buffer(bytes: usize) -> *mut u8 {
-    BODY.with(|body| room(body, bytes))
-}
-
-/// `bodyBufferUtf16`: where the wrapper writes a body of `units` UTF-16 code units.
-#[wasm_bindgen(js_name = bodyBufferUtf16)]
-pub fn body_buffer_utf16(units: usize) -> *mut u16 {
-    BODY_UTF16.with(|body| room(body, units))
-}
-
-/// The address of `buffer`, grown (with zeros) to hold at least `len` items.
-fn room<T: Copy + Default>(buffer: &RefCell<Vec<T>>, len: usize) -> *mut T {
-    let mut buffer = buffer.borrow_mut();
-    if buffer.len() < len {
-        buffer.resize(len, T::default());
-    }
-    buffer.as_mut_ptr()
-}
-
-/// `outputAddress` and `outputLength`: where the output [`build_requests_framed`] kept is, and
-/// its length in bytes.
-#[wasm_bindgen(js_name = outputAddress)]
-pub fn output_address(utf16: bool) -> *const u8 {
-    kept_output(utf16).0
-}
-
-#[wasm_bindgen(js_name = outputLength)]
-pub fn output_length(utf16: bool) -> usize {
-    kept_output(utf16).1
-}
-
-/// The address and byte length of [`OUTPUT_UTF16`] or [`OUTPUT`].
-fn kept_output(utf16: bool) -> (*const u8, usize) {
-    fn bytes_of<T>(buffer: &RefCell<Vec<T>>) -> (*const u8, usize) {
-        let buffer = buffer.borrow();
-        (
-            buffer.as_ptr().cast(),
-            std::mem::size_of_val(buffer.as_slice()),
-        )
-    }
-    if utf16 {
-        OUTPUT_UTF16.with(bytes_of)
-    } else {
-        OUTPUT.with(bytes_of)
-    }
-}
-
 /// `buildRequests` (an array of events, some already found unrepresentable by the wrapper)
 /// and `buildRequestsFromJson` (any Segment body), framed, or `{"error": {...}}` (which has no
 /// newline). Framed: a header line, then the request bodies one after another, which the
@@ -194,19 +127,16 @@ fn kept_output(utf16: bool) -> (*const u8, usize) {
 /// commands) only when one of them is not empty: the usual answer needs no `JSON.parse`. Every request has the same method, URL and headers, which the wrapper
 /// asks for once per settings ([`request_target_json`]).
 ///
-/// The body is the first `length` bytes of [`body_buffer`], or with `utf16` the first `length`
-/// units of [`body_buffer_utf16`], written there by the wrapper: no copy on the way in. As a
-/// `&str` parameter, wasm-bindgen's glue would copy the text in a JavaScript loop one character
-/// at a time up to its first non-ASCII one, and Node's `TextEncoder` takes ten times longer on a
-/// string with any non-ASCII character in it than Node takes to write it out as UTF-16. It is
-/// mapped with the settings made current by [`use_settings`]; `unrepresentable_json` is absent
-/// when there are none (no string to copy in on the usual call).
+/// The body is the first `length` bytes of [`memory::body_buffer`], or with `utf16` the first
+/// `length` units of [`memory::body_buffer_utf16`], written there by the wrapper: no copy on the
+/// way in (see `memory`). It is mapped with the settings made current by [`use_settings`];
+/// `unrepresentable_json` is absent when there are none (no string to copy in on the usual
+/// call).
 ///
 /// With `wide`, output that is not all ASCII is kept in wasm memory instead and `"latin1"` or
 /// `"utf16"` is returned (never an answer otherwise), for the wrapper to make a string of with
-/// Node's `Buffer` ([`output_address`]): Latin-1 when every character fits a byte, as accented
-/// Latin text does. Node's `TextDecoder` takes several times longer on UTF-8 with any non-ASCII
-/// character in it.
+/// Node's `Buffer` ([`memory::output_address`]): Latin-1 when every character fits a byte, as
+/// accented Latin text does.
 #[wasm_bindgen(js_name = buildRequestsFramed)]
 pub fn build_requests_framed(
     length: usize,
@@ -218,28 +148,13 @@ pub fn build_requests_framed(
         return ApiError::new(Code::InvalidSettings, "no settings: call useSettings first").text();
     };
     let unrepresentable = unrepresentable_json.as_deref().unwrap_or("[]");
-    let framed = |body: &str| match build(body, &mapper, unrepresentable) {
-        Ok(output) => frame(&output, wide),
-        Err(error) => error,
-    };
-    if utf16 {
-        BODY_UTF16.with(|units| {
-            BODY_TEXT.with(|text| {
-                let mut text = text.borrow_mut();
-                let units = units.borrow();
-                utf8_from_utf16(&units[..length.min(units.len())], &mut text);
-                framed(&text)
-            })
-        })
-    } else {
-        BODY.with(|bytes| {
-            let bytes = bytes.borrow();
-            match std::str::from_utf8(&bytes[..length.min(bytes.len())]) {
-                Ok(body) => framed(body),
-                Err(_) => ApiError::new(Code::InvalidBody, "the body is not UTF-8 text").text(),
-            }
-        })
-    }
+    with_body(length, utf16, |body| match body {
+        Some(body) => match build(body, &mapper, unrepresentable) {
+            Ok(output) => frame(&output, wide),
+            Err(error) => error,
+        },
+        None => ApiError::new(Code::InvalidBody, "the body is not UTF-8 text").text(),
+    })
 }
 
 /// The framed text of `output`, or with `wide` and any non-ASCII in it, `"latin1"` or `"utf16"`
@@ -284,25 +199,7 @@ fn frame(output: &BuildOutput, wide: bool) -> String {
     header.push('\n');
     let parts =
         || std::iter::once(header.as_str()).chain(output.requests.iter().map(|r| r.body.as_str()));
-    if wide && !(ascii && header.is_ascii()) {
-        let latin1 = OUTPUT.with(|out| {
-            let mut out = out.borrow_mut();
-            out.clear();
-            parts().all(|part| push_latin1(part, &mut out))
-        });
-        if latin1 {
-            return "latin1".to_string();
-        }
-        OUTPUT_UTF16.with(|out| {
-            let mut out = out.borrow_mut();
-            out.clear();
-            parts().for_each(|part| push_utf16(part, &mut out));
-        });
-        return "utf16".to_string();
-    }
-    let mut framed = String::with_capacity(parts().map(str::len).sum());
-    framed.extend(parts());
-    framed
+    answer(parts, ascii && header.is_ascii(), wide)
 }
 
 /// The event index of each command, in body order, as runs: `a-b` for `a, a+1, …, b`, a lone

@@ -1,10 +1,13 @@
 //! The rules' exports: Segment's mapping-kit `transform` and its validation, and FQL subscription
-//! matching, over JSON text. Compiled mappings and subscriptions are kept by their text, so a
-//! caller passing the same one each time compiles it once.
+//! matching. Mappings are compiled into a table the wrapper manages (`compileMapping`,
+//! `dropMapping`), each answering with what it reads of a payload so the wrapper sends only that;
+//! payloads are written straight into wasm memory, as bodies are. The last subscription is kept
+//! by its text.
 
 use crate::api_error::ApiError;
+use crate::memory::{answer, with_body};
 use segment_bloomreach::rules::fql::Subscription;
-use segment_bloomreach::rules::kit::Mapping;
+use segment_bloomreach::rules::kit::{Mapping, PayloadReads};
 use segment_bloomreach::rules::Problem;
 use segment_bloomreach::Code;
 use serde_json::Value;
@@ -16,7 +19,9 @@ use wasm_bindgen::prelude::*;
 type Last<T> = RefCell<Option<(String, Rc<T>)>>;
 
 thread_local! {
-    static LAST_MAPPING: Last<Mapping> = const { RefCell::new(None) };
+    /// The mappings the wrapper compiled, by slot (`None`: free). The wrapper drops the ones it
+    /// no longer keeps, so the table stays as small as its own cache.
+    static MAPPINGS: RefCell<Vec<Option<Mapping>>> = const { RefCell::new(Vec::new()) };
     static LAST_SUBSCRIPTION: Last<Subscription> = const { RefCell::new(None) };
 }
 
@@ -39,36 +44,112 @@ fn cached<T, E>(
 }
 
 /// A mapping given as JSON text, compiled as `transform` takes it; `Err` is the error text.
-fn mapping_of(text: &str) -> Result<Rc<Mapping>, String> {
-    cached(&LAST_MAPPING, text, |text| {
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            ApiError::new(
-                Code::InvalidMapping,
-                format!("the mapping is not JSON: {e}"),
-            )
-            .text()
-        })?;
-        Mapping::compile_transform(&value).map_err(|problems| {
-            let listed: Vec<String> = problems.iter().map(Problem::to_string).collect();
-            let message = format!("invalid mapping: {}", listed.join("; "));
-            ApiError::mapping(Code::InvalidMapping, message, &problems).text()
-        })
+fn mapping_of(text: &str) -> Result<Mapping, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        ApiError::new(
+            Code::InvalidMapping,
+            format!("the mapping is not JSON: {e}"),
+        )
+        .text()
+    })?;
+    Mapping::compile_transform(&value).map_err(|problems| {
+        let listed: Vec<String> = problems.iter().map(Problem::to_string).collect();
+        let message = format!("invalid mapping: {}", listed.join("; "));
+        ApiError::mapping(Code::InvalidMapping, message, &problems).text()
     })
 }
 
-/// `transform`: `{"output": …}` (no `output` where Segment's gives `undefined`), or
-/// `{"error": {...}}`: `invalid_mapping` (with `problems`) or `mapping_failed`.
-#[wasm_bindgen(js_name = transformJson)]
-pub fn transform_json(mapping: &str, payload: &str) -> String {
+/// `compileMapping`: `{"slot": n, "reads": …}`, the mapping compiled into slot `n` for
+/// [`transform_mapping`], or `{"error": {...}}` (`invalid_mapping`, with `problems`). `reads` is
+/// what the mapping reads of a payload: `null` for anything, else an object of the members it
+/// reads, each `true` (read whole) or such an object in turn.
+#[wasm_bindgen(js_name = compileMapping)]
+pub fn compile_mapping(mapping: &str) -> String {
     let mapping = match mapping_of(mapping) {
         Ok(mapping) => mapping,
         Err(error) => return error,
     };
-    match mapping.resolve_text_to_json(payload) {
-        Ok(Some(output)) => format!("{{\"output\":{output}}}"),
-        Ok(None) => "{}".to_string(),
-        Err(e) => ApiError::new(Code::MappingFailed, e.message).text(),
+    let mut out = String::from("{\"slot\":");
+    let reads = mapping.reads().clone();
+    let slot = MAPPINGS.with(|table| {
+        let mut table = table.borrow_mut();
+        match table.iter().position(Option::is_none) {
+            Some(free) => {
+                table[free] = Some(mapping);
+                free
+            }
+            None => {
+                table.push(Some(mapping));
+                table.len() - 1
+            }
+        }
+    });
+    out.push_str(&slot.to_string());
+    out.push_str(",\"reads\":");
+    match &reads {
+        PayloadReads::Whole => out.push_str("null"),
+        members => push_reads(members, &mut out),
     }
+    out.push('}');
+    out
+}
+
+/// `reads` as JSON: `true` for a value read whole, an object of members otherwise.
+fn push_reads(reads: &PayloadReads, out: &mut String) {
+    match reads {
+        PayloadReads::Whole => out.push_str("true"),
+        PayloadReads::Members(members) => {
+            out.push('{');
+            for (i, (key, inner)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(key).expect("a key serializes"));
+                out.push(':');
+                push_reads(inner, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// `dropMapping`: frees a slot of [`compile_mapping`].
+#[wasm_bindgen(js_name = dropMapping)]
+pub fn drop_mapping(slot: usize) {
+    MAPPINGS.with(|table| {
+        if let Some(entry) = table.borrow_mut().get_mut(slot) {
+            *entry = None;
+        }
+    });
+}
+
+/// `transformMapping`: `transform` of the mapping in `slot` over the payload the wrapper wrote
+/// into wasm memory as it writes bodies (see `buildRequestsFramed`): `{"output": …}` (no
+/// `output` where Segment's gives `undefined`), or `{"error": {...}}` (`mapping_failed`). With
+/// `wide`, output that is not all ASCII is kept in wasm memory as bodies' output is, and
+/// `"latin1"` or `"utf16"` returned.
+#[wasm_bindgen(js_name = transformMapping)]
+pub fn transform_mapping(slot: usize, length: usize, utf16: bool, wide: bool) -> String {
+    MAPPINGS.with(|table| {
+        let table = table.borrow();
+        let Some(Some(mapping)) = table.get(slot) else {
+            return ApiError::new(Code::InvalidMapping, "no mapping compiled in this slot").text();
+        };
+        with_body(length, utf16, |payload| {
+            let Some(payload) = payload else {
+                return ApiError::new(Code::MappingFailed, "the payload is not UTF-8 text").text();
+            };
+            match mapping.resolve_text_to_json(payload) {
+                Ok(Some(output)) => answer(
+                    || ["{\"output\":", output.as_str(), "}"].into_iter(),
+                    output.is_ascii(),
+                    wide,
+                ),
+                Ok(None) => "{}".to_string(),
+                Err(e) => ApiError::new(Code::MappingFailed, e.message).text(),
+            }
+        })
+    })
 }
 
 /// `validateMapping`: `{}`, or `{"error": {...}}` with code `invalid_mapping` and `problems`.

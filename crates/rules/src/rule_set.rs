@@ -4,7 +4,7 @@
 
 use super::fql::Subscription;
 use super::js::kind_of;
-use super::kit::Mapping;
+use super::kit::{Mapping, PayloadReads};
 use super::problem::Problem;
 use serde_json::{Map, Value};
 
@@ -89,6 +89,31 @@ impl RuleSet {
         } else {
             Err(problems)
         }
+    }
+
+    /// What the rules read of an event: their subscriptions' fields and what their mapping
+    /// values read (with `forEach`, what the item's mappings read of the event, and of `item` and
+    /// `index` as if the event had them). Matching and emitting on
+    /// [`PayloadReads::project`] of an event gives what they give on the event: a caller that holds
+    /// the event in another form can build only that much of it as a `Value`.
+    pub fn reads(&self) -> PayloadReads {
+        let mut reads = PayloadReads::default();
+        for rule in &self.rules {
+            for path in rule.subscription.field_paths() {
+                reads.read(&path);
+            }
+            let mappings = [
+                &rule.event_type,
+                &rule.properties,
+                &rule.for_each,
+                &rule.customer_ids,
+                &rule.timestamp,
+            ];
+            for mapping in mappings.into_iter().flatten() {
+                reads.add(mapping.reads());
+            }
+        }
+        reads
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -227,4 +252,29 @@ fn compile_rule(index: usize, rule: &Value) -> Result<Rule, Vec<Problem>> {
 /// A key's value, `null` counting as absent (a form that leaves a field empty sends `null`).
 fn present<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
     map.get(key).filter(|v| !v.is_null())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_rule_set_reads_its_subscriptions_fields_and_what_its_mappings_read() {
+        let rules = RuleSet::compile(&json!([
+            { "subscribe": "type = \"track\" and properties.price > 100", "eventType": "e",
+              "properties": { "p": { "@path": "$.properties.price" }, "t": { "@template": "{{context.page.path}}" } } },
+            { "subscribe": "context.device.type = \"ios\"", "command": "customer",
+              "forEach": { "@path": "$.properties.products" }, "properties": { "sku": { "@path": "$.item.sku" } } },
+        ]))
+        .unwrap();
+        let event = json!({ "type": "track", "event": "E", "userId": "u",
+            "properties": { "price": 120, "products": [{ "sku": "a" }], "other": 1 },
+            "context": { "page": { "path": "/", "url": "u" }, "device": { "type": "ios", "id": "d" }, "ip": "1" } });
+        assert_eq!(
+            rules.reads().project(&event),
+            json!({ "type": "track", "properties": { "price": 120, "products": [{ "sku": "a" }] },
+                "context": { "page": { "path": "/" }, "device": { "type": "ios" } } })
+        );
+    }
 }

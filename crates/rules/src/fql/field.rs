@@ -34,6 +34,19 @@ impl Actual<'_> {
 }
 
 impl Field {
+    /// The field's keys from the event's root.
+    pub(crate) fn path(&self) -> Vec<String> {
+        match self {
+            Field::Type => vec!["type".into()],
+            Field::Event => vec!["event".into()],
+            Field::Name => vec!["name".into()],
+            Field::UserId => vec!["userId".into()],
+            Field::Under(top, keys) => std::iter::once(top.to_string())
+                .chain(keys.iter().cloned())
+                .collect(),
+        }
+    }
+
     /// The field an identifier names, or `None`. `name` is the identifier as written after
     /// escapes (`properties.total`).
     pub fn named(name: &str) -> Option<Field> {

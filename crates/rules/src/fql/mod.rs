@@ -51,6 +51,19 @@ pub(crate) enum Test {
 }
 
 impl Subscription {
+    /// The event fields this subscription reads, each as its keys from the event's root.
+    pub(crate) fn field_paths(&self) -> Vec<Vec<String>> {
+        fn walk(expr: &Expr, paths: &mut Vec<Vec<String>>) {
+            match expr {
+                Expr::All(items) | Expr::Any(items) => items.iter().for_each(|e| walk(e, paths)),
+                Expr::Test(condition) => paths.push(condition.field.path()),
+            }
+        }
+        let mut paths = Vec::new();
+        walk(&self.expr, &mut paths);
+        paths
+    }
+
     /// Parses an FQL query. The problem's path is empty; its message says where in the query.
     pub fn parse(query: &str) -> Result<Subscription, Problem> {
         if query.chars().count() > MAX_SUBSCRIPTION_CHARS {

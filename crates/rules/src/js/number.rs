@@ -34,6 +34,13 @@ pub(crate) fn to_js_string(x: f64) -> String {
     let written = serde_json::Number::from_f64(x.abs()).map_or_else(String::new, |n| n.to_string());
     let (mantissa, exponent) = written.split_once(['e', 'E']).unwrap_or((&written, "0"));
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    plain_as_written(&written, int, frac, x < 0.0)
+        .unwrap_or_else(|| from_digits(x < 0.0, int, frac, exponent))
+}
+
+/// `Number::toString` from the shortest digits as serde_json wrote them: `int.frac` times ten to
+/// the `exponent`.
+fn from_digits(negative: bool, int: &str, frac: &str, exponent: &str) -> String {
     let all = format!("{int}{frac}");
     let leading = all.len() - all.trim_start_matches('0').len();
     let digits = all
@@ -44,7 +51,7 @@ pub(crate) fn to_js_string(x: f64) -> String {
     // x = 0.d1d2…dk × 10^n
     let n = int.len() as i64 + exponent.parse::<i64>().unwrap_or(0) - leading as i64;
     let mut out = String::new();
-    if x < 0.0 {
+    if negative {
         out.push('-');
     }
     if k <= n && n <= 21 {
@@ -69,6 +76,26 @@ pub(crate) fn to_js_string(x: f64) -> String {
         out.push_str(&(n - 1).abs().to_string());
     }
     out
+}
+
+/// The common case without the digit arithmetic: serde_json wrote `x` (at least 1, under 1e21) in
+/// plain notation, `int.frac` with no trailing zero but a lone `.0`, which JavaScript writes
+/// alike, without the `.0`.
+fn plain_as_written(written: &str, int: &str, frac: &str, negative: bool) -> Option<String> {
+    let plain = written.len() == int.len() + frac.len() + usize::from(!frac.is_empty());
+    if !plain || int.starts_with('0') || int.len() > 21 || frac.ends_with('0') && frac != "0" {
+        return None;
+    }
+    let mut out = String::with_capacity(written.len() + 1);
+    if negative {
+        out.push('-');
+    }
+    out.push_str(int);
+    if !frac.is_empty() && frac != "0" {
+        out.push('.');
+        out.push_str(frac);
+    }
+    Some(out)
 }
 
 /// `Number(text)` (ECMA-262 StringToNumber): surrounding white space ignored, empty is 0,
@@ -223,6 +250,36 @@ mod tests {
         ] {
             assert_eq!(to_js_string(x), text, "{x:e}");
         }
+    }
+
+    #[test]
+    fn plain_numbers_written_as_they_are_agree_with_the_digit_arithmetic() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut plain = 0;
+        for i in 0..200_000 {
+            let x = match i % 3 {
+                0 => f64::from_bits(next()),
+                1 => (next() % 10_000_000) as f64 / [1.0, 10.0, 100.0, 1000.0][i % 4],
+                _ => (next() % 1000) as f64 * 10f64.powi((next() % 60) as i32 - 30),
+            };
+            if !x.is_finite() || x == 0.0 {
+                continue;
+            }
+            let written = serde_json::Number::from_f64(x.abs()).unwrap().to_string();
+            let (mantissa, exponent) = written.split_once(['e', 'E']).unwrap_or((&written, "0"));
+            let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+            if let Some(fast) = plain_as_written(&written, int, frac, x < 0.0) {
+                plain += 1;
+                assert_eq!(fast, from_digits(x < 0.0, int, frac, exponent), "{x:e}");
+            }
+        }
+        assert!(plain > 50_000, "only {plain} plain numbers tried");
     }
 
     #[test]

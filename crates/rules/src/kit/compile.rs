@@ -6,6 +6,7 @@
 //! in the mapping (validation does not look everywhere, resolution could reach anywhere).
 
 use super::directives::{self, Node};
+use super::reads::PayloadReads;
 use super::validate::has_directive_key;
 use crate::problem::{PathStack, Problem};
 use serde_json::{Map, Value};
@@ -17,9 +18,37 @@ pub const MAX_MAPPING_DEPTH: usize = 64;
 pub(crate) struct Compiler {
     path: PathStack,
     pub problems: Vec<Problem>,
+    /// What the mapping reads of the payload it is resolved against.
+    pub reads: PayloadReads,
+    /// Above zero while compiling what is resolved against something else than the payload
+    /// (an `@arrayPath`'s item shape, a `@transform`'s mapping), whose paths are not the
+    /// payload's.
+    relative: usize,
 }
 
 impl Compiler {
+    /// Records that the mapping reads the payload's value at `keys`.
+    pub fn read(&mut self, keys: &[String]) {
+        if self.relative == 0 {
+            self.reads.read(keys);
+        }
+    }
+
+    /// Records that the mapping may read anything in the payload (a path made at run time).
+    pub fn read_any(&mut self) {
+        self.read(&[]);
+    }
+
+    /// Runs `f` for a mapping value resolved against what the payload's parts the mapping reads
+    /// resolved to, not against the payload: those parts are read whole, so nothing `f` compiles
+    /// reads more of the payload.
+    pub fn relative<R>(&mut self, f: impl FnOnce(&mut Compiler) -> R) -> R {
+        self.relative += 1;
+        let result = f(self);
+        self.relative -= 1;
+        result
+    }
+
     pub fn problem(&mut self, message: impl Into<String>) {
         self.problems.push(self.path.problem(message));
     }

@@ -41,15 +41,34 @@ pub(crate) fn stringify(
             }
             out.push(']');
         }
-        Place::Built(_) | Place::Shared(_) => {
+        Place::Built(object) | Place::Shared(object) => {
             out.push('{');
             let mut first = true;
-            for (key, member) in js_order(value.entries().unwrap_or_default()) {
+            let mut member = |key: &str, member: Place<'_, '_>, first: &mut bool| {
                 if member.kind() == JsKind::Undefined || (keys == Keys::Own && key == "__proto__") {
-                    continue;
+                    return Ok(());
                 }
-                write_key(key, &mut first, out, work)?;
-                stringify(member, keys, out, work, depth + 1)?;
+                write_key(key, first, out, work)?;
+                stringify(member, keys, out, work, depth + 1).map(drop)
+            };
+            match object {
+                // Usually no key is an array index: the entries in their order, as they are.
+                Js::Object(o) if !o.entries().iter().any(|(k, _)| array_index(k).is_some()) => {
+                    let shared = matches!(value, Place::Shared(_));
+                    for (key, v) in o.entries() {
+                        let place = if shared {
+                            Place::shared(v)
+                        } else {
+                            Place::of(v)
+                        };
+                        member(key, place, &mut first)?;
+                    }
+                }
+                _ => {
+                    for (key, place) in js_order(value.entries().unwrap_or_default()) {
+                        member(key, place, &mut first)?;
+                    }
+                }
             }
             out.push('}');
         }

@@ -10,6 +10,7 @@ mod directives;
 mod json_text;
 mod parse;
 mod path;
+mod reads;
 mod resolve;
 mod root;
 mod validate;
@@ -17,6 +18,7 @@ mod value;
 
 pub use compile::MAX_MAPPING_DEPTH;
 pub use directives::MAX_TEMPLATE_BYTES;
+pub use reads::PayloadReads;
 pub use value::{ResolveError, ResolveErrorKind};
 
 pub use value::WORK_LIMIT;
@@ -33,6 +35,7 @@ use validate::Checker;
 #[derive(Debug)]
 pub struct Mapping {
     root: Node,
+    reads: PayloadReads,
 }
 
 impl Mapping {
@@ -55,6 +58,12 @@ impl Mapping {
             let whole = root::compile_whole(mapping, cx);
             (whole.node, whole.refused)
         })
+    }
+
+    /// What the mapping reads of a payload: resolving it against [`PayloadReads::project`] of a
+    /// payload gives what resolving it against the payload gives.
+    pub fn reads(&self) -> &PayloadReads {
+        &self.reads
     }
 
     /// The mapping's output for a payload (an object, as `transform` requires); `None` where the
@@ -102,7 +111,8 @@ impl Mapping {
     fn write_output(&self, payload: Place<'_, '_>) -> Result<Option<String>, ResolveError> {
         let mut work = Work::new(WORK_LIMIT);
         let resolved = resolve::resolve(&self.root, payload, &mut work)?;
-        let mut text = String::new();
+        // Room for a usual output, not grown from nothing.
+        let mut text = String::with_capacity(256);
         let written = json_text::stringify(
             resolved.place(),
             json_text::Keys::Own,
@@ -154,7 +164,10 @@ fn compile_with(
         }
     }
     if problems.is_empty() {
-        Ok(Mapping { root })
+        Ok(Mapping {
+            root,
+            reads: cx.reads,
+        })
     } else {
         Err(problems)
     }

@@ -50,13 +50,18 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
         ));
     };
     let root = match items.first() {
-        Some(Value::String(path)) => Root::Keys(split_path(&strip_root_marker(path))),
+        Some(Value::String(path)) => {
+            let keys = split_path(&strip_root_marker(path));
+            cx.read(&keys);
+            Root::Keys(keys)
+        }
         Some(other) => Root::Resolved(cx.at_index(0, |cx| cx.compile(other))),
         None => Root::Resolved(Node::Undefined),
     };
     let item_shape = match items.get(1) {
         Some(shape @ Value::Object(map)) if !map.is_empty() => {
-            Some(cx.at_index(1, |cx| cx.compile(shape)))
+            // Resolved against the elements found, not the payload.
+            Some(cx.relative(|cx| cx.at_index(1, |cx| cx.compile(shape))))
         }
         _ => None,
     };

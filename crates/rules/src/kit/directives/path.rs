@@ -25,8 +25,15 @@ pub(crate) enum PathDirective {
 
 fn compile(value: &Value, cx: &mut Compiler) -> Node {
     Node::Path(Box::new(match value {
-        Value::String(path) => PathDirective::Keys(split_path(&strip_root_marker(path))),
-        other => PathDirective::Resolved(cx.compile(other)),
+        Value::String(path) => {
+            let keys = split_path(&strip_root_marker(path));
+            cx.read(&keys);
+            PathDirective::Keys(keys)
+        }
+        other => {
+            cx.read_any();
+            PathDirective::Resolved(cx.compile(other))
+        }
     }))
 }
 

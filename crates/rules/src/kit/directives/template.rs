@@ -56,13 +56,24 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
         Value::String(text) => {
             let triple = split(text, Braces::Triple);
             let parts = if triple.iter().any(|p| matches!(p, Part::Placeholder(_))) {
+                // What `{{{…}}}` puts in is read again for placeholders: any path.
+                cx.read_any();
                 Parts::Triple(triple)
             } else {
-                Parts::Double(split(text, Braces::Double))
+                let double = split(text, Braces::Double);
+                for part in &double {
+                    if let Part::Placeholder(keys) = part {
+                        cx.read(keys);
+                    }
+                }
+                Parts::Double(double)
             };
             Node::Template(Box::new(Template::Written(parts)))
         }
-        other => Node::Template(Box::new(Template::Resolved(cx.compile(other)))),
+        other => {
+            cx.read_any();
+            Node::Template(Box::new(Template::Resolved(cx.compile(other))))
+        }
     }
 }
 

@@ -64,7 +64,8 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
     };
     Node::Transform(Box::new(Transform {
         apply,
-        mapping: cx.option(opts, "mapping"),
+        // Resolved against what `apply` made.
+        mapping: cx.relative(|cx| cx.option(opts, "mapping")),
     }))
 }
 
