@@ -13,8 +13,11 @@ const KB = 1024;
 // answers without serde_json's `json!`, and the core reads times itself (no `time` crate), which
 // brought the whole back to 206 KB; the rest would cost either the classic mapping's speed
 // (building the core at "s": 1.3-1.5x slower, under the plain-JS mapping) or conformance
-// (dropping full Unicode case mapping from `@case`). See benches/README.md, "Sizes".
-const NPM_WASM_GZIP_BUDGET = 216 * KB;
+// (dropping full Unicode case mapping from `@case`). 216 KB until the presets (+2.5 KB gzip:
+// the e-commerce table and consent) and compiled mappings for `transform` (+2.6 KB: mapping
+// slots, the payload projection, the one-pass output writer, which made `transform` 3-11x
+// faster) took the inlined bundler entry to 217 KB. See benches/README.md, "Sizes".
+const NPM_WASM_GZIP_BUDGET = 224 * KB;
 const WORKER_GZIP_BUDGET = 400 * KB;
 
 /** Raw and gzip (level 9, as `gzip -9`) bytes of each file, and their totals. */
@@ -28,7 +31,7 @@ function sizes(files) {
 
 const describe = (s) => s.each.map((f) => `${f.file}: ${f.raw} B raw, ${f.gzip} B gzip`).join("; ");
 
-test("each npm entry's wasm stays within 216 KB gzip", (t) => {
+test("each npm entry's wasm stays within 224 KB gzip", (t) => {
   const wasm = join(root, "pkg/node/segment_bloomreach_bg.wasm");
   assert.ok(existsSync(wasm), "pkg/node is built (bash dev/build)");
   const s = sizes([wasm]);
