@@ -188,7 +188,7 @@ impl Mapper {
         let mut keep_default = false;
         let user_rules = settings.rules();
         if !user_rules.is_empty() {
-            let payload = Json::Object(event.clone()).into_value();
+            let payload = rules::payload(user_rules.reads(), &event);
             if let Some(by_rules) = rules::take(user_rules, &payload, &event, settings)? {
                 taken = true;
                 keep_default = by_rules.keep_default;

@@ -50,10 +50,33 @@ pub struct Rule {
     pub(crate) timestamp: Option<Mapping>,
 }
 
+/// What `rules` read of an event (see [`RuleSet::reads`]).
+fn reads_of(rules: &[Rule]) -> PayloadReads {
+    let mut reads = PayloadReads::default();
+    for rule in rules {
+        for path in rule.subscription.field_paths() {
+            reads.read(&path);
+        }
+        let mappings = [
+            &rule.event_type,
+            &rule.properties,
+            &rule.for_each,
+            &rule.customer_ids,
+            &rule.timestamp,
+        ];
+        for mapping in mappings.into_iter().flatten() {
+            reads.add(mapping.reads());
+        }
+    }
+    reads
+}
+
 /// The `mappings` setting, compiled once and evaluated per event.
 #[derive(Debug, Default)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// What the rules read of an event ([`RuleSet::reads`]), found once.
+    reads: PayloadReads,
 }
 
 impl RuleSet {
@@ -85,7 +108,8 @@ impl RuleSet {
             }
         }
         if problems.is_empty() {
-            Ok(RuleSet { rules })
+            let reads = reads_of(&rules);
+            Ok(RuleSet { rules, reads })
         } else {
             Err(problems)
         }
@@ -96,24 +120,8 @@ impl RuleSet {
     /// `index` as if the event had them). Matching and emitting on
     /// [`PayloadReads::project`] of an event gives what they give on the event: a caller that holds
     /// the event in another form can build only that much of it as a `Value`.
-    pub fn reads(&self) -> PayloadReads {
-        let mut reads = PayloadReads::default();
-        for rule in &self.rules {
-            for path in rule.subscription.field_paths() {
-                reads.read(&path);
-            }
-            let mappings = [
-                &rule.event_type,
-                &rule.properties,
-                &rule.for_each,
-                &rule.customer_ids,
-                &rule.timestamp,
-            ];
-            for mapping in mappings.into_iter().flatten() {
-                reads.add(mapping.reads());
-            }
-        }
-        reads
+    pub fn reads(&self) -> &PayloadReads {
+        &self.reads
     }
 
     pub fn rules(&self) -> &[Rule] {
