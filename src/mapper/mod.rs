@@ -7,6 +7,7 @@
 //! then, for an event nothing took or one a `keepDefault` rule took, the classic mapping.
 
 mod opt_out;
+mod payload;
 mod rules;
 
 use crate::command::{Command, Draft};
@@ -188,7 +189,7 @@ impl Mapper {
         let mut keep_default = false;
         let user_rules = settings.rules();
         if !user_rules.is_empty() {
-            let payload = rules::payload(user_rules.reads(), &event);
+            let payload = payload::of(user_rules.reads(), &event);
             if let Some(by_rules) = rules::take(user_rules, &payload, &event, settings)? {
                 taken = true;
                 keep_default = by_rules.keep_default;

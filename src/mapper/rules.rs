@@ -6,7 +6,6 @@ use crate::error::MapError;
 use crate::json::{Json, Obj};
 use crate::mapping::{classic_customer_ids, classic_time, parse_time};
 use crate::settings::Settings;
-use segment_bloomreach_rules::kit::PayloadReads;
 use segment_bloomreach_rules::{CommandKind, EventBudget, RuleCommand, RuleSet};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -51,32 +50,6 @@ pub(crate) fn take<'a>(
         }
     }
     Ok(taken)
-}
-
-/// The event as a value for the rules, with only what they read of it (`reads`, from
-/// [`RuleSet::reads`]): they match and emit on it as on the whole event, and the members no
-/// rule looks at (most of `context`, usually) are never copied. Members keep the event's order.
-pub(crate) fn payload(reads: &PayloadReads, event: &Obj<'_>) -> Value {
-    let PayloadReads::Members(members) = reads else {
-        return Json::Object(event.clone()).into_value();
-    };
-    let mut kept = Map::with_capacity(members.len());
-    for (key, member) in event.iter() {
-        if let Some((_, inner)) = members.iter().find(|(read, _)| read == key) {
-            kept.insert(key.to_string(), projected(inner, member));
-        }
-    }
-    Value::Object(kept)
-}
-
-/// `value` with only what `reads` reads of it: an object is cut down, anything else (an
-/// array, a string: a path may read its indexes or `length`) is read whole.
-fn projected(reads: &PayloadReads, value: &Json<'_>) -> Value {
-    match (reads, value) {
-        (PayloadReads::Members(_), Json::Object(obj)) => payload(reads, obj),
-        (PayloadReads::Members(_), Json::Raw(_)) => reads.project(&value.clone().into_value()),
-        _ => value.clone().into_value(),
-    }
 }
 
 /// One rule command as a draft (its command ID is set when the event's commands are numbered).
