@@ -18,7 +18,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const PREVIEW = path.join(ROOT, "preview");
 const FIXTURES = path.join(ROOT, "tests", "fixtures");
 const TEXT_FIELDS = ["apiBaseUrl", "apiKey", "apiSecret", "projectToken", "exponeaHardId", "exponeaSoftId"];
-const BOOL_FIELDS = ["flattenNestedObjects", "trackSessionPing"];
+const BOOL_FIELDS = ["flattenNestedObjects", "trackSessionPing", "ecommerceEvents"];
+/** The consent settings, written as text in the form: consentCategories as JSON, requiredConsentCategories as IDs separated by commas. */
+const CONSENT_FIELDS = ["consentCategories", "requiredConsentCategories"];
 const CALL_TYPES = ["page", "screen", "track", "identify", "alias", "group"];
 
 let server;
@@ -74,9 +76,16 @@ async function waitForState(ok, what, ms = 5000) {
   }
 }
 
+/** The text the form holds for a consent setting's value (none: empty). */
+const consentText = (value) => (value === undefined ? "" : JSON.stringify(value, null, 2));
+const requiredText = (ids) => (ids === undefined ? "" : ids.join(", "));
+/** requiredConsentCategories as the page reads its text: split at commas, trimmed; empty text: left out. */
+const requiredIds = (text) => (text.trim() === "" ? undefined : text.split(",").map((id) => id.trim()));
+
 /**
  * The settings object the page hands to the package for these form values (empty apiBaseUrl /
- * apiSecret left out; `mappings`, the rules, only when there are any).
+ * apiSecret left out; `mappings`, the rules, only when there are any; the consent settings only
+ * when their text is not empty).
  */
 function asPageSettings(form) {
   const settings = {};
@@ -86,20 +95,36 @@ function asPageSettings(form) {
     settings[key] = value;
   }
   for (const key of BOOL_FIELDS) settings[key] = Boolean(form[key]);
+  if (form.consentCategories !== undefined) settings.consentCategories = form.consentCategories;
+  const required = requiredIds(requiredText(form.requiredConsentCategories));
+  if (required !== undefined) settings.requiredConsentCategories = required;
   if (form.mappings !== undefined) settings.mappings = form.mappings;
   return settings;
 }
 
-/** The settings form's values, and `mappings` read from the Rules editor (left out when it is empty). */
+/**
+ * The settings form's values, `consentCategories` read from its editor and `mappings` from the
+ * Rules editor (each left out when empty), `requiredConsentCategories` as a list.
+ */
 async function readForm() {
   const form = await page.evaluate(
-    ([texts, bools]) => ({
+    ([texts, bools, consent]) => ({
       ...Object.fromEntries([...texts.map((k) => [k, document.getElementById(k).value]), ...bools.map((k) => [k, document.getElementById(k).checked])]),
+      ...Object.fromEntries(consent.map((k) => [k, document.getElementById(k).value])),
       rules: document.getElementById("rules").value,
     }),
-    [TEXT_FIELDS, BOOL_FIELDS],
+    [TEXT_FIELDS, BOOL_FIELDS, CONSENT_FIELDS],
   );
-  const { rules, ...values } = form;
+  const { rules, consentCategories, requiredConsentCategories, ...values } = form;
+  const required = requiredIds(requiredConsentCategories);
+  if (required !== undefined) values.requiredConsentCategories = required;
+  if (consentCategories.trim() !== "") {
+    try {
+      values.consentCategories = JSON.parse(consentCategories);
+    } catch {
+      values.consentUnreadable = true;
+    }
+  }
   if (rules.trim() === "") return values;
   try {
     values.mappings = JSON.parse(rules);
@@ -110,6 +135,9 @@ async function readForm() {
 }
 
 const rulesText = (mappings) => (mappings === undefined ? "" : JSON.stringify(mappings, null, 2));
+
+/** The form's values of these settings: what settings they leave out, empty or unticked. */
+const formOf = (settings) => ({ ...Object.fromEntries([...TEXT_FIELDS.map((k) => [k, ""]), ...BOOL_FIELDS.map((k) => [k, false])]), ...settings });
 
 /** Fills the settings form and the Rules editor (only what differs) and waits until the output follows. */
 async function setSettings(values) {
@@ -122,6 +150,9 @@ async function setSettings(values) {
     const want = Boolean(values[key]);
     if (form[key] !== want) await page.setChecked(`#${key}`, want);
   }
+  if (form.consentUnreadable || !isDeepStrictEqual(form.consentCategories, values.consentCategories)) await page.fill("#consentCategories", consentText(values.consentCategories));
+  const required = requiredText(values.requiredConsentCategories);
+  if ((await page.inputValue("#requiredConsentCategories")) !== required) await page.fill("#requiredConsentCategories", required);
   if (!isDeepStrictEqual(form.mappings, values.mappings)) await page.fill("#rules", rulesText(values.mappings));
   const expected = asPageSettings(values);
   return waitForState((s) => isDeepStrictEqual(s.settings, expected), "the settings to apply");
@@ -153,7 +184,13 @@ async function rendered() {
       // One block per run of commands from one origin (a rule, or the classic mapping), labelled when there are rules.
       const blocks = [...card.querySelectorAll("pre.commands")].map((pre) => {
         const group = pre.closest(".origin-group");
-        return { commands: JSON.parse(pre.textContent), origin: group ? (group.dataset.originKind === "classic" ? null : group.dataset.origin) : null, labelled: Boolean(group) };
+        return {
+          commands: JSON.parse(pre.textContent),
+          origin: group ? (group.dataset.originKind === "classic" ? null : group.dataset.origin) : null,
+          labelled: Boolean(group),
+          kind: group ? group.dataset.originKind : null,
+          label: group ? group.querySelector(".origin .chip").textContent : null,
+        };
       });
       const via = card.querySelector(".via");
       return {
@@ -161,9 +198,12 @@ async function rendered() {
         status: card.dataset.status,
         commands: blocks.flatMap((b) => b.commands),
         origins: blocks.flatMap((b) => b.commands.map(() => b.origin)),
+        kinds: blocks.flatMap((b) => b.commands.map(() => b.kind)),
+        labels: blocks.flatMap((b) => b.commands.map(() => b.label)),
         labelled: blocks.map((b) => b.labelled),
         takenBy: via ? JSON.parse(via.dataset.takenBy) : null,
         chips: via ? [...via.querySelectorAll("button.chip")].map((b) => b.textContent) : null,
+        via: via ? via.textContent : null,
         issue: card.querySelector(".issue") ? { code: card.querySelector(".issue").dataset.code, message: text(card, ".issue-message") } : null,
       };
     });
@@ -182,12 +222,19 @@ function maskedAuthorization(value) {
 /** The name of each rule (RULES.md §2: `rule <index>` when it has none). */
 const ruleNames = (mappings) => mappings.map((rule, i) => (typeof rule.name === "string" ? rule.name : `rule ${i}`));
 
+/** The track event Segment's Consent Management sends when preferences change (README, "Consent"). */
+const CONSENT_EVENT = "Segment Consent Preference Updated";
+
+/** Whether the consent preset takes the event, so that no rule sees it (README, "Consent"). */
+const consentPresetTakes = (event, settings) =>
+  Object.keys(settings.consentCategories ?? {}).length > 0 && event?.type === "track" && event.event === CONSENT_EVENT;
+
 /**
  * For each event of a body, the names of the rules whose subscription takes it, asked of the
  * package's matchesSubscription (the event with a batch's top-level context and integrations
- * added, its own keys winning, as the core applies them).
+ * added, its own keys winning, as the core applies them); none for an event the consent preset takes.
  */
-function rulesTakingEach(text, mappings) {
+function rulesTakingEach(text, mappings, settings) {
   const body = JSON.parse(text);
   const batch = body && !Array.isArray(body) && Array.isArray(body.batch);
   const events = Array.isArray(body) ? body : batch ? body.batch : [body];
@@ -201,6 +248,7 @@ function rulesTakingEach(text, mappings) {
       if (seen[field] === undefined || seen[field] === null) seen[field] = shared;
       else if (typeof seen[field] === "object" && !Array.isArray(seen[field])) seen[field] = { ...shared, ...seen[field] };
     }
+    if (consentPresetTakes(seen, settings)) return [];
     return mappings.flatMap((rule, i) => (pkg.matchesSubscription(rule.subscribe, seen) ? [names[i]] : []));
   });
 }
@@ -233,7 +281,7 @@ async function assertMatchesPackage(label, { reveal = false, mappings } = {}) {
   });
   const allCommands = expected.requests.flatMap((r) => JSON.parse(r.body).commands);
   assert.deepEqual(shown.events.flatMap((e) => e.commands), allCommands, `${label}: every command shown once, under an event, in order`);
-  assertOrigins(label, expected, shown.events, text, settings.mappings ?? []);
+  assertOrigins(label, expected, shown.events, text, settings);
   for (const issue of [...expected.rejected, ...expected.skipped]) {
     const card = shown.events.find((e) => e.index === String(issue.index));
     assert.ok(card, `${label}: event ${issue.index} is shown`);
@@ -255,29 +303,63 @@ async function assertMatchesPackage(label, { reveal = false, mappings } = {}) {
 }
 
 /**
- * Checks each event card against the package's result: the rule that made each command (its
- * `origins`, `null` for the classic mapping) and, with rules, the rules whose subscription takes
- * the event, each a button.
+ * The `origins` labels of the preset rows, as the README's "Presets" section lists them: each
+ * e-commerce row's (the table's last column) and the consent preset's.
  */
-function assertOrigins(label, expected, cards, text, rules) {
+const PRESET_LABELS = (() => {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Presets"), readme.indexOf("## The npm package"));
+  const ecommerce = [...section.matchAll(/`(ecommerce: [^`]+ → [^`]+)`/g)].map((m) => m[1]);
+  const consent = [...section.matchAll(/Its `origins` label is `([^`]+)`/g)].map((m) => m[1]);
+  assert.equal(consent.length, 1, "the README names the consent preset's origins label");
+  assert.ok(ecommerce.length >= 9, "the README lists the e-commerce preset's origins labels");
+  return { ecommerce: new Set(ecommerce), consent: consent[0] };
+})();
+
+/**
+ * What made a command, from its `origins` label: the classic mapping (null), a preset row (a
+ * label the README lists, its setting on, not the name of a rule), or a rule; and the label the
+ * page gives it.
+ */
+function originOf(origin, settings) {
+  if (origin === null) return { kind: "classic", label: "classic mapping" };
+  const names = ruleNames(settings.mappings ?? []);
+  if (settings.ecommerceEvents && PRESET_LABELS.ecommerce.has(origin) && !names.includes(origin)) {
+    return { kind: "preset", label: `e-commerce preset: ${origin.slice("ecommerce: ".length)}` };
+  }
+  if (origin === PRESET_LABELS.consent && Object.keys(settings.consentCategories ?? {}).length && !names.includes(origin)) return { kind: "preset", label: "consent preset" };
+  return { kind: "rule", label: origin };
+}
+
+/**
+ * Checks each event card against the package's result: the rule or preset row that made each
+ * command (its `origins`, `null` for the classic mapping), a preset row marked apart from the
+ * rules, and, with rules, the rules whose subscription takes the event, each a button.
+ */
+function assertOrigins(label, expected, cards, text, settings) {
+  const rules = settings.mappings ?? [];
   const origins = new Map();
   for (const request of expected.requests) {
     request.events.forEach((event, k) => origins.set(event, [...(origins.get(event) ?? []), request.origins ? request.origins[k] : null]));
   }
-  const taking = rules.length ? rulesTakingEach(text, rules) : [];
+  const taking = rules.length ? rulesTakingEach(text, rules, settings) : [];
   for (const card of cards) {
     const index = Number(card.index);
     const made = origins.get(index) ?? [];
-    assert.deepEqual(card.origins, made, `${label}: event ${index}: each command's rule, as the package's origins say`);
+    assert.deepEqual(card.origins, made, `${label}: event ${index}: each command's rule or preset row, as the package's origins say`);
+    const labelled = rules.length > 0 || made.some((o) => o !== null);
+    assert.deepEqual(card.labelled, card.labelled.map(() => labelled), `${label}: event ${index}: with rules or a preset's command, every command block names its origin; else none`);
+    if (labelled) {
+      const of = made.map((o) => originOf(o, settings));
+      assert.deepEqual([card.kinds, card.labels], [of.map((o) => o.kind), of.map((o) => o.label)], `${label}: event ${index}: what made each command, a preset row marked as one`);
+    }
     if (!rules.length) {
       assert.equal(card.takenBy, null, `${label}: event ${index}: no rules, no "taken by" line`);
-      assert.ok(card.labelled.every((l) => !l), `${label}: event ${index}: no rules, no origin labels`);
       continue;
     }
-    assert.ok(card.labelled.every(Boolean), `${label}: event ${index}: with rules, every command block names its origin`);
     assert.deepEqual(card.takenBy, taking[index], `${label}: event ${index}: the rules that take it`);
-    for (const origin of made) if (origin !== null) assert.ok(card.takenBy.includes(origin), `${label}: event ${index}: rule ${origin} made a command, so it took the event`);
-    if (card.takenBy.length === 0) assert.ok(made.every((o) => o === null), `${label}: event ${index}: taken by no rule, so classic`);
+    for (const origin of made) if (originOf(origin, settings).kind === "rule") assert.ok(card.takenBy.includes(origin), `${label}: event ${index}: rule ${origin} made a command, so it took the event`);
+    if (card.takenBy.length === 0) assert.ok(made.every((o) => originOf(o, settings).kind !== "rule"), `${label}: event ${index}: taken by no rule, so classic or a preset`);
     assert.deepEqual(card.chips, card.takenBy, `${label}: event ${index}: a button per rule that took it`);
   }
 }
@@ -292,11 +374,20 @@ function mergeSettings(base, own = {}) {
   return merged;
 }
 
-/** Whether the settings form can hold these settings exactly (strings in text fields, booleans in checkboxes, rules in the Rules editor). */
+/**
+ * Whether the settings form can hold these settings exactly (strings in text fields, booleans in
+ * checkboxes, rules in the Rules editor, consentCategories in its editor, and
+ * requiredConsentCategories when written with commas reads back the same, `[]` as none).
+ */
 function formCanHold(settings) {
   for (const [key, value] of Object.entries(settings)) {
     if (key === "mappings") {
       if (!Array.isArray(value)) return false;
+      continue;
+    }
+    if (key === "consentCategories") continue;
+    if (key === "requiredConsentCategories") {
+      if (!Array.isArray(value) || !value.every((id) => typeof id === "string") || !isDeepStrictEqual(requiredIds(requiredText(value)) ?? [], value)) return false;
       continue;
     }
     if (TEXT_FIELDS.includes(key) ? typeof value !== "string" : BOOL_FIELDS.includes(key) ? typeof value !== "boolean" : true) return false;
@@ -507,9 +598,6 @@ test("an invalid setting shows its message next to the field", async () => {
   await assertMatchesPackage("settings restored");
 });
 
-/** The presets' settings (README, "Presets"), which the settings form does not hold yet. */
-const PRESET_SETTINGS = ["ecommerceEvents", "consentCategories", "requiredConsentCategories"];
-
 test("the shared golden fixtures: the page maps each case as expected", async () => {
   const base = JSON.parse(readFileSync(path.join(FIXTURES, "settings.base.json"), "utf8"));
   const dir = path.join(FIXTURES, "mapping");
@@ -522,14 +610,8 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
   // Batch the cases: one editor text per settings, with no messageId twice in a batch (that would add `#2`).
   const batches = [];
   const unfit = [];
-  let awaitingPresetSettings = 0;
   for (const testCase of cases) {
     const settings = mergeSettings(base, testCase.settings);
-    // The presets' settings need the form's preset fields, which are not built yet.
-    if (PRESET_SETTINGS.some((key) => settings[key] !== undefined)) {
-      awaitingPresetSettings++;
-      continue;
-    }
     if (!formCanHold(settings)) {
       unfit.push(testCase.name);
       continue;
@@ -552,7 +634,7 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
     assert.deepEqual(state.result, pkg.buildRequests(events, asPageSettings(batch.settings)), "the page's batch equals the package's buildRequests");
     if (events.length > 50) await page.click("#events .more button");
     const shown = (await rendered()).events;
-    assertOrigins(`fixtures with settings ${batch.key}`, state.result, shown, text, batch.settings.mappings ?? []);
+    assertOrigins(`fixtures with settings ${batch.key}`, state.result, shown, text, asPageSettings(batch.settings));
     batch.cases.forEach((testCase, index) => {
       const label = `${testCase.file}: ${testCase.name}`;
       const card = shown.find((e) => e.index === String(index));
@@ -567,6 +649,8 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
         );
         assert.equal(card.status, "mapped", `${label}: mapped`);
         assert.deepEqual(card.commands, expected, `${label}: commands`);
+        // What made each command, where the case says (null: the request has no origins, all classic).
+        if ("origins" in testCase) assert.deepEqual(card.origins, testCase.origins ?? expected.map(() => null), `${label}: origins`);
       } else if (testCase.error) {
         assert.equal(card.status, "rejected", `${label}: rejected`);
         assert.deepEqual(card.issue, { code: testCase.error.code, message: atIndex(testCase.error.message) }, `${label}: rejection`);
@@ -579,14 +663,14 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
       checked++;
     });
   }
-  assert.equal(
-    checked + awaitingPresetSettings,
-    cases.length,
-    "every case, rules included, ran through the page (but the presets' cases, set aside until the form holds their settings)",
-  );
+  assert.equal(checked, cases.length, "every case, rules and presets included, ran through the page");
   assert.ok(
     cases.some((c) => c.settings?.mappings),
     "the fixtures include rules (mappings), set through the Rules editor",
+  );
+  assert.ok(
+    ["ecommerceEvents", "consentCategories", "requiredConsentCategories"].every((key) => cases.some((c) => c.settings?.[key] !== undefined)),
+    "the fixtures include every preset setting, set through the settings form",
   );
 });
 
