@@ -436,6 +436,54 @@ test("each example: the requests shown are exactly the package's buildRequestsFr
   assert.ok(engage, "an Engage audience example (an identify with context.personas)");
 });
 
+test("the presets' examples: each turns on its settings, and shows the package's buildRequests for its events, each command under its preset row", async () => {
+  const { EXAMPLES } = await import("../../preview/examples.js");
+  const examples = EXAMPLES.filter((x) => x.settings);
+  const start = await readForm();
+  const events = new Set();
+  const seen = { purchaseItems: 0, cart: new Set(), refund: false, consent: 0, denied: false };
+  for (const example of examples) {
+    // From the defaults each time, so each example's settings alone are what it needs.
+    await page.click("#reset-settings");
+    await waitForState((s) => isDeepStrictEqual(s.settings, asPageSettings(start)), "the default settings");
+    const state = await selectExample(example.id);
+    const settings = asPageSettings({ ...start, ...example.settings });
+    assert.deepEqual(state.settings, settings, `${example.id}: the form holds the example's settings`);
+    const value = Array.isArray(example.value) ? example.value : [example.value];
+    assert.deepEqual(state.result, pkg.buildRequests(value, settings), `${example.id}: the page's result is the package's buildRequests for its events and settings`);
+    const { expected, shown } = await assertMatchesPackage(`presets example ${example.id}`);
+    assert.equal(await page.textContent("#example-hint"), example.hint);
+    assert.ok(expected.requests.flatMap((r) => r.origins ?? []).some((o) => o !== null && originOf(o, settings).kind === "preset"), `${example.id}: a preset row made a command`);
+    for (const event of value) events.add(event.event);
+    for (const card of shown.events) {
+      card.commands.forEach((command, k) => {
+        const { event_type: type, properties } = command.data;
+        seen.purchaseItems += type === "purchase_item" && card.kinds[k] === "preset" ? 1 : 0;
+        if (type === "cart_update") seen.cart.add(properties.action);
+        seen.refund ||= type === "purchase" && properties.purchase_status === "refund";
+        seen.consent += type === "consent" && card.labels[k] === "consent preset" ? 1 : 0;
+      });
+      seen.denied ||= card.issue?.code === "consent_denied";
+    }
+  }
+  for (const name of ["Order Completed", "Product Added", "Product Removed", "Order Refunded", CONSENT_EVENT]) assert.ok(events.has(name), `an example has a ${name} event`);
+  assert.deepEqual(
+    { ...seen, cart: [...seen.cart].sort(), purchaseItems: seen.purchaseItems > 2, consent: seen.consent > 1 },
+    { purchaseItems: true, cart: ["add", "remove"], refund: true, consent: true, denied: true },
+    "the examples show an order of several products, a cart change both ways, a refund, consent events and an event denied for want of consent",
+  );
+
+  // A preset example's settings are remembered like the others; a plain example leaves them on.
+  await selectExample("consent");
+  await selectExample("track");
+  await page.reload();
+  await page.waitForFunction(() => window.__preview?.snapshot().renders > 0);
+  const consent = examples.find((x) => x.id === "consent");
+  assert.deepEqual((await snapshot()).settings, asPageSettings({ ...start, ...consent.settings }), "the consent settings survive a reload");
+  assert.equal(await page.inputValue("#consentCategories"), JSON.stringify(consent.settings.consentCategories, null, 2));
+  await assertMatchesPackage("the page example with the consent settings remembered");
+});
+
 test("a JSON syntax error shows its line and column, and the editor marks and can jump to the line", async () => {
   const text = '{\n  "type": "track",\n  "userId": "u-1",\n  "event" "Signed Up"\n}';
   let expected;
