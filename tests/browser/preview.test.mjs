@@ -646,6 +646,91 @@ test("an invalid setting shows its message next to the field", async () => {
   await assertMatchesPackage("settings restored");
 });
 
+/** The problems validateSettings finds in these settings (none: []). */
+function problemsOf(settings) {
+  try {
+    pkg.validateSettings(settings);
+    return [];
+  } catch (error) {
+    return error.problems;
+  }
+}
+
+/** What a field's message says for its problems: each at its path when inside the setting, joined. */
+const fieldMessage = (key, problems) =>
+  problems
+    .filter((p) => p.field === key || p.field.startsWith(`${key}.`) || p.field.startsWith(`${key}[`))
+    .map((p) => (p.field === key ? p.message : `${p.field}: ${p.message}`))
+    .join("; ");
+
+test("the presets' settings: each problem shown at its field with its path, consentCategories' lines marked, a JSON syntax error at its line and column", async () => {
+  const form = await readForm();
+  // The settings fixture's every-problem case: what the form can hold of it.
+  const fixture = JSON.parse(readFileSync(path.join(FIXTURES, "settings", "validation.json"), "utf8")).cases.find((c) => c.name.startsWith("every problem of the presets' settings"));
+  const consentCategories = fixture.input.consentCategories;
+  const requiredText = "Analytics, , C0002";
+  await setSettings({ ...form, consentCategories });
+  await page.fill("#requiredConsentCategories", requiredText);
+  const settings = asPageSettings({ ...form, consentCategories, requiredConsentCategories: requiredIds(requiredText) });
+  const state = await waitForState((s) => isDeepStrictEqual(s.settings, settings), "the bad consent settings");
+  const problems = problemsOf(settings);
+  assert.deepEqual(state.settingsProblems, problems, "the page's problems are the package's");
+  assert.ok(problems.some((p) => p.field === "consentCategories.Advertising" && /lowercase/.test(p.message)), "an uppercase Bloomreach ID is a problem (must be lowercase)");
+  for (const key of CONSENT_FIELDS) {
+    assert.notEqual(fieldMessage(key, problems), "", `${key} has problems`);
+    assert.equal(await page.textContent(`#${key}-error`), fieldMessage(key, problems), `${key}: its problems, each at its path`);
+    assert.equal(await page.getAttribute(`#${key}`, "aria-invalid"), "true");
+    assert.ok((await page.getAttribute(`#${key}`, "aria-describedby")).split(" ").includes(`${key}-error`));
+  }
+  assert.equal(await page.textContent("#settings-error"), "", "no problem is left without its field");
+  assert.equal(await page.textContent("#settings-summary"), `${problems.length} problems to fix`);
+  // Each problem of consentCategories marks the line of its key (the Segment category's).
+  const text = await page.inputValue("#consentCategories");
+  const keyOf = (field) => {
+    const rest = field.slice("consentCategories".length); // .Advertising or [""]
+    return rest.startsWith(".") ? rest.slice(1) : JSON.parse(rest.slice(1, -1));
+  };
+  const lines = problems.filter((p) => p.field.startsWith("consentCategories")).map((p) => lineOf(text, `${JSON.stringify(keyOf(p.field))}:`));
+  assert.deepEqual(await page.$$eval("#consentCategories-gutter .err", (nodes) => nodes.map((n) => Number(n.textContent))), [...new Set(lines)].sort((a, b) => a - b));
+  assert.equal((await rendered()).requests.length, 0, "no request while the settings are invalid");
+  assert.match(await page.textContent("#problem"), /settings are not valid/);
+
+  // A JSON syntax error: at the line and column the core reports, the line marked.
+  const broken = '{\n  "Advertising": "marketing"\n  "Analytics": "analytics"\n}';
+  let syntax;
+  try {
+    pkg.buildRequestsFromJson(broken, asPageSettings(form));
+    assert.fail("the package should refuse this JSON");
+  } catch (error) {
+    syntax = error;
+  }
+  await page.fill("#consentCategories", broken);
+  await page.fill("#requiredConsentCategories", "");
+  await waitForState((s) => s.settingsProblems.length === 1 && s.settingsProblems[0].field === "consentCategories", "the syntax error");
+  const shownError = await page.textContent("#consentCategories-error");
+  assert.equal(shownError, `JSON syntax error at line ${syntax.line}, column ${syntax.column}: ${syntax.message.replace(/^the body is not valid JSON: /, "").replace(/ \(line \d+, column \d+\)$/, "")}`);
+  assert.deepEqual(await page.$$eval("#consentCategories-gutter .err", (nodes) => nodes.map((n) => Number(n.textContent))), [syntax.line]);
+  assert.equal((await snapshot()).settings.consentCategories, undefined, "unreadable JSON is not handed to the package");
+
+  // Fixed: no problem left, and the output is the package's with the presets on.
+  const good = { ...form, ecommerceEvents: true, consentCategories: { Advertising: "marketing" }, requiredConsentCategories: ["Advertising"] };
+  await setSettings(good);
+  for (const key of [...CONSENT_FIELDS, "ecommerceEvents"]) {
+    assert.equal(await page.textContent(`#${key}-error`), "");
+    assert.equal(await page.getAttribute(`#${key}`, "aria-invalid"), null);
+  }
+  assert.equal(await page.locator("#consentCategories-gutter .err").count(), 0);
+  assert.match(await page.textContent("#settings-summary"), /e-commerce preset on · consent preset on · consent required$/);
+  await selectExample("ecommerce-order");
+  await assertMatchesPackage("an order with the presets on");
+  // Reset to defaults turns the presets off again.
+  await page.click("#reset-settings");
+  const reset = await waitForState((s) => s.settings.ecommerceEvents === false && s.settings.consentCategories === undefined, "reset");
+  assert.equal(reset.settings.requiredConsentCategories, undefined);
+  assert.deepEqual([await page.inputValue("#consentCategories"), await page.inputValue("#requiredConsentCategories")], ["", ""]);
+  await assertMatchesPackage("an order with the presets reset");
+});
+
 test("the shared golden fixtures: the page maps each case as expected", async () => {
   const base = JSON.parse(readFileSync(path.join(FIXTURES, "settings.base.json"), "utf8"));
   const dir = path.join(FIXTURES, "mapping");
@@ -1017,6 +1102,20 @@ test("keyboard: Tab indents in the editor, Esc then Tab leaves it, and controls 
   assert.ok(scrollers.length > 0 && scrollers.every((i) => i === 0), `scrolling code blocks are focusable (${scrollers})`);
   assert.deepEqual(await page.$$eval("[data-copy], [data-goto], [data-rule-example], #clear-rules", (nodes) => [...new Set(nodes.map((n) => n.tagName))]), ["BUTTON"]);
   await selectExample("page");
+
+  // The presets' settings from the keyboard: Space ticks ecommerceEvents; the consentCategories
+  // editor indents with Tab and is left with Esc then Tab, to the next field.
+  await selectExample("track");
+  await page.focus("#ecommerceEvents");
+  await page.keyboard.press("Space");
+  await waitForState((s) => s.settings.ecommerceEvents === true, "ecommerceEvents from Space");
+  await page.fill("#consentCategories", '{"Advertising": "marketing"}');
+  await assertEditorKeys("consentCategories");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "requiredConsentCategories", "Esc then Tab moves on to the next field");
+  await page.keyboard.type("Advertising");
+  const state = await waitForState((s) => s.settings.requiredConsentCategories?.[0] === "Advertising", "requiredConsentCategories typed");
+  assert.deepEqual([state.settings.consentCategories, state.settings.requiredConsentCategories], [{ Advertising: "marketing" }, ["Advertising"]]);
+  await assertMatchesPackage("presets set from the keyboard");
 });
 
 test("phone width: the layout stacks without horizontal scrolling; dark mode changes the colours", async () => {
@@ -1060,6 +1159,29 @@ test("phone width: the layout stacks without horizontal scrolling; dark mode cha
     await phone.fill("#rules", '[{"name": "a very long rule name that has to wrap somewhere on a phone", "eventType": "e"}]');
     await phone.waitForFunction(() => window.__preview.snapshot().rules.problems.length === 1);
     assert.ok((await phone.evaluate(() => document.documentElement.scrollWidth)) <= 390, "a problem fits the width");
+
+    // The presets: their fields, a problem in them and the preset rows' labels fit the width too.
+    await phone.fill("#rules", "");
+    await phone.selectOption("#example", "ecommerce-order");
+    await phone.waitForFunction(() => window.__preview.snapshot().groups[0]?.origins.length === 4);
+    await phone.selectOption("#example", "consent");
+    await phone.waitForFunction(() => window.__preview.snapshot().groups[1]?.origins[0] === "consent");
+    await phone.evaluate(() => {
+      document.getElementById("settings-box").open = true;
+    });
+    await phone.fill("#consentCategories", '{"Advertising": "Marketing", "a Segment category with a very long name": "analytics"}');
+    await phone.waitForFunction(() => window.__preview.snapshot().settingsProblems.length === 1);
+    const presets = await phone.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      editor: document.getElementById("consentCategories-editor").getBoundingClientRect().right,
+      error: document.getElementById("consentCategories-error").textContent,
+    }));
+    assert.ok(presets.scrollWidth <= 390 && presets.editor <= 390, `no horizontal scroll with the presets' fields (${JSON.stringify(presets)})`);
+    assert.match(presets.error, /^consentCategories\.Advertising: must be lowercase/);
+    await phone.fill("#consentCategories", '{"Advertising": "marketing"}');
+    await phone.selectOption("#example", "ecommerce-order");
+    await phone.waitForFunction(() => document.querySelectorAll("#events .chip.preset").length === 2); // purchase, then the purchase_items
+    assert.ok((await phone.evaluate(() => document.documentElement.scrollWidth)) <= 390, "the preset rows' labels fit the width");
   } finally {
     await context.close();
   }
