@@ -204,7 +204,7 @@ function takenByLine(view, group) {
   const kinds = kindsOf(view, group);
   const presets = [...new Set(group.commands.filter((c, k) => kinds[k] === "preset").map((c) => c.origin))];
   if (presetOnly) {
-    line.append("Taken by the ", presetChip("consent"), ": no rule sees a consent-preference event.");
+    line.append("Taken by no rule (no rule sees a consent-preference event): ", presetChip("consent"));
   } else if (!taking.length && presets.length) {
     line.append("Taken by no rule: ", ...presets.map(presetChip));
   } else if (!taking.length) {
@@ -215,15 +215,15 @@ function takenByLine(view, group) {
   return line;
 }
 
-/** A preset row's label as the page shows it: "e-commerce preset: Order Completed → purchase", "consent preset". */
+/** A preset row's label as the page shows it: "preset: Order Completed → purchase", "preset: consent". */
 function presetText(origin) {
-  return origin.startsWith("ecommerce: ") ? `e-commerce preset: ${origin.slice("ecommerce: ".length)}` : `${origin} preset`;
+  return `preset: ${origin.startsWith("ecommerce: ") ? origin.slice("ecommerce: ".length) : origin}`;
 }
 
 /** A preset row, marked apart from the rules: a setting made it, not the Rules panel. */
 function presetChip(origin) {
   const setting = origin.startsWith("ecommerce: ") ? "ecommerceEvents" : "consentCategories";
-  return h("span", { class: "chip preset", "data-preset": origin, title: `Made by the ${setting} setting's preset (${origin}), not by a rule`, text: presetText(origin) });
+  return h("span", { class: "chip preset", "data-preset": origin, title: `Made by the preset of the ${setting} setting (${origin}), not by a rule`, text: presetText(origin) });
 }
 
 /** "rule “order lines”", a preset row, or "classic mapping", for a command's origin. */

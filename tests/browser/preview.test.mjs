@@ -325,9 +325,9 @@ function originOf(origin, settings) {
   if (origin === null) return { kind: "classic", label: "classic mapping" };
   const names = ruleNames(settings.mappings ?? []);
   if (settings.ecommerceEvents && PRESET_LABELS.ecommerce.has(origin) && !names.includes(origin)) {
-    return { kind: "preset", label: `e-commerce preset: ${origin.slice("ecommerce: ".length)}` };
+    return { kind: "preset", label: `preset: ${origin.slice("ecommerce: ".length)}` };
   }
-  if (origin === PRESET_LABELS.consent && Object.keys(settings.consentCategories ?? {}).length && !names.includes(origin)) return { kind: "preset", label: "consent preset" };
+  if (origin === PRESET_LABELS.consent && Object.keys(settings.consentCategories ?? {}).length && !names.includes(origin)) return { kind: "preset", label: "preset: consent" };
   return { kind: "rule", label: origin };
 }
 
@@ -461,7 +461,7 @@ test("the presets' examples: each turns on its settings, and shows the package's
         seen.purchaseItems += type === "purchase_item" && card.kinds[k] === "preset" ? 1 : 0;
         if (type === "cart_update") seen.cart.add(properties.action);
         seen.refund ||= type === "purchase" && properties.purchase_status === "refund";
-        seen.consent += type === "consent" && card.labels[k] === "consent preset" ? 1 : 0;
+        seen.consent += type === "consent" && card.labels[k] === "preset: consent" ? 1 : 0;
       });
       seen.denied ||= card.issue?.code === "consent_denied";
     }
@@ -473,13 +473,33 @@ test("the presets' examples: each turns on its settings, and shows the package's
     "the examples show an order of several products, a cart change both ways, a refund, consent events and an event denied for want of consent",
   );
 
+  // With a rule that takes every track event: the preset rows before it, and none for the consent-preference event, which no rule sees.
+  await selectExample("consent");
+  await setSettings({ ...(await readForm()), ecommerceEvents: true, mappings: [{ name: "every track", subscribe: 'type = "track"', eventType: "any_track" }] });
+  const { shown } = await assertMatchesPackage("the consent example with a rule for every track event");
+  assert.deepEqual(
+    shown.events.map((card) => [card.takenBy, card.via]),
+    [
+      [[], "Taken by no rule: classic mapping"],
+      [[], "Taken by no rule (no rule sees a consent-preference event): preset: consent"],
+      [["every track"], "Taken by the rule every track"],
+    ],
+  );
+  await selectExample("ecommerce-refund");
+  assert.deepEqual(
+    (await rendered()).events[0].labels,
+    ["preset: Order Refunded → purchase", "preset: Order Refunded → purchase_item", "every track"],
+    "the preset rows, then the rule",
+  );
+  await setSettings({ ...(await readForm()), mappings: undefined });
+
   // A preset example's settings are remembered like the others; a plain example leaves them on.
   await selectExample("consent");
   await selectExample("track");
   await page.reload();
   await page.waitForFunction(() => window.__preview?.snapshot().renders > 0);
   const consent = examples.find((x) => x.id === "consent");
-  assert.deepEqual((await snapshot()).settings, asPageSettings({ ...start, ...consent.settings }), "the consent settings survive a reload");
+  assert.deepEqual((await snapshot()).settings, asPageSettings({ ...start, ...consent.settings, ecommerceEvents: true }), "the presets' settings survive a reload");
   assert.equal(await page.inputValue("#consentCategories"), JSON.stringify(consent.settings.consentCategories, null, 2));
   await assertMatchesPackage("the page example with the consent settings remembered");
 });
