@@ -136,9 +136,6 @@ async function readForm() {
 
 const rulesText = (mappings) => (mappings === undefined ? "" : JSON.stringify(mappings, null, 2));
 
-/** The form's values of these settings: what settings they leave out, empty or unticked. */
-const formOf = (settings) => ({ ...Object.fromEntries([...TEXT_FIELDS.map((k) => [k, ""]), ...BOOL_FIELDS.map((k) => [k, false])]), ...settings });
-
 /** Fills the settings form and the Rules editor (only what differs) and waits until the output follows. */
 async function setSettings(values) {
   const form = await readForm();
