@@ -1,6 +1,7 @@
-// Example Segment payloads for the preview's picker: one realistic example per call type.
+// Example Segment payloads for the preview's picker: one realistic example per call type, and the
+// presets' events (each with the preset settings it turns on).
 
-/** @type {{ id: string, label: string, hint: string, value: unknown }[]} */
+/** @type {{ id: string, label: string, hint: string, value: unknown, settings?: Record<string, unknown> }[]} */
 export const EXAMPLES = [
   {
     id: "page",
@@ -64,7 +65,7 @@ export const EXAMPLES = [
   {
     id: "track",
     label: "track · Order Completed",
-    hint: "A track call becomes an event named after its “event”; its properties are kept as they are (arrays stay arrays).",
+    hint: "A track call becomes an event named after its “event”; its properties are kept as they are (arrays stay arrays). With the e-commerce preset on (ecommerceEvents), it becomes Bloomreach's purchase events instead.",
     value: {
       type: "track",
       messageId: "ajs-track-c41e9b70a2d5",
@@ -229,6 +230,118 @@ export const EXAMPLES = [
       context: { library: { name: "analytics-node", version: "2.1.0" } },
       sentAt: "2024-03-04T15:30:16.000Z",
     },
+  },
+  {
+    id: "ecommerce-order",
+    label: "e-commerce · order with 3 products",
+    hint: "Turns on the e-commerce preset (ecommerceEvents): an Order Completed becomes one purchase (purchase_status success, total_price, product_ids, product_list) and one purchase_item per product.",
+    settings: { ecommerceEvents: true },
+    value: {
+      type: "track",
+      messageId: "ajs-order-8c1f0d37",
+      userId: "user-8841",
+      anonymousId: "5d1a9f3e-8c27-4b6e-9a0d-3f2e1c4b7a68",
+      event: "Order Completed",
+      properties: {
+        order_id: "ORD-2024-50077",
+        total: 184.7,
+        revenue: 159.7,
+        shipping: 5,
+        tax: 20,
+        discount: 10,
+        coupon: "SPRING10",
+        currency: "EUR",
+        affiliation: "Example Shop CZ",
+        products: [
+          { product_id: "sku-3312", sku: "SHOE-BLU-42", name: "Trail Runner", brand: "Peak", category: "Shoes", variant: "blue-42", price: 89.9, quantity: 1 },
+          { product_id: "sku-0871", sku: "SOCK-GRY-M", name: "Wool Socks", brand: "Peak", category: "Accessories", price: 9.9, quantity: 3 },
+          { product_id: "sku-5120", sku: "BOTL-STL-750", name: "Steel Bottle", category: "Accessories", price: 40.1, quantity: 1, image_url: "https://shop.example.com/img/bottle.jpg" },
+        ],
+      },
+      context: { ip: "203.0.113.24", userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/125.0" },
+      timestamp: "2024-03-04T15:41:07.118Z",
+    },
+  },
+  {
+    id: "ecommerce-cart",
+    label: "e-commerce · cart: product added, then removed",
+    hint: "Turns on the e-commerce preset (ecommerceEvents): Product Added and Product Removed each become a cart_update, with action add or remove and the product's attributes.",
+    settings: { ecommerceEvents: true },
+    value: [
+      {
+        type: "track",
+        messageId: "ajs-cart-add-41b9e2",
+        anonymousId: "5d1a9f3e-8c27-4b6e-9a0d-3f2e1c4b7a68",
+        event: "Product Added",
+        properties: { cart_id: "cart-77f1", product_id: "sku-3312", sku: "SHOE-BLU-42", name: "Trail Runner", brand: "Peak", variant: "blue-42", price: 89.9, currency: "EUR", quantity: 1, url: "https://shop.example.com/p/trail-runner" },
+        timestamp: "2024-03-04T15:35:12.004Z",
+      },
+      {
+        type: "track",
+        messageId: "ajs-cart-remove-9d02c7",
+        anonymousId: "5d1a9f3e-8c27-4b6e-9a0d-3f2e1c4b7a68",
+        event: "Product Removed",
+        properties: { cart_id: "cart-77f1", product_id: "sku-3312", sku: "SHOE-BLU-42", name: "Trail Runner", price: 89.9, currency: "EUR", quantity: 1 },
+        timestamp: "2024-03-04T15:36:40.551Z",
+      },
+    ],
+  },
+  {
+    id: "ecommerce-refund",
+    label: "e-commerce · order refunded",
+    hint: "Turns on the e-commerce preset (ecommerceEvents): an Order Refunded becomes a purchase with purchase_status refund, and a purchase_item per refunded product.",
+    settings: { ecommerceEvents: true },
+    value: {
+      type: "track",
+      messageId: "srv-refund-2f6a91c4",
+      userId: "user-8841",
+      event: "Order Refunded",
+      properties: {
+        order_id: "ORD-2024-50077",
+        total: 40.1,
+        currency: "EUR",
+        reason: "damaged in transit",
+        products: [{ product_id: "sku-5120", sku: "BOTL-STL-750", name: "Steel Bottle", price: 40.1, quantity: 1 }],
+      },
+      context: { library: { name: "analytics-node", version: "2.1.0" } },
+      timestamp: "2024-03-06T09:12:44.000Z",
+    },
+  },
+  {
+    id: "consent",
+    label: "consent · preferences changed",
+    hint: "Sets consentCategories and requiredConsentCategories (Analytics): the page view, while Analytics was granted, is sent; the Segment Consent Preference Updated event becomes one consent event per mapped category (Functional is not mapped); the event after Analytics was revoked is skipped consent_denied.",
+    settings: { consentCategories: { Advertising: "marketing", Analytics: "analytics" }, requiredConsentCategories: ["Analytics"] },
+    value: [
+      {
+        type: "page",
+        messageId: "ajs-page-1e7b40d2",
+        anonymousId: "5d1a9f3e-8c27-4b6e-9a0d-3f2e1c4b7a68",
+        userId: "user-8841",
+        name: "Pricing",
+        properties: { path: "/pricing" },
+        context: { consent: { categoryPreferences: { Advertising: true, Analytics: true, Functional: true } } },
+        timestamp: "2024-03-04T15:50:01.000Z",
+      },
+      {
+        type: "track",
+        messageId: "ajs-consent-5a93e0f8",
+        anonymousId: "5d1a9f3e-8c27-4b6e-9a0d-3f2e1c4b7a68",
+        userId: "user-8841",
+        event: "Segment Consent Preference Updated",
+        context: { consent: { categoryPreferences: { Advertising: false, Analytics: false, Functional: true } } },
+        timestamp: "2024-03-04T15:50:30.000Z",
+      },
+      {
+        type: "track",
+        messageId: "ajs-track-0c6d2b19",
+        anonymousId: "5d1a9f3e-8c27-4b6e-9a0d-3f2e1c4b7a68",
+        userId: "user-8841",
+        event: "Newsletter Signup Viewed",
+        context: { consent: { categoryPreferences: { Advertising: false, Analytics: false, Functional: true } } },
+        timestamp: "2024-03-04T15:50:42.000Z",
+      },
+    ],
   },
 ];
 

@@ -1,12 +1,12 @@
 // The output side of the preview: the counts, the batch requests, and each event next to what it
-// became — with rules, which rules took it and which rule made each command.
+// became — with rules or presets, which rules took it and which rule or preset row made each command.
 //
 // Every function takes the `view` preview.js hands over: `{el, state, rules, matchesSubscription,
 // goToError, goToRule}` (`rules`: the rules the state was mapped with, `[]` for none).
 
 import { h, jsonBlock, makeScrollersFocusable, plural } from "./dom.js";
 import { pretty } from "./jsontext.js";
-import { eventAsRulesSeeIt, ruleName, rulesTaking } from "./rules.js";
+import { consentPresetTakes, eventAsRulesSeeIt, originKinds, ruleName, rulesTaking } from "./rules.js";
 import { copyText, curlCommand, shownHeaders } from "./secrets.js";
 
 const PAGE_EVENTS = 50;
@@ -175,15 +175,39 @@ function ruleChip(view, index) {
   });
 }
 
-/** "Taken by rule …" (the rules whose subscription takes the event), or the classic mapping; null without rules. */
+/** The event as the rules and presets see it (null when not readable), read once per event shown. */
+function eventOf(view, group) {
+  if (group.event === undefined) group.event = group.input === null ? null : eventAsRulesSeeIt(group.input, view.state.sharedValues);
+  return group.event;
+}
+
+/** What made each command of the event: "classic", "preset" or "rule" (see rules.js originKinds). */
+function kindsOf(view, group) {
+  group.kinds ??= originKinds(group.commands.map((c) => c.origin), eventOf(view, group), view.state.settings);
+  return group.kinds;
+}
+
+/**
+ * "Taken by rule …" (the rules whose subscription takes the event), or else the preset rows or
+ * the classic mapping that made its commands; null without rules.
+ */
 function takenByLine(view, group) {
   if (!view.rules.length || group.input === null) return null;
+  const event = eventOf(view, group);
+  // A consent-preference event is the consent preset's alone: no rule sees it (README, "Consent").
+  const presetOnly = consentPresetTakes(event, view.state.settings);
   // Asked of the package once per event shown: the state is new whenever the input, settings or rules change.
-  group.taking ??= rulesTaking(eventAsRulesSeeIt(group.input, view.state.sharedValues), view.rules, view.matchesSubscription);
+  group.taking ??= presetOnly ? [] : rulesTaking(event, view.rules, view.matchesSubscription);
   const taking = group.taking;
   group.takenBy = taking.map((i) => ruleName(view.rules[i], i));
   const line = h("p", { class: "via", "data-taken-by": JSON.stringify(group.takenBy) });
-  if (!taking.length) {
+  const kinds = kindsOf(view, group);
+  const presets = [...new Set(group.commands.filter((c, k) => kinds[k] === "preset").map((c) => c.origin))];
+  if (presetOnly) {
+    line.append("Taken by no rule (no rule sees a consent-preference event): ", presetChip("consent"));
+  } else if (!taking.length && presets.length) {
+    line.append("Taken by no rule: ", ...presets.map(presetChip));
+  } else if (!taking.length) {
     line.append("Taken by no rule: ", h("span", { class: "chip classic", text: "classic mapping" }));
   } else {
     line.append(taking.length === 1 ? "Taken by the rule " : "Taken by the rules ", ...taking.map((i) => ruleChip(view, i)));
@@ -191,32 +215,45 @@ function takenByLine(view, group) {
   return line;
 }
 
-/** "rule “order lines”" or "classic mapping", for a command's origin. */
-function originLabel(origin) {
-  return origin === null ? h("span", { class: "chip classic", text: "classic mapping" }) : h("span", { class: "chip rule", text: origin });
+/** A preset row's label as the page shows it: "preset: Order Completed → purchase", "preset: consent". */
+function presetText(origin) {
+  return `preset: ${origin.startsWith("ecommerce: ") ? origin.slice("ecommerce: ".length) : origin}`;
+}
+
+/** A preset row, marked apart from the rules: a setting made it, not the Rules panel. */
+function presetChip(origin) {
+  const setting = origin.startsWith("ecommerce: ") ? "ecommerceEvents" : "consentCategories";
+  return h("span", { class: "chip preset", "data-preset": origin, title: `Made by the preset of the ${setting} setting (${origin}), not by a rule`, text: presetText(origin) });
+}
+
+/** "rule “order lines”", a preset row, or "classic mapping", for a command's origin. */
+function originLabel(origin, kind) {
+  if (kind === "classic") return h("span", { class: "chip classic", text: "classic mapping" });
+  return kind === "preset" ? presetChip(origin) : h("span", { class: "chip rule", text: origin });
 }
 
 /**
- * The commands of an event as JSON; with rules, one block per run of commands from one origin,
- * each labelled with the rule that made it (or the classic mapping).
+ * The commands of an event as JSON; with rules or presets, one block per run of commands from one
+ * origin, each labelled with the rule or preset row that made it (or the classic mapping).
  */
 function commandBlocks(view, group) {
   const labelled = view.rules.length > 0 || group.commands.some((c) => c.origin !== null);
+  const kinds = labelled ? kindsOf(view, group) : [];
   const runs = [];
-  for (const command of group.commands) {
+  group.commands.forEach((command, k) => {
     const last = runs.at(-1);
-    if (last && last.origin === command.origin) last.commands.push(command);
-    else runs.push({ origin: command.origin, commands: [command] });
-  }
-  return runs.map(({ origin, commands }) => {
-    const from = origin === null ? "the classic mapping" : `rule “${origin}”`;
+    if (last && last.origin === command.origin && last.kind === kinds[k]) last.commands.push(command);
+    else runs.push({ origin: command.origin, kind: kinds[k], commands: [command] });
+  });
+  return runs.map(({ origin, kind, commands }) => {
+    const from = kind === "classic" ? "the classic mapping" : kind === "preset" ? `the ${presetText(origin)}` : `rule “${origin}”`;
     const pre = jsonBlock(pretty(`[${commands.map((c) => c.raw).join(",")}]`), labelled ? `Commands of event ${group.index} from ${from}` : `Commands of event ${group.index}`);
     pre.classList.add("commands");
     if (!labelled) return pre;
     return h(
       "div",
-      { class: "origin-group", "data-origin": origin ?? "", "data-origin-kind": origin === null ? "classic" : "rule" },
-      h("p", { class: "origin" }, "from ", originLabel(origin), ` · ${plural(commands.length, "command")}`),
+      { class: "origin-group", "data-origin": origin ?? "", "data-origin-kind": kind },
+      h("p", { class: "origin" }, "from ", originLabel(origin, kind), ` · ${plural(commands.length, "command")}`),
       pre,
     );
   });

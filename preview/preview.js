@@ -1,5 +1,6 @@
 // The mapping preview: runs the wasm mapping core on the editor's JSON, the settings and the rules,
-// and shows the requests it builds, and for each event which rule (or the classic mapping) made what.
+// and shows the requests it builds, and for each event which rule, preset row (or the classic
+// mapping) made what.
 //
 // Nothing here talks to the network: the only loads are the page's own static files (these
 // modules and the wasm). Secrets are masked on screen and in copied curl commands unless the
@@ -10,7 +11,7 @@ import { EXAMPLES, RULE_EXAMPLES } from "./examples.js";
 import { h, makeScrollersFocusable, plural } from "./dom.js";
 import { JsonEditor } from "./editor.js";
 import { arrayItems, locate, lineAt, objectEntries, offsetOf, skipWs, splitEvents } from "./jsontext.js";
-import { readRules, ruleName } from "./rules.js";
+import { placeProblem, readJsonSetting, readRules, ruleName } from "./rules.js";
 import { renderOutput, renderRequests, resetPaging } from "./output.js";
 
 const DEFAULTS = Object.freeze({
@@ -22,11 +23,19 @@ const DEFAULTS = Object.freeze({
   exponeaSoftId: "cookie",
   flattenNestedObjects: false,
   trackSessionPing: false,
+  ecommerceEvents: false,
 });
 const TEXT_FIELDS = ["apiBaseUrl", "apiKey", "apiSecret", "projectToken", "exponeaHardId", "exponeaSoftId"];
-const BOOL_FIELDS = ["flattenNestedObjects", "trackSessionPing"];
+const BOOL_FIELDS = ["flattenNestedObjects", "trackSessionPing", "ecommerceEvents"];
+/**
+ * The consent settings, written as text in the form: `consentCategories` as JSON in its own
+ * editor, `requiredConsentCategories` as IDs separated by commas. Empty text: the setting is left out (its default).
+ */
+const CONSENT_FIELDS = ["consentCategories", "requiredConsentCategories"];
+/** The form's values at first and after "Reset to defaults". */
+const FORM_DEFAULTS = Object.freeze({ ...DEFAULTS, consentCategories: "", requiredConsentCategories: "" });
 /** Settings that may be remembered: never apiKey or apiSecret. */
-const PERSISTED = ["apiBaseUrl", "projectToken", "exponeaHardId", "exponeaSoftId", "flattenNestedObjects", "trackSessionPing"];
+const PERSISTED = ["apiBaseUrl", "projectToken", "exponeaHardId", "exponeaSoftId", "flattenNestedObjects", "trackSessionPing", "ecommerceEvents", ...CONSENT_FIELDS];
 const STORAGE_KEY = "segment-bloomreach-preview.settings.v1";
 /** The Rules editor's text, kept as written (a draft with a problem too). */
 const RULES_STORAGE_KEY = "segment-bloomreach-preview.rules.v1";
@@ -59,6 +68,7 @@ const el = {
 };
 const editor = new JsonEditor($("editor"));
 const rulesEditor = new JsonEditor($("rules-editor"));
+const consentEditor = new JsonEditor($("consentCategories-editor"));
 
 let ready = false;
 let renders = 0;
@@ -70,6 +80,8 @@ let timings = null;
 /** The Rules editor's text as last read (see rules.js), and the last valid rules: the ones the output maps with. */
 let rules = null;
 let goodRules = { value: undefined, text: "" };
+/** The consentCategories editor's text as last read (see rules.js readJsonSetting). */
+let consent = null;
 
 // ---------------------------------------------------------------- settings
 
@@ -78,7 +90,7 @@ function loadStoredSettings() {
     const stored = JSON.parse(localStorage.getItem(STORAGE_KEY) || "{}");
     const settings = {};
     for (const key of PERSISTED) {
-      const want = typeof DEFAULTS[key];
+      const want = typeof FORM_DEFAULTS[key];
       if (stored && typeof stored[key] === want) settings[key] = stored[key];
     }
     return settings;
@@ -114,6 +126,8 @@ function loadStoredRules() {
 function fillForm(values) {
   for (const key of TEXT_FIELDS) $(key).value = values[key] ?? "";
   for (const key of BOOL_FIELDS) $(key).checked = Boolean(values[key]);
+  consentEditor.setText(values.consentCategories ?? "");
+  $("requiredConsentCategories").value = values.requiredConsentCategories ?? "";
 }
 
 /** The form's raw values. */
@@ -121,7 +135,34 @@ function readForm() {
   const values = {};
   for (const key of TEXT_FIELDS) values[key] = $(key).value;
   for (const key of BOOL_FIELDS) values[key] = $(key).checked;
+  for (const key of CONSENT_FIELDS) values[key] = $(key).value;
   return values;
+}
+
+/** Settings (an example's) as the form writes them: the consent settings as text. */
+function asFormValues(settings) {
+  const values = { ...settings };
+  if ("consentCategories" in settings) values.consentCategories = JSON.stringify(settings.consentCategories, null, 2);
+  if ("requiredConsentCategories" in settings) values.requiredConsentCategories = settings.requiredConsentCategories.join(", ");
+  return values;
+}
+
+/** The requiredConsentCategories field's IDs: split at commas, each trimmed (an empty one stays, for the package to report). */
+function requiredList(text) {
+  return text.trim() === "" ? undefined : text.split(",").map((id) => id.trim());
+}
+
+/** Reads the consentCategories editor (again only when its text changed). */
+function readConsentEditor() {
+  const text = consentEditor.value;
+  if (!consent || consent.text !== text) consent = readJsonSetting("consentCategories", text, { buildRequestsFromJson, validateSettings }, DEFAULTS);
+}
+
+/** Problems the page finds before the package can: the consentCategories editor's JSON syntax error. */
+function pageProblems() {
+  if (!consent.syntax) return [];
+  const { line, column, message } = consent.syntax;
+  return [{ field: "consentCategories", message: line ? `JSON syntax error at line ${line}, column ${column}: ${message}` : `JSON syntax error: ${message}` }];
 }
 
 /**
@@ -136,34 +177,67 @@ function readSettings() {
     settings[key] = form[key];
   }
   for (const key of BOOL_FIELDS) settings[key] = form[key];
+  if (consent.value !== undefined) settings.consentCategories = consent.value;
+  const required = requiredList(form.requiredConsentCategories);
+  if (required !== undefined) settings.requiredConsentCategories = required;
   if (goodRules.value !== undefined) settings.mappings = goodRules.value;
   return settings;
 }
 
+/** The field a problem is shown at: its setting's (`consentCategories.Advertising` → consentCategories), or none. */
+function fieldOf(path, known) {
+  const key = /^[^.[]*/.exec(path)[0];
+  return known.has(key) ? key : null;
+}
+
 function showSettingsProblems(problems) {
-  const known = new Set([...TEXT_FIELDS, ...BOOL_FIELDS]);
+  const known = new Set([...TEXT_FIELDS, ...BOOL_FIELDS, ...CONSENT_FIELDS]);
   for (const key of known) {
     $(`${key}-error`).textContent = "";
     $(key).removeAttribute("aria-invalid");
   }
   const general = [];
   for (const { field, message } of problems) {
-    if (known.has(field)) {
-      const target = $(`${field}-error`);
-      target.textContent = target.textContent ? `${target.textContent}; ${message}` : message;
-      $(field).setAttribute("aria-invalid", "true");
+    const key = fieldOf(field, known);
+    if (key) {
+      // A problem inside a setting (consentCategories.Advertising, requiredConsentCategories[1]) says where.
+      const text = field === key ? message : `${field}: ${message}`;
+      const target = $(`${key}-error`);
+      target.textContent = target.textContent ? `${target.textContent}; ${text}` : text;
+      $(key).setAttribute("aria-invalid", "true");
     } else {
       general.push(field ? `${field}: ${message}` : message);
     }
   }
   el.settingsError.textContent = general.join("; ");
+  markConsentEditor(problems);
   // A collapsed settings box would hide the messages: open it, and say so in its summary.
   if (problems.length) el.settingsBox.open = true;
   const form = readForm();
   el.settingsSummary.classList.toggle("bad", problems.length > 0);
   el.settingsSummary.textContent = problems.length
     ? `${problems.length === 1 ? "1 problem" : `${problems.length} problems`} to fix`
-    : [form.apiSecret ? "Basic auth" : "Token auth", form.flattenNestedObjects ? "flatten on" : "flatten off", form.trackSessionPing ? "session ping on" : "session ping off"].join(" · ");
+    : [
+        form.apiSecret ? "Basic auth" : "Token auth",
+        form.flattenNestedObjects ? "flatten on" : "flatten off",
+        form.trackSessionPing ? "session ping on" : "session ping off",
+        ...(form.ecommerceEvents ? ["e-commerce preset on"] : []),
+        ...(consent.value && Object.keys(consent.value).length ? ["consent preset on"] : []),
+        ...(requiredList(form.requiredConsentCategories) ? ["consent required"] : []),
+      ].join(" · ");
+}
+
+/** Marks the lines of the consentCategories editor that have a problem: its syntax error, or the places of its problems. */
+function markConsentEditor(problems) {
+  if (consent.syntax) {
+    consentEditor.mark(consent.syntax.line ? [consent.syntax.line] : [], `syntax:${consent.syntax.line}:${consent.syntax.column}`);
+    return;
+  }
+  const placed = problems.filter((p) => fieldOf(p.field, new Set(["consentCategories"]))).map((p) => placeProblem("consentCategories", consent.text, p));
+  consentEditor.mark(
+    placed.map((p) => p.line),
+    JSON.stringify(placed),
+  );
 }
 
 // ---------------------------------------------------------------- rules
@@ -326,18 +400,18 @@ function groupByEvent(result, split) {
     : Math.max(-1, ...byEvent.keys(), ...result.rejected.map((x) => x.index), ...result.skipped.map((x) => x.index)) + 1;
   const groups = [];
   for (let index = 0; index < count; index++) {
-    groups.push({ index, input: split ? split.events[index] : null, commands: byEvent.get(index) ?? [], rejected: rejected.get(index), skipped: skipped.get(index), taking: null, takenBy: null });
+    groups.push({ index, input: split ? split.events[index] : null, commands: byEvent.get(index) ?? [], rejected: rejected.get(index), skipped: skipped.get(index), taking: null, takenBy: null, kinds: null });
   }
   return { groups, commandCount };
 }
 
 /** Everything the page shows for one editor text and settings. */
-function compute(text, settings) {
-  const out = { text, settings, settingsProblems: [], error: null, result: null, groups: [], shared: [], sharedValues: {}, commandCount: 0, empty: false };
+function compute(text, settings, problems = []) {
+  const out = { text, settings, settingsProblems: [...problems], error: null, result: null, groups: [], shared: [], sharedValues: {}, commandCount: 0, empty: false };
   try {
     validateSettings(settings);
   } catch (error) {
-    out.settingsProblems = error.problems || [{ field: "", message: error.message }];
+    out.settingsProblems.push(...(error.problems || [{ field: "", message: error.message }]));
   }
   if (text.trim() === "") {
     out.empty = true;
@@ -417,7 +491,8 @@ function update() {
   if (!ready) return;
   const t0 = performance.now();
   readRulesEditor();
-  state = compute(el.json.value, readSettings());
+  readConsentEditor();
+  state = compute(el.json.value, readSettings(), pageProblems());
   const t1 = performance.now();
   render();
   timings = { compute: t1 - t0, render: performance.now() - t1 };
@@ -432,6 +507,11 @@ function schedule() {
 function selectExample(id) {
   const example = EXAMPLES.find((x) => x.id === id);
   if (!example) return;
+  // A presets example turns on the settings it needs; the others leave the form as it is.
+  if (example.settings) {
+    fillForm({ ...readForm(), ...asFormValues(example.settings) });
+    storeSettings();
+  }
   el.example.value = id;
   exampleText = JSON.stringify(example.value, null, 2);
   editor.setText(exampleText);
@@ -467,7 +547,7 @@ function setUp() {
       },
     }),
   );
-  fillForm({ ...DEFAULTS, ...loadStoredSettings() });
+  fillForm({ ...FORM_DEFAULTS, ...loadStoredSettings() });
   rulesEditor.setText(loadStoredRules());
 
   el.example.addEventListener("change", () => {
@@ -493,7 +573,7 @@ function setUp() {
   });
   el.form.addEventListener("submit", (event) => event.preventDefault());
   el.reset.addEventListener("click", () => {
-    fillForm(DEFAULTS);
+    fillForm(FORM_DEFAULTS);
     storeSettings();
     update();
   });

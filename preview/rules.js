@@ -1,5 +1,6 @@
-// The Rules panel's reading of its text: the `mappings` setting, its JSON syntax error or its
-// problems (each found at its path in the text), and which rules take an event.
+// The Rules panel's reading of its text: the `mappings` setting (or any setting written as JSON,
+// such as `consentCategories`), its JSON syntax error or its problems (each found at its path in
+// the text), which rules take an event, and which preset row made a command.
 //
 // Everything is judged by the package itself: validateSettings for the rules' problems,
 // matchesSubscription for which rules take an event, and the core's JSON reader for the position
@@ -20,6 +21,11 @@ export function ruleName(rule, index) {
  * deepest part that is).
  */
 export function readRules(text, api, base) {
+  return readJsonSetting("mappings", text, api, base);
+}
+
+/** Reads the JSON text of setting `key` as readRules reads the rules' (the problems: those under `key`). */
+export function readJsonSetting(key, text, api, base) {
   const out = { text, empty: text.trim() === "", value: undefined, syntax: null, problems: [], valid: true };
   if (out.empty) return out;
   try {
@@ -31,17 +37,20 @@ export function readRules(text, api, base) {
     return out;
   }
   try {
-    api.validateSettings({ ...base, mappings: out.value });
+    api.validateSettings({ ...base, [key]: out.value });
   } catch (error) {
-    const problems = error.problems ?? [{ field: "mappings", message: error.message }];
-    out.problems = problems.map(({ field = "", message }) => {
-      const steps = field === "mappings" || field.startsWith("mappings[") || field.startsWith("mappings.") ? parsePath(field.slice("mappings".length)) : null;
-      const { offset, found } = locate(text, steps ?? []);
-      return { path: field, message, offset, line: lineAt(text, offset), found: found && steps !== null };
-    });
+    const problems = error.problems ?? [{ field: key, message: error.message }];
+    out.problems = problems.map((problem) => placeProblem(key, text, problem));
     out.valid = false;
   }
   return out;
+}
+
+/** A problem of setting `key` at its place in the setting's JSON text: `{path, message, line, offset, found}`. */
+export function placeProblem(key, text, { field = "", message }) {
+  const steps = field === key || field.startsWith(`${key}[`) || field.startsWith(`${key}.`) ? parsePath(field.slice(key.length)) : null;
+  const { offset, found } = locate(text, steps ?? []);
+  return { path: field, message, offset, line: lineAt(text, offset), found: found && steps !== null };
 }
 
 /** Where JSON.parse stopped, as the core's reader reports it (serde_json's line and UTF-8 column). */
@@ -90,4 +99,41 @@ export function rulesTaking(event, rules, matchesSubscription) {
     }
   });
   return taking;
+}
+
+/** The track event Segment's Consent Management sends when preferences change (RULES.md §4). */
+export const CONSENT_EVENT = "Segment Consent Preference Updated";
+
+function consentPresetOn(settings) {
+  const categories = settings?.consentCategories;
+  return Boolean(categories) && typeof categories === "object" && !Array.isArray(categories) && Object.keys(categories).length > 0;
+}
+
+/**
+ * Whether the consent preset takes the event (a consent-preference track event with
+ * `consentCategories` set): then it makes the event's only commands, and no rule sees it.
+ */
+export function consentPresetTakes(event, settings) {
+  return consentPresetOn(settings) && Boolean(event) && event.type === "track" && event.event === CONSENT_EVENT;
+}
+
+/**
+ * What made each command of an event, from the package's `origins`: "classic" (null), "preset"
+ * or "rule". A preset's label is `ecommerce: <Segment event> → <Bloomreach event>` (with
+ * `ecommerceEvents` on) or `consent` (with `consentCategories` set), and its commands come before
+ * the rules' (README, "Presets"): so a rule named like a preset row is still a rule once a
+ * command of a rule or of the classic mapping came first. `event` is the event as the rules see
+ * it (null when not known: then the label and the order alone decide).
+ */
+export function originKinds(origins, event, settings) {
+  let leading = true;
+  return origins.map((origin) => {
+    const preset =
+      leading &&
+      origin !== null &&
+      ((settings?.ecommerceEvents === true && origin.startsWith("ecommerce: ") && (!event || (event.type === "track" && origin.startsWith(`ecommerce: ${event.event} → `)))) ||
+        (origin === "consent" && consentPresetOn(settings) && (!event || consentPresetTakes(event, settings))));
+    leading &&= preset;
+    return origin === null ? "classic" : preset ? "preset" : "rule";
+  });
 }

@@ -18,7 +18,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const PREVIEW = path.join(ROOT, "preview");
 const FIXTURES = path.join(ROOT, "tests", "fixtures");
 const TEXT_FIELDS = ["apiBaseUrl", "apiKey", "apiSecret", "projectToken", "exponeaHardId", "exponeaSoftId"];
-const BOOL_FIELDS = ["flattenNestedObjects", "trackSessionPing"];
+const BOOL_FIELDS = ["flattenNestedObjects", "trackSessionPing", "ecommerceEvents"];
+/** The consent settings, written as text in the form: consentCategories as JSON, requiredConsentCategories as IDs separated by commas. */
+const CONSENT_FIELDS = ["consentCategories", "requiredConsentCategories"];
 const CALL_TYPES = ["page", "screen", "track", "identify", "alias", "group"];
 
 let server;
@@ -74,9 +76,16 @@ async function waitForState(ok, what, ms = 5000) {
   }
 }
 
+/** The text the form holds for a consent setting's value (none: empty). */
+const consentText = (value) => (value === undefined ? "" : JSON.stringify(value, null, 2));
+const requiredText = (ids) => (ids === undefined ? "" : ids.join(", "));
+/** requiredConsentCategories as the page reads its text: split at commas, trimmed; empty text: left out. */
+const requiredIds = (text) => (text.trim() === "" ? undefined : text.split(",").map((id) => id.trim()));
+
 /**
  * The settings object the page hands to the package for these form values (empty apiBaseUrl /
- * apiSecret left out; `mappings`, the rules, only when there are any).
+ * apiSecret left out; `mappings`, the rules, only when there are any; the consent settings only
+ * when their text is not empty).
  */
 function asPageSettings(form) {
   const settings = {};
@@ -86,20 +95,36 @@ function asPageSettings(form) {
     settings[key] = value;
   }
   for (const key of BOOL_FIELDS) settings[key] = Boolean(form[key]);
+  if (form.consentCategories !== undefined) settings.consentCategories = form.consentCategories;
+  const required = requiredIds(requiredText(form.requiredConsentCategories));
+  if (required !== undefined) settings.requiredConsentCategories = required;
   if (form.mappings !== undefined) settings.mappings = form.mappings;
   return settings;
 }
 
-/** The settings form's values, and `mappings` read from the Rules editor (left out when it is empty). */
+/**
+ * The settings form's values, `consentCategories` read from its editor and `mappings` from the
+ * Rules editor (each left out when empty), `requiredConsentCategories` as a list.
+ */
 async function readForm() {
   const form = await page.evaluate(
-    ([texts, bools]) => ({
+    ([texts, bools, consent]) => ({
       ...Object.fromEntries([...texts.map((k) => [k, document.getElementById(k).value]), ...bools.map((k) => [k, document.getElementById(k).checked])]),
+      ...Object.fromEntries(consent.map((k) => [k, document.getElementById(k).value])),
       rules: document.getElementById("rules").value,
     }),
-    [TEXT_FIELDS, BOOL_FIELDS],
+    [TEXT_FIELDS, BOOL_FIELDS, CONSENT_FIELDS],
   );
-  const { rules, ...values } = form;
+  const { rules, consentCategories, requiredConsentCategories, ...values } = form;
+  const required = requiredIds(requiredConsentCategories);
+  if (required !== undefined) values.requiredConsentCategories = required;
+  if (consentCategories.trim() !== "") {
+    try {
+      values.consentCategories = JSON.parse(consentCategories);
+    } catch {
+      values.consentUnreadable = true;
+    }
+  }
   if (rules.trim() === "") return values;
   try {
     values.mappings = JSON.parse(rules);
@@ -122,6 +147,9 @@ async function setSettings(values) {
     const want = Boolean(values[key]);
     if (form[key] !== want) await page.setChecked(`#${key}`, want);
   }
+  if (form.consentUnreadable || !isDeepStrictEqual(form.consentCategories, values.consentCategories)) await page.fill("#consentCategories", consentText(values.consentCategories));
+  const required = requiredText(values.requiredConsentCategories);
+  if ((await page.inputValue("#requiredConsentCategories")) !== required) await page.fill("#requiredConsentCategories", required);
   if (!isDeepStrictEqual(form.mappings, values.mappings)) await page.fill("#rules", rulesText(values.mappings));
   const expected = asPageSettings(values);
   return waitForState((s) => isDeepStrictEqual(s.settings, expected), "the settings to apply");
@@ -153,7 +181,13 @@ async function rendered() {
       // One block per run of commands from one origin (a rule, or the classic mapping), labelled when there are rules.
       const blocks = [...card.querySelectorAll("pre.commands")].map((pre) => {
         const group = pre.closest(".origin-group");
-        return { commands: JSON.parse(pre.textContent), origin: group ? (group.dataset.originKind === "classic" ? null : group.dataset.origin) : null, labelled: Boolean(group) };
+        return {
+          commands: JSON.parse(pre.textContent),
+          origin: group ? (group.dataset.originKind === "classic" ? null : group.dataset.origin) : null,
+          labelled: Boolean(group),
+          kind: group ? group.dataset.originKind : null,
+          label: group ? group.querySelector(".origin .chip").textContent : null,
+        };
       });
       const via = card.querySelector(".via");
       return {
@@ -161,9 +195,12 @@ async function rendered() {
         status: card.dataset.status,
         commands: blocks.flatMap((b) => b.commands),
         origins: blocks.flatMap((b) => b.commands.map(() => b.origin)),
+        kinds: blocks.flatMap((b) => b.commands.map(() => b.kind)),
+        labels: blocks.flatMap((b) => b.commands.map(() => b.label)),
         labelled: blocks.map((b) => b.labelled),
         takenBy: via ? JSON.parse(via.dataset.takenBy) : null,
         chips: via ? [...via.querySelectorAll("button.chip")].map((b) => b.textContent) : null,
+        via: via ? via.textContent : null,
         issue: card.querySelector(".issue") ? { code: card.querySelector(".issue").dataset.code, message: text(card, ".issue-message") } : null,
       };
     });
@@ -182,12 +219,19 @@ function maskedAuthorization(value) {
 /** The name of each rule (RULES.md §2: `rule <index>` when it has none). */
 const ruleNames = (mappings) => mappings.map((rule, i) => (typeof rule.name === "string" ? rule.name : `rule ${i}`));
 
+/** The track event Segment's Consent Management sends when preferences change (README, "Consent"). */
+const CONSENT_EVENT = "Segment Consent Preference Updated";
+
+/** Whether the consent preset takes the event, so that no rule sees it (README, "Consent"). */
+const consentPresetTakes = (event, settings) =>
+  Object.keys(settings.consentCategories ?? {}).length > 0 && event?.type === "track" && event.event === CONSENT_EVENT;
+
 /**
  * For each event of a body, the names of the rules whose subscription takes it, asked of the
  * package's matchesSubscription (the event with a batch's top-level context and integrations
- * added, its own keys winning, as the core applies them).
+ * added, its own keys winning, as the core applies them); none for an event the consent preset takes.
  */
-function rulesTakingEach(text, mappings) {
+function rulesTakingEach(text, mappings, settings) {
   const body = JSON.parse(text);
   const batch = body && !Array.isArray(body) && Array.isArray(body.batch);
   const events = Array.isArray(body) ? body : batch ? body.batch : [body];
@@ -201,6 +245,7 @@ function rulesTakingEach(text, mappings) {
       if (seen[field] === undefined || seen[field] === null) seen[field] = shared;
       else if (typeof seen[field] === "object" && !Array.isArray(seen[field])) seen[field] = { ...shared, ...seen[field] };
     }
+    if (consentPresetTakes(seen, settings)) return [];
     return mappings.flatMap((rule, i) => (pkg.matchesSubscription(rule.subscribe, seen) ? [names[i]] : []));
   });
 }
@@ -233,7 +278,7 @@ async function assertMatchesPackage(label, { reveal = false, mappings } = {}) {
   });
   const allCommands = expected.requests.flatMap((r) => JSON.parse(r.body).commands);
   assert.deepEqual(shown.events.flatMap((e) => e.commands), allCommands, `${label}: every command shown once, under an event, in order`);
-  assertOrigins(label, expected, shown.events, text, settings.mappings ?? []);
+  assertOrigins(label, expected, shown.events, text, settings);
   for (const issue of [...expected.rejected, ...expected.skipped]) {
     const card = shown.events.find((e) => e.index === String(issue.index));
     assert.ok(card, `${label}: event ${issue.index} is shown`);
@@ -255,29 +300,63 @@ async function assertMatchesPackage(label, { reveal = false, mappings } = {}) {
 }
 
 /**
- * Checks each event card against the package's result: the rule that made each command (its
- * `origins`, `null` for the classic mapping) and, with rules, the rules whose subscription takes
- * the event, each a button.
+ * The `origins` labels of the preset rows, as the README's "Presets" section lists them: each
+ * e-commerce row's (the table's last column) and the consent preset's.
  */
-function assertOrigins(label, expected, cards, text, rules) {
+const PRESET_LABELS = (() => {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Presets"), readme.indexOf("## The npm package"));
+  const ecommerce = [...section.matchAll(/`(ecommerce: [^`]+ → [^`]+)`/g)].map((m) => m[1]);
+  const consent = [...section.matchAll(/Its `origins` label is `([^`]+)`/g)].map((m) => m[1]);
+  assert.equal(consent.length, 1, "the README names the consent preset's origins label");
+  assert.ok(ecommerce.length >= 9, "the README lists the e-commerce preset's origins labels");
+  return { ecommerce: new Set(ecommerce), consent: consent[0] };
+})();
+
+/**
+ * What made a command, from its `origins` label: the classic mapping (null), a preset row (a
+ * label the README lists, its setting on, not the name of a rule), or a rule; and the label the
+ * page gives it.
+ */
+function originOf(origin, settings) {
+  if (origin === null) return { kind: "classic", label: "classic mapping" };
+  const names = ruleNames(settings.mappings ?? []);
+  if (settings.ecommerceEvents && PRESET_LABELS.ecommerce.has(origin) && !names.includes(origin)) {
+    return { kind: "preset", label: `preset: ${origin.slice("ecommerce: ".length)}` };
+  }
+  if (origin === PRESET_LABELS.consent && Object.keys(settings.consentCategories ?? {}).length && !names.includes(origin)) return { kind: "preset", label: "preset: consent" };
+  return { kind: "rule", label: origin };
+}
+
+/**
+ * Checks each event card against the package's result: the rule or preset row that made each
+ * command (its `origins`, `null` for the classic mapping), a preset row marked apart from the
+ * rules, and, with rules, the rules whose subscription takes the event, each a button.
+ */
+function assertOrigins(label, expected, cards, text, settings) {
+  const rules = settings.mappings ?? [];
   const origins = new Map();
   for (const request of expected.requests) {
     request.events.forEach((event, k) => origins.set(event, [...(origins.get(event) ?? []), request.origins ? request.origins[k] : null]));
   }
-  const taking = rules.length ? rulesTakingEach(text, rules) : [];
+  const taking = rules.length ? rulesTakingEach(text, rules, settings) : [];
   for (const card of cards) {
     const index = Number(card.index);
     const made = origins.get(index) ?? [];
-    assert.deepEqual(card.origins, made, `${label}: event ${index}: each command's rule, as the package's origins say`);
+    assert.deepEqual(card.origins, made, `${label}: event ${index}: each command's rule or preset row, as the package's origins say`);
+    const labelled = rules.length > 0 || made.some((o) => o !== null);
+    assert.deepEqual(card.labelled, card.labelled.map(() => labelled), `${label}: event ${index}: with rules or a preset's command, every command block names its origin; else none`);
+    if (labelled) {
+      const of = made.map((o) => originOf(o, settings));
+      assert.deepEqual([card.kinds, card.labels], [of.map((o) => o.kind), of.map((o) => o.label)], `${label}: event ${index}: what made each command, a preset row marked as one`);
+    }
     if (!rules.length) {
       assert.equal(card.takenBy, null, `${label}: event ${index}: no rules, no "taken by" line`);
-      assert.ok(card.labelled.every((l) => !l), `${label}: event ${index}: no rules, no origin labels`);
       continue;
     }
-    assert.ok(card.labelled.every(Boolean), `${label}: event ${index}: with rules, every command block names its origin`);
     assert.deepEqual(card.takenBy, taking[index], `${label}: event ${index}: the rules that take it`);
-    for (const origin of made) if (origin !== null) assert.ok(card.takenBy.includes(origin), `${label}: event ${index}: rule ${origin} made a command, so it took the event`);
-    if (card.takenBy.length === 0) assert.ok(made.every((o) => o === null), `${label}: event ${index}: taken by no rule, so classic`);
+    for (const origin of made) if (originOf(origin, settings).kind === "rule") assert.ok(card.takenBy.includes(origin), `${label}: event ${index}: rule ${origin} made a command, so it took the event`);
+    if (card.takenBy.length === 0) assert.ok(made.every((o) => originOf(o, settings).kind !== "rule"), `${label}: event ${index}: taken by no rule, so classic or a preset`);
     assert.deepEqual(card.chips, card.takenBy, `${label}: event ${index}: a button per rule that took it`);
   }
 }
@@ -292,11 +371,20 @@ function mergeSettings(base, own = {}) {
   return merged;
 }
 
-/** Whether the settings form can hold these settings exactly (strings in text fields, booleans in checkboxes, rules in the Rules editor). */
+/**
+ * Whether the settings form can hold these settings exactly (strings in text fields, booleans in
+ * checkboxes, rules in the Rules editor, consentCategories in its editor, and
+ * requiredConsentCategories when written with commas reads back the same, `[]` as none).
+ */
 function formCanHold(settings) {
   for (const [key, value] of Object.entries(settings)) {
     if (key === "mappings") {
       if (!Array.isArray(value)) return false;
+      continue;
+    }
+    if (key === "consentCategories") continue;
+    if (key === "requiredConsentCategories") {
+      if (!Array.isArray(value) || !value.every((id) => typeof id === "string") || !isDeepStrictEqual(requiredIds(requiredText(value)) ?? [], value)) return false;
       continue;
     }
     if (TEXT_FIELDS.includes(key) ? typeof value !== "string" : BOOL_FIELDS.includes(key) ? typeof value !== "boolean" : true) return false;
@@ -343,6 +431,74 @@ test("each example: the requests shown are exactly the package's buildRequestsFr
   assert.ok(batchBody, 'an example is a {"batch": [...]} body');
   assert.ok(rejected > 0 && skipped > 0, "an example shows rejected and skipped events");
   assert.ok(engage, "an Engage audience example (an identify with context.personas)");
+});
+
+test("the presets' examples: each turns on its settings, and shows the package's buildRequests for its events, each command under its preset row", async () => {
+  const { EXAMPLES } = await import("../../preview/examples.js");
+  const examples = EXAMPLES.filter((x) => x.settings);
+  const start = await readForm();
+  const events = new Set();
+  const seen = { purchaseItems: 0, cart: new Set(), refund: false, consent: 0, denied: false };
+  for (const example of examples) {
+    // From the defaults each time, so each example's settings alone are what it needs.
+    await page.click("#reset-settings");
+    await waitForState((s) => isDeepStrictEqual(s.settings, asPageSettings(start)), "the default settings");
+    const state = await selectExample(example.id);
+    const settings = asPageSettings({ ...start, ...example.settings });
+    assert.deepEqual(state.settings, settings, `${example.id}: the form holds the example's settings`);
+    const value = Array.isArray(example.value) ? example.value : [example.value];
+    assert.deepEqual(state.result, pkg.buildRequests(value, settings), `${example.id}: the page's result is the package's buildRequests for its events and settings`);
+    const { expected, shown } = await assertMatchesPackage(`presets example ${example.id}`);
+    assert.equal(await page.textContent("#example-hint"), example.hint);
+    assert.ok(expected.requests.flatMap((r) => r.origins ?? []).some((o) => o !== null && originOf(o, settings).kind === "preset"), `${example.id}: a preset row made a command`);
+    for (const event of value) events.add(event.event);
+    for (const card of shown.events) {
+      card.commands.forEach((command, k) => {
+        const { event_type: type, properties } = command.data;
+        seen.purchaseItems += type === "purchase_item" && card.kinds[k] === "preset" ? 1 : 0;
+        if (type === "cart_update") seen.cart.add(properties.action);
+        seen.refund ||= type === "purchase" && properties.purchase_status === "refund";
+        seen.consent += type === "consent" && card.labels[k] === "preset: consent" ? 1 : 0;
+      });
+      seen.denied ||= card.issue?.code === "consent_denied";
+    }
+  }
+  for (const name of ["Order Completed", "Product Added", "Product Removed", "Order Refunded", CONSENT_EVENT]) assert.ok(events.has(name), `an example has a ${name} event`);
+  assert.deepEqual(
+    { ...seen, cart: [...seen.cart].sort(), purchaseItems: seen.purchaseItems > 2, consent: seen.consent > 1 },
+    { purchaseItems: true, cart: ["add", "remove"], refund: true, consent: true, denied: true },
+    "the examples show an order of several products, a cart change both ways, a refund, consent events and an event denied for want of consent",
+  );
+
+  // With a rule that takes every track event: the preset rows before it, and none for the consent-preference event, which no rule sees.
+  await selectExample("consent");
+  await setSettings({ ...(await readForm()), ecommerceEvents: true, mappings: [{ name: "every track", subscribe: 'type = "track"', eventType: "any_track" }] });
+  const { shown } = await assertMatchesPackage("the consent example with a rule for every track event");
+  assert.deepEqual(
+    shown.events.map((card) => [card.takenBy, card.via]),
+    [
+      [[], "Taken by no rule: classic mapping"],
+      [[], "Taken by no rule (no rule sees a consent-preference event): preset: consent"],
+      [["every track"], "Taken by the rule every track"],
+    ],
+  );
+  await selectExample("ecommerce-refund");
+  assert.deepEqual(
+    (await rendered()).events[0].labels,
+    ["preset: Order Refunded → purchase", "preset: Order Refunded → purchase_item", "every track"],
+    "the preset rows, then the rule",
+  );
+  await setSettings({ ...(await readForm()), mappings: undefined });
+
+  // A preset example's settings are remembered like the others; a plain example leaves them on.
+  await selectExample("consent");
+  await selectExample("track");
+  await page.reload();
+  await page.waitForFunction(() => window.__preview?.snapshot().renders > 0);
+  const consent = examples.find((x) => x.id === "consent");
+  assert.deepEqual((await snapshot()).settings, asPageSettings({ ...start, ...consent.settings, ecommerceEvents: true }), "the presets' settings survive a reload");
+  assert.equal(await page.inputValue("#consentCategories"), JSON.stringify(consent.settings.consentCategories, null, 2));
+  await assertMatchesPackage("the page example with the consent settings remembered");
 });
 
 test("a JSON syntax error shows its line and column, and the editor marks and can jump to the line", async () => {
@@ -507,8 +663,90 @@ test("an invalid setting shows its message next to the field", async () => {
   await assertMatchesPackage("settings restored");
 });
 
-/** The presets' settings (README, "Presets"), which the settings form does not hold yet. */
-const PRESET_SETTINGS = ["ecommerceEvents", "consentCategories", "requiredConsentCategories"];
+/** The problems validateSettings finds in these settings (none: []). */
+function problemsOf(settings) {
+  try {
+    pkg.validateSettings(settings);
+    return [];
+  } catch (error) {
+    return error.problems;
+  }
+}
+
+/** What a field's message says for its problems: each at its path when inside the setting, joined. */
+const fieldMessage = (key, problems) =>
+  problems
+    .filter((p) => p.field === key || p.field.startsWith(`${key}.`) || p.field.startsWith(`${key}[`))
+    .map((p) => (p.field === key ? p.message : `${p.field}: ${p.message}`))
+    .join("; ");
+
+test("the presets' settings: each problem shown at its field with its path, consentCategories' lines marked, a JSON syntax error at its line and column", async () => {
+  const form = await readForm();
+  // The settings fixture's every-problem case: what the form can hold of it.
+  const fixture = JSON.parse(readFileSync(path.join(FIXTURES, "settings", "validation.json"), "utf8")).cases.find((c) => c.name.startsWith("every problem of the presets' settings"));
+  const consentCategories = fixture.input.consentCategories;
+  const requiredText = "Analytics, , C0002";
+  await setSettings({ ...form, consentCategories });
+  await page.fill("#requiredConsentCategories", requiredText);
+  const settings = asPageSettings({ ...form, consentCategories, requiredConsentCategories: requiredIds(requiredText) });
+  const state = await waitForState((s) => isDeepStrictEqual(s.settings, settings), "the bad consent settings");
+  const problems = problemsOf(settings);
+  assert.deepEqual(state.settingsProblems, problems, "the page's problems are the package's");
+  assert.ok(problems.some((p) => p.field === "consentCategories.Advertising" && /lowercase/.test(p.message)), "an uppercase Bloomreach ID is a problem (must be lowercase)");
+  for (const key of CONSENT_FIELDS) {
+    assert.notEqual(fieldMessage(key, problems), "", `${key} has problems`);
+    assert.equal(await page.textContent(`#${key}-error`), fieldMessage(key, problems), `${key}: its problems, each at its path`);
+    assert.equal(await page.getAttribute(`#${key}`, "aria-invalid"), "true");
+    assert.ok((await page.getAttribute(`#${key}`, "aria-describedby")).split(" ").includes(`${key}-error`));
+  }
+  assert.equal(await page.textContent("#settings-error"), "", "no problem is left without its field");
+  assert.equal(await page.textContent("#settings-summary"), `${problems.length} problems to fix`);
+  // Each problem of consentCategories marks the line of its key (the Segment category's).
+  const text = await page.inputValue("#consentCategories");
+  const keyOf = (field) => {
+    const rest = field.slice("consentCategories".length); // .Advertising or [""]
+    return rest.startsWith(".") ? rest.slice(1) : JSON.parse(rest.slice(1, -1));
+  };
+  const lines = problems.filter((p) => p.field.startsWith("consentCategories")).map((p) => lineOf(text, `${JSON.stringify(keyOf(p.field))}:`));
+  assert.deepEqual(await page.$$eval("#consentCategories-gutter .err", (nodes) => nodes.map((n) => Number(n.textContent))), [...new Set(lines)].sort((a, b) => a - b));
+  assert.equal((await rendered()).requests.length, 0, "no request while the settings are invalid");
+  assert.match(await page.textContent("#problem"), /settings are not valid/);
+
+  // A JSON syntax error: at the line and column the core reports, the line marked.
+  const broken = '{\n  "Advertising": "marketing"\n  "Analytics": "analytics"\n}';
+  let syntax;
+  try {
+    pkg.buildRequestsFromJson(broken, asPageSettings(form));
+    assert.fail("the package should refuse this JSON");
+  } catch (error) {
+    syntax = error;
+  }
+  await page.fill("#consentCategories", broken);
+  await page.fill("#requiredConsentCategories", "");
+  await waitForState((s) => s.settingsProblems.length === 1 && s.settingsProblems[0].field === "consentCategories", "the syntax error");
+  const shownError = await page.textContent("#consentCategories-error");
+  assert.equal(shownError, `JSON syntax error at line ${syntax.line}, column ${syntax.column}: ${syntax.message.replace(/^the body is not valid JSON: /, "").replace(/ \(line \d+, column \d+\)$/, "")}`);
+  assert.deepEqual(await page.$$eval("#consentCategories-gutter .err", (nodes) => nodes.map((n) => Number(n.textContent))), [syntax.line]);
+  assert.equal((await snapshot()).settings.consentCategories, undefined, "unreadable JSON is not handed to the package");
+
+  // Fixed: no problem left, and the output is the package's with the presets on.
+  const good = { ...form, ecommerceEvents: true, consentCategories: { Advertising: "marketing" }, requiredConsentCategories: ["Advertising"] };
+  await setSettings(good);
+  for (const key of [...CONSENT_FIELDS, "ecommerceEvents"]) {
+    assert.equal(await page.textContent(`#${key}-error`), "");
+    assert.equal(await page.getAttribute(`#${key}`, "aria-invalid"), null);
+  }
+  assert.equal(await page.locator("#consentCategories-gutter .err").count(), 0);
+  assert.match(await page.textContent("#settings-summary"), /e-commerce preset on · consent preset on · consent required$/);
+  await selectExample("ecommerce-order");
+  await assertMatchesPackage("an order with the presets on");
+  // Reset to defaults turns the presets off again.
+  await page.click("#reset-settings");
+  const reset = await waitForState((s) => s.settings.ecommerceEvents === false && s.settings.consentCategories === undefined, "reset");
+  assert.equal(reset.settings.requiredConsentCategories, undefined);
+  assert.deepEqual([await page.inputValue("#consentCategories"), await page.inputValue("#requiredConsentCategories")], ["", ""]);
+  await assertMatchesPackage("an order with the presets reset");
+});
 
 test("the shared golden fixtures: the page maps each case as expected", async () => {
   const base = JSON.parse(readFileSync(path.join(FIXTURES, "settings.base.json"), "utf8"));
@@ -522,14 +760,8 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
   // Batch the cases: one editor text per settings, with no messageId twice in a batch (that would add `#2`).
   const batches = [];
   const unfit = [];
-  let awaitingPresetSettings = 0;
   for (const testCase of cases) {
     const settings = mergeSettings(base, testCase.settings);
-    // The presets' settings need the form's preset fields, which are not built yet.
-    if (PRESET_SETTINGS.some((key) => settings[key] !== undefined)) {
-      awaitingPresetSettings++;
-      continue;
-    }
     if (!formCanHold(settings)) {
       unfit.push(testCase.name);
       continue;
@@ -552,7 +784,7 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
     assert.deepEqual(state.result, pkg.buildRequests(events, asPageSettings(batch.settings)), "the page's batch equals the package's buildRequests");
     if (events.length > 50) await page.click("#events .more button");
     const shown = (await rendered()).events;
-    assertOrigins(`fixtures with settings ${batch.key}`, state.result, shown, text, batch.settings.mappings ?? []);
+    assertOrigins(`fixtures with settings ${batch.key}`, state.result, shown, text, asPageSettings(batch.settings));
     batch.cases.forEach((testCase, index) => {
       const label = `${testCase.file}: ${testCase.name}`;
       const card = shown.find((e) => e.index === String(index));
@@ -567,6 +799,8 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
         );
         assert.equal(card.status, "mapped", `${label}: mapped`);
         assert.deepEqual(card.commands, expected, `${label}: commands`);
+        // What made each command, where the case says (null: the request has no origins, all classic).
+        if ("origins" in testCase) assert.deepEqual(card.origins, testCase.origins ?? expected.map(() => null), `${label}: origins`);
       } else if (testCase.error) {
         assert.equal(card.status, "rejected", `${label}: rejected`);
         assert.deepEqual(card.issue, { code: testCase.error.code, message: atIndex(testCase.error.message) }, `${label}: rejection`);
@@ -579,14 +813,14 @@ test("the shared golden fixtures: the page maps each case as expected", async ()
       checked++;
     });
   }
-  assert.equal(
-    checked + awaitingPresetSettings,
-    cases.length,
-    "every case, rules included, ran through the page (but the presets' cases, set aside until the form holds their settings)",
-  );
+  assert.equal(checked, cases.length, "every case, rules and presets included, ran through the page");
   assert.ok(
     cases.some((c) => c.settings?.mappings),
     "the fixtures include rules (mappings), set through the Rules editor",
+  );
+  assert.ok(
+    ["ecommerceEvents", "consentCategories", "requiredConsentCategories"].every((key) => cases.some((c) => c.settings?.[key] !== undefined)),
+    "the fixtures include every preset setting, set through the settings form",
   );
 });
 
@@ -885,6 +1119,20 @@ test("keyboard: Tab indents in the editor, Esc then Tab leaves it, and controls 
   assert.ok(scrollers.length > 0 && scrollers.every((i) => i === 0), `scrolling code blocks are focusable (${scrollers})`);
   assert.deepEqual(await page.$$eval("[data-copy], [data-goto], [data-rule-example], #clear-rules", (nodes) => [...new Set(nodes.map((n) => n.tagName))]), ["BUTTON"]);
   await selectExample("page");
+
+  // The presets' settings from the keyboard: Space ticks ecommerceEvents; the consentCategories
+  // editor indents with Tab and is left with Esc then Tab, to the next field.
+  await selectExample("track");
+  await page.focus("#ecommerceEvents");
+  await page.keyboard.press("Space");
+  await waitForState((s) => s.settings.ecommerceEvents === true, "ecommerceEvents from Space");
+  await page.fill("#consentCategories", '{"Advertising": "marketing"}');
+  await assertEditorKeys("consentCategories");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "requiredConsentCategories", "Esc then Tab moves on to the next field");
+  await page.keyboard.type("Advertising");
+  const state = await waitForState((s) => s.settings.requiredConsentCategories?.[0] === "Advertising", "requiredConsentCategories typed");
+  assert.deepEqual([state.settings.consentCategories, state.settings.requiredConsentCategories], [{ Advertising: "marketing" }, ["Advertising"]]);
+  await assertMatchesPackage("presets set from the keyboard");
 });
 
 test("phone width: the layout stacks without horizontal scrolling; dark mode changes the colours", async () => {
@@ -928,6 +1176,29 @@ test("phone width: the layout stacks without horizontal scrolling; dark mode cha
     await phone.fill("#rules", '[{"name": "a very long rule name that has to wrap somewhere on a phone", "eventType": "e"}]');
     await phone.waitForFunction(() => window.__preview.snapshot().rules.problems.length === 1);
     assert.ok((await phone.evaluate(() => document.documentElement.scrollWidth)) <= 390, "a problem fits the width");
+
+    // The presets: their fields, a problem in them and the preset rows' labels fit the width too.
+    await phone.fill("#rules", "");
+    await phone.selectOption("#example", "ecommerce-order");
+    await phone.waitForFunction(() => window.__preview.snapshot().groups[0]?.origins.length === 4);
+    await phone.selectOption("#example", "consent");
+    await phone.waitForFunction(() => window.__preview.snapshot().groups[1]?.origins[0] === "consent");
+    await phone.evaluate(() => {
+      document.getElementById("settings-box").open = true;
+    });
+    await phone.fill("#consentCategories", '{"Advertising": "Marketing", "a Segment category with a very long name": "analytics"}');
+    await phone.waitForFunction(() => window.__preview.snapshot().settingsProblems.length === 1);
+    const presets = await phone.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      editor: document.getElementById("consentCategories-editor").getBoundingClientRect().right,
+      error: document.getElementById("consentCategories-error").textContent,
+    }));
+    assert.ok(presets.scrollWidth <= 390 && presets.editor <= 390, `no horizontal scroll with the presets' fields (${JSON.stringify(presets)})`);
+    assert.match(presets.error, /^consentCategories\.Advertising: must be lowercase/);
+    await phone.fill("#consentCategories", '{"Advertising": "marketing"}');
+    await phone.selectOption("#example", "ecommerce-order");
+    await phone.waitForFunction(() => document.querySelectorAll("#events .chip.preset").length === 2); // purchase, then the purchase_items
+    assert.ok((await phone.evaluate(() => document.documentElement.scrollWidth)) <= 390, "the preset rows' labels fit the width");
   } finally {
     await context.close();
   }
