@@ -5,7 +5,8 @@
 //! Also where this implementation's own limits are enforced and `@liquid` is refused, anywhere
 //! in the mapping (validation does not look everywhere, resolution could reach anywhere).
 
-use super::directives::{self, Node};
+use super::directives;
+use super::node::Node;
 use super::reads::PayloadReads;
 use super::validate::has_directive_key;
 use crate::problem::{PathStack, Problem};

@@ -4,7 +4,7 @@
 //! `mapping` option. `@transform` runs its `apply` the same way.
 
 use super::compile::Compiler;
-use super::directives::Node;
+use super::node::Node;
 use super::validate::{self, Checker};
 use crate::js::{code_unit_at, is_truthy, utf16_len};
 use crate::problem::Problem;
