@@ -29,7 +29,6 @@ use crate::problem::Problem;
 use compile::Compiler;
 use node::Node;
 use serde_json::Value;
-use validate::Checker;
 
 /// A compiled mapping, resolved against any number of payloads.
 #[derive(Debug)]
@@ -44,7 +43,7 @@ impl Mapping {
     /// Its output is what `transform({field: value}, payload).field` gives.
     pub fn compile(value: &Value) -> Result<Mapping, Vec<Problem>> {
         compile_with(value, |value, cx| {
-            let mut ck = Checker::default();
+            let mut ck = cx.checker();
             validate::mapping(value, &mut ck);
             (cx.compile(value), ck.problems)
         })
@@ -156,7 +155,7 @@ fn compile_with(
             format!("a mapping may be nested at most {MAX_MAPPING_DEPTH} levels deep"),
         )]);
     }
-    let mut cx = Compiler::default();
+    let mut cx = Compiler::new(&directives::DIRECTIVES);
     let (root, mut problems) = compile(value, &mut cx);
     for problem in cx.problems {
         if !problems.contains(&problem) {

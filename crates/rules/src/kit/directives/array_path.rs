@@ -2,9 +2,8 @@
 //! `itemShape` and an object or array there, an array of `itemShape` resolved against each
 //! element (an object counts as a one-element array).
 
-use super::Directive;
 use crate::js::JsKind;
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{Compiler, Directive};
 use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::path::{split_path, strip_root_marker};
 use crate::kit::validate::{self, Checker};

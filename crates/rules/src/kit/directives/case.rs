@@ -1,8 +1,7 @@
 //! `@case`: `{operator: "lower" | "upper", value}`: a string value lower- or upper-cased;
 //! any other value as it is.
 
-use super::{options, truthy, Directive};
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
 use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate::{self, Checker, Field};
 use crate::kit::value::{Js, Place, ResolveError, Resolved, Work};

@@ -1,9 +1,8 @@
 //! `@excludeWhenNull`: its value, except that `null` becomes `undefined` (the key is left out),
 //! and so do the `null` members of an object value, at any depth of objects (not in arrays).
 
-use super::Directive;
 use crate::js::JsKind;
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{Compiler, Directive};
 use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate;
 use crate::kit::value::{Js, JsObject, Place, Resolved, Work};

@@ -2,9 +2,8 @@
 //! their keys joined with the separator (`a.b.0`); arrays are walked too unless `omitArrays`.
 //! A value that is not an object comes out as `{"": value}`.
 
-use super::{options, truthy, Directive};
 use crate::js::{js_order, JsKind};
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
 use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate::{self, Checker, Field};
 use crate::kit::value::{Js, JsObject, Place, ResolveError, Resolved, Work};

@@ -1,9 +1,8 @@
 //! `@if`: `{exists | blank, then?, else?}`: `then` when `exists` resolves to something other
 //! than `null`/`undefined` (or `blank` to something not loosely equal to `""`), else `else`.
 
-use super::{options, truthy, Directive};
 use crate::js::JsKind;
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
 use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate::{self, Field};
 use crate::kit::value::{Js, Place, Resolved, Work};

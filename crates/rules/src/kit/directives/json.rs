@@ -1,8 +1,7 @@
 //! `@json`: `{mode: "encode" | "decode", value}`: `JSON.stringify(value)`, or `JSON.parse` of a
 //! string value (a string that is not JSON, or any other value, comes back as it is).
 
-use super::{options, truthy, Directive};
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
 use crate::kit::json_text::{stringify, Keys};
 use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate::{self, Checker, Field};

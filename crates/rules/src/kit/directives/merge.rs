@@ -1,9 +1,8 @@
 //! `@merge`: `{objects: [...], direction: "left" | "right"}`: the objects' members in one object
 //! (`Object.assign`): with `right` a later object's member wins, with `left` an earlier one's.
 
-use super::{options, truthy, Directive};
 use crate::js::{code_unit_at, is_truthy, kind_of, utf16_len, JsKind};
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
 use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate::{self, Checker, Field};
 use crate::kit::value::{Js, JsObject, Place, Resolved, Work};

@@ -17,19 +17,10 @@ mod transform;
 
 pub use template::MAX_TEMPLATE_BYTES;
 
-use super::compile::Compiler;
-use super::node::Node;
-use super::validate::Checker;
-use serde_json::{Map, Value};
+use super::compile::Directives;
 
-/// A directive: how the reference validates its options, and how they compile.
-pub(crate) struct Directive {
-    pub name: &'static str,
-    pub validate: fn(&Value, &mut Checker),
-    pub compile: fn(&Value, &mut Compiler) -> Node,
-}
-
-const DIRECTIVES: &[Directive] = &[
+/// Every directive, by name.
+pub(crate) static DIRECTIVES: Directives = Directives(&[
     if_::DIRECTIVE,
     case::DIRECTIVE,
     replace::DIRECTIVE,
@@ -43,18 +34,4 @@ const DIRECTIVES: &[Directive] = &[
     transform::DIRECTIVE,
     exclude_when_null::DIRECTIVE,
     liquid::DIRECTIVE,
-];
-
-pub(crate) fn find(name: &str) -> Option<&'static Directive> {
-    DIRECTIVES.iter().find(|d| d.name == name)
-}
-
-/// The options object of a directive, if it is a plain object (`isObject` in the reference).
-pub(super) fn options(value: &Value) -> Option<&Map<String, Value>> {
-    value.as_object()
-}
-
-/// `opts[key]` is truthy, as written: the reference checks options so before resolving them.
-pub(super) fn truthy(opts: &Map<String, Value>, key: &str) -> bool {
-    opts.get(key).is_some_and(crate::js::is_truthy)
-}
+]);

@@ -1,8 +1,7 @@
 //! `@path`: the value at a path of the payload (`$.properties.total`); the path may itself be a
 //! directive that resolves to a string.
 
-use super::Directive;
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{Compiler, Directive};
 use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::path::{split_path, strip_root_marker};
 use crate::kit::validate;

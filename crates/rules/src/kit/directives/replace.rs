@@ -3,9 +3,8 @@
 //! `String.prototype.replace` with the pattern escaped into a literal RegExp does. No regular
 //! expression engine runs: the pattern is plain text of at most 10 UTF-16 units.
 
-use super::{options, truthy, Directive};
 use crate::js::{number_to_string, utf16_len, JsKind};
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
 use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate::{self, Checker, Field};
 use crate::kit::value::{Js, Place, ResolveError, Resolved, Work};

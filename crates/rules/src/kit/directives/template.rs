@@ -4,9 +4,8 @@
 //! filled first, and the text it puts in is then read again for `{{path}}`.
 
 use super::path::expect_string;
-use super::Directive;
 use crate::js::{js_trim, number_to_string, JsKind};
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{Compiler, Directive};
 use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::path::split_path;
 use crate::kit::validate;

@@ -1,9 +1,8 @@
 //! `@transform`: `{apply, mapping}`: `mapping` resolved against a new payload, the result of
 //! `transform(apply, payload)` (a whole mapping, validated when it runs).
 
-use super::{options, truthy, Directive};
 use crate::js::JsKind;
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
 use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::root;
 use crate::kit::validate::{self, Field};
