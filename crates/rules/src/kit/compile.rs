@@ -1,6 +1,7 @@
-//! Compiling a mapping into the tree `resolve` walks, each directive by its entry in the registry
-//! the compiler is given, with the reference's run-time behaviour decided once: a directive the reference would reject when it reaches it (an unknown name, a
-//! missing option) becomes a node that fails when resolved, as the reference fails then.
+//! Compiling a mapping into the tree `resolve` walks, each directive by its entry in the
+//! registry the compiler is given, with the reference's run-time behaviour decided once: a
+//! directive the reference would reject when it reaches it (an unknown name, a missing option)
+//! becomes a node that fails when resolved, as the reference fails then.
 //!
 //! Also where this implementation's own limits are enforced and `@liquid` is refused, anywhere
 //! in the mapping (validation does not look everywhere, resolution could reach anywhere).
@@ -50,6 +51,7 @@ pub(crate) struct Compiler {
 }
 
 impl Compiler {
+    /// A compiler knowing the directives of `directives`.
     pub fn new(directives: &'static Directives) -> Compiler {
         Compiler {
             directives,
