@@ -1,4 +1,4 @@
-//! The shape of the code, checked: the core crate reaches no wasm or Workers crate, and in every crate a module uses only modules of lower layers (so no import circles).
+//! The shape of the code, checked: the core crate reaches no wasm or Workers crate, and in every crate (and inside the rules crate's mapping kit) a module uses only modules of lower layers (so no import circles).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -75,27 +75,38 @@ fn the_core_reaches_no_wasm_or_workers_crate() {
 
 /// The top-level modules of a crate named by `crate::…` paths in `file`, outside comments.
 fn crate_references(file: &Path) -> BTreeSet<String> {
+    references(file, &["crate::"])
+}
+
+/// The modules named in `file` (outside comments) by paths that start with one of `prefixes`
+/// (`crate::`: a crate's top-level modules; `crate::kit::`: the kit's).
+fn references(file: &Path, prefixes: &[&str]) -> BTreeSet<String> {
     let text = std::fs::read_to_string(file).unwrap();
     let mut found = BTreeSet::new();
     for line in text.lines() {
         let code = line.split("//").next().unwrap_or("");
-        let mut rest = code;
-        while let Some(at) = rest.find("crate::") {
-            rest = &rest[at + "crate::".len()..];
-            if let Some(group) = rest.strip_prefix('{') {
-                let group = group.split('}').next().unwrap_or("");
-                for item in group.split(',') {
-                    let module = item.trim().split("::").next().unwrap_or("").trim();
+        for prefix in prefixes {
+            let mut rest = code;
+            while let Some(at) = rest.find(prefix) {
+                rest = &rest[at + prefix.len()..];
+                if let Some(group) = rest.strip_prefix('{') {
+                    let group = group.split('}').next().unwrap_or("");
+                    for item in group.split(',') {
+                        let module = item.trim().split("::").next().unwrap_or("").trim();
+                        if !module.is_empty() {
+                            found.insert(module.to_string());
+                        }
+                    }
+                } else {
+                    let module: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    // `use super::*` in a file's tests names no module.
                     if !module.is_empty() {
-                        found.insert(module.to_string());
+                        found.insert(module);
                     }
                 }
-            } else {
-                let module: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                found.insert(module);
             }
         }
     }
@@ -125,10 +136,21 @@ fn files_by_module(src: &Path) -> Vec<(String, PathBuf)> {
 /// In `src`, a module uses only modules of strictly lower layers (the crate root, `lib`, may use
 /// any). Every module must be placed in a layer.
 fn check_layers(src: &str, layers: &[&[&str]]) {
+    check_layers_by(src, "lib", crate_references, layers);
+}
+
+/// [`check_layers`] for the modules under `src` whose root file is `root`, with `uses` finding
+/// the modules a file uses.
+fn check_layers_by(
+    src: &str,
+    root: &str,
+    uses: impl Fn(&Path) -> BTreeSet<String>,
+    layers: &[&[&str]],
+) {
     let layer_of = |module: &str| layers.iter().position(|layer| layer.contains(&module));
     let mut problems = Vec::new();
     for (module, file) in files_by_module(&Path::new(ROOT).join(src)) {
-        if module == "lib" {
+        if module == root {
             continue;
         }
         let Some(own) = layer_of(&module) else {
@@ -138,7 +160,7 @@ fn check_layers(src: &str, layers: &[&[&str]]) {
             ));
             continue;
         };
-        for used in crate_references(&file) {
+        for used in uses(&file) {
             if used == module {
                 continue;
             }
@@ -214,6 +236,35 @@ fn the_rules_crate_is_layered() {
             &["kit", "fql"],
             &["emit"],
             &["rule_set"],
+        ],
+    );
+}
+
+#[test]
+fn the_mapping_kit_is_layered() {
+    // Inside mapping-kit (crates/rules/src/kit): the compiled tree, the validation walk and the
+    // compiler know no directive (the kit's root, `mod.rs`, hands them the registry), so the
+    // directives, which compile, validate and resolve their children through them, sit on top.
+    let kit = Path::new(ROOT).join("crates/rules/src/kit");
+    check_layers_by(
+        "crates/rules/src/kit",
+        "mod",
+        |file| {
+            // `super::` names the kit's modules in its own files and in a folder's `mod.rs`; in
+            // a directive's file, the other directives.
+            let relative = file.strip_prefix(&kit).unwrap();
+            if relative.components().count() == 1 || relative.ends_with("mod.rs") {
+                references(file, &["crate::kit::", "super::"])
+            } else {
+                references(file, &["crate::kit::"])
+            }
+        },
+        &[
+            &["value", "path", "reads"],
+            &["parse", "json_text", "node", "validate"],
+            &["compile"],
+            &["root"],
+            &["directives"],
         ],
     );
 }

@@ -1,21 +1,45 @@
-//! Compiling a mapping into the tree `resolve` walks, with the reference's run-time behaviour
-//! decided once: a directive the reference would reject when it reaches it (an unknown name, a
-//! missing option) becomes a node that fails when resolved, as the reference fails then.
+//! Compiling a mapping into the tree `resolve` walks, each directive by its entry in the
+//! registry the compiler is given, with the reference's run-time behaviour decided once: a
+//! directive the reference would reject when it reaches it (an unknown name, a missing option)
+//! becomes a node that fails when resolved, as the reference fails then.
 //!
 //! Also where this implementation's own limits are enforced and `@liquid` is refused, anywhere
 //! in the mapping (validation does not look everywhere, resolution could reach anywhere).
 
-use super::directives::{self, Node};
+use super::node::Node;
 use super::reads::PayloadReads;
-use super::validate::has_directive_key;
+use super::validate::{has_directive_key, Checker, DirectiveChecks};
 use crate::problem::{PathStack, Problem};
 use serde_json::{Map, Value};
 
 /// A mapping nested deeper than this is refused (JSON levels: objects and arrays).
 pub const MAX_MAPPING_DEPTH: usize = 64;
 
-#[derive(Default)]
+/// A directive: how the reference validates its options, and how they compile.
+pub(crate) struct Directive {
+    pub name: &'static str,
+    pub validate: fn(&Value, &mut Checker),
+    pub compile: fn(&Value, &mut Compiler) -> Node,
+}
+
+/// The directives a mapping may use (the registry, `directives/`, gives them; they sit above
+/// the compiler, as their compiling uses it).
+pub(crate) struct Directives(pub &'static [Directive]);
+
+impl Directives {
+    fn find(&self, name: &str) -> Option<&Directive> {
+        self.0.iter().find(|d| d.name == name)
+    }
+}
+
+impl DirectiveChecks for Directives {
+    fn checks(&self, name: &str) -> Option<fn(&Value, &mut Checker)> {
+        self.find(name).map(|d| d.validate)
+    }
+}
+
 pub(crate) struct Compiler {
+    directives: &'static Directives,
     path: PathStack,
     pub problems: Vec<Problem>,
     /// What the mapping reads of the payload it is resolved against.
@@ -27,6 +51,22 @@ pub(crate) struct Compiler {
 }
 
 impl Compiler {
+    /// A compiler knowing the directives of `directives`.
+    pub fn new(directives: &'static Directives) -> Compiler {
+        Compiler {
+            directives,
+            path: PathStack::default(),
+            problems: Vec::new(),
+            reads: PayloadReads::default(),
+            relative: 0,
+        }
+    }
+
+    /// A checker of mappings knowing the same directives.
+    pub fn checker(&self) -> Checker {
+        Checker::new(self.directives)
+    }
+
     /// Records that the mapping reads the payload's value at `keys`.
     pub fn read(&mut self, keys: &[String]) {
         if self.relative == 0 {
@@ -68,7 +108,7 @@ impl Compiler {
                 let Some(name) = map.keys().find(|k| k.starts_with('@')) else {
                     return Node::Undefined;
                 };
-                self.at_key(name, |cx| match directives::find(name) {
+                self.at_key(name, |cx| match cx.directives.find(name) {
                     Some(spec) => (spec.compile)(&map[name], cx),
                     None => Node::Fail(format!("{name} is not a valid directive, got undefined")),
                 })
@@ -112,6 +152,16 @@ impl Compiler {
             None => Node::Undefined,
         }
     }
+}
+
+/// The options object of a directive, if it is a plain object (`isObject` in the reference).
+pub(crate) fn options(value: &Value) -> Option<&Map<String, Value>> {
+    value.as_object()
+}
+
+/// `opts[key]` is truthy, as written: the reference checks options so before resolving them.
+pub(crate) fn truthy(opts: &Map<String, Value>, key: &str) -> bool {
+    opts.get(key).is_some_and(crate::js::is_truthy)
 }
 
 /// The reference's `isDirective`.

@@ -8,10 +8,10 @@
 mod compile;
 mod directives;
 mod json_text;
+mod node;
 mod parse;
 mod path;
 mod reads;
-mod resolve;
 mod root;
 mod validate;
 mod value;
@@ -27,9 +27,8 @@ pub(crate) use value::{Js, JsObject, Place, Work};
 
 use crate::problem::Problem;
 use compile::Compiler;
-use directives::Node;
+use node::Node;
 use serde_json::Value;
-use validate::Checker;
 
 /// A compiled mapping, resolved against any number of payloads.
 #[derive(Debug)]
@@ -44,7 +43,7 @@ impl Mapping {
     /// Its output is what `transform({field: value}, payload).field` gives.
     pub fn compile(value: &Value) -> Result<Mapping, Vec<Problem>> {
         compile_with(value, |value, cx| {
-            let mut ck = Checker::default();
+            let mut ck = cx.checker();
             validate::mapping(value, &mut ck);
             (cx.compile(value), ck.problems)
         })
@@ -82,7 +81,7 @@ impl Mapping {
         payload: Place<'_, 'a>,
         work: &mut Work,
     ) -> Result<Js<'a>, ResolveError> {
-        value::remove_undefined(resolve::resolve(&self.root, payload, work)?, 0)
+        value::remove_undefined(node::resolve(&self.root, payload, work)?, 0)
     }
 
     /// [`Mapping::resolve`]'s output written as JSON text (`JSON.stringify` of the reference's
@@ -110,7 +109,7 @@ impl Mapping {
     /// The output for `payload` as JSON text (`None`: `undefined`).
     fn write_output(&self, payload: Place<'_, '_>) -> Result<Option<String>, ResolveError> {
         let mut work = Work::new(WORK_LIMIT);
-        let resolved = resolve::resolve(&self.root, payload, &mut work)?;
+        let resolved = node::resolve(&self.root, payload, &mut work)?;
         // Room for a usual output, not grown from nothing.
         let mut text = String::with_capacity(256);
         let written = json_text::stringify(
@@ -129,7 +128,7 @@ impl Mapping {
         payload: Place<'_, '_>,
         work: &mut Work,
     ) -> Result<Option<Value>, ResolveError> {
-        let resolved = resolve::resolve(&self.root, payload, work)?;
+        let resolved = node::resolve(&self.root, payload, work)?;
         value::into_output(resolved, work)
     }
 }
@@ -156,7 +155,7 @@ fn compile_with(
             format!("a mapping may be nested at most {MAX_MAPPING_DEPTH} levels deep"),
         )]);
     }
-    let mut cx = Compiler::default();
+    let mut cx = Compiler::new(&directives::DIRECTIVES);
     let (root, mut problems) = compile(value, &mut cx);
     for problem in cx.problems {
         if !problems.contains(&problem) {

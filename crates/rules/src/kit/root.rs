@@ -4,8 +4,8 @@
 //! `mapping` option. `@transform` runs its `apply` the same way.
 
 use super::compile::Compiler;
-use super::directives::Node;
-use super::validate::{self, Checker};
+use super::node::Node;
+use super::validate;
 use crate::js::{code_unit_at, is_truthy, utf16_len};
 use crate::problem::Problem;
 use serde_json::{Map, Value};
@@ -30,7 +30,7 @@ pub(crate) fn compile_whole(mapping: &Value, cx: &mut Compiler) -> Whole {
             }
         }
     };
-    let mut ck = Checker::default();
+    let mut ck = cx.checker();
     validate::mapping(&mapping, &mut ck);
     Whole {
         node: cx.compile(&mapping),

@@ -1,6 +1,6 @@
 //! The reference's mapping validation (actions-core `validate`): which mappings Segment rejects
 //! before it resolves anything. Each directive checks its own options (in `directives/`) with the
-//! helpers here; this walk finds the directives.
+//! helpers here; this walk finds the directives, looking their checks up where it is told to.
 //!
 //! The reference does not look inside arrays, nor inside a `@literal` or `@excludeWhenNull`
 //! object: a bad directive there fails only when it is resolved (see `compile`).
@@ -8,14 +8,20 @@
 //! The reference checks a directive's options twice, as members of an object and as fields,
 //! which doubles the work at each level of nesting; here each value is walked once.
 
-use super::directives;
 use crate::js::kind_of;
 use crate::problem::{PathStack, Problem};
 use serde_json::{Map, Value};
 
+/// Where the walk finds a directive's own checks by its name: the directive registry, given to
+/// the checker by its maker (the directives sit above this walk, as their checks use it).
+pub(crate) trait DirectiveChecks: Sync {
+    /// The checks of the directive `name` (`@if`), if there is one.
+    fn checks(&self, name: &str) -> Option<fn(&Value, &mut Checker)>;
+}
+
 /// Collects problems while walking a mapping.
-#[derive(Default)]
 pub(crate) struct Checker {
+    directives: &'static dyn DirectiveChecks,
     path: PathStack,
     pub problems: Vec<Problem>,
     /// Whether the value being checked was already walked as an object member (see
@@ -24,6 +30,16 @@ pub(crate) struct Checker {
 }
 
 impl Checker {
+    /// A checker knowing the directives of `directives`.
+    pub fn new(directives: &'static dyn DirectiveChecks) -> Checker {
+        Checker {
+            directives,
+            path: PathStack::default(),
+            problems: Vec::new(),
+            walked: false,
+        }
+    }
+
     /// Records a problem here (once: an option is checked both as a member and as a field).
     pub fn problem(&mut self, message: impl Into<String>) {
         let problem = self.path.problem(message);
@@ -99,8 +115,8 @@ fn directive(map: &Map<String, Value>, ck: &mut Checker) {
         ));
     }
     let name = names[0];
-    match directives::find(name) {
-        Some(spec) => ck.at_key(name, |ck| (spec.validate)(&map[name], ck)),
+    match ck.directives.checks(name) {
+        Some(checks) => ck.at_key(name, |ck| checks(&map[name], ck)),
         None => ck.problem(format!("{name} is not a mapping directive")),
     }
 }

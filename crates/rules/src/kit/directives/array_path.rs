@@ -2,11 +2,10 @@
 //! `itemShape` and an object or array there, an array of `itemShape` resolved against each
 //! element (an object counts as a one-element array).
 
-use super::{Directive, Node};
 use crate::js::JsKind;
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{Compiler, Directive};
+use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::path::{split_path, strip_root_marker};
-use crate::kit::resolve::resolve;
 use crate::kit::validate::{self, Checker};
 use crate::kit::value::{Got, Js, Place, Resolved, Work};
 use serde_json::Value;
@@ -30,13 +29,11 @@ fn validate(value: &Value, ck: &mut Checker) {
     }
 }
 
-#[derive(Debug)]
-pub(crate) struct ArrayPath {
+struct ArrayPath {
     root: Root,
     item_shape: Option<Node>,
 }
 
-#[derive(Debug)]
 enum Root {
     Keys(Vec<String>),
     Resolved(Node),
@@ -65,15 +62,11 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
         }
         _ => None,
     };
-    Node::ArrayPath(Box::new(ArrayPath { root, item_shape }))
+    Node::directive(ArrayPath { root, item_shape })
 }
 
-impl ArrayPath {
-    pub fn resolve<'t, 'a: 't>(
-        &'a self,
-        payload: Place<'t, 'a>,
-        work: &mut Work,
-    ) -> Resolved<Js<'a>> {
+impl DirectiveNode for ArrayPath {
+    fn resolve<'t, 'a: 't>(&'a self, payload: Place<'t, 'a>, work: &mut Work) -> Resolved<Js<'a>> {
         match &self.root {
             Root::Keys(keys) => {
                 work.spend(keys.len() as u64)?;

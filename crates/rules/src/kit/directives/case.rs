@@ -1,9 +1,8 @@
 //! `@case`: `{operator: "lower" | "upper", value}`: a string value lower- or upper-cased;
 //! any other value as it is.
 
-use super::{options, truthy, Directive, Node};
-use crate::kit::compile::Compiler;
-use crate::kit::resolve::resolve;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
+use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate::{self, Checker, Field};
 use crate::kit::value::{Js, Place, ResolveError, Resolved, Work};
 use serde_json::Value;
@@ -35,13 +34,11 @@ fn string(value: &Value, ck: &mut Checker) {
     validate::string(value, ck);
 }
 
-#[derive(Debug)]
-pub(crate) struct Case {
+struct Case {
     operator: Operator,
     value: Node,
 }
 
-#[derive(Debug)]
 enum Operator {
     Lower,
     Upper,
@@ -65,18 +62,14 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
     if !truthy(opts, "value") {
         return Node::Undefined;
     }
-    Node::Case(Box::new(Case {
+    Node::directive(Case {
         operator,
         value: cx.option(opts, "value"),
-    }))
+    })
 }
 
-impl Case {
-    pub fn resolve<'t, 'a: 't>(
-        &'a self,
-        payload: Place<'t, 'a>,
-        work: &mut Work,
-    ) -> Resolved<Js<'a>> {
+impl DirectiveNode for Case {
+    fn resolve<'t, 'a: 't>(&'a self, payload: Place<'t, 'a>, work: &mut Work) -> Resolved<Js<'a>> {
         let value = resolve(&self.value, payload, work)?;
         let Some(text) = value.place().as_str() else {
             return Ok(value);

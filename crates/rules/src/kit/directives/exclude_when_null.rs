@@ -1,10 +1,9 @@
 //! `@excludeWhenNull`: its value, except that `null` becomes `undefined` (the key is left out),
 //! and so do the `null` members of an object value, at any depth of objects (not in arrays).
 
-use super::{Directive, Node};
 use crate::js::JsKind;
-use crate::kit::compile::Compiler;
-use crate::kit::resolve::resolve;
+use crate::kit::compile::{Compiler, Directive};
+use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate;
 use crate::kit::value::{Js, JsObject, Place, Resolved, Work};
 use serde_json::Value;
@@ -16,23 +15,18 @@ pub(super) const DIRECTIVE: Directive = Directive {
     compile,
 };
 
-#[derive(Debug)]
-pub(crate) struct ExcludeWhenNull {
+struct ExcludeWhenNull {
     value: Node,
 }
 
 fn compile(value: &Value, cx: &mut Compiler) -> Node {
-    Node::ExcludeWhenNull(Box::new(ExcludeWhenNull {
+    Node::directive(ExcludeWhenNull {
         value: cx.compile(value),
-    }))
+    })
 }
 
-impl ExcludeWhenNull {
-    pub fn resolve<'t, 'a: 't>(
-        &'a self,
-        payload: Place<'t, 'a>,
-        work: &mut Work,
-    ) -> Resolved<Js<'a>> {
+impl DirectiveNode for ExcludeWhenNull {
+    fn resolve<'t, 'a: 't>(&'a self, payload: Place<'t, 'a>, work: &mut Work) -> Resolved<Js<'a>> {
         let value = resolve(&self.value, payload, work)?;
         match value.place().kind() {
             JsKind::Null => Ok(Js::Undefined),

@@ -2,10 +2,9 @@
 //! their keys joined with the separator (`a.b.0`); arrays are walked too unless `omitArrays`.
 //! A value that is not an object comes out as `{"": value}`.
 
-use super::{options, truthy, Directive, Node};
 use crate::js::{js_order, JsKind};
-use crate::kit::compile::Compiler;
-use crate::kit::resolve::resolve;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
+use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate::{self, Checker, Field};
 use crate::kit::value::{Js, JsObject, Place, ResolveError, Resolved, Work};
 use serde_json::Value;
@@ -38,8 +37,7 @@ fn string(value: &Value, ck: &mut Checker) {
     validate::string(value, ck);
 }
 
-#[derive(Debug)]
-pub(crate) struct Flatten {
+struct Flatten {
     separator: Node,
     value: Node,
     omit_arrays: bool,
@@ -52,19 +50,15 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
     if !truthy(opts, "separator") {
         return Node::Fail(r#"@flatten requires a "separator" key"#.into());
     }
-    Node::Flatten(Box::new(Flatten {
+    Node::directive(Flatten {
         separator: cx.option(opts, "separator"),
         value: cx.option(opts, "value"),
         omit_arrays: truthy(opts, "omitArrays"),
-    }))
+    })
 }
 
-impl Flatten {
-    pub fn resolve<'t, 'a: 't>(
-        &'a self,
-        payload: Place<'t, 'a>,
-        work: &mut Work,
-    ) -> Resolved<Js<'a>> {
+impl DirectiveNode for Flatten {
+    fn resolve<'t, 'a: 't>(&'a self, payload: Place<'t, 'a>, work: &mut Work) -> Resolved<Js<'a>> {
         let separator = resolve(&self.separator, payload, work)?;
         let Some(separator) = separator.place().as_str() else {
             return Err(ResolveError::thrown("@flatten requires a string separator"));
@@ -75,7 +69,9 @@ impl Flatten {
         self.walk(value.place(), &mut key, separator, &mut out, work, 0)?;
         Ok(Js::Object(out))
     }
+}
 
+impl Flatten {
     /// Adds the leaves under `value` to `out`, `key` being the joined keys so far. Members are
     /// visited in JavaScript's key order, and a later leaf with the same joined key wins.
     fn walk<'a>(

@@ -1,10 +1,9 @@
 //! `@if`: `{exists | blank, then?, else?}`: `then` when `exists` resolves to something other
 //! than `null`/`undefined` (or `blank` to something not loosely equal to `""`), else `else`.
 
-use super::{options, truthy, Directive, Node};
 use crate::js::JsKind;
-use crate::kit::compile::Compiler;
-use crate::kit::resolve::resolve;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
+use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate::{self, Field};
 use crate::kit::value::{Js, Place, Resolved, Work};
 use serde_json::Value;
@@ -37,14 +36,12 @@ pub(super) const DIRECTIVE: Directive = Directive {
     compile,
 };
 
-#[derive(Debug)]
-pub(crate) struct If {
+struct If {
     condition: Condition,
     then: Option<Node>,
     otherwise: Option<Node>,
 }
 
-#[derive(Debug)]
 enum Condition {
     Exists(Node),
     Blank(Node),
@@ -63,20 +60,16 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
     } else {
         Condition::Blank(cx.option(opts, "blank"))
     };
-    Node::If(Box::new(If {
+    Node::directive(If {
         condition,
         then: opts.contains_key("then").then(|| cx.option(opts, "then")),
         // A falsy `else` (`0`, `""`, `false`, `null`) is no `else` at all.
         otherwise: truthy(opts, "else").then(|| cx.option(opts, "else")),
-    }))
+    })
 }
 
-impl If {
-    pub fn resolve<'t, 'a: 't>(
-        &'a self,
-        payload: Place<'t, 'a>,
-        work: &mut Work,
-    ) -> Resolved<Js<'a>> {
+impl DirectiveNode for If {
+    fn resolve<'t, 'a: 't>(&'a self, payload: Place<'t, 'a>, work: &mut Work) -> Resolved<Js<'a>> {
         let holds = match &self.condition {
             Condition::Exists(node) => !resolve(node, payload, work)?.place().is_nullish(),
             Condition::Blank(node) => {

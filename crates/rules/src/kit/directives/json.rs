@@ -1,10 +1,9 @@
 //! `@json`: `{mode: "encode" | "decode", value}`: `JSON.stringify(value)`, or `JSON.parse` of a
 //! string value (a string that is not JSON, or any other value, comes back as it is).
 
-use super::{options, truthy, Directive, Node};
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
 use crate::kit::json_text::{stringify, Keys};
-use crate::kit::resolve::resolve;
+use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate::{self, Checker, Field};
 use crate::kit::value::{Js, Place, Resolved, Work};
 use serde_json::Value;
@@ -36,13 +35,11 @@ fn mode(value: &Value, ck: &mut Checker) {
     validate::one_of(value, &["encode", "decode"], ck);
 }
 
-#[derive(Debug)]
-pub(crate) struct Json {
+struct Json {
     mode: Mode,
     value: Node,
 }
 
-#[derive(Debug)]
 enum Mode {
     Encode,
     Decode,
@@ -66,18 +63,14 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
         Some("decode") => Mode::Decode,
         _ => Mode::Neither,
     };
-    Node::Json(Box::new(Json {
+    Node::directive(Json {
         mode,
         value: cx.option(opts, "value"),
-    }))
+    })
 }
 
-impl Json {
-    pub fn resolve<'t, 'a: 't>(
-        &'a self,
-        payload: Place<'t, 'a>,
-        work: &mut Work,
-    ) -> Resolved<Js<'a>> {
+impl DirectiveNode for Json {
+    fn resolve<'t, 'a: 't>(&'a self, payload: Place<'t, 'a>, work: &mut Work) -> Resolved<Js<'a>> {
         let value = resolve(&self.value, payload, work)?;
         match self.mode {
             Mode::Encode => {

@@ -1,7 +1,8 @@
 //! `@liquid`: Liquid templates are not part of this implementation; a mapping that uses one is
 //! refused wherever the directive sits.
 
-use super::{Directive, Node};
+use crate::kit::compile::Directive;
+use crate::kit::node::Node;
 use crate::kit::validate;
 
 pub(super) const DIRECTIVE: Directive = Directive {

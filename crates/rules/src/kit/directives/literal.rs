@@ -2,7 +2,7 @@
 //! the reference does not validate inside a `@literal` object, so a bad directive there fails
 //! only when resolved).
 
-use super::Directive;
+use crate::kit::compile::Directive;
 use crate::kit::validate;
 
 pub(super) const DIRECTIVE: Directive = Directive {

@@ -1,10 +1,9 @@
 //! `@merge`: `{objects: [...], direction: "left" | "right"}`: the objects' members in one object
 //! (`Object.assign`): with `right` a later object's member wins, with `left` an earlier one's.
 
-use super::{options, truthy, Directive, Node};
 use crate::js::{code_unit_at, is_truthy, kind_of, utf16_len, JsKind};
-use crate::kit::compile::Compiler;
-use crate::kit::resolve::resolve;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
+use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate::{self, Checker, Field};
 use crate::kit::value::{Js, JsObject, Place, Resolved, Work};
 use serde_json::Value;
@@ -47,8 +46,7 @@ fn objects(value: &Value, ck: &mut Checker) {
     }
 }
 
-#[derive(Debug)]
-pub(crate) struct Merge {
+struct Merge {
     direction: Node,
     objects: Vec<Node>,
 }
@@ -85,15 +83,11 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
             .map(|(i, object)| cx.at_index(i, |cx| cx.compile(object)))
             .collect()
     });
-    Node::Merge(Box::new(Merge { direction, objects }))
+    Node::directive(Merge { direction, objects })
 }
 
-impl Merge {
-    pub fn resolve<'t, 'a: 't>(
-        &'a self,
-        payload: Place<'t, 'a>,
-        work: &mut Work,
-    ) -> Resolved<Js<'a>> {
+impl DirectiveNode for Merge {
+    fn resolve<'t, 'a: 't>(&'a self, payload: Place<'t, 'a>, work: &mut Work) -> Resolved<Js<'a>> {
         let direction = resolve(&self.direction, payload, work)?;
         let mut objects = Vec::with_capacity(self.objects.len());
         for object in &self.objects {

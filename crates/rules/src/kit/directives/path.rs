@@ -1,10 +1,9 @@
 //! `@path`: the value at a path of the payload (`$.properties.total`); the path may itself be a
 //! directive that resolves to a string.
 
-use super::{Directive, Node};
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{Compiler, Directive};
+use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::path::{split_path, strip_root_marker};
-use crate::kit::resolve::resolve;
 use crate::kit::validate;
 use crate::kit::value::{Js, Place, ResolveError, Resolved, Work};
 use serde_json::Value;
@@ -15,8 +14,7 @@ pub(super) const DIRECTIVE: Directive = Directive {
     compile,
 };
 
-#[derive(Debug)]
-pub(crate) enum PathDirective {
+enum PathDirective {
     /// A path written in the mapping, split once.
     Keys(Vec<String>),
     /// A path that a mapping value resolves to.
@@ -24,7 +22,7 @@ pub(crate) enum PathDirective {
 }
 
 fn compile(value: &Value, cx: &mut Compiler) -> Node {
-    Node::Path(Box::new(match value {
+    Node::directive(match value {
         Value::String(path) => {
             let keys = split_path(&strip_root_marker(path));
             cx.read(&keys);
@@ -34,15 +32,11 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
             cx.read_any();
             PathDirective::Resolved(cx.compile(other))
         }
-    }))
+    })
 }
 
-impl PathDirective {
-    pub fn resolve<'t, 'a: 't>(
-        &'a self,
-        payload: Place<'t, 'a>,
-        work: &mut Work,
-    ) -> Resolved<Js<'a>> {
+impl DirectiveNode for PathDirective {
+    fn resolve<'t, 'a: 't>(&'a self, payload: Place<'t, 'a>, work: &mut Work) -> Resolved<Js<'a>> {
         match self {
             PathDirective::Keys(keys) => {
                 work.spend(keys.len() as u64)?;

@@ -3,10 +3,9 @@
 //! `String.prototype.replace` with the pattern escaped into a literal RegExp does. No regular
 //! expression engine runs: the pattern is plain text of at most 10 UTF-16 units.
 
-use super::{options, truthy, Directive, Node};
 use crate::js::{number_to_string, utf16_len, JsKind};
-use crate::kit::compile::Compiler;
-use crate::kit::resolve::resolve;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
+use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::validate::{self, Checker, Field};
 use crate::kit::value::{Js, Place, ResolveError, Resolved, Work};
 use serde_json::Value;
@@ -72,14 +71,12 @@ fn text_of_length(value: &Value, min: usize, max: usize, ck: &mut Checker) {
     }
 }
 
-#[derive(Debug)]
-pub(crate) struct Replace {
+struct Replace {
     value: Node,
     action: Action,
 }
 
 /// What happens to a value that is (or was turned into) a string.
-#[derive(Debug)]
 enum Action {
     /// An option of the wrong type: the result is `""`.
     Empty,
@@ -92,7 +89,6 @@ enum Action {
     },
 }
 
-#[derive(Debug)]
 struct Pass {
     pattern: String,
     replacement: String,
@@ -139,10 +135,10 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
         }
         _ => Action::Empty,
     };
-    Node::Replace(Box::new(Replace {
+    Node::directive(Replace {
         value: cx.option(opts, "value"),
         action,
-    }))
+    })
 }
 
 fn pass(pattern: &str, replacement: &str) -> Result<Pass, String> {
@@ -162,12 +158,8 @@ fn pass(pattern: &str, replacement: &str) -> Result<Pass, String> {
     })
 }
 
-impl Replace {
-    pub fn resolve<'t, 'a: 't>(
-        &'a self,
-        payload: Place<'t, 'a>,
-        work: &mut Work,
-    ) -> Resolved<Js<'a>> {
+impl DirectiveNode for Replace {
+    fn resolve<'t, 'a: 't>(&'a self, payload: Place<'t, 'a>, work: &mut Work) -> Resolved<Js<'a>> {
         let value = resolve(&self.value, payload, work)?;
         let place = value.place();
         let text = match (place.kind(), place.value()) {

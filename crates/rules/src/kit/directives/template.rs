@@ -4,11 +4,10 @@
 //! filled first, and the text it puts in is then read again for `{{path}}`.
 
 use super::path::expect_string;
-use super::{Directive, Node};
 use crate::js::{js_trim, number_to_string, JsKind};
-use crate::kit::compile::Compiler;
+use crate::kit::compile::{Compiler, Directive};
+use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::path::split_path;
-use crate::kit::resolve::resolve;
 use crate::kit::validate;
 use crate::kit::value::{Got, Js, Place, Resolved, Work};
 use serde_json::Value;
@@ -22,24 +21,21 @@ pub(super) const DIRECTIVE: Directive = Directive {
     compile,
 };
 
-#[derive(Debug)]
-pub(crate) enum Template {
+enum Template {
     Written(Parts),
     /// A template that a mapping value resolves to.
     Resolved(Node),
 }
 
 /// A written template, split once.
-#[derive(Debug)]
-pub(crate) enum Parts {
+enum Parts {
     /// No `{{{…}}}`: the `{{…}}` pass reads the template as written.
     Double(Vec<Part>),
     /// `{{{…}}}` placeholders: their pass first, then the `{{…}}` pass over its result.
     Triple(Vec<Part>),
 }
 
-#[derive(Debug)]
-pub(crate) enum Part {
+enum Part {
     Text(String),
     Placeholder(Vec<String>),
 }
@@ -68,21 +64,17 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
                 }
                 Parts::Double(double)
             };
-            Node::Template(Box::new(Template::Written(parts)))
+            Node::directive(Template::Written(parts))
         }
         other => {
             cx.read_any();
-            Node::Template(Box::new(Template::Resolved(cx.compile(other))))
+            Node::directive(Template::Resolved(cx.compile(other)))
         }
     }
 }
 
-impl Template {
-    pub fn resolve<'t, 'a: 't>(
-        &'a self,
-        payload: Place<'t, 'a>,
-        work: &mut Work,
-    ) -> Resolved<Js<'a>> {
+impl DirectiveNode for Template {
+    fn resolve<'t, 'a: 't>(&'a self, payload: Place<'t, 'a>, work: &mut Work) -> Resolved<Js<'a>> {
         let text = match self {
             Template::Written(Parts::Double(parts)) => fill(parts, payload, work)?,
             Template::Written(Parts::Triple(parts)) => {

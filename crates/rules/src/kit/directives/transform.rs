@@ -1,10 +1,9 @@
 //! `@transform`: `{apply, mapping}`: `mapping` resolved against a new payload, the result of
 //! `transform(apply, payload)` (a whole mapping, validated when it runs).
 
-use super::{options, truthy, Directive, Node};
 use crate::js::JsKind;
-use crate::kit::compile::Compiler;
-use crate::kit::resolve::resolve;
+use crate::kit::compile::{options, truthy, Compiler, Directive};
+use crate::kit::node::{resolve, DirectiveNode, Node};
 use crate::kit::root;
 use crate::kit::validate::{self, Field};
 use crate::kit::value::{remove_undefined, Js, Place, ResolveError, Resolved, Work};
@@ -33,8 +32,7 @@ pub(super) const DIRECTIVE: Directive = Directive {
     compile,
 };
 
-#[derive(Debug)]
-pub(crate) struct Transform {
+struct Transform {
     /// `apply` compiled as a whole mapping, or why the reference refuses it each time it runs.
     apply: Result<Node, String>,
     mapping: Node,
@@ -62,19 +60,15 @@ fn compile(value: &Value, cx: &mut Compiler) -> Node {
             "@transform: its apply mapping is invalid: {problem}"
         )),
     };
-    Node::Transform(Box::new(Transform {
+    Node::directive(Transform {
         apply,
         // Resolved against what `apply` made.
         mapping: cx.relative(|cx| cx.option(opts, "mapping")),
-    }))
+    })
 }
 
-impl Transform {
-    pub fn resolve<'t, 'a: 't>(
-        &'a self,
-        payload: Place<'t, 'a>,
-        work: &mut Work,
-    ) -> Resolved<Js<'a>> {
+impl DirectiveNode for Transform {
+    fn resolve<'t, 'a: 't>(&'a self, payload: Place<'t, 'a>, work: &mut Work) -> Resolved<Js<'a>> {
         let empty = Value::Object(Map::new());
         let payload = match payload.kind() {
             // `transform(mapping, data = {})`.
