@@ -290,7 +290,7 @@ export interface ExcludeWhenNullDirective {
 
 /** One rule of the `mappings` setting (RULES.md): which events it takes and the commands it sends. */
 export interface Rule {
-  /** Default `rule <n>` (its index); named in errors. */
+  /** Default `rule <n>` (its index); named in errors and `origins`. `consent` and names starting `ecommerce:` are refused: they are the presets' `origins` labels. */
   name?: string;
   /** Segment FQL: `type = "track" and event = "Order Completed"`. */
   subscribe: string;

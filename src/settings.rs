@@ -236,7 +236,20 @@ impl Settings {
             Some(mappings) => mappings.clone(),
         };
         let rules = match RuleSet::compile(&mappings) {
-            Ok(rules) => rules,
+            Ok(rules) => {
+                for (index, rule) in rules.rules().iter().enumerate() {
+                    if is_reserved_rule_name(&rule.name) {
+                        problems.push(SettingsProblem::new(
+                            format!("mappings[{index}].name"),
+                            format!(
+                                "{:?} is a preset's `origins` label (\"consent\" and \"ecommerce: …\" are the presets'): give the rule another name, so each command's origin says what made it",
+                                rule.name
+                            ),
+                        ));
+                    }
+                }
+                rules
+            }
             Err(found) => {
                 problems.extend(
                     found
@@ -394,6 +407,13 @@ fn optional_string(
 ) -> Option<String> {
     let text = optional_of(map, field, Value::as_str, "a string", problems)?.trim();
     (!text.is_empty()).then(|| text.to_string())
+}
+
+/// Whether a rule's name is one the presets use as their `origins` labels (`consent`, and
+/// `ecommerce: <Segment event> → <Bloomreach event>`): a rule may not take one, so that an
+/// origin always tells a preset row from a rule.
+pub(crate) fn is_reserved_rule_name(name: &str) -> bool {
+    name == "consent" || name.starts_with("ecommerce:")
 }
 
 fn optional_bool(

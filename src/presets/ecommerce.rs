@@ -311,5 +311,13 @@ mod tests {
                 format!("ecommerce: {} → {}", row.event, row.event_type)
             );
         }
+        // No rule can be named like a row, so an origin tells the preset from a rule.
+        for label in labels
+            .iter()
+            .copied()
+            .chain([super::super::consent::ORIGIN])
+        {
+            assert!(crate::settings::is_reserved_rule_name(label), "{label}");
+        }
     }
 }
