@@ -182,8 +182,8 @@ function eventOf(view, group) {
 }
 
 /** What made each command of the event: "classic", "preset" or "rule" (see rules.js originKinds). */
-function kindsOf(view, group) {
-  group.kinds ??= originKinds(group.commands.map((c) => c.origin), eventOf(view, group), view.state.settings);
+function kindsOf(group) {
+  group.kinds ??= originKinds(group.commands.map((c) => c.origin));
   return group.kinds;
 }
 
@@ -201,7 +201,7 @@ function takenByLine(view, group) {
   const taking = group.taking;
   group.takenBy = taking.map((i) => ruleName(view.rules[i], i));
   const line = h("p", { class: "via", "data-taken-by": JSON.stringify(group.takenBy) });
-  const kinds = kindsOf(view, group);
+  const kinds = kindsOf(group);
   const presets = [...new Set(group.commands.filter((c, k) => kinds[k] === "preset").map((c) => c.origin))];
   if (presetOnly) {
     line.append("Taken by no rule (no rule sees a consent-preference event): ", presetChip("consent"));
@@ -238,7 +238,7 @@ function originLabel(origin, kind) {
  */
 function commandBlocks(view, group) {
   const labelled = view.rules.length > 0 || group.commands.some((c) => c.origin !== null);
-  const kinds = labelled ? kindsOf(view, group) : [];
+  const kinds = labelled ? kindsOf(group) : [];
   const runs = [];
   group.commands.forEach((command, k) => {
     const last = runs.at(-1);

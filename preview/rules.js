@@ -119,21 +119,14 @@ export function consentPresetTakes(event, settings) {
 
 /**
  * What made each command of an event, from the package's `origins`: "classic" (null), "preset"
- * or "rule". A preset's label is `ecommerce: <Segment event> → <Bloomreach event>` (with
- * `ecommerceEvents` on) or `consent` (with `consentCategories` set), and its commands come before
- * the rules' (README, "Presets"): so a rule named like a preset row is still a rule once a
- * command of a rule or of the classic mapping came first. `event` is the event as the rules see
- * it (null when not known: then the label and the order alone decide).
+ * or "rule". A preset's label is `ecommerce: <Segment event> → <Bloomreach event>` or `consent`,
+ * names no rule may take (README, "Rules"), so the label alone decides.
  */
-export function originKinds(origins, event, settings) {
-  let leading = true;
-  return origins.map((origin) => {
-    const preset =
-      leading &&
-      origin !== null &&
-      ((settings?.ecommerceEvents === true && origin.startsWith("ecommerce: ") && (!event || (event.type === "track" && origin.startsWith(`ecommerce: ${event.event} → `)))) ||
-        (origin === "consent" && consentPresetOn(settings) && (!event || consentPresetTakes(event, settings))));
-    leading &&= preset;
-    return origin === null ? "classic" : preset ? "preset" : "rule";
-  });
+export function originKinds(origins) {
+  return origins.map((origin) => (origin === null ? "classic" : isPresetLabel(origin) ? "preset" : "rule"));
+}
+
+/** Whether an `origins` label is a preset row's: `consent`, or `ecommerce: …` (reserved for them). */
+export function isPresetLabel(origin) {
+  return origin === "consent" || origin.startsWith("ecommerce:");
 }

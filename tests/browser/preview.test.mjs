@@ -315,16 +315,15 @@ const PRESET_LABELS = (() => {
 
 /**
  * What made a command, from its `origins` label: the classic mapping (null), a preset row (a
- * label the README lists, its setting on, not the name of a rule), or a rule; and the label the
- * page gives it.
+ * label the README lists, its setting on; no rule may take such a name), or a rule; and the label
+ * the page gives it.
  */
 function originOf(origin, settings) {
   if (origin === null) return { kind: "classic", label: "classic mapping" };
-  const names = ruleNames(settings.mappings ?? []);
-  if (settings.ecommerceEvents && PRESET_LABELS.ecommerce.has(origin) && !names.includes(origin)) {
+  if (settings.ecommerceEvents && PRESET_LABELS.ecommerce.has(origin)) {
     return { kind: "preset", label: `preset: ${origin.slice("ecommerce: ".length)}` };
   }
-  if (origin === PRESET_LABELS.consent && Object.keys(settings.consentCategories ?? {}).length && !names.includes(origin)) return { kind: "preset", label: "preset: consent" };
+  if (origin === PRESET_LABELS.consent && Object.keys(settings.consentCategories ?? {}).length) return { kind: "preset", label: "preset: consent" };
   return { kind: "rule", label: origin };
 }
 
