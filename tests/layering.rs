@@ -185,7 +185,7 @@ fn the_core_is_one_way_through() {
             &["codes", "json"],
             &["error", "response"],
             &["command", "settings"],
-            &["ingest"],
+            &["ingest", "deployment"],
             &["mapping", "presets"],
             &["mapper", "pack"],
             &["build"],

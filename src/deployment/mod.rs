@@ -1,0 +1,18 @@
+//! A deployment's configuration as data: its sources (how events arrive, with their settings) and destinations (Bloomreach projects), validated with every problem at its path.
+//!
+//! Pure like the rest of the core: the Worker stores a validated configuration, compiles it into
+//! its routing table, and the npm package's `validateConfig` and the command line validate the
+//! same document offline with the same code and the same defaults.
+
+mod diff;
+mod model;
+mod suggest;
+mod validate;
+
+pub use diff::{diff, Change};
+pub use model::{
+    Deployment, Destination, KeyCredential, Source, Webhook, WriteKey, WriteKeyKind,
+    DEFAULT_HARD_ID, DEFAULT_SOFT_ID, MAX_DESTINATIONS, MAX_SOURCES, MAX_WRITE_KEYS,
+};
+pub use suggest::closest;
+pub use validate::{SecretCheck, SOURCE_SETTING_KEYS};
