@@ -208,7 +208,7 @@ fn the_worker_shell_is_layered() {
                 "panic_report",
             ],
             &["log", "env_config"],
-            &["error"],
+            &["error", "routing"],
             &[
                 "metrics_dataset",
                 "http",

@@ -80,51 +80,6 @@ impl AuthFailure {
     }
 }
 
-/// The HTTP Tracking API (`/v1/*`): `Authorization: Basic base64(writeKey:)`, else `writeKey` in the body.
-pub fn check_tracking_sender(
-    credentials: &SenderCredentials,
-    authorization: Option<&str>,
-    body: &str,
-) -> Result<AuthMethod, (AuthFailure, &'static str)> {
-    if credentials.allow_unauthenticated {
-        return Ok(AuthMethod::Unauthenticated);
-    }
-    let Some(expected) = credentials.write_key.as_deref() else {
-        return Err((
-            AuthFailure::NotConfigured,
-            "this Worker has no SEGMENT_WRITE_KEY, so the tracking API routes accept no sender",
-        ));
-    };
-    if let Some(header) = authorization.filter(|h| !h.trim().is_empty()) {
-        return match write_key_from_basic(header) {
-            Some(given) if secrets_equal(given.as_bytes(), expected.as_bytes()) => {
-                Ok(AuthMethod::BasicWriteKey)
-            }
-            Some(_) => Err((
-                AuthFailure::InvalidCredentials,
-                "the write key is not valid",
-            )),
-            None => Err((
-                AuthFailure::InvalidCredentials,
-                "the Authorization header must be `Basic base64(writeKey:)`",
-            )),
-        };
-    }
-    match write_key_in_body(body) {
-        Some(given) if secrets_equal(given.as_bytes(), expected.as_bytes()) => {
-            Ok(AuthMethod::BodyWriteKey)
-        }
-        Some(_) => Err((
-            AuthFailure::InvalidCredentials,
-            "the write key is not valid",
-        )),
-        None => Err((
-            AuthFailure::MissingCredentials,
-            "send `Authorization: Basic base64(writeKey:)` or `writeKey` in the body",
-        )),
-    }
-}
-
 /// The Webhooks route: `X-Signature` (hex HMAC-SHA1 of the raw body with the shared secret),
 /// else `Authorization: Bearer <token>`.
 pub fn check_webhook_sender(
@@ -332,61 +287,6 @@ mod tests {
         assert_eq!(write_key_from_basic("Basic !!!"), None);
         assert_eq!(write_key_from_basic("Bearer abc"), None);
         assert_eq!(write_key_from_basic("Basic"), None);
-    }
-
-    #[test]
-    fn tracking_sender_checks() {
-        let c = configured();
-        assert_eq!(
-            check_tracking_sender(&c, Some(&basic("wk-123:")), "{}"),
-            Ok(AuthMethod::BasicWriteKey)
-        );
-        assert_eq!(
-            check_tracking_sender(&c, Some(&basic("nope:")), "{}")
-                .unwrap_err()
-                .0,
-            AuthFailure::InvalidCredentials
-        );
-        // A header that is present but wrong is not rescued by the body.
-        assert_eq!(
-            check_tracking_sender(&c, Some(&basic("nope:")), r#"{"writeKey":"wk-123"}"#)
-                .unwrap_err()
-                .0,
-            AuthFailure::InvalidCredentials
-        );
-        assert_eq!(
-            check_tracking_sender(&c, None, r#"{"batch":[],"writeKey":"wk-123"}"#),
-            Ok(AuthMethod::BodyWriteKey)
-        );
-        assert_eq!(
-            check_tracking_sender(&c, None, r#"{"writeKey":"wk-12"}"#)
-                .unwrap_err()
-                .0,
-            AuthFailure::InvalidCredentials
-        );
-        assert_eq!(
-            check_tracking_sender(&c, None, "{").unwrap_err().0,
-            AuthFailure::MissingCredentials
-        );
-        assert_eq!(
-            check_tracking_sender(&c, Some(""), "{}").unwrap_err().0,
-            AuthFailure::MissingCredentials
-        );
-        let none = SenderCredentials::default();
-        assert_eq!(
-            check_tracking_sender(&none, Some(&basic("x:")), "{}")
-                .unwrap_err()
-                .0,
-            AuthFailure::NotConfigured
-        );
-        let open = SenderCredentials {
-            allow_unauthenticated: true,
-            ..SenderCredentials::default()
-        };
-        assert_eq!(
-            check_tracking_sender(&open, None, "{}"),
-            Ok(AuthMethod::Unauthenticated)
-        );
     }
 
     #[test]

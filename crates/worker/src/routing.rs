@@ -1,0 +1,532 @@
+//! The routing table: which source a request's credential picks, with that source's mapping, webhook secrets and delivery-ledger namespace; compiled from the variables (one source, `default`) or from a stored configuration version.
+//!
+//! Pure (secrets come in through a lookup), so it is tested on the host. Write keys are held
+//! only as SHA-256 digests; a request's key is digested and looked up.
+
+use crate::env_config::{ConfigProblem, EdgeConfig};
+use crate::sender_auth::{
+    write_key_from_basic, write_key_in_body, AuthFailure, AuthMethod, SenderCredentials,
+};
+use segment_bloomreach::deployment::{KeyCredential, WriteKeyKind};
+use segment_bloomreach::{BatchRequest, Deployment, Mapper, SettingsProblem};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The source the variables define, and the one `POST /webhook` (no source in the path) reaches.
+pub const DEFAULT_SOURCE: &str = "default";
+
+/// Why a source cannot deliver: its problems (a configuration's path, or a variable's name).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum SourceProblems {
+    Variables(Vec<ConfigProblem>),
+    Stored(Vec<SettingsProblem>),
+}
+
+/// One source, ready to take events.
+#[derive(Clone, Debug)]
+pub struct RoutedSource {
+    pub name: String,
+    pub destination: String,
+    /// The source's mapping, or why it has none (a secret it names is missing, say).
+    pub mapper: Result<Mapper, SourceProblems>,
+    pub write_keys: Vec<RoutedKey>,
+    /// The webhook's signature secret and bearer token (values), if it takes webhooks.
+    pub webhook: SenderCredentials,
+}
+
+/// A write key as the routing table holds it: its digest, never the key.
+#[derive(Clone, Debug)]
+pub struct RoutedKey {
+    pub kind: WriteKeyKind,
+    pub label: Option<String>,
+    pub last4: String,
+    digest: [u8; 32],
+}
+
+impl RoutedKey {
+    /// The key's name in ledger keys and logs: `k` and its digest's first 12 hex digits.
+    pub fn tag(&self) -> String {
+        format!("k{}", hex(&self.digest[..6]))
+    }
+}
+
+/// Who sent a request: the source, and the credential that proved it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sender {
+    pub source: usize,
+    pub method: AuthMethod,
+    /// The credential's name in the source's ledger namespace: a write key's tag, `webhook`, or
+    /// `open` (development mode).
+    pub credential: String,
+}
+
+/// Every source of one configuration.
+#[derive(Clone, Debug)]
+pub struct Routing {
+    /// The stored version it was compiled from; `None`: the variables.
+    pub version: Option<u64>,
+    pub sources: Vec<RoutedSource>,
+    /// `DEV_ALLOW_UNAUTHENTICATED` (variables only): every request is the default source's.
+    allow_unauthenticated: bool,
+}
+
+impl Routing {
+    /// The variables' one source, `default`, and its destination, `default`.
+    pub fn from_variables(config: &EdgeConfig) -> Routing {
+        let senders = &config.senders;
+        let write_keys = senders
+            .write_key
+            .iter()
+            .map(|key| RoutedKey {
+                kind: WriteKeyKind::Browser,
+                label: Some("SEGMENT_WRITE_KEY".into()),
+                last4: last4(key),
+                digest: sha256(key),
+            })
+            .collect();
+        let source = RoutedSource {
+            name: DEFAULT_SOURCE.into(),
+            destination: DEFAULT_SOURCE.into(),
+            mapper: config
+                .mapper
+                .clone()
+                .ok_or_else(|| SourceProblems::Variables(config.problems.clone())),
+            write_keys,
+            webhook: SenderCredentials {
+                write_key: None,
+                shared_secret: senders.shared_secret.clone(),
+                bearer_token: senders.bearer_token.clone(),
+                allow_unauthenticated: false,
+            },
+        };
+        Routing {
+            version: None,
+            sources: vec![source],
+            allow_unauthenticated: senders.allow_unauthenticated,
+        }
+    }
+
+    /// A stored configuration (validated) with the Worker's secrets: a source whose destination
+    /// names a missing secret keeps its problem and refuses events; the others work.
+    pub fn from_deployment(
+        version: u64,
+        deployment: &Deployment,
+        secret: impl Fn(&str) -> Option<String>,
+    ) -> Routing {
+        let sources = deployment
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(index, source)| {
+                let destination = deployment.destination_of(source);
+                let at = format!("destinations[{}]", source.destination);
+                let mut problems = Vec::new();
+                let mut read = |name: Option<&str>, path: String| {
+                    let value = secret(name?);
+                    if value.is_none() {
+                        problems.push(SettingsProblem::new(
+                            path,
+                            format!("the Worker has no secret named {}", name.unwrap_or("")),
+                        ));
+                    }
+                    value
+                };
+                let api_key = read(
+                    Some(&destination.api_key_secret),
+                    format!("{at}.apiKeySecret"),
+                );
+                let api_secret = read(
+                    destination.api_secret_secret.as_deref(),
+                    format!("{at}.apiSecretSecret"),
+                );
+                let webhook = source.webhook.as_ref();
+                let shared_secret = read(
+                    webhook.and_then(|w| w.shared_secret_secret.as_deref()),
+                    format!("sources[{index}].webhook.sharedSecretSecret"),
+                );
+                let bearer_token = read(
+                    webhook.and_then(|w| w.bearer_token_secret.as_deref()),
+                    format!("sources[{index}].webhook.bearerTokenSecret"),
+                );
+                let mapper = match (api_key, problems.is_empty()) {
+                    (Some(key), true) => deployment
+                        .settings_for(source, &key, api_secret.as_deref())
+                        .map(Mapper::new)
+                        .map_err(|e| SourceProblems::Stored(e.problems)),
+                    _ => Err(SourceProblems::Stored(problems)),
+                };
+                let write_keys = source
+                    .write_keys
+                    .iter()
+                    .map(|key| {
+                        let (digest, last4) = match &key.credential {
+                            KeyCredential::Plain(plain) => (sha256(plain), last4(plain)),
+                            KeyCredential::Digest { sha256, last4 } => {
+                                (unhex(sha256), last4.clone())
+                            }
+                        };
+                        RoutedKey {
+                            kind: key.kind,
+                            label: key.label.clone(),
+                            last4,
+                            digest,
+                        }
+                    })
+                    .collect();
+                RoutedSource {
+                    name: source.name.clone(),
+                    destination: destination.name.clone(),
+                    mapper,
+                    write_keys,
+                    webhook: SenderCredentials {
+                        write_key: None,
+                        shared_secret,
+                        bearer_token,
+                        allow_unauthenticated: false,
+                    },
+                }
+            })
+            .collect();
+        Routing {
+            version: Some(version),
+            sources,
+            allow_unauthenticated: false,
+        }
+    }
+
+    /// The source named `name`.
+    pub fn source(&self, name: &str) -> Option<usize> {
+        self.sources.iter().position(|s| s.name == name)
+    }
+
+    /// The HTTP Tracking API (`/v1/*`): the write key of `Authorization: Basic base64(writeKey:)`,
+    /// else of the body's `writeKey`, picks the source.
+    pub fn tracking_sender(
+        &self,
+        authorization: Option<&str>,
+        body: &str,
+    ) -> Result<Sender, (AuthFailure, &'static str)> {
+        if self.allow_unauthenticated {
+            return Ok(Sender {
+                source: 0,
+                method: AuthMethod::Unauthenticated,
+                credential: "open".into(),
+            });
+        }
+        if self.sources.iter().all(|s| s.write_keys.is_empty()) {
+            return Err((
+                AuthFailure::NotConfigured,
+                "this Worker has no SEGMENT_WRITE_KEY, so the tracking API routes accept no sender",
+            ));
+        }
+        let (given, method) =
+            match authorization.filter(|h| !h.trim().is_empty()) {
+                Some(header) => match write_key_from_basic(header) {
+                    Some(key) => (key, AuthMethod::BasicWriteKey),
+                    None => {
+                        return Err((
+                            AuthFailure::InvalidCredentials,
+                            "the Authorization header must be `Basic base64(writeKey:)`",
+                        ))
+                    }
+                },
+                None => match write_key_in_body(body) {
+                    Some(key) => (key, AuthMethod::BodyWriteKey),
+                    None => return Err((
+                        AuthFailure::MissingCredentials,
+                        "send `Authorization: Basic base64(writeKey:)` or `writeKey` in the body",
+                    )),
+                },
+            };
+        let digest = sha256(&given);
+        for (source, routed) in self.sources.iter().enumerate() {
+            if let Some(key) = routed.write_keys.iter().find(|k| k.digest == digest) {
+                return Ok(Sender {
+                    source,
+                    method,
+                    credential: key.tag(),
+                });
+            }
+        }
+        Err((
+            AuthFailure::InvalidCredentials,
+            "the write key is not valid",
+        ))
+    }
+
+    /// A webhook (`/webhook` for the default source, `/webhook/<source>`): the source's signature
+    /// secret or bearer token.
+    pub fn webhook_sender(
+        &self,
+        source_name: Option<&str>,
+        authorization: Option<&str>,
+        signature: Option<&str>,
+        raw_body: &[u8],
+    ) -> Result<Sender, (AuthFailure, &'static str)> {
+        if self.allow_unauthenticated {
+            return Ok(Sender {
+                source: 0,
+                method: AuthMethod::Unauthenticated,
+                credential: "open".into(),
+            });
+        }
+        let name = source_name.unwrap_or(DEFAULT_SOURCE);
+        let Some(source) = self.source(name) else {
+            return Err(match source_name {
+                // `/webhook` of a configuration with no `default` source.
+                None => (
+                    AuthFailure::NotConfigured,
+                    "this Worker has no source named \"default\": post webhooks to /webhook/<source>",
+                ),
+                Some(_) => (
+                    AuthFailure::NotConfigured,
+                    "no source of that name takes webhooks here",
+                ),
+            });
+        };
+        let method = crate::sender_auth::check_webhook_sender(
+            &self.sources[source].webhook,
+            authorization,
+            signature,
+            raw_body,
+        )?;
+        Ok(Sender {
+            source,
+            method,
+            credential: "webhook".into(),
+        })
+    }
+
+    /// The ledger namespace of a sender's events: the same `messageId` under two credentials
+    /// (a public browser key and a server key or the webhook) is two events.
+    pub fn namespace(&self, sender: &Sender) -> String {
+        format!(
+            "{}/{}/",
+            self.sources[sender.source].name, sender.credential
+        )
+    }
+}
+
+/// Puts every command's ledger key in `namespace`.
+pub fn namespace_keys(requests: &mut [BatchRequest], namespace: &str) {
+    for request in requests {
+        for command in &mut request.commands {
+            if let Some(key) = command.ledger_key.as_mut() {
+                key.insert_str(0, namespace);
+            }
+        }
+    }
+}
+
+/// The SHA-256 of a write key, as stored (lowercase hex).
+pub fn write_key_digest(key: &str) -> String {
+    hex(&sha256(key))
+}
+
+/// A write key's last 4 characters, shown instead of it.
+pub fn last4(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
+}
+
+fn sha256(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A digest as validated (64 lowercase hex digits) back into bytes.
+fn unhex(text: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, pair) in text.as_bytes().chunks(2).take(32).enumerate() {
+        let digit = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+        out[i] = digit(pair[0]) << 4 | digit(pair[1]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use serde_json::json;
+
+    fn basic(user_pass: &str) -> String {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(user_pass)
+        )
+    }
+
+    fn variables(extra: &[(&str, &str)]) -> Routing {
+        let mut vars = vec![
+            ("BLOOMREACH_PROJECT_TOKEN", "p"),
+            ("BLOOMREACH_API_KEY", "k"),
+            ("BLOOMREACH_HARD_ID", "registered"),
+            ("BLOOMREACH_SOFT_ID", "cookie"),
+        ];
+        vars.extend_from_slice(extra);
+        let config = EdgeConfig::from_vars(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        });
+        Routing::from_variables(&config)
+    }
+
+    fn failure(result: Result<Sender, (AuthFailure, &'static str)>) -> AuthFailure {
+        result.unwrap_err().0
+    }
+
+    #[test]
+    fn the_variables_are_one_source_and_its_write_key_checks_as_before() {
+        let r = variables(&[
+            ("SEGMENT_WRITE_KEY", "wk-123"),
+            ("SEGMENT_SHARED_SECRET", "shh"),
+        ]);
+        assert_eq!(r.version, None);
+        assert_eq!(r.sources.len(), 1);
+        assert_eq!(r.sources[0].name, "default");
+        let sender = r.tracking_sender(Some(&basic("wk-123:")), "{}").unwrap();
+        assert_eq!(
+            (sender.source, sender.method),
+            (0, AuthMethod::BasicWriteKey)
+        );
+        assert_eq!(sender.credential, r.sources[0].write_keys[0].tag());
+        assert_eq!(r.sources[0].write_keys[0].last4, "-123");
+        assert_eq!(
+            failure(r.tracking_sender(Some(&basic("nope:")), "{}")),
+            AuthFailure::InvalidCredentials
+        );
+        // A header that is present but wrong is not rescued by the body.
+        assert_eq!(
+            failure(r.tracking_sender(Some(&basic("nope:")), r#"{"writeKey":"wk-123"}"#)),
+            AuthFailure::InvalidCredentials
+        );
+        assert_eq!(
+            r.tracking_sender(None, r#"{"batch":[],"writeKey":"wk-123"}"#)
+                .unwrap()
+                .method,
+            AuthMethod::BodyWriteKey
+        );
+        assert_eq!(
+            failure(r.tracking_sender(None, r#"{"writeKey":"wk-12"}"#)),
+            AuthFailure::InvalidCredentials
+        );
+        assert_eq!(
+            failure(r.tracking_sender(None, "{")),
+            AuthFailure::MissingCredentials
+        );
+        assert_eq!(
+            failure(r.tracking_sender(Some(""), "{}")),
+            AuthFailure::MissingCredentials
+        );
+        assert_eq!(
+            failure(
+                variables(&[("SEGMENT_SHARED_SECRET", "s")])
+                    .tracking_sender(Some(&basic("x:")), "{}")
+            ),
+            AuthFailure::NotConfigured
+        );
+        let open = variables(&[("DEV_ALLOW_UNAUTHENTICATED", "true")]);
+        assert_eq!(
+            open.tracking_sender(None, "{}").unwrap().method,
+            AuthMethod::Unauthenticated
+        );
+        // The webhook is the default source's, under its own credential.
+        let signature = crate::sender_auth::webhook_signature("shh", b"[]");
+        let hook = r
+            .webhook_sender(None, None, Some(&signature), b"[]")
+            .unwrap();
+        assert_eq!((hook.source, hook.credential.as_str()), (0, "webhook"));
+        assert_ne!(r.namespace(&hook), r.namespace(&sender));
+        assert_eq!(r.namespace(&hook), "default/webhook/");
+    }
+
+    fn stored() -> Routing {
+        let document = json!({
+            "destinations": [
+                {"name": "eu", "projectToken": "eu-project", "apiKeySecret": "KEY_EU"},
+                {"name": "us", "projectToken": "us-project", "apiKeySecret": "KEY_US", "apiSecretSecret": "SECRET_US"}
+            ],
+            "sources": [
+                {"name": "web", "destination": "eu", "writeKeys": [{"kind": "browser", "key": "web-key-1"}]},
+                {"name": "server", "destination": "eu", "writeKeys": [{"kind": "server", "sha256": write_key_digest("server-key-1"), "last4": "ey-1"}],
+                 "settings": {"ecommerceEvents": true}},
+                {"name": "crm", "destination": "us", "webhook": {"sharedSecretSecret": "CRM_SECRET"}}
+            ]
+        });
+        let deployment = Deployment::from_json_value(&document, None).unwrap();
+        Routing::from_deployment(7, &deployment, |name| {
+            (name != "SECRET_US").then(|| format!("value-of-{name}"))
+        })
+    }
+
+    #[test]
+    fn a_stored_configuration_routes_each_credential_to_its_source() {
+        let r = stored();
+        assert_eq!(r.version, Some(7));
+        let web = r.tracking_sender(Some(&basic("web-key-1:")), "{}").unwrap();
+        let server = r
+            .tracking_sender(None, r#"{"writeKey":"server-key-1"}"#)
+            .unwrap();
+        assert_eq!((web.source, server.source), (0, 1));
+        assert_eq!(
+            r.namespace(&server),
+            format!("server/{}/", r.sources[1].write_keys[0].tag())
+        );
+        let mapper = r.sources[1].mapper.as_ref().unwrap();
+        assert!(mapper.settings().ecommerce_events());
+        assert_eq!(mapper.target().authorization, "Token value-of-KEY_EU",);
+        assert_eq!(
+            failure(r.tracking_sender(Some(&basic("other-key:")), "{}")),
+            AuthFailure::InvalidCredentials
+        );
+        // Webhooks by path: the source's own secret; no `default` source here.
+        let signature = crate::sender_auth::webhook_signature("value-of-CRM_SECRET", b"{}");
+        let crm = r
+            .webhook_sender(Some("crm"), None, Some(&signature), b"{}")
+            .unwrap();
+        assert_eq!((crm.source, crm.credential.as_str()), (2, "webhook"));
+        assert_eq!(
+            failure(r.webhook_sender(Some("web"), None, Some(&signature), b"{}")),
+            AuthFailure::NotConfigured
+        );
+        assert_eq!(
+            failure(r.webhook_sender(Some("nope"), None, Some(&signature), b"{}")),
+            AuthFailure::NotConfigured
+        );
+        assert_eq!(
+            failure(r.webhook_sender(None, None, Some(&signature), b"{}")),
+            AuthFailure::NotConfigured
+        );
+        // A missing secret stops its own source only, with the problem at its path.
+        let problems = r.sources[2].mapper.as_ref().unwrap_err();
+        assert_eq!(
+            serde_json::to_value(problems).unwrap(),
+            json!([{"field": "destinations[1].apiSecretSecret", "message": "the Worker has no secret named SECRET_US"}])
+        );
+        assert!(r.sources[0].mapper.is_ok());
+    }
+
+    #[test]
+    fn ledger_keys_are_put_in_the_sender_namespace() {
+        let r = stored();
+        let mapper = r.sources[0].mapper.as_ref().unwrap();
+        let body = r#"[{"type":"track","event":"E","userId":"u","messageId":"m1"}]"#;
+        let slots = mapper
+            .read_body(body, None, segment_bloomreach::IngestLimits::default())
+            .unwrap();
+        let mut output = mapper.build_keyed(slots);
+        namespace_keys(&mut output.requests, "web/kabc/");
+        assert_eq!(
+            output.requests[0].commands[0].ledger_key.as_deref(),
+            Some("web/kabc/m:m1")
+        );
+        assert_eq!(last4("abc"), "abc");
+        assert_eq!(last4("wk-1234"), "1234");
+    }
+}
