@@ -128,6 +128,14 @@ codes! {
         "an admin route needs the delivery ledger (`DELIVERY_LEDGER`), which is not bound or did not answer";
     InvalidAdminRequest = "invalid_admin_request", Request, Some(400),
         "an admin route's query or body is not one it takes";
+    ConfigUnavailable = "config_unavailable", Request, Some(503),
+        "the configuration store did not answer and this isolate has no copy of the configuration yet (or an admin route needs the store, `CONFIG_STORE`, which is not bound or did not answer): retry";
+    ConfigRefused = "config_refused", Request, Some(400),
+        "a configuration sent to the admin API has problems (with `problems`, each at its path); nothing was stored";
+    ConfigConflict = "config_conflict", Request, Some(409),
+        "the live configuration version is not the `baseVersion` the change started from (with `live`): pull, then push again";
+    VersionNotFound = "version_not_found", Request, Some(404),
+        "no configuration version has that number";
     InternalError = "internal_error", Request, Some(500),
         "a bug: the Worker could not answer (logged with its message)";
     // The npm package.

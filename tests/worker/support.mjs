@@ -37,6 +37,8 @@ export const BASE_BINDINGS = Object.freeze({
 
 /** The delivery ledger's Durable Object class, as wrangler.toml binds it (SQLite storage, in memory). */
 export const LEDGER_OBJECT = Object.freeze({ className: "DeliveryLedger", useSQLite: true });
+/** The configuration store's Durable Object class, as wrangler.toml binds it. */
+export const CONFIG_STORE_OBJECT = Object.freeze({ className: "ConfigStore", useSQLite: true });
 
 /** The same configuration in the npm package's (Segment catalog) keys, for expected mappings. */
 export function catalogSettings(bindings = BASE_BINDINGS) {
@@ -76,11 +78,13 @@ const MODULE_RULES = [
  * `queue: true` binds DELIVERY_QUEUE and the consumers of the queue and of its dead-letter queue
  * (queue mode); `listen: true` gives it a port. `ledger`: the DELIVERY_LEDGER binding (default: the
  * Worker's own class; `false`: unbound; or another Durable Object designator, with the `workers`
- * that define it). `metrics`: a DELIVERY_METRICS dataset binding: `true` for Miniflare's simulator, or
+ * that define it). `configStore`: the CONFIG_STORE binding (default: the Worker's own class; `false`:
+ * unbound; or another designator). `outbound`: a function for every outgoing request instead of the
+ * stand-in (several stand-ins by host, for instance). `metrics`: a DELIVERY_METRICS dataset binding: `true` for Miniflare's simulator, or
  * a wrapped-binding designator (a worker whose default export makes the dataset).
  * Returns { url, dispatch, standIn, logs, deadLetters, dispose }.
  */
-export async function startWorker({ bindings = {}, queue = false, listen = false, consumer = {}, standIn, ledger = LEDGER_OBJECT, metrics = false, workers: extraWorkers = [] } = {}) {
+export async function startWorker({ bindings = {}, queue = false, listen = false, consumer = {}, standIn, ledger = LEDGER_OBJECT, configStore = CONFIG_STORE_OBJECT, metrics = false, workers: extraWorkers = [], outbound } = {}) {
   if (!existsSync(path.join(root, "build/index.js"))) {
     throw new Error("build/index.js is missing: run `bash dev/build --worker` first");
   }
@@ -96,9 +100,11 @@ export async function startWorker({ bindings = {}, queue = false, listen = false
     modulesRules: MODULE_RULES,
     compatibilityDate: "2026-04-01",
     bindings: merged,
-    outboundService: (request) => standIn.handle(request),
+    outboundService: outbound ?? ((request) => standIn.handle(request)),
   };
-  if (ledger) worker.durableObjects = { DELIVERY_LEDGER: ledger };
+  worker.durableObjects = {};
+  if (ledger) worker.durableObjects.DELIVERY_LEDGER = ledger;
+  if (configStore) worker.durableObjects.CONFIG_STORE = configStore;
   if (metrics === true) worker.analyticsEngineDatasets = { DELIVERY_METRICS: { dataset: "segment_bloomreach_delivery" } };
   else if (metrics) worker.wrappedBindings = { DELIVERY_METRICS: metrics };
   const workers = [worker, ...extraWorkers];

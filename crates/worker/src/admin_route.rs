@@ -13,45 +13,25 @@ use crate::ledger::dead_letter::{
 };
 use crate::ledger::protocol::{Letter, ListRequest};
 use crate::ledger_client::LedgerClient;
+use crate::live_config;
 use crate::log::{self, RejectionLine, RequestLine};
 use crate::metrics::call_type_name;
 use crate::queue_message::QueuedEvent;
 use crate::route::AdminRoute;
-use crate::sender_auth::{check_admin, AdminAccess};
-use ::worker::{Context, Method, Request, Response};
+use crate::routing::DEFAULT_SOURCE;
+use ::worker::{Context, Request, Response};
 use segment_bloomreach::pack::repack;
 use serde_json::json;
 
-/// Handles a request to an admin route.
+/// Handles a request to a dead-letter route (its caller checked the admin token and the method).
 pub async fn handle(
     mut request: Request,
     route: AdminRoute,
-    method: &Method,
     bindings: &Bindings,
     ctx: &Context,
     started_ms: u64,
     line: &mut RequestLine,
 ) -> Result<Response, WorkerError> {
-    let authorization = request.headers().get("Authorization").ok().flatten();
-    match check_admin(
-        bindings.config.admin_token.as_ref(),
-        authorization.as_deref(),
-    ) {
-        AdminAccess::Hidden => return Err(WorkerError::NotFound),
-        AdminAccess::Refused(failure, message) => {
-            return Err(WorkerError::Unauthorized { failure, message })
-        }
-        AdminAccess::Granted => line.auth = Some("admin_token"),
-    }
-    let allowed = match route {
-        AdminRoute::DeadLetters => matches!(method, Method::Get),
-        AdminRoute::Replay | AdminRoute::Discard => matches!(method, Method::Post),
-    };
-    if !allowed {
-        return Err(WorkerError::MethodNotAllowed {
-            allow: crate::route::Route::Admin(route).allow(),
-        });
-    }
     let ledger = bindings.ledger.as_ref().ok_or_else(|| {
         WorkerError::LedgerUnavailable("the DELIVERY_LEDGER binding is missing".into())
     })?;
@@ -105,6 +85,7 @@ pub async fn handle(
             let report = replay(selection, ledger, bindings, ctx, started_ms, line).await?;
             Ok(json_response(200, &report))
         }
+        _ => Err(WorkerError::NotFound),
     }
 }
 
@@ -119,9 +100,8 @@ async fn replay(
     started_ms: u64,
     line: &mut RequestLine,
 ) -> Result<ReplayReport, WorkerError> {
-    let Some(mapper) = bindings.config.mapper.as_ref() else {
-        return Err(WorkerError::ConfigInvalid(bindings.config.problems.clone()));
-    };
+    let live = live_config::current(bindings).await?;
+    let routing = &live.routing;
     let ids = match &selection {
         Selection::Ids(ids) => Some(ids.clone()),
         Selection::All => None,
@@ -159,39 +139,68 @@ async fn replay(
             }),
         }
     }
-    let pending = events
-        .iter()
-        .enumerate()
-        .flat_map(|(owner, (_, event))| event.pending(owner))
-        .collect();
     let call_types: Vec<&'static str> = events
         .iter()
         .map(|(_, e)| call_type_name(e.call_type.as_deref()))
         .collect();
-    let run = Run {
-        target: mapper.target(),
-        policy: RetryPolicy::REPLAY,
-        max_attempts: u32::MAX,
-        mode: "replay",
-        started_ms,
-        ledger: Some(ledger),
-        metrics: bindings.metrics.as_ref(),
-        call_types: &call_types,
-        ctx,
-    };
-    let run = deliver(&run, repack(pending, mapper.target())).await;
+    // Each letter goes to its own source's destination (letters parked before sources: `default`).
     let mut fates: Vec<Option<Fate>> = vec![Some(Fate::Delivered); events.len()];
-    for (owner, fate) in run.outcomes.fates() {
-        fates[owner] = Some(fate);
+    let mut already = vec![false; events.len()];
+    let mut sources: Vec<&str> = Vec::new();
+    for (_, event) in &events {
+        let name = event.source.as_deref().unwrap_or(DEFAULT_SOURCE);
+        if !sources.contains(&name) {
+            sources.push(name);
+        }
+    }
+    for name in sources {
+        let owners: Vec<usize> = (0..events.len())
+            .filter(|&o| events[o].1.source.as_deref().unwrap_or(DEFAULT_SOURCE) == name)
+            .collect();
+        let mapper = match routing.source(name).map(|s| &routing.sources[s].mapper) {
+            Some(Ok(mapper)) => mapper,
+            found => {
+                let why = match found {
+                    None => format!("the live configuration has no source named {name:?}; restore it, then replay"),
+                    _ => format!("source {name:?} has configuration problems (see /health); fix them, then replay"),
+                };
+                for owner in owners {
+                    fates[owner] = Some(Fate::Pending(why.clone()));
+                }
+                continue;
+            }
+        };
+        let pending = owners
+            .iter()
+            .flat_map(|&owner| events[owner].1.pending(owner))
+            .collect();
+        let run = Run {
+            target: mapper.target(),
+            policy: RetryPolicy::REPLAY,
+            max_attempts: u32::MAX,
+            mode: "replay",
+            started_ms,
+            ledger: Some(ledger),
+            metrics: bindings.metrics.as_ref(),
+            call_types: &call_types,
+            ctx,
+        };
+        let run = deliver(&run, repack(pending, mapper.target())).await;
+        for (owner, fate) in run.outcomes.fates() {
+            fates[owner] = Some(fate);
+        }
+        for &owner in &owners {
+            already[owner] = run.outcomes.already_delivered(owner);
+        }
+        line.upstream_statuses.extend(run.statuses);
+        line.ledger = run.ledger;
     }
     let mut settled = Vec::new();
     let mut failed = Vec::new();
     for (owner, ((letter, event), fate)) in events.iter().zip(fates).enumerate() {
         let id = letter.id.clone();
         match fate.unwrap_or(Fate::Delivered) {
-            Fate::Delivered if run.outcomes.already_delivered(owner) => {
-                report.already_delivered.push(id.clone())
-            }
+            Fate::Delivered if already[owner] => report.already_delivered.push(id.clone()),
             Fate::Delivered => report.delivered.push(id.clone()),
             Fate::Rejected(rejections) => {
                 for rejection in &rejections {
@@ -218,8 +227,6 @@ async fn replay(
     line.delivered = Some(report.delivered.len() + report.already_delivered.len());
     line.rejected = Some(report.rejected.len());
     line.pending = Some(report.failed.len());
-    line.upstream_statuses = run.statuses;
-    line.ledger = run.ledger;
     if !settled.is_empty() {
         ledger
             .remove(settled)

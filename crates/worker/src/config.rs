@@ -1,5 +1,6 @@
-//! The Worker's bindings: variables and secrets read into an `EdgeConfig` once per isolate, the optional `DELIVERY_QUEUE` producer, and the delivery ledger and metrics (each read by its own module).
+//! The Worker's bindings: variables and secrets read into an `EdgeConfig` once per isolate, the optional `DELIVERY_QUEUE` producer, the configuration store, and the delivery ledger and metrics (each read by its own module).
 
+use crate::config_store_client::ConfigStoreClient;
 use crate::env_config::{EdgeConfig, VARIABLES};
 use crate::ledger_client::LedgerClient;
 use crate::metrics_dataset::MetricsDataset;
@@ -27,6 +28,10 @@ pub struct Bindings {
     pub ledger: Option<LedgerClient>,
     /// `DELIVERY_METRICS`: a data point per delivery round.
     pub metrics: Option<MetricsDataset>,
+    /// `CONFIG_STORE`: the stored configuration's versions (without it: the variables only).
+    pub config_store: Option<ConfigStoreClient>,
+    /// The environment, for the secrets a stored configuration names.
+    pub env: Env,
 }
 
 impl Bindings {
@@ -47,6 +52,8 @@ impl Bindings {
             delivery_queue: env.queue(DELIVERY_QUEUE_BINDING).ok(),
             ledger: LedgerClient::from_env(env),
             metrics: MetricsDataset::from_env(env),
+            config_store: ConfigStoreClient::from_env(env),
+            env: env.clone(),
         }
     }
 
@@ -57,6 +64,15 @@ impl Bindings {
             "direct"
         }
     }
+}
+
+/// A Worker secret (or variable) a stored configuration names, as text.
+pub fn secret_text(env: &Env, name: &str) -> Option<String> {
+    let value = js_sys::Reflect::get(env.as_ref(), &JsValue::from_str(name)).ok()?;
+    value
+        .as_string()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| v.trim().to_string())
 }
 
 /// A variable or secret as text. `[vars]` may hold TOML booleans, numbers, arrays and tables;

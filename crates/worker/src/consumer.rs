@@ -5,16 +5,19 @@ use crate::deliver::{deliver, Run};
 use crate::delivery::outcomes::Fate;
 use crate::delivery::retry::{held_retry_delay_secs, queue_retry_delay_secs, RetryPolicy};
 use crate::ledger::protocol::NewLetter;
+use crate::live_config;
 use crate::log::{self, RejectionLine};
 use crate::metrics::call_type_name;
 use crate::queue_message::QueuedEvent;
+use crate::routing::DEFAULT_SOURCE;
 use ::worker::{
     Context, Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage,
 };
 use segment_bloomreach::pack::repack;
 use serde_json::json;
 
-/// How long a batch waits when the Worker's configuration is invalid (the operator must act).
+/// How long a batch waits when its source's configuration is invalid or unavailable (the operator
+/// must act).
 const CONFIG_INVALID_DELAY_SECS: u32 = 60;
 
 /// A queue whose name ends so is a dead-letter queue: its messages are parked, not delivered.
@@ -29,14 +32,18 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context)
         park(&batch, &messages, &bindings, started).await;
         return;
     }
-    let Some(mapper) = bindings.config.mapper.as_ref() else {
-        log::emit(&json!({
-            "kind": "queue_batch", "messages": messages.len(), "code": "config_invalid",
-            "problems": bindings.config.problems, "retryDelaySeconds": CONFIG_INVALID_DELAY_SECS,
-        }));
-        retry_all(&batch, CONFIG_INVALID_DELAY_SECS);
-        return;
+    let live = match live_config::current(&bindings).await {
+        Ok(live) => live,
+        Err(error) => {
+            log::emit(&json!({
+                "kind": "queue_batch", "messages": messages.len(), "code": error.code(),
+                "error": error.message(), "retryDelaySeconds": CONFIG_INVALID_DELAY_SECS,
+            }));
+            retry_all(&batch, CONFIG_INVALID_DELAY_SECS);
+            return;
+        }
     };
+    let routing = &live.routing;
 
     let mut events: Vec<Option<QueuedEvent>> = Vec::with_capacity(messages.len());
     let mut unreadable = 0;
@@ -51,84 +58,131 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context)
             }
         }
     }
-    let mut pending = Vec::new();
+    // The messages of each source, delivered to its destination: (source, owners).
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
     for (owner, event) in events.iter().enumerate() {
         let Some(event) = event else { continue };
         if event.commands.is_empty() {
             messages[owner].ack();
+            continue;
         }
-        pending.extend(event.pending(owner));
+        let name = event.source.as_deref().unwrap_or(DEFAULT_SOURCE);
+        match routing.source(name) {
+            Some(source) => match groups.iter_mut().find(|(s, _)| *s == source) {
+                Some((_, owners)) => owners.push(owner),
+                None => groups.push((source, vec![owner])),
+            },
+            None => {
+                // Its source was removed from the live configuration: kept until an operator
+                // restores it or the message reaches the dead-letter queue.
+                log::emit(&json!({
+                    "kind": "queue_batch", "source": name, "messages": 1, "code": "config_invalid",
+                    "error": "the live configuration has no source of this name",
+                    "retryDelaySeconds": CONFIG_INVALID_DELAY_SECS,
+                }));
+                retry_one(&messages[owner], CONFIG_INVALID_DELAY_SECS);
+            }
+        }
     }
     let call_types: Vec<&'static str> = events
         .iter()
         .map(|e| call_type_name(e.as_ref().and_then(|e| e.call_type.as_deref())))
         .collect();
-
-    let run = Run {
-        target: mapper.target(),
-        policy: RetryPolicy::QUEUE,
-        max_attempts: 1,
-        mode: "queue",
-        started_ms: started,
-        ledger: bindings.ledger.as_ref(),
-        metrics: bindings.metrics.as_ref(),
-        call_types: &call_types,
-        ctx,
-    };
-    let run = deliver(&run, repack(pending, mapper.target())).await;
-    let now = Date::now().as_millis();
-    let (mut acked, mut rejected, mut retried) = (0, 0, 0);
-    for (owner, fate) in run.outcomes.fates() {
-        let message = &messages[owner];
-        let event = events[owner].as_ref();
-        match fate {
-            Fate::Delivered => {
-                acked += 1;
-                message.ack();
-            }
-            Fate::Rejected(rejections) => {
-                rejected += 1;
-                for rejection in &rejections {
-                    log::emit(&RejectionLine {
-                        kind: "rejected",
-                        message_id: event.and_then(|e| e.message_id.as_deref()),
-                        command_id: &rejection.command_id,
-                        message: &rejection.message,
-                    });
+    for (source, owners) in groups {
+        let routed = &routing.sources[source];
+        let mapper = match &routed.mapper {
+            Ok(mapper) => mapper,
+            Err(problems) => {
+                log::emit(&json!({
+                    "kind": "queue_batch", "source": routed.name, "messages": owners.len(),
+                    "code": "config_invalid", "problems": problems,
+                    "retryDelaySeconds": CONFIG_INVALID_DELAY_SECS,
+                }));
+                for owner in owners {
+                    retry_one(&messages[owner], CONFIG_INVALID_DELAY_SECS);
                 }
-                message.ack();
+                continue;
             }
-            Fate::Pending(_) => {
-                retried += 1;
-                let age_ms = now.saturating_sub(message.timestamp().as_millis());
-                let delay = queue_retry_delay_secs(age_ms, run.retry_after_ms)
-                    .min(bindings.config.queue_retry_max_delay_secs);
-                // Held by a lease (an answer still awaited, or another delivery): back once the
-                // lease has ended, so the retry finds the key settled instead of spending a try.
-                let delay = match run.outcomes.held_until(owner) {
-                    Some(until) => delay.max(held_retry_delay_secs(until, now)),
-                    None => delay,
-                };
-                message.retry_with_options(
-                    &QueueRetryOptionsBuilder::new()
-                        .with_delay_seconds(delay)
-                        .build(),
-                );
+        };
+        let pending: Vec<_> = owners
+            .iter()
+            .filter_map(|&owner| events[owner].as_ref().map(|e| (owner, e)))
+            .flat_map(|(owner, event)| event.pending(owner))
+            .collect();
+        let run = Run {
+            target: mapper.target(),
+            policy: RetryPolicy::QUEUE,
+            max_attempts: 1,
+            mode: "queue",
+            started_ms: started,
+            ledger: bindings.ledger.as_ref(),
+            metrics: bindings.metrics.as_ref(),
+            call_types: &call_types,
+            ctx,
+        };
+        let run = deliver(&run, repack(pending, mapper.target())).await;
+        let now = Date::now().as_millis();
+        let (mut acked, mut rejected, mut retried) = (0, 0, 0);
+        for (owner, fate) in run.outcomes.fates() {
+            let message = &messages[owner];
+            let event = events[owner].as_ref();
+            match fate {
+                Fate::Delivered => {
+                    acked += 1;
+                    message.ack();
+                }
+                Fate::Rejected(rejections) => {
+                    rejected += 1;
+                    for rejection in &rejections {
+                        log::emit(&RejectionLine {
+                            kind: "rejected",
+                            message_id: event.and_then(|e| e.message_id.as_deref()),
+                            command_id: &rejection.command_id,
+                            message: &rejection.message,
+                        });
+                    }
+                    message.ack();
+                }
+                Fate::Pending(_) => {
+                    retried += 1;
+                    let age_ms = now.saturating_sub(message.timestamp().as_millis());
+                    let delay = queue_retry_delay_secs(age_ms, run.retry_after_ms)
+                        .min(bindings.config.queue_retry_max_delay_secs);
+                    // Held by a lease (an answer still awaited, or another delivery): back once
+                    // the lease has ended, so the retry finds the key settled instead of
+                    // spending a try.
+                    let delay = match run.outcomes.held_until(owner) {
+                        Some(until) => delay.max(held_retry_delay_secs(until, now)),
+                        None => delay,
+                    };
+                    retry_one(message, delay);
+                }
             }
         }
+        log::emit(&json!({
+            "kind": "queue_batch",
+            "queue": batch.queue(),
+            "source": routed.name,
+            "configVersion": routing.version,
+            "messages": owners.len(),
+            "delivered": acked,
+            "rejected": rejected,
+            "retried": retried,
+            "unreadable": unreadable,
+            "upstreamStatuses": run.statuses,
+            "ledger": run.ledger,
+            "durationMs": Date::now().as_millis().saturating_sub(started),
+        }));
+        unreadable = 0;
     }
-    log::emit(&json!({
-        "kind": "queue_batch",
-        "queue": batch.queue(),
-        "messages": messages.len(),
-        "delivered": acked,
-        "rejected": rejected,
-        "retried": retried,
-        "unreadable": unreadable,
-        "upstreamStatuses": run.statuses,
-        "ledger": run.ledger,
-        "durationMs": Date::now().as_millis().saturating_sub(started),
-    }));
+}
+
+fn retry_one(message: &RawMessage, delay_secs: u32) {
+    message.retry_with_options(
+        &QueueRetryOptionsBuilder::new()
+            .with_delay_seconds(delay_secs)
+            .build(),
+    );
 }
 
 /// Parks a dead-letter batch in the ledger, each message with the last error recorded for its

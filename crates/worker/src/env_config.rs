@@ -31,11 +31,16 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("DEV_ALLOW_UNAUTHENTICATED", None),
     ("QUEUE_RETRY_MAX_DELAY_SECONDS", None),
     ("ADMIN_TOKEN", None),
+    ("CONFIG_CACHE_SECONDS", None),
 ];
 
 /// Queue mode: the longest a message waits before it is offered again (whole seconds, 1..=300).
 /// 300 (5 minutes) in production; tests set it low so a fault-injection soak drains in seconds.
 pub const QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS: u32 = 300;
+
+/// How old an isolate's copy of the stored configuration may be before a request checks the
+/// store again (whole seconds, 0..=300; 0: every request asks).
+pub const CONFIG_CACHE_DEFAULT_SECS: u32 = 10;
 
 /// Variables whose text is JSON, with what it holds: a JSON string, or a TOML array or table in
 /// `[vars]`, which the runtime hands over as a value and `config.rs` writes as JSON.
@@ -74,6 +79,8 @@ pub struct EdgeConfig {
     pub problems: Vec<ConfigProblem>,
     /// `QUEUE_RETRY_MAX_DELAY_SECONDS`: caps the queue consumer's retry delay (`Retry-After` included).
     pub queue_retry_max_delay_secs: u32,
+    /// `CONFIG_CACHE_SECONDS`: how long an isolate serves its copy of the stored configuration.
+    pub config_cache_secs: u32,
     /// `ADMIN_TOKEN`: the admin routes' bearer token (none: the routes do not exist).
     pub admin_token: Option<AdminToken>,
 }
@@ -141,6 +148,19 @@ impl EdgeConfig {
                 }
             },
         };
+        let config_cache_secs = match get("CONFIG_CACHE_SECONDS") {
+            None => CONFIG_CACHE_DEFAULT_SECS,
+            Some(text) => match text.trim().parse::<u32>() {
+                Ok(secs) if secs <= 300 => secs,
+                _ => {
+                    problems.push(ConfigProblem {
+                        variable: "CONFIG_CACHE_SECONDS",
+                        message: "must be a whole number of seconds from 0 to 300".into(),
+                    });
+                    CONFIG_CACHE_DEFAULT_SECS
+                }
+            },
+        };
         let settings = match Settings::from_json_value(&Value::Object(catalog)) {
             Ok(settings) => Some(settings),
             Err(error) => {
@@ -164,6 +184,7 @@ impl EdgeConfig {
             senders,
             problems,
             queue_retry_max_delay_secs,
+            config_cache_secs,
             admin_token: get("ADMIN_TOKEN").map(|v| AdminToken(v.trim().to_string())),
         }
     }

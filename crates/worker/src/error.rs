@@ -1,8 +1,9 @@
 //! The Worker's one error type: every refusal with a stable code from the core's registry, its HTTP status, a message, and the JSON answer it becomes.
 
 use crate::env_config::ConfigProblem;
+use crate::routing::SourceProblems;
 use crate::sender_auth::AuthFailure;
-use segment_bloomreach::{Code, IngestError};
+use segment_bloomreach::{Code, IngestError, SettingsProblem};
 use serde_json::{json, Value};
 
 /// Seconds a sender should wait before retrying a 503 that is not about delivery.
@@ -37,6 +38,18 @@ pub enum WorkerError {
     LedgerUnavailable(String),
     /// An admin route's query or body is not one it takes.
     InvalidAdminRequest(String),
+    /// The source the sender's credential picked cannot map: its problems (a missing secret).
+    SourceInvalid(SourceProblems),
+    /// No copy of the configuration (the store did not answer), or an admin route needs the
+    /// store and it is not bound or did not answer.
+    ConfigUnavailable(String),
+    /// A candidate configuration has problems; nothing was stored.
+    ConfigRefused(Vec<SettingsProblem>),
+    /// The live version moved since the change's base.
+    ConfigConflict {
+        live: u64,
+    },
+    VersionNotFound(u64),
     Internal(String),
 }
 
@@ -56,6 +69,11 @@ impl WorkerError {
             WorkerError::EnqueueFailed(_) => Code::EnqueueFailed,
             WorkerError::LedgerUnavailable(_) => Code::LedgerUnavailable,
             WorkerError::InvalidAdminRequest(_) => Code::InvalidAdminRequest,
+            WorkerError::SourceInvalid(_) => Code::ConfigInvalid,
+            WorkerError::ConfigUnavailable(_) => Code::ConfigUnavailable,
+            WorkerError::ConfigRefused(_) => Code::ConfigRefused,
+            WorkerError::ConfigConflict { .. } => Code::ConfigConflict,
+            WorkerError::VersionNotFound(_) => Code::VersionNotFound,
             WorkerError::Internal(_) => Code::InternalError,
         }
     }
@@ -94,6 +112,23 @@ impl WorkerError {
                 format!("the delivery ledger is unavailable: {why}; retry")
             }
             WorkerError::InvalidAdminRequest(why) => why.clone(),
+            WorkerError::SourceInvalid(_) => {
+                "this source's configuration is invalid (see `problems`); the operator must fix it, then retry".into()
+            }
+            WorkerError::ConfigUnavailable(why) => {
+                format!("the configuration is unavailable: {why}; retry")
+            }
+            WorkerError::ConfigRefused(problems) => format!(
+                "the configuration has {} problem{}; nothing was stored",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            ),
+            WorkerError::ConfigConflict { live } => format!(
+                "the live configuration is version {live}, not the version this change started from: pull it, apply the change again, then push (or force)"
+            ),
+            WorkerError::VersionNotFound(version) => {
+                format!("there is no configuration version {version}")
+            }
             WorkerError::Internal(why) => format!("internal error: {why}"),
         }
     }
@@ -103,6 +138,9 @@ impl WorkerError {
         let mut error = json!({ "code": self.code(), "message": self.message() });
         match self {
             WorkerError::ConfigInvalid(problems) => error["problems"] = json!(problems),
+            WorkerError::SourceInvalid(problems) => error["problems"] = json!(problems),
+            WorkerError::ConfigRefused(problems) => error["problems"] = json!(problems),
+            WorkerError::ConfigConflict { live } => error["live"] = json!(live),
             WorkerError::Ingest(IngestError::InvalidJson { line, column, .. }) => {
                 error["line"] = json!(line);
                 error["column"] = json!(column);
@@ -117,6 +155,8 @@ impl WorkerError {
         match self {
             WorkerError::MethodNotAllowed { allow } => vec![("Allow", (*allow).to_string())],
             WorkerError::ConfigInvalid(_)
+            | WorkerError::SourceInvalid(_)
+            | WorkerError::ConfigUnavailable(_)
             | WorkerError::EnqueueFailed(_)
             | WorkerError::LedgerUnavailable(_) => {
                 vec![("Retry-After", RETRY_AFTER_SECS.to_string())]
@@ -158,6 +198,14 @@ mod tests {
             (WorkerError::EnqueueFailed("x".into()), 503),
             (WorkerError::LedgerUnavailable("x".into()), 503),
             (WorkerError::InvalidAdminRequest("x".into()), 400),
+            (
+                WorkerError::SourceInvalid(SourceProblems::Stored(vec![])),
+                503,
+            ),
+            (WorkerError::ConfigUnavailable("x".into()), 503),
+            (WorkerError::ConfigRefused(vec![]), 400),
+            (WorkerError::ConfigConflict { live: 2 }, 409),
+            (WorkerError::VersionNotFound(9), 404),
             (WorkerError::Internal("x".into()), 500),
         ];
         for (error, status) in cases {

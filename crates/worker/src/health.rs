@@ -2,21 +2,43 @@
 
 use crate::config::Bindings;
 use crate::http::json_response;
+use crate::live_config::{self, Live};
 use ::worker::Response;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// 200 when the configuration is valid, 503 (with every problem) when it is not.
-pub fn respond(bindings: &Bindings) -> Response {
+pub async fn respond(bindings: &Bindings) -> Response {
     let config = &bindings.config;
     let senders = &config.senders;
+    let live = live_config::current(bindings).await;
+    // The variables' validity as always; a stored version's: every source can map.
+    let (valid, problems) = match &live {
+        Ok(live) if live.routing.version.is_some() => {
+            let problems: Vec<Value> = live
+                .routing
+                .sources
+                .iter()
+                .filter_map(|s| {
+                    s.mapper
+                        .as_ref()
+                        .err()
+                        .map(|p| json!({"source": s.name, "problems": p}))
+                })
+                .collect();
+            (problems.is_empty(), json!(problems))
+        }
+        Ok(_) => (config.is_valid(), json!(config.problems)),
+        Err(_) => (false, json!([])),
+    };
     let mut body = json!({
         "service": "segment-bloomreach",
         "version": env!("CARGO_PKG_VERSION"),
-        "status": if config.is_valid() { "ok" } else { "config_invalid" },
+        "status": if valid { "ok" } else if live.is_err() { "config_unavailable" } else { "config_invalid" },
         "config": {
-            "valid": config.is_valid(),
-            "problems": config.problems,
+            "valid": valid,
+            "problems": problems,
         },
+        "configuration": configuration(bindings, &live),
         "deliveryMode": bindings.delivery_mode(),
         "deliveryLedger": if bindings.ledger.is_some() {
             json!({ "bound": true, "objects": crate::ledger::shard::SHARDS })
@@ -31,7 +53,8 @@ pub fn respond(bindings: &Bindings) -> Response {
             "webhookBearer": senders.bearer_token.is_some(),
         },
     });
-    if let Some(mapper) = &config.mapper {
+    let variables = matches!(&live, Ok(live) if live.routing.version.is_none());
+    if let (Some(mapper), true) = (&config.mapper, variables) {
         let settings = mapper.settings();
         body["bloomreach"] = json!({
             "apiBaseUrl": format!("{}/", settings.api_base_url()),
@@ -46,8 +69,42 @@ pub fn respond(bindings: &Bindings) -> Response {
             "requiredConsentCategories": settings.required_consent_categories(),
         });
     }
-    let status = if config.is_valid() { 200 } else { 503 };
+    let status = if valid { 200 } else { 503 };
     let mut response = json_response(status, &body);
     let _ = response.headers_mut().set("Cache-Control", "no-store");
     response
+}
+
+/// Where the configuration comes from, its version and age, and each source (names, key
+/// labels and last 4 characters, never a credential).
+fn configuration(bindings: &Bindings, live: &Result<Live, crate::error::WorkerError>) -> Value {
+    let live = match live {
+        Ok(live) => live,
+        Err(error) => {
+            return json!({ "store": bindings.config_store.is_some(), "error": error.message() })
+        }
+    };
+    let routing = &live.routing;
+    let sources: Vec<Value> = routing
+        .sources
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "destination": s.destination,
+                "valid": s.mapper.is_ok(),
+                "writeKeys": s.write_keys.iter().map(|k| json!({"label": k.label, "kind": k.kind.as_str(), "last4": k.last4})).collect::<Vec<_>>(),
+                "webhook": s.webhook.shared_secret.is_some() || s.webhook.bearer_token.is_some(),
+            })
+        })
+        .collect();
+    json!({
+        "from": if routing.version.is_some() { "store" } else { "variables" },
+        "store": bindings.config_store.is_some(),
+        "version": routing.version,
+        "ageMs": live.age_ms(),
+        "cacheSeconds": bindings.config.config_cache_secs,
+        "stale": live.stale,
+        "sources": sources,
+    })
 }

@@ -6,13 +6,14 @@ use crate::delivery::retry::{sender_retry_after_secs, RetryPolicy};
 use crate::delivery::summary::DeliverySummary;
 use crate::error::WorkerError;
 use crate::http::json_response;
+use crate::live_config;
 use crate::log::RequestLine;
 use crate::metrics::call_type_name;
 use crate::queue_message::events_of;
 use crate::queue_producer;
 use crate::request_body::{check_content_type, read_limited};
-use crate::route::Route;
-use crate::sender_auth::{check_tracking_sender, check_webhook_sender};
+use crate::route::{webhook_source, Route};
+use crate::routing::namespace_keys;
 use ::worker::{Context, Request, Response};
 use segment_bloomreach::{BuildOutput, Code, IngestLimits};
 use serde_json::json;
@@ -26,10 +27,20 @@ pub async fn ingest(
     started_ms: u64,
     line: &mut RequestLine,
 ) -> Result<Response, WorkerError> {
-    let config = &bindings.config;
-    let Some(mapper) = config.mapper.as_ref() else {
-        return Err(WorkerError::ConfigInvalid(config.problems.clone()));
-    };
+    let live = live_config::current(bindings).await?;
+    let routing = &live.routing;
+    // The variables' one source: an invalid configuration is refused before the body is read,
+    // as it always was.
+    if routing.version.is_none() && routing.sources[0].mapper.is_err() {
+        return Err(WorkerError::ConfigInvalid(bindings.config.problems.clone()));
+    }
+    line.config_version = routing.version;
+    // `/webhook/<source>` of no source is a route that does not exist.
+    let path = request.path();
+    let webhook_path_source = webhook_source(&path);
+    if webhook_path_source.is_some_and(|name| routing.source(name).is_none()) {
+        return Err(WorkerError::NotFound);
+    }
     check_content_type(&request)?;
     let raw = read_limited(&mut request).await?;
     line.bytes = Some(raw.len());
@@ -37,21 +48,23 @@ pub async fn ingest(
     let authorization = header("Authorization");
     let text = std::str::from_utf8(&raw);
     let auth = match route {
-        Route::Webhook => check_webhook_sender(
-            &config.senders,
+        Route::Webhook => routing.webhook_sender(
+            webhook_path_source,
             authorization.as_deref(),
             header("X-Signature").as_deref(),
             &raw,
         ),
-        _ => check_tracking_sender(
-            &config.senders,
-            authorization.as_deref(),
-            text.unwrap_or(""),
-        ),
+        _ => routing.tracking_sender(authorization.as_deref(), text.unwrap_or("")),
     };
-    let method =
+    let sender =
         auth.map_err(|(failure, message)| WorkerError::Unauthorized { failure, message })?;
-    line.auth = Some(method.as_str());
+    line.auth = Some(sender.method.as_str());
+    let source = &routing.sources[sender.source];
+    line.source = Some(source.name.clone());
+    let mapper = source
+        .mapper
+        .as_ref()
+        .map_err(|problems| WorkerError::SourceInvalid(problems.clone()))?;
     let text = text.map_err(|_| WorkerError::NotText)?;
 
     let implied_type = match route {
@@ -62,19 +75,25 @@ pub async fn ingest(
     // also names each command for the delivery ledger and each event by its call type (one
     // build for the Worker, ledger bound or not: the unkeyed one would be a second copy).
     let BuildOutput {
-        requests,
+        mut requests,
         rejected,
         skipped,
         message_ids,
         call_types,
     } = mapper.build_keyed(mapper.read_body(text, implied_type, IngestLimits::default())?);
+    // Each sender's events in its own ledger namespace (source and credential).
+    namespace_keys(&mut requests, &routing.namespace(&sender));
     let received = message_ids.len();
     line.events = Some(received);
     line.rejected = Some(rejected.len());
     line.skipped = Some(skipped.len());
 
     if let Some(queue) = &bindings.delivery_queue {
-        let events = events_of(&requests, &message_ids, &call_types);
+        let mut events = events_of(&requests, &message_ids, &call_types);
+        for event in &mut events {
+            event.source = Some(source.name.clone());
+            event.config_version = routing.version;
+        }
         let queued = events.len();
         queue_producer::enqueue(queue, events)
             .await

@@ -7,16 +7,11 @@ use crate::ledger::protocol::{
     REMOVE_PATH, SETTLE_PATH, UPDATE_PATH,
 };
 use crate::ledger::shard::{by_shard, object_name, shard_of, SHARDS};
-use crate::upstream::describe;
-use ::worker::{Delay, Env, ObjectNamespace};
-use futures_util::future::{join_all, select, Either};
-use js_sys::Promise;
+use crate::object_fetch;
+use ::worker::{Env, ObjectNamespace};
+use futures_util::future::join_all;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::time::Duration;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestInit, Response};
 
 /// The Durable Object namespace binding of the ledger.
 pub const LEDGER_BINDING: &str = "DELIVERY_LEDGER";
@@ -25,14 +20,6 @@ pub const LEDGER_BINDING: &str = "DELIVERY_LEDGER";
 const DELIVERY_CALL_TIMEOUT_MS: u64 = 1_000;
 /// The operator's dead-letter routes wait longer.
 const ADMIN_CALL_TIMEOUT_MS: u64 = 10_000;
-
-#[wasm_bindgen]
-extern "C" {
-    /// A Durable Object stub, called with the runtime's own `fetch(url, init)`.
-    type ObjectStub;
-    #[wasm_bindgen(method, js_name = fetch)]
-    fn fetch(this: &ObjectStub, url: &str, init: &RequestInit) -> Promise;
-}
 
 /// The ledger objects of this Worker.
 #[derive(Clone)]
@@ -69,32 +56,7 @@ impl LedgerClient {
         body: String,
         timeout_ms: u64,
     ) -> Result<String, String> {
-        let name = object_name(shard);
-        let stub = self
-            .namespace
-            .id_from_name(&name)
-            .and_then(|id| id.get_stub())
-            .map_err(|e| format!("{name}: {e}"))?
-            .into_rpc::<ObjectStub>();
-        let init = RequestInit::new();
-        init.set_method("POST");
-        init.set_body(&JsValue::from_str(&body));
-        let url = format!("https://ledger{path}");
-        let exchange = Box::pin(async move {
-            let response: Response = JsFuture::from(stub.fetch(&url, &init)).await?.dyn_into()?;
-            let text = JsFuture::from(response.text()?).await?;
-            Ok::<_, JsValue>((response.status(), text.as_string().unwrap_or_default()))
-        });
-        let timeout = Box::pin(Delay::from(Duration::from_millis(timeout_ms)));
-        match select(exchange, timeout).await {
-            Either::Left((Ok((200, text)), _)) => Ok(text),
-            Either::Left((Ok((status, text)), _)) => {
-                let text: String = text.chars().take(200).collect();
-                Err(format!("{name}: HTTP {status}: {text}"))
-            }
-            Either::Left((Err(error), _)) => Err(format!("{name}: {}", describe(&error))),
-            Either::Right(_) => Err(format!("{name}: no answer within {timeout_ms} ms")),
-        }
+        object_fetch::exchange(&self.namespace, &object_name(shard), path, body, timeout_ms).await
     }
 
     /// Claims every key of `book` (each object asked once, all at once); the keys of an object

@@ -5,6 +5,7 @@
 //! compiles on every target and is tested on the host; what touches the Workers runtime (the
 //! bindings, the ledger's Durable Object class, fetches) compiles for wasm32 only.
 
+pub mod config_versions;
 pub mod delivery;
 pub mod env_config;
 pub mod error;
@@ -22,6 +23,12 @@ mod admin_route;
 #[cfg(target_arch = "wasm32")]
 mod config;
 #[cfg(target_arch = "wasm32")]
+mod config_admin_route;
+#[cfg(target_arch = "wasm32")]
+mod config_store;
+#[cfg(target_arch = "wasm32")]
+mod config_store_client;
+#[cfg(target_arch = "wasm32")]
 mod consumer;
 #[cfg(target_arch = "wasm32")]
 mod deliver;
@@ -36,7 +43,11 @@ mod ledger_client;
 #[cfg(target_arch = "wasm32")]
 mod ledger_object;
 #[cfg(target_arch = "wasm32")]
+mod live_config;
+#[cfg(target_arch = "wasm32")]
 mod metrics_dataset;
+#[cfg(target_arch = "wasm32")]
+mod object_fetch;
 #[cfg(target_arch = "wasm32")]
 mod queue_producer;
 #[cfg(target_arch = "wasm32")]

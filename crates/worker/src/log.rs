@@ -15,6 +15,12 @@ pub struct RequestLine {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<Code>,
+    /// The source the sender's credential picked (its name, never the credential).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The stored configuration version the request ran with (absent: the variables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_version: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -17,6 +17,18 @@ pub fn remember_secrets(secrets: Vec<String>) {
     SECRETS.with(|kept| *kept.borrow_mut() = secrets);
 }
 
+/// Adds secret values (those a stored configuration names) to the ones already kept.
+pub fn remember_more_secrets(secrets: impl IntoIterator<Item = String>) {
+    SECRETS.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        for secret in secrets {
+            if !secret.is_empty() && !kept.contains(&secret) {
+                kept.push(secret);
+            }
+        }
+    });
+}
+
 #[derive(Serialize)]
 struct PanicLine<'a> {
     kind: &'static str,

@@ -15,6 +15,12 @@ pub struct QueuedEvent {
     /// The event's call type (`track`, `page`, …), for the delivery metrics.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub call_type: Option<String>,
+    /// The source it arrived through (absent in messages queued before sources: `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The stored configuration version it was mapped with (absent: the variables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_version: Option<u64>,
     pub commands: Vec<QueuedCommand>,
 }
 
@@ -72,6 +78,8 @@ pub fn events_of(
                     .copied()
                     .flatten()
                     .map(str::to_string),
+                source: None,
+                config_version: None,
                 commands: Vec::new(),
             })
             .commands

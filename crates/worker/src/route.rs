@@ -11,9 +11,23 @@ pub enum Route {
     Admin(AdminRoute),
 }
 
-/// The operator's dead-letter routes.
+/// The operator's routes: dead letters and the configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AdminRoute {
+    /// `GET /admin/config`: the live configuration; `POST`: publish a new version.
+    Config,
+    /// `POST /admin/config/validate`: check a candidate, store nothing.
+    ConfigValidate,
+    /// `GET /admin/config/versions`: the versions, newest first.
+    ConfigVersions,
+    /// `GET /admin/config/versions/<n>`: one version with its document.
+    ConfigVersion,
+    /// `GET /admin/config/diff?from=<n>&to=<n>`: what changed between two versions.
+    ConfigDiff,
+    /// `POST /admin/config/rollback`: make an earlier version's document live again, as a new version.
+    ConfigRollback,
+    /// `POST /admin/config/import-env`: store the variables' configuration as a version.
+    ConfigImportEnv,
     /// `GET /admin/dead-letters`: list the parked dead letters.
     DeadLetters,
     /// `POST /admin/dead-letters/replay`: deliver them again, through the ledger.
@@ -34,6 +48,14 @@ impl Route {
             "/v1/group" | "/v1/g" => Route::Tracking(Some("group")),
             "/v1/alias" | "/v1/a" => Route::Tracking(Some("alias")),
             "/webhook" => Route::Webhook,
+            _ if webhook_source(path).is_some() => Route::Webhook,
+            "/admin/config" => Route::Admin(AdminRoute::Config),
+            "/admin/config/validate" => Route::Admin(AdminRoute::ConfigValidate),
+            "/admin/config/versions" => Route::Admin(AdminRoute::ConfigVersions),
+            _ if version_in_path(path).is_some() => Route::Admin(AdminRoute::ConfigVersion),
+            "/admin/config/diff" => Route::Admin(AdminRoute::ConfigDiff),
+            "/admin/config/rollback" => Route::Admin(AdminRoute::ConfigRollback),
+            "/admin/config/import-env" => Route::Admin(AdminRoute::ConfigImportEnv),
             "/health" => Route::Health,
             "/admin/dead-letters" => Route::Admin(AdminRoute::DeadLetters),
             "/admin/dead-letters/replay" => Route::Admin(AdminRoute::Replay),
@@ -46,10 +68,42 @@ impl Route {
         match self {
             Route::Health => "GET, HEAD",
             Route::Tracking(_) | Route::Webhook => "POST, OPTIONS",
-            Route::Admin(AdminRoute::DeadLetters) => "GET",
-            Route::Admin(AdminRoute::Replay | AdminRoute::Discard) => "POST",
+            Route::Admin(AdminRoute::Config) => "GET, POST",
+            Route::Admin(
+                AdminRoute::DeadLetters
+                | AdminRoute::ConfigVersions
+                | AdminRoute::ConfigVersion
+                | AdminRoute::ConfigDiff,
+            ) => "GET",
+            Route::Admin(
+                AdminRoute::Replay
+                | AdminRoute::Discard
+                | AdminRoute::ConfigValidate
+                | AdminRoute::ConfigRollback
+                | AdminRoute::ConfigImportEnv,
+            ) => "POST",
         }
     }
+}
+
+/// The source of `/webhook/<source>` (a plain name; see the configuration's rules for names).
+pub fn webhook_source(path: &str) -> Option<&str> {
+    let name = path.strip_prefix("/webhook/")?;
+    let plain = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    plain.then_some(name)
+}
+
+/// The version of `/admin/config/versions/<n>`.
+pub fn version_in_path(path: &str) -> Option<u64> {
+    let number = path.strip_prefix("/admin/config/versions/")?;
+    if number.is_empty() || number.len() > 15 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    number.parse().ok()
 }
 
 #[cfg(test)]
@@ -69,6 +123,18 @@ mod tests {
             Some(Route::Admin(AdminRoute::Replay))
         );
         assert_eq!(Route::of("/admin"), None);
+        assert_eq!(Route::of("/webhook/web-eu"), Some(Route::Webhook));
+        assert_eq!(webhook_source("/webhook/web-eu"), Some("web-eu"));
+        assert_eq!(Route::of("/webhook/Web"), None);
+        assert_eq!(Route::of("/webhook/"), None);
+        assert_eq!(Route::of("/webhook/a/b"), None);
+        assert_eq!(
+            Route::of("/admin/config/versions/12"),
+            Some(Route::Admin(AdminRoute::ConfigVersion))
+        );
+        assert_eq!(version_in_path("/admin/config/versions/12"), Some(12));
+        assert_eq!(Route::of("/admin/config/versions/x"), None);
+        assert_eq!(Route::Admin(AdminRoute::Config).allow(), "GET, POST");
         assert_eq!(Route::Admin(AdminRoute::DeadLetters).allow(), "GET");
     }
 }

@@ -3,8 +3,9 @@
 use crate::config::Bindings;
 use crate::error::WorkerError;
 use crate::http::{error_response, preflight, with_cors};
-use crate::route::Route;
-use crate::{admin_route, health, ingest_route, log};
+use crate::route::{AdminRoute, Route};
+use crate::sender_auth::{check_admin, AdminAccess};
+use crate::{admin_route, config_admin_route, health, ingest_route, log};
 use ::worker::{Context, Date, Env, Method, Request, Response};
 
 /// Handles one request and logs one line about it.
@@ -39,16 +40,50 @@ async fn route(
 ) -> Result<Response, WorkerError> {
     let route = Route::of(path).ok_or(WorkerError::NotFound)?;
     match (route, method) {
-        (Route::Health, Method::Get | Method::Head) => Ok(health::respond(bindings)),
+        (Route::Health, Method::Get | Method::Head) => Ok(health::respond(bindings).await),
         (Route::Tracking(_) | Route::Webhook, Method::Options) => Ok(preflight()),
         (Route::Tracking(_) | Route::Webhook, Method::Post) => {
             ingest_route::ingest(request, route, bindings, ctx, started_ms, line).await
         }
         (Route::Admin(admin), _) => {
-            admin_route::handle(request, admin, method, bindings, ctx, started_ms, line).await
+            check_admin_access(&request, bindings, line)?;
+            if !route.allow().split(", ").any(|m| m == method.as_ref()) {
+                return Err(WorkerError::MethodNotAllowed {
+                    allow: route.allow(),
+                });
+            }
+            match admin {
+                AdminRoute::DeadLetters | AdminRoute::Replay | AdminRoute::Discard => {
+                    admin_route::handle(request, admin, bindings, ctx, started_ms, line).await
+                }
+                _ => config_admin_route::handle(request, admin, method, bindings, line).await,
+            }
         }
         _ => Err(WorkerError::MethodNotAllowed {
             allow: route.allow(),
         }),
+    }
+}
+
+/// The admin routes: `Authorization: Bearer <ADMIN_TOKEN>`; without an `ADMIN_TOKEN` they do not
+/// exist (404).
+fn check_admin_access(
+    request: &Request,
+    bindings: &Bindings,
+    line: &mut log::RequestLine,
+) -> Result<(), WorkerError> {
+    let authorization = request.headers().get("Authorization").ok().flatten();
+    match check_admin(
+        bindings.config.admin_token.as_ref(),
+        authorization.as_deref(),
+    ) {
+        AdminAccess::Hidden => Err(WorkerError::NotFound),
+        AdminAccess::Refused(failure, message) => {
+            Err(WorkerError::Unauthorized { failure, message })
+        }
+        AdminAccess::Granted => {
+            line.auth = Some("admin_token");
+            Ok(())
+        }
     }
 }

@@ -10,6 +10,7 @@ use crate::sender_auth::{
 use segment_bloomreach::deployment::{KeyCredential, WriteKeyKind};
 use segment_bloomreach::{BatchRequest, Deployment, Mapper, SettingsProblem};
 use serde::Serialize;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// The source the variables define, and the one `POST /webhook` (no source in the path) reaches.
@@ -306,6 +307,51 @@ impl Routing {
             self.sources[sender.source].name, sender.credential
         )
     }
+}
+
+/// The variables' configuration as a document to store (`import-env`): destination and source
+/// `default`, the secrets by the names the variables have, the write key as its digest. `None`
+/// while the variables have problems.
+pub fn variables_document(config: &EdgeConfig) -> Option<serde_json::Value> {
+    let settings = config.mapper.as_ref()?.settings();
+    let mut destination = serde_json::Map::new();
+    destination.insert("name".into(), json!(DEFAULT_SOURCE));
+    destination.insert(
+        "apiBaseUrl".into(),
+        json!(format!("{}/", settings.api_base_url())),
+    );
+    destination.insert("projectToken".into(), json!(settings.project_token()));
+    destination.insert("apiKeySecret".into(), json!("BLOOMREACH_API_KEY"));
+    if settings.auth_kind().starts_with("private") {
+        destination.insert("apiSecretSecret".into(), json!("BLOOMREACH_API_SECRET"));
+    }
+    let mut source = serde_json::Map::new();
+    source.insert("name".into(), json!(DEFAULT_SOURCE));
+    source.insert("destination".into(), json!(DEFAULT_SOURCE));
+    if let Some(key) = &config.senders.write_key {
+        source.insert(
+            "writeKeys".into(),
+            json!([{"label": "SEGMENT_WRITE_KEY", "kind": "browser", "sha256": write_key_digest(key), "last4": last4(key)}]),
+        );
+    }
+    let mut webhook = serde_json::Map::new();
+    if config.senders.shared_secret.is_some() {
+        webhook.insert("sharedSecretSecret".into(), json!("SEGMENT_SHARED_SECRET"));
+    }
+    if config.senders.bearer_token.is_some() {
+        webhook.insert("bearerTokenSecret".into(), json!("WEBHOOK_BEARER_TOKEN"));
+    }
+    if !webhook.is_empty() {
+        source.insert("webhook".into(), serde_json::Value::Object(webhook));
+    }
+    let mut own = settings.to_json_value();
+    if let Some(map) = own.as_object_mut() {
+        for key in ["apiBaseUrl", "apiKey", "apiSecret", "projectToken"] {
+            map.remove(key);
+        }
+    }
+    source.insert("settings".into(), own);
+    Some(json!({ "destinations": [destination], "sources": [source] }))
 }
 
 /// Puts every command's ledger key in `namespace`.
