@@ -162,12 +162,12 @@ test("metrics: a data point per delivery round and call type, and one for ledger
     assert.equal(answer.status, 200);
     const points = recorded.logLines("data_point").map(({ indexes, blobs, doubles }) => ({ indexes, blobs, doubles: [doubles[0], ...doubles.slice(1, 6)] }));
     assert.deepEqual(points, [
-      { indexes: ["direct"], blobs: ["direct", "track", "retry", "503"], doubles: [1, 1, 0, 0, 1, 0] },
-      { indexes: ["direct"], blobs: ["direct", "page", "retry", "503"], doubles: [1, 1, 0, 0, 1, 0] },
-      { indexes: ["direct"], blobs: ["direct", "track", "delivered", "200"], doubles: [2, 1, 1, 0, 0, 0] },
-      { indexes: ["direct"], blobs: ["direct", "page", "delivered", "200"], doubles: [2, 1, 1, 0, 0, 0] },
-      { indexes: ["direct"], blobs: ["direct", "track", "already_delivered", "ledger"], doubles: [0, 1, 1, 0, 0, 0] },
-      { indexes: ["direct"], blobs: ["direct", "page", "already_delivered", "ledger"], doubles: [0, 1, 1, 0, 0, 0] },
+      { indexes: ["direct"], blobs: ["direct", "track", "retry", "503", "default"], doubles: [1, 1, 0, 0, 1, 0] },
+      { indexes: ["direct"], blobs: ["direct", "page", "retry", "503", "default"], doubles: [1, 1, 0, 0, 1, 0] },
+      { indexes: ["direct"], blobs: ["direct", "track", "delivered", "200", "default"], doubles: [2, 1, 1, 0, 0, 0] },
+      { indexes: ["direct"], blobs: ["direct", "page", "delivered", "200", "default"], doubles: [2, 1, 1, 0, 0, 0] },
+      { indexes: ["direct"], blobs: ["direct", "track", "already_delivered", "ledger", "default"], doubles: [0, 1, 1, 0, 0, 0] },
+      { indexes: ["direct"], blobs: ["direct", "page", "already_delivered", "ledger", "default"], doubles: [0, 1, 1, 0, 0, 0] },
     ]);
   } finally {
     await recorded.dispose();

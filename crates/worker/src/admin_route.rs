@@ -179,6 +179,7 @@ async fn replay(
             policy: RetryPolicy::REPLAY,
             max_attempts: u32::MAX,
             mode: "replay",
+            source: name,
             started_ms,
             ledger: Some(ledger),
             metrics: bindings.metrics.as_ref(),

@@ -114,6 +114,7 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context)
             policy: RetryPolicy::QUEUE,
             max_attempts: 1,
             mode: "queue",
+            source: &routed.name,
             started_ms: started,
             ledger: bindings.ledger.as_ref(),
             metrics: bindings.metrics.as_ref(),

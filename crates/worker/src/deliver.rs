@@ -33,6 +33,8 @@ pub struct Run<'a> {
     /// At most this many rounds (the queue consumer: one; the queue retries the rest).
     pub max_attempts: u32,
     pub mode: &'static str,
+    /// The source whose events these are (named in metrics).
+    pub source: &'a str,
     /// When the run's time budget started (ms since the epoch): the request's arrival.
     pub started_ms: u64,
     pub ledger: Option<&'a LedgerClient>,
@@ -173,7 +175,7 @@ fn sendable(
         }
     }
     if let Some(metrics) = run.metrics {
-        metrics.write(&ledger_points(run.mode, &hits));
+        metrics.write(&ledger_points(run.mode, run.source, &hits));
     }
     repack(pending, run.target)
 }
@@ -275,6 +277,7 @@ async fn send_round(
                     metrics: run.metrics.cloned(),
                     token: token.to_string(),
                     mode: run.mode,
+                    source: run.source.to_string(),
                     attempt,
                 };
                 run.ctx.wait_until(late_answer(exchange, late));
@@ -318,7 +321,7 @@ async fn send_round(
     }
     if let Some(metrics) = run.metrics {
         let duration = Date::now().as_millis().saturating_sub(started);
-        metrics.write(&tally.points(run.mode, attempt, duration));
+        metrics.write(&tally.points(run.mode, run.source, attempt, duration));
     }
     (pending, retry_after_ms)
 }
@@ -331,6 +334,7 @@ struct LateAnswer {
     metrics: Option<MetricsDataset>,
     token: String,
     mode: &'static str,
+    source: String,
     attempt: u32,
 }
 
@@ -394,7 +398,7 @@ async fn late_answer(exchange: LocalBoxFuture<'static, UpstreamReply>, late: Lat
         ledger_fallback: ledger_fallback.as_deref(),
     });
     if let Some(metrics) = &late.metrics {
-        metrics.write(&tally.points(late.mode, late.attempt, reply.duration_ms));
+        metrics.write(&tally.points(late.mode, &late.source, late.attempt, reply.duration_ms));
     }
 }
 

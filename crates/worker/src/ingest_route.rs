@@ -109,6 +109,7 @@ pub async fn ingest(
         policy: RetryPolicy::DIRECT,
         max_attempts: u32::MAX,
         mode: "direct",
+        source: &source.name,
         started_ms,
         ledger: bindings.ledger.as_ref(),
         metrics: bindings.metrics.as_ref(),

@@ -1,6 +1,6 @@
 //! Delivery metrics: the Analytics Engine data points of a delivery round, one per call type (outcome, statuses, counts), and one for what the ledger spared; written by `metrics_dataset.rs`.
 //!
-//! A data point is `index1` = mode; blobs: mode, call type, outcome, upstream statuses; doubles:
+//! A data point is `index1` = mode; blobs: mode, call type, outcome, upstream statuses, source; doubles:
 //! attempt, commands, delivered, rejected, retry, in doubt, round duration (ms). The README lists
 //! the layout and a query.
 
@@ -18,7 +18,7 @@ pub enum Counted {
 #[derive(Clone, Debug, PartialEq)]
 pub struct DataPoint {
     pub index: &'static str,
-    pub blobs: [String; 4],
+    pub blobs: [String; 5],
     pub doubles: [f64; 7],
 }
 
@@ -84,7 +84,13 @@ impl RoundTally {
     }
 
     /// The round's data points, one per call type, in the order the types were first counted.
-    pub fn points(&self, mode: &'static str, attempt: u32, duration_ms: u64) -> Vec<DataPoint> {
+    pub fn points(
+        &self,
+        mode: &'static str,
+        source: &str,
+        attempt: u32,
+        duration_ms: u64,
+    ) -> Vec<DataPoint> {
         self.by_type
             .iter()
             .map(|(call_type, tally)| {
@@ -96,6 +102,7 @@ impl RoundTally {
                         (*call_type).to_string(),
                         tally.outcome().to_string(),
                         statuses.join(" "),
+                        source.to_string(),
                     ],
                     doubles: [
                         f64::from(attempt),
@@ -114,7 +121,11 @@ impl RoundTally {
 
 /// Commands the ledger said Bloomreach already had (not sent), by call type: attempt 0, outcome
 /// `already_delivered`, status `ledger`.
-pub fn ledger_points(mode: &'static str, hits: &[(&'static str, u32)]) -> Vec<DataPoint> {
+pub fn ledger_points(
+    mode: &'static str,
+    source: &str,
+    hits: &[(&'static str, u32)],
+) -> Vec<DataPoint> {
     hits.iter()
         .map(|(call_type, n)| DataPoint {
             index: mode,
@@ -123,6 +134,7 @@ pub fn ledger_points(mode: &'static str, hits: &[(&'static str, u32)]) -> Vec<Da
                 (*call_type).to_string(),
                 "already_delivered".to_string(),
                 "ledger".to_string(),
+                source.to_string(),
             ],
             doubles: [0.0, f64::from(*n), f64::from(*n), 0.0, 0.0, 0.0, 0.0],
         })
@@ -149,7 +161,7 @@ mod tests {
         round.add("page", Counted::Retry, 503);
         round.add("page", Counted::Delivered, 200);
         round.add("identify", Counted::InDoubt, 0);
-        let points = round.points("direct", 2, 41);
+        let points = round.points("direct", "web", 2, 41);
         assert_eq!(points.len(), 3);
         assert_eq!(
             points[0],
@@ -159,22 +171,24 @@ mod tests {
                     "direct".into(),
                     "track".into(),
                     "delivered".into(),
-                    "200".into()
+                    "200".into(),
+                    "web".into()
                 ],
                 doubles: [2.0, 2.0, 2.0, 0.0, 0.0, 0.0, 41.0],
             }
         );
         assert_eq!(
-            points[1].blobs[2..],
+            points[1].blobs[2..4],
             ["mixed".to_string(), "200 503".to_string()]
         );
         assert_eq!(points[1].doubles[1..6], [2.0, 1.0, 0.0, 1.0, 0.0]);
         assert_eq!(
-            points[2].blobs[2..],
+            points[2].blobs[2..4],
             ["in_doubt".to_string(), "0".to_string()]
         );
-        let hits = ledger_points("queue", &[("group", 3)]);
+        let hits = ledger_points("queue", "app", &[("group", 3)]);
         assert_eq!(hits[0].blobs[2], "already_delivered");
+        assert_eq!(hits[0].blobs[4], "app");
         assert_eq!(hits[0].doubles[..3], [0.0, 3.0, 3.0]);
         assert_eq!(call_type_name(Some("alias")), "alias");
         assert_eq!(call_type_name(Some("Alias")), "unknown");
