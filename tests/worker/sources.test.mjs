@@ -218,8 +218,9 @@ test("an invalid configuration is refused with every problem at its path and cha
     const versions = await worker.dispatch("/admin/config/versions", admin("GET"));
     assert.deepEqual(versions.json, { live: null, versions: [] });
     // Still the variables.
-    const answer = await worker.dispatch("/v1/track", postJson(track("v-1", "E")));
-    assert.equal(answer.status, 200, answer.text);
+    const health = await worker.dispatch("/health");
+    assert.equal(health.json.configuration, undefined, "no stored configuration to describe");
+    assert.equal(health.json.bloomreach.apiBaseUrl, BASE_BINDINGS.BLOOMREACH_API_BASE_URL);
     const valid = await worker.dispatch("/admin/config/validate", admin("POST", { config: configuration() }));
     assert.equal(valid.status, 200);
     assert.equal(valid.json.valid, true);

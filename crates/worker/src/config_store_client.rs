@@ -13,8 +13,12 @@ use serde::Serialize;
 /// The Durable Object namespace binding of the configuration store.
 pub const CONFIG_STORE_BINDING: &str = "CONFIG_STORE";
 
-/// An ingest request waits this long for the live version (then serves the copy it has).
+/// An ingest request with a copy of the configuration waits this long for the live version (then
+/// serves the copy it has)…
 const LIVE_TIMEOUT_MS: u64 = 1_000;
+/// …and one with no copy yet (a new isolate) this long, as it has nothing else to serve with (a
+/// new object's first answer, SQLite opened, can take longer than a warm one's).
+const FIRST_LIVE_TIMEOUT_MS: u64 = 3_000;
 /// The admin routes wait longer.
 const ADMIN_TIMEOUT_MS: u64 = 10_000;
 
@@ -43,9 +47,15 @@ impl ConfigStoreClient {
         serde_json::from_str(&text).map_err(|e| format!("{STORE_OBJECT}: unreadable answer: {e}"))
     }
 
-    /// The live version; its document only if it is not `have`.
-    pub async fn live(&self, have: Option<u64>) -> Result<LiveAnswer, String> {
-        self.call(LIVE_PATH, &LiveRequest { have }, LIVE_TIMEOUT_MS)
+    /// The live version; its document only if it is not `have`. `first`: the isolate has no
+    /// copy yet, so it waits longer.
+    pub async fn live(&self, have: Option<u64>, first: bool) -> Result<LiveAnswer, String> {
+        let timeout_ms = if first {
+            FIRST_LIVE_TIMEOUT_MS
+        } else {
+            LIVE_TIMEOUT_MS
+        };
+        self.call(LIVE_PATH, &LiveRequest { have }, timeout_ms)
             .await
     }
 

@@ -116,6 +116,22 @@ impl EdgeConfig {
             };
             catalog.insert((*key).to_string(), value);
         }
+        // The customer IDs default as the npm package's sources do (README: `registered`,
+        // `cookie`), so a wrangler.toml without them works.
+        for (key, default) in [
+            (
+                "exponeaHardId",
+                segment_bloomreach::deployment::DEFAULT_HARD_ID,
+            ),
+            (
+                "exponeaSoftId",
+                segment_bloomreach::deployment::DEFAULT_SOFT_ID,
+            ),
+        ] {
+            catalog
+                .entry(key)
+                .or_insert_with(|| Value::String(default.into()));
+        }
         let allow_unauthenticated = get("DEV_ALLOW_UNAUTHENTICATED")
             .and_then(|text| parse_flag("DEV_ALLOW_UNAUTHENTICATED", &text, &mut problems))
             .unwrap_or(false);
@@ -273,6 +289,18 @@ mod tests {
             "https://api.exponea.com/track/v2/projects/proj-1/batch"
         );
         assert!(mapper.settings().track_session_ping());
+        // Without the customer ID variables, the shared defaults.
+        let without: Vec<_> = VALID
+            .iter()
+            .copied()
+            .filter(|(name, _)| !name.ends_with("_ID"))
+            .collect();
+        let settings = EdgeConfig::from_vars(vars(&without)).mapper.unwrap();
+        let settings = settings.settings();
+        assert_eq!(
+            (settings.hard_id(), settings.soft_id()),
+            ("registered", "cookie")
+        );
         assert!(!mapper.settings().flatten_nested_objects());
         assert_eq!(config.senders.write_key.as_deref(), Some("wk-value"));
         assert!(!config.senders.allow_unauthenticated);
@@ -295,8 +323,6 @@ mod tests {
             vec![
                 "BLOOMREACH_API_BASE_URL",
                 "BLOOMREACH_PROJECT_TOKEN",
-                "BLOOMREACH_HARD_ID",
-                "BLOOMREACH_SOFT_ID",
                 "FLATTEN_NESTED_OBJECTS",
                 "SEGMENT_WRITE_KEY",
                 "DEV_ALLOW_UNAUTHENTICATED",

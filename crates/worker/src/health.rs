@@ -38,7 +38,7 @@ pub async fn respond(bindings: &Bindings) -> Response {
             "valid": valid,
             "problems": problems,
         },
-        "configuration": configuration(bindings, &live),
+
         "deliveryMode": bindings.delivery_mode(),
         "deliveryLedger": if bindings.ledger.is_some() {
             json!({ "bound": true, "objects": crate::ledger::shard::SHARDS })
@@ -53,7 +53,13 @@ pub async fn respond(bindings: &Bindings) -> Response {
             "webhookBearer": senders.bearer_token.is_some(),
         },
     });
-    let variables = matches!(&live, Ok(live) if live.routing.version.is_none());
+    let variables =
+        matches!(&live, Ok(live) if live.routing.version.is_none() && live.stale.is_none());
+    // The stored configuration, described: its version, age and sources (the variables'
+    // one source is described by the fields above, as it always was).
+    if !variables {
+        body["configuration"] = configuration(bindings, &live);
+    }
     if let (Some(mapper), true) = (&config.mapper, variables) {
         let settings = mapper.settings();
         body["bloomreach"] = json!({

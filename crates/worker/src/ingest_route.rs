@@ -60,7 +60,10 @@ pub async fn ingest(
         auth.map_err(|(failure, message)| WorkerError::Unauthorized { failure, message })?;
     line.auth = Some(sender.method.as_str());
     let source = &routing.sources[sender.source];
-    line.source = Some(source.name.clone());
+    // A stored configuration's source by name (the variables' one source goes unnamed, as before).
+    if routing.version.is_some() {
+        line.source = Some(source.name.clone());
+    }
     let mapper = source
         .mapper
         .as_ref()

@@ -58,7 +58,7 @@ pub async fn current(bindings: &Bindings) -> Result<Live, WorkerError> {
         }
     }
     let have = cached.as_ref().and_then(|l| l.routing.version);
-    let refreshed = match store.live(have).await {
+    let refreshed = match store.live(have, cached.is_none()).await {
         Ok(answer) => match (answer.live, answer.document) {
             (None, _) => Ok(match &cached {
                 Some(live) if live.routing.version.is_none() => live.routing.clone(),

@@ -53,10 +53,20 @@ async fn route(
                 });
             }
             match admin {
+                // Boxed: each admin route's state machine stays out of the ingest path's, which
+                // keeps the bundle smaller (they are rare, so the allocation costs nothing).
                 AdminRoute::DeadLetters | AdminRoute::Replay | AdminRoute::Discard => {
-                    admin_route::handle(request, admin, bindings, ctx, started_ms, line).await
+                    Box::pin(admin_route::handle(
+                        request, admin, bindings, ctx, started_ms, line,
+                    ))
+                    .await
                 }
-                _ => config_admin_route::handle(request, admin, method, bindings, line).await,
+                _ => {
+                    Box::pin(config_admin_route::handle(
+                        request, admin, method, bindings, line,
+                    ))
+                    .await
+                }
             }
         }
         _ => Err(WorkerError::MethodNotAllowed {
