@@ -12,7 +12,6 @@
 pub mod build;
 pub mod codes;
 pub mod command;
-pub mod deployment;
 pub mod error;
 pub mod ingest;
 mod json;
@@ -26,7 +25,6 @@ pub mod settings;
 pub use build::{BuildOutput, EventIssue};
 pub use codes::Code;
 pub use command::{Command, CommandData, Timestamp};
-pub use deployment::Deployment;
 pub use error::{MapError, Skip};
 pub use ingest::{Event, EventSlot, IngestError, IngestLimits};
 pub use mapper::{Mapped, Mapper};

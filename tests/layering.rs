@@ -185,7 +185,7 @@ fn the_core_is_one_way_through() {
             &["codes", "json"],
             &["error", "response"],
             &["command", "settings"],
-            &["ingest", "deployment"],
+            &["ingest"],
             &["mapping", "presets"],
             &["mapper", "pack"],
             &["build"],
@@ -236,6 +236,16 @@ fn the_worker_shell_is_layered() {
             ],
             &["routes"],
         ],
+    );
+}
+
+#[test]
+fn the_deployment_crate_is_layered() {
+    // A deployment's configuration (crates/deployment): the types, the did-you-mean and the diff
+    // at the bottom, validation on them.
+    check_layers(
+        "crates/deployment/src",
+        &[&["model", "suggest", "diff"], &["validate"]],
     );
 }
 

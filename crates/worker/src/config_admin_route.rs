@@ -10,8 +10,8 @@ use crate::log::RequestLine;
 use crate::route::{version_in_path, AdminRoute};
 use crate::routing::{last4, variables_document, write_key_digest};
 use ::worker::{Method, Request, Response};
-use segment_bloomreach::deployment::{diff, KeyCredential};
-use segment_bloomreach::{Deployment, SettingsProblem};
+use segment_bloomreach::SettingsProblem;
+use segment_bloomreach_deployment::{diff, Deployment, KeyCredential};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -121,11 +121,11 @@ impl EdgeConfig {
         for (key, default) in [
             (
                 "exponeaHardId",
-                segment_bloomreach::deployment::DEFAULT_HARD_ID,
+                segment_bloomreach_deployment::DEFAULT_HARD_ID,
             ),
             (
                 "exponeaSoftId",
-                segment_bloomreach::deployment::DEFAULT_SOFT_ID,
+                segment_bloomreach_deployment::DEFAULT_SOFT_ID,
             ),
         ] {
             catalog

@@ -5,7 +5,7 @@ use crate::error::WorkerError;
 use crate::log;
 use crate::routing::Routing;
 use ::worker::Date;
-use segment_bloomreach::Deployment;
+use segment_bloomreach_deployment::Deployment;
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::rc::Rc;

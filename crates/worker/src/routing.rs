@@ -7,8 +7,8 @@ use crate::env_config::{ConfigProblem, EdgeConfig};
 use crate::sender_auth::{
     write_key_from_basic, write_key_in_body, AuthFailure, AuthMethod, SenderCredentials,
 };
-use segment_bloomreach::deployment::{KeyCredential, WriteKeyKind};
-use segment_bloomreach::{BatchRequest, Deployment, Mapper, SettingsProblem};
+use segment_bloomreach::{BatchRequest, Mapper, SettingsProblem};
+use segment_bloomreach_deployment::{Deployment, KeyCredential, WriteKeyKind};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};

@@ -1,8 +1,8 @@
 //! A deployment's configuration as data: its sources (how events arrive, with their settings) and destinations (Bloomreach projects), validated with every problem at its path.
 //!
-//! Pure like the rest of the core: the Worker stores a validated configuration, compiles it into
-//! its routing table, and the npm package's `validateConfig` and the command line validate the
-//! same document offline with the same code and the same defaults.
+//! Pure like the core it sits on: the Worker stores a validated configuration and compiles it into
+//! its routing table, and the command line validates the same document offline with the same code
+//! and the same defaults (each source's settings by the core's own settings code).
 
 mod diff;
 mod model;

@@ -1,6 +1,6 @@
 //! The configuration's types: destinations, sources, their credentials; written back as the stored JSON document and turned into a source's `Settings`.
 
-use crate::settings::{Settings, SettingsError};
+use segment_bloomreach::{Settings, SettingsError};
 use serde_json::{json, Map, Value};
 use std::fmt;
 
@@ -216,7 +216,7 @@ impl Deployment {
 
 /// A destination's and a source's settings as one object of Segment's catalog keys, with the
 /// shared defaults for the customer IDs.
-pub(super) fn catalog_settings(
+pub(crate) fn catalog_settings(
     api_base_url: Option<&str>,
     project_token: &str,
     api_key: &str,

@@ -1,11 +1,11 @@
 //! Reading a configuration document into a [`Deployment`]: every problem at once, each at its path (`sources[2].settings.mappings[0].subscribe`), unknown keys with a did-you-mean.
 
-use super::model::{
+use crate::model::{
     catalog_settings, Deployment, Destination, KeyCredential, Source, Webhook, WriteKey,
     WriteKeyKind, MAX_DESTINATIONS, MAX_SOURCES, MAX_WRITE_KEYS,
 };
-use super::suggest::closest;
-use crate::settings::{Settings, SettingsProblem};
+use crate::suggest::closest;
+use segment_bloomreach::{Settings, SettingsProblem};
 use serde_json::{Map, Value};
 
 /// The settings a source may hold (Segment's catalog keys, less the destination's).
@@ -543,6 +543,14 @@ fn unknown(key: &str, known: &[&str], path: &str) -> SettingsProblem {
     SettingsProblem::new(at, format!("unknown key{hint}"))
 }
 
+/// What a JSON value is, for messages (`got number`).
 fn kind_of(value: &Value) -> &'static str {
-    crate::error::kind_of(value)
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
