@@ -6,7 +6,9 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const { transform } = require("@segment/actions-core");
 const validateMapping = require("@segment/actions-core/mapping-kit/validate").default;
-const { parseFql, validate } = require("@segment/destination-subscriptions");
+const { parseFql, generateFql, validate } = require("@segment/destination-subscriptions");
+
+export { generateFql };
 
 /** A fresh copy of JSON data (transform writes defaults into some mappings' options). */
 const copy = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
@@ -69,4 +71,18 @@ export function referenceFql(query, events) {
       }
     }),
   };
+}
+
+/**
+ * Whether the reference reads a query as written: it parses it into the tree that generateFql
+ * writes back as the same text.
+ */
+export function readAsWritten(query) {
+  const ast = parseFql(query);
+  if (ast.error) return false;
+  try {
+    return generateFql(ast) === query;
+  } catch {
+    return false;
+  }
 }
