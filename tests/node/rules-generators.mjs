@@ -289,13 +289,15 @@ function fqlCondition(rng) {
   ]);
 }
 
-/** A query from the grammar both implementations read the same way. */
+/** A query from the grammar both implementations read the same way (a function in a group only last). */
 export function grammaticalQuery(rng) {
   const sequence = (inner) => {
     const connective = rng.pick(["and", "or"]);
-    const units = Array.from({ length: 1 + rng.int(3) }, () =>
-      inner || rng.chance(0.75) ? (inner ? simpleCondition(rng) : fqlCondition(rng)) : `(${sequence(true)})`,
-    );
+    const length = 1 + rng.int(3);
+    const units = Array.from({ length }, (_, i) => {
+      if (!inner) return rng.chance(0.75) ? fqlCondition(rng) : `(${sequence(true)})`;
+      return i === length - 1 && rng.chance(0.4) ? fqlCondition(rng) : simpleCondition(rng);
+    });
     return units.join(` ${connective} `);
   };
   return sequence(false);
