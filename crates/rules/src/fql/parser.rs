@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! query     = sequence EOS
+//!           | "(" ("!")? function (("and" | "or") unit)* ")" EOS
+//!                                               one group opening with a function (below)
 //! sequence  = unit (("and" | "or") unit)*      one connective per sequence
 //! unit      = condition | function | "!" function | "(" inner ")"
 //! inner     = (condition ("and" | "or"))* (condition | function | "!" function)
@@ -15,7 +17,8 @@
 //! (`type =` compares with `"eos"`), extra or trailing connectives, stray tokens, `and` mixed
 //! with `or` (the last one read applies to the whole sequence), a function inside parentheses
 //! followed by more of the group (the function's `)` ends the group, so the rest is read outside
-//! it; a function that is the group's last condition is read as written), `contains(type, …)`
+//! it; a function that is the group's last condition is read as written, and so is a query that
+//! is one group opening with a function, its rest read as a query), `contains(type, …)`
 //! (dropped). Those are refused here.
 
 use super::compare::Compare;
@@ -48,12 +51,44 @@ pub(crate) fn parse(query: &str, tokens: Vec<Token>) -> Parsed<Expr> {
         tokens,
         pos: 0,
     };
-    let expr = parser.sequence(None)?;
+    let expr = if opens_one_group_with_function(&parser.tokens) {
+        parser.pos = 1;
+        let expr = parser.sequence(None)?;
+        parser.expect(Kind::ParenRight, "`)`, `and` or `or`")?;
+        expr
+    } else {
+        parser.sequence(None)?
+    };
     let end = parser.next();
     if end.kind != Kind::Eos {
         return Err(unexpected(&end, "`and`, `or` or the end of the query"));
     }
     Ok(expr)
+}
+
+/// Whether the query is one group whose first condition is a function: the reference ends the
+/// group at the function's `)` and reads the rest of it as it reads a query, skipping the group's
+/// `)`; so it reads the group's content as written, as if it stood alone.
+fn opens_one_group_with_function(tokens: &[Token]) -> bool {
+    let opens = tokens.first().is_some_and(|t| t.kind == Kind::ParenLeft)
+        && tokens.get(1).is_some_and(|t| {
+            (t.kind == Kind::Ident && is_function(&t.text))
+                || (t.kind == Kind::Operator && t.text == "!")
+        });
+    let mut depth = 0;
+    for (i, token) in tokens.iter().enumerate() {
+        match token.kind {
+            Kind::ParenLeft => depth += 1,
+            Kind::ParenRight => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 {
+            // The group's `)` is the last token before the end.
+            return opens && i + 2 == tokens.len();
+        }
+    }
+    // Never closed: read as one group, so that the error is the missing `)`.
+    opens
 }
 
 struct Parser<'q> {
