@@ -409,7 +409,7 @@ const ODD_TREE_WORDS = ["😀", "a\\b", "(", ")", "and", "or", ",", "'a'", 'say 
 const TREE_NAMES = ["a", "b", "total", "price", "x", "items", "a_b", "a-b", "A1", "x y", "é", "a.b", "c.d.e"];
 const ODD_TREE_NAMES = ["(x)", "0", "a,b", "a\\b", "null", "and"];
 const TREE_NUMBERS = [0, 1, -1, 2, 10, 1.5, -0.25, 100, 42];
-const ODD_TREE_NUMBERS = [1e21, 1e-7, 2 ** 53 + 2, -0];
+const ODD_TREE_NUMBERS = [1e21, 1e-7, 2 ** 53 + 2];
 
 /** Mostly one of the usual values, sometimes an odd one. */
 const usually = (rng, usual, odd) => rng.pick(rng.chance(0.92) ? usual : odd);
@@ -437,11 +437,12 @@ function treeCondition(rng) {
   if (["exists", "not_exists", "is_true", "is_false"].includes(operator)) return condition;
   if (["<", "<=", ">", ">="].includes(operator)) return { ...condition, value: usually(rng, TREE_NUMBERS, ODD_TREE_NUMBERS) };
   if (functions.includes(operator)) return { ...condition, value: usually(rng, TREE_WORDS, ODD_TREE_WORDS) };
-  const value = rng.weighted([
-    [6, () => usually(rng, TREE_WORDS, ODD_TREE_WORDS)],
-    [named ? 2 : 0, () => usually(rng, TREE_NUMBERS, ODD_TREE_NUMBERS)],
-    [named && operator === "!=" ? 1 : 0, () => rng.chance(0.5)],
-  ]);
+  // `=` and `!=` with a number are parseFql's number_equals and number_not_equals.
+  if (named && rng.chance(0.25)) {
+    const number = usually(rng, TREE_NUMBERS, ODD_TREE_NUMBERS);
+    return { ...condition, operator: operator === "=" ? "number_equals" : "number_not_equals", value: number };
+  }
+  const value = named && operator === "!=" && rng.chance(0.1) ? rng.chance(0.5) : usually(rng, TREE_WORDS, ODD_TREE_WORDS);
   return { ...condition, value };
 }
 

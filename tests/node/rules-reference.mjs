@@ -2,6 +2,7 @@
 // and FQL's parseFql + validate (@segment/destination-subscriptions), with their results in the
 // JSON shapes the rules fixtures and the differential harness (examples/rules_diff.rs) use.
 import { createRequire } from "node:module";
+import { isDeepStrictEqual } from "node:util";
 
 const require = createRequire(import.meta.url);
 const { transform } = require("@segment/actions-core");
@@ -74,15 +75,20 @@ export function referenceFql(query, events) {
 }
 
 /**
- * Whether the reference reads a query as written: it parses it into the tree that generateFql
- * writes back as the same text.
+ * Whether the reference reads as written a query generateFql wrote from `tree`: parseFql gives
+ * back that tree, with a group of one read as its one child and a group alone at the top as
+ * its content (which generateFql writes in parentheses, but means the same).
  */
-export function readAsWritten(query) {
+export function readAsWritten(query, tree) {
   const ast = parseFql(query);
-  if (ast.error) return false;
-  try {
-    return generateFql(ast) === query;
-  } catch {
-    return false;
-  }
+  return !ast.error && isDeepStrictEqual(ast, asParsed(tree, true));
+}
+
+/** A condition tree as parseFql gives it when it reads the tree's text as written. */
+function asParsed(node, top = false) {
+  if (node.type !== "group") return node;
+  const children = node.children.map((child) => asParsed(child));
+  if (children.length !== 1) return { ...node, children };
+  if (!top) return children[0];
+  return children[0].type === "group" ? children[0] : { type: "group", operator: "and", children };
 }
