@@ -5,11 +5,14 @@
 //   node --test tests/node/rules-diff.test.mjs                       # 4,000 cases, a new seed
 //   RULES_DIFF_CASES=200000 RULES_DIFF_SEED=42 node --test tests/node/rules-diff.test.mjs
 //
-// A failure prints the seed, which replays the same cases.
+// A failure prints the seed, which replays the same cases. A second test writes as many random
+// condition trees as queries with Segment's own generateFql (what a user copies out of Segment)
+// and requires every one the reference reads as written to be accepted, with its answers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import util from "node:util";
 import * as api from "../../pkg/node/index.mjs";
-import { asJson, referenceFql, referenceTransform } from "./rules-reference.mjs";
+import { asJson, generateFql, readAsWritten, referenceFql, referenceTransform } from "./rules-reference.mjs";
 import * as gen from "./rules-generators.mjs";
 
 const CASES = Number(process.env.RULES_DIFF_CASES ?? 4000);
@@ -92,4 +95,52 @@ test(`the npm package's rules agree with Segment's packages on ${CASES} generate
   t.diagnostic(`seed ${SEED}: ${JSON.stringify(tally)} in ${Date.now() - started} ms`);
   assert.deepEqual(disagreements, [], `${tally.disagree} disagreements; replay with RULES_DIFF_SEED=${SEED} RULES_DIFF_CASES=${CASES}`);
   assert.ok(tally.limit <= CASES / 1000, `${tally.limit} cases hit the work limit`);
+});
+
+/** The package's answers on the events, or `{refused: message}`. */
+function oursFql(query, events) {
+  try {
+    return { matches: events.map((event) => api.matchesSubscription(query, event)) };
+  } catch (error) {
+    assert.equal(error.code, "invalid_subscription", error.stack);
+    return { refused: error.message };
+  }
+}
+
+test(`every query generateFql writes from ${CASES} random condition trees that the reference reads as written is accepted, with its answers (seed ${SEED})`, (t) => {
+  const rng = gen.random(SEED);
+  // asWritten: the reference parses the query into the tree it was written from; misread: into
+  // another tree; unparsed: it cannot parse it (groups within groups, mostly). Each [accepted,
+  // refused] here; a query read as written must be accepted.
+  const tally = { asWritten: [0, 0], misread: [0, 0], unparsed: [0, 0] };
+  const disagreements = [];
+  const started = Date.now();
+  for (let i = 0; i < CASES; i++) {
+    const tree = gen.conditionTree(rng);
+    const query = generateFql(tree);
+    const events = gen.targetedEvents(rng, query, EVENTS_PER_QUERY);
+    const reference = referenceFql(query, events);
+    const kind = readAsWritten(query, tree) ? "asWritten" : reference.matches ? "misread" : "unparsed";
+    const ours = oursFql(query, events);
+    tally[kind][ours.refused === undefined ? 0 : 1]++;
+    let why = null;
+    if (ours.refused !== undefined) {
+      if (kind === "asWritten") why = `refused: ${ours.refused}`;
+    } else if (kind === "unparsed") {
+      why = `accepted a query the reference cannot parse: ${reference.error}`;
+    } else if (!util.isDeepStrictEqual(ours.matches, reference.matches)) {
+      why = `answered ${JSON.stringify(ours.matches)}`;
+    }
+    if (why !== null && disagreements.length < 5) disagreements.push({ case: i, kind, why, query, events, reference });
+  }
+  const share = ([accepted, refused]) => `${((100 * (accepted + refused)) / CASES).toFixed(1)} % (${accepted} accepted, ${refused} refused)`;
+  t.diagnostic(
+    `seed ${SEED}: read as written ${share(tally.asWritten)}, misread ${share(tally.misread)}, ` +
+      `unparsed ${share(tally.unparsed)} in ${Date.now() - started} ms`,
+  );
+  assert.deepEqual(disagreements, [], `replay with RULES_DIFF_SEED=${SEED} RULES_DIFF_CASES=${CASES}`);
+  // The generator keeps writing mostly queries read as written, and some the reference misreads
+  // or cannot parse.
+  assert.ok(tally.asWritten[0] >= CASES / 2, JSON.stringify(tally));
+  assert.ok(CASES < 1000 || (tally.misread[1] > 0 && tally.unparsed[1] > 0), JSON.stringify(tally));
 });

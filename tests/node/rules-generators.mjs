@@ -1,6 +1,7 @@
 // Seeded random generators for the rules' differential test: Segment-like events with odd
-// values, mapping-kit mappings using every directive (valid, broken and nested), and FQL
-// queries (grammatical, and broken or lenient ones). The same seed gives the same cases.
+// values, mapping-kit mappings using every directive (valid, broken and nested), FQL queries
+// (grammatical, and broken or lenient ones) and FQL condition trees as Segment holds
+// subscriptions. The same seed gives the same cases.
 
 /** A small fast PRNG (mulberry32) with helpers. */
 export function random(seed) {
@@ -288,13 +289,15 @@ function fqlCondition(rng) {
   ]);
 }
 
-/** A query from the grammar both implementations read the same way. */
+/** A query from the grammar both implementations read the same way (a function in a group only last). */
 export function grammaticalQuery(rng) {
   const sequence = (inner) => {
     const connective = rng.pick(["and", "or"]);
-    const units = Array.from({ length: 1 + rng.int(3) }, () =>
-      inner || rng.chance(0.75) ? (inner ? simpleCondition(rng) : fqlCondition(rng)) : `(${sequence(true)})`,
-    );
+    const length = 1 + rng.int(3);
+    const units = Array.from({ length }, (_, i) => {
+      if (!inner) return rng.chance(0.75) ? fqlCondition(rng) : `(${sequence(true)})`;
+      return i === length - 1 && rng.chance(0.4) ? fqlCondition(rng) : simpleCondition(rng);
+    });
     return units.join(` ${connective} `);
   };
   return sequence(false);
@@ -391,4 +394,69 @@ export function targetedEvents(rng, query, count) {
     }
   }
   return events;
+}
+
+// ---- FQL condition trees, as Segment's tools hold subscriptions ----
+
+// Values and field names as a user types them into Segment's subscription form, and now and then
+// an odd one, some of which generateFql writes so that the reference misreads them (a `"` in a
+// value, a name that is a number, a number JavaScript writes with an exponent). No `*` in a
+// match() value (the pattern would be ambiguous, and is refused on purpose: docs/rules.md) and no
+// character outside the BMP in a field name (generateFql escapes each half of it, which a Rust
+// string cannot carry).
+const TREE_WORDS = ["Order Completed", "Order", "a", "abc", "", "track", "page", "Checkout", "user-1", "42", "1.5", "x y", "é", "null", "true", "Home"];
+const ODD_TREE_WORDS = ["😀", "a\\b", "(", ")", "and", "or", ",", "'a'", 'say "hi"'];
+const TREE_NAMES = ["a", "b", "total", "price", "x", "items", "a_b", "a-b", "A1", "x y", "é", "a.b", "c.d.e"];
+const ODD_TREE_NAMES = ["(x)", "0", "a,b", "a\\b", "null", "and"];
+const TREE_NUMBERS = [0, 1, -1, 2, 10, 1.5, -0.25, 100, 42];
+const ODD_TREE_NUMBERS = [1e21, 1e-7, 2 ** 53 + 2];
+
+/** Mostly one of the usual values, sometimes an odd one. */
+const usually = (rng, usual, odd) => rng.pick(rng.chance(0.92) ? usual : odd);
+
+/** One condition as parseFql gives it, of the kind and with the operators the kind takes. */
+function treeCondition(rng) {
+  const functions = ["contains", "not_contains", "starts_with", "not_starts_with", "ends_with", "not_ends_with"];
+  const type = rng.weighted([
+    [2, () => "event-type"],
+    [3, () => "event"],
+    [1, () => "name"],
+    [2, () => "userId"],
+    [4, () => "event-property"],
+    [2, () => "event-trait"],
+    [1, () => "event-context"],
+  ]);
+  const named = type.startsWith("event-") && type !== "event-type";
+  const operator = rng.weighted([
+    [6, () => rng.pick(["=", "!="])],
+    [type === "event-type" ? 0.2 : 3, () => rng.pick(functions)],
+    [type === "userId" || named ? 1 : 0, () => rng.pick(["exists", "not_exists", "is_true", "is_false"])],
+    [named ? 2 : 0, () => rng.pick(["<", "<=", ">", ">="])],
+  ]);
+  const condition = { type, ...(named ? { name: usually(rng, TREE_NAMES, ODD_TREE_NAMES) } : {}), operator };
+  if (["exists", "not_exists", "is_true", "is_false"].includes(operator)) return condition;
+  if (["<", "<=", ">", ">="].includes(operator)) return { ...condition, value: usually(rng, TREE_NUMBERS, ODD_TREE_NUMBERS) };
+  if (functions.includes(operator)) return { ...condition, value: usually(rng, TREE_WORDS, ODD_TREE_WORDS) };
+  // `=` and `!=` with a number are parseFql's number_equals and number_not_equals.
+  if (named && rng.chance(0.25)) {
+    const number = usually(rng, TREE_NUMBERS, ODD_TREE_NUMBERS);
+    return { ...condition, operator: operator === "=" ? "number_equals" : "number_not_equals", value: number };
+  }
+  const value = named && operator === "!=" && rng.chance(0.1) ? rng.chance(0.5) : usually(rng, TREE_WORDS, ODD_TREE_WORDS);
+  return { ...condition, value };
+}
+
+/**
+ * A subscription tree as parseFql gives it and Segment's form holds it: a group of one operator
+ * whose children are conditions and groups, groups within groups down to `depth` levels.
+ * Segment's `generateFql` writes it as a canonical query.
+ */
+export function conditionTree(rng, depth = 3) {
+  return {
+    type: "group",
+    operator: rng.pick(["and", "or"]),
+    children: Array.from({ length: 1 + rng.int(depth > 1 ? 4 : 3) }, () =>
+      depth > 1 && rng.chance(depth > 2 ? 0.25 : 0.05) ? conditionTree(rng, depth - 1) : treeCondition(rng),
+    ),
+  };
 }

@@ -2,11 +2,14 @@
 // and FQL's parseFql + validate (@segment/destination-subscriptions), with their results in the
 // JSON shapes the rules fixtures and the differential harness (examples/rules_diff.rs) use.
 import { createRequire } from "node:module";
+import { isDeepStrictEqual } from "node:util";
 
 const require = createRequire(import.meta.url);
 const { transform } = require("@segment/actions-core");
 const validateMapping = require("@segment/actions-core/mapping-kit/validate").default;
-const { parseFql, validate } = require("@segment/destination-subscriptions");
+const { parseFql, generateFql, validate } = require("@segment/destination-subscriptions");
+
+export { generateFql };
 
 /** A fresh copy of JSON data (transform writes defaults into some mappings' options). */
 const copy = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
@@ -69,4 +72,23 @@ export function referenceFql(query, events) {
       }
     }),
   };
+}
+
+/**
+ * Whether the reference reads as written a query generateFql wrote from `tree`: parseFql gives
+ * back that tree, with a group of one read as its one child and a group alone at the top as
+ * its content (which generateFql writes in parentheses, but means the same).
+ */
+export function readAsWritten(query, tree) {
+  const ast = parseFql(query);
+  return !ast.error && isDeepStrictEqual(ast, asParsed(tree, true));
+}
+
+/** A condition tree as parseFql gives it when it reads the tree's text as written. */
+function asParsed(node, top = false) {
+  if (node.type !== "group") return node;
+  const children = node.children.map((child) => asParsed(child));
+  if (children.length !== 1) return { ...node, children };
+  if (!top) return children[0];
+  return children[0].type === "group" ? children[0] : { type: "group", operator: "and", children };
 }

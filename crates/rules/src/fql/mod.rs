@@ -73,7 +73,7 @@ impl Subscription {
             ));
         }
         let tokens = lexer::lex(query).map_err(|e| Problem::new("", e.to_string()))?;
-        let expr = parser::parse(tokens).map_err(|e| Problem::new("", e.to_string()))?;
+        let expr = parser::parse(query, tokens).map_err(|e| Problem::new("", e.to_string()))?;
         Ok(Subscription { expr })
     }
 

@@ -3,17 +3,23 @@
 //!
 //! ```text
 //! query     = sequence EOS
+//!           | "(" ("!")? function (("and" | "or") unit)* ")" EOS
+//!                                               one group opening with a function (below)
 //! sequence  = unit (("and" | "or") unit)*      one connective per sequence
 //! unit      = condition | function | "!" function | "(" inner ")"
-//! inner     = condition (("and" | "or") condition)*
+//! inner     = (condition ("and" | "or"))* (condition | function | "!" function)
+//!                                               one connective; a function only last
 //! condition = field ("=" | "!=" | "<" | "<=" | ">" | ">=") value
 //! function  = ("contains" | "match") "(" field "," string ")"
 //! ```
 //!
 //! The reference parses much more, by skipping what it does not understand: a missing value
 //! (`type =` compares with `"eos"`), extra or trailing connectives, stray tokens, `and` mixed
-//! with `or` (the last one read applies to the whole sequence), functions inside parentheses
-//! (the function's `)` ends the group), `contains(type, …)` (dropped). Those are refused here.
+//! with `or` (the last one read applies to the whole sequence), a function inside parentheses
+//! followed by more of the group (the function's `)` ends the group, so the rest is read outside
+//! it; a function that is the group's last condition is read as written, and so is a query that
+//! is one group opening with a function, its rest read as a query), `contains(type, …)`
+//! (dropped). Those are refused here.
 
 use super::compare::Compare;
 use super::field::Field;
@@ -38,9 +44,21 @@ impl fmt::Display for ParseError {
 
 type Parsed<T> = Result<T, ParseError>;
 
-pub(crate) fn parse(tokens: Vec<Token>) -> Parsed<Expr> {
-    let mut parser = Parser { tokens, pos: 0 };
-    let expr = parser.sequence(false)?;
+/// Parses the tokens of `query` (which error messages quote).
+pub(crate) fn parse(query: &str, tokens: Vec<Token>) -> Parsed<Expr> {
+    let mut parser = Parser {
+        query,
+        tokens,
+        pos: 0,
+    };
+    let expr = if opens_one_group_with_function(&parser.tokens) {
+        parser.pos = 1;
+        let expr = parser.sequence(None)?;
+        parser.expect(Kind::ParenRight, "`)`, `and` or `or`")?;
+        expr
+    } else {
+        parser.sequence(None)?
+    };
     let end = parser.next();
     if end.kind != Kind::Eos {
         return Err(unexpected(&end, "`and`, `or` or the end of the query"));
@@ -48,7 +66,33 @@ pub(crate) fn parse(tokens: Vec<Token>) -> Parsed<Expr> {
     Ok(expr)
 }
 
-struct Parser {
+/// Whether the query is one group whose first condition is a function: the reference ends the
+/// group at the function's `)` and reads the rest of it as it reads a query, skipping the group's
+/// `)`; so it reads the group's content as written, as if it stood alone.
+fn opens_one_group_with_function(tokens: &[Token]) -> bool {
+    let opens = tokens.first().is_some_and(|t| t.kind == Kind::ParenLeft)
+        && tokens.get(1).is_some_and(|t| {
+            (t.kind == Kind::Ident && is_function(&t.text))
+                || (t.kind == Kind::Operator && t.text == "!")
+        });
+    let mut depth = 0;
+    for (i, token) in tokens.iter().enumerate() {
+        match token.kind {
+            Kind::ParenLeft => depth += 1,
+            Kind::ParenRight => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 {
+            // The group's `)` is the last token before the end.
+            return opens && i + 2 == tokens.len();
+        }
+    }
+    // Never closed: read as one group, so that the error is the missing `)`.
+    opens
+}
+
+struct Parser<'q> {
+    query: &'q str,
     tokens: Vec<Token>,
     pos: usize,
 }
@@ -98,7 +142,7 @@ impl Literal {
     }
 }
 
-impl Parser {
+impl Parser<'_> {
     fn peek(&self) -> &Token {
         &self.tokens[self.pos.min(self.tokens.len() - 1)]
     }
@@ -120,8 +164,9 @@ impl Parser {
         }
     }
 
-    fn sequence(&mut self, inside_parentheses: bool) -> Parsed<Expr> {
-        let mut units = vec![self.unit(inside_parentheses)?];
+    /// A sequence of units; `group` is where its `(` is, inside parentheses.
+    fn sequence(&mut self, group: Option<usize>) -> Parsed<Expr> {
+        let mut units = vec![self.unit(group)?];
         let mut connective: Option<String> = None;
         while self.peek().kind == Kind::Conditional {
             let token = self.next();
@@ -134,7 +179,7 @@ impl Parser {
                 }
                 _ => connective = Some(token.text.clone()),
             }
-            units.push(self.unit(inside_parentheses)?);
+            units.push(self.unit(group)?);
         }
         Ok(match (units.len(), connective.as_deref()) {
             (1, _) => units.remove(0),
@@ -143,15 +188,15 @@ impl Parser {
         })
     }
 
-    fn unit(&mut self, inside_parentheses: bool) -> Parsed<Expr> {
+    fn unit(&mut self, group: Option<usize>) -> Parsed<Expr> {
         let token = self.peek().clone();
         match token.kind {
-            Kind::ParenLeft if inside_parentheses => {
+            Kind::ParenLeft if group.is_some() => {
                 error(&token, "parentheses cannot be nested in a subscription")
             }
             Kind::ParenLeft => {
                 self.next();
-                let inner = self.sequence(true)?;
+                let inner = self.sequence(Some(token.at))?;
                 self.expect(Kind::ParenRight, "`)`, `and` or `or`")?;
                 Ok(inner)
             }
@@ -161,9 +206,9 @@ impl Parser {
                 if function.kind != Kind::Ident || !is_function(&function.text) {
                     return Err(unexpected(&function, "contains( or match( after `!`"));
                 }
-                self.function(true, inside_parentheses)
+                self.function(true, group)
             }
-            Kind::Ident if is_function(&token.text) => self.function(false, inside_parentheses),
+            Kind::Ident if is_function(&token.text) => self.function(false, group),
             Kind::Ident => self.condition(),
             _ => Err(unexpected(&token, "a condition")),
         }
@@ -239,14 +284,11 @@ impl Parser {
         Ok(Expr::Test(Condition { field, test }))
     }
 
-    fn function(&mut self, negated: bool, inside_parentheses: bool) -> Parsed<Expr> {
+    /// `contains(…)` or `match(…)`; `group` is where the enclosing `(` is, if any. The reference
+    /// ends a group at the first `)` in it, so a function is read as written inside parentheses
+    /// only as the group's last condition, its `)` followed by the group's.
+    fn function(&mut self, negated: bool, group: Option<usize>) -> Parsed<Expr> {
         let name = self.next();
-        if inside_parentheses {
-            return error(
-                &name,
-                "contains() and match() cannot be used inside parentheses (the reference ends the group at the function's `)`)",
-            );
-        }
         self.expect(Kind::ParenLeft, "`(`")?;
         let field_token = self.expect(Kind::Ident, "a field")?;
         let field = match Field::named(&field_token.text) {
@@ -263,7 +305,17 @@ impl Parser {
         };
         self.expect(Kind::Comma, "`,`")?;
         let value = self.expect(Kind::String, "a string")?;
-        self.expect(Kind::ParenRight, "`)`")?;
+        let close = self.expect(Kind::ParenRight, "`)`")?;
+        if let Some(open) = group.filter(|_| self.peek().kind == Kind::Conditional) {
+            let read: String = self.query.chars().take(close.at + 1).skip(open).collect();
+            return error(
+                &name,
+                format!(
+                    "{}() is not the last condition of its group: the reference ends the group at the function's `)`, reading `{read}` as the whole group and the rest outside it; move the function to the end of the group (a group can hold one)",
+                    name.text
+                ),
+            );
+        }
         let test = if name.text == "contains" {
             TextTest::Contains(strip_double_quotes(&value.text).to_string())
         } else {
