@@ -53,7 +53,7 @@ export function configText(config, baseVersion, oldText) {
   if (nulls.length > 0) {
     return { problem: `the configuration holds null at ${nulls.slice(0, 5).join(", ")}${nulls.length > 5 ? ", …" : ""}, which TOML cannot write` };
   }
-  const body = stringify(config).replace(/\n+$/, "");
+  const body = literalQuotes(stringify(config).replace(/\n+$/, ""));
   const text = `${BASE_VERSION_KEY} = ${baseVersion}\n\n${body}\n`;
   if (oldText === null) return { text: withHeader(text, defaultHeader()), dropped: 0 };
   let old;
@@ -78,6 +78,24 @@ export function writeConfigFile(path, text) {
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, text);
   renameSync(temporary, path);
+}
+
+/**
+ * A string value holding `"` written as a TOML literal string (`'type = "track"'`) instead of
+ * smol-toml's escapes, when it can be (no `'`, no control character): FQL subscriptions read as
+ * they are written.
+ */
+function literalQuotes(text) {
+  return text.replace(/^(\s*(?:"(?:[^"\\]|\\.)*"|[A-Za-z0-9_-]+)\s*=\s*)("(?:[^"\\]|\\.)*")$/gm, (line, key, value) => {
+    if (!value.includes('\\"')) return line;
+    let raw;
+    try {
+      raw = JSON.parse(value);
+    } catch {
+      return line;
+    }
+    return raw.includes("'") || /[\u0000-\u001f\u007f]/.test(raw) ? line : `${key}'${raw}'`;
+  });
 }
 
 function defaultHeader() {
