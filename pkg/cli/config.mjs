@@ -339,7 +339,7 @@ function refused(error, status, file) {
     return new Stop(CONFIG_EXIT.UNAVAILABLE, `the Worker could not answer (${status} ${error.code}): ${error.message}`);
   }
   if (error.code === "not_found") {
-    return new Stop(CONFIG_EXIT.UNAVAILABLE, `the Worker has no configuration admin API there (404 not_found): is this the segment-bloomreach Worker's URL, and a version with sources?`);
+    return new Stop(CONFIG_EXIT.UNAVAILABLE, "no configuration admin API at this URL (404 not_found): is it the segment-bloomreach Worker, with its ADMIN_TOKEN secret set (without it the admin routes answer 404)?");
   }
   return new Stop(CONFIG_EXIT.REFUSED, `${status} ${error.code}: ${error.message}`);
 }
