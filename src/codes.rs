@@ -119,7 +119,7 @@ codes! {
     CredentialsNotConfigured = "credentials_not_configured", Request, Some(401),
         "the route's credential is not configured on the Worker";
     ConfigInvalid = "config_invalid", Request, Some(503),
-        "the Worker's configuration is invalid (with `problems`)";
+        "the Worker's configuration is invalid (with `problems`); from the npm package's `validateConfig`, a configuration document with problems, each at its path";
     EnqueueFailed = "enqueue_failed", Request, Some(503),
         "the delivery queue refused the events";
     DeliveryIncomplete = "delivery_incomplete", Request, Some(503),

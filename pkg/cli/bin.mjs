@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// The package's command line: `segment-bloomreach backfill [options] FILE...` (see --help).
+// The package's command line: `segment-bloomreach backfill [options] FILE...` and `segment-bloomreach config <command>` (see --help).
 
 import { backfill, EXIT } from "./backfill.mjs";
+import { config } from "./config.mjs";
 
 const HELP = `Usage: segment-bloomreach <command> [options]
 
 Commands:
   backfill [options] FILE...   send a Segment data export (JSON Lines, .gz or not) to Bloomreach Engagement
+  config <command> [options]   a Worker's configuration in a TOML file: validate, diff, push, pull,
+                               history, rollback, import-env
 
-Run \`segment-bloomreach backfill --help\` for its options and examples.
+Run \`segment-bloomreach backfill --help\` or \`segment-bloomreach config --help\` for options and examples.
 `;
 
 async function main(argv) {
@@ -16,6 +19,9 @@ async function main(argv) {
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(HELP);
     return command === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  if (command === "config") {
+    return config(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env });
   }
   if (command !== "backfill") {
     process.stderr.write(`segment-bloomreach: unknown command "${command}"\n\n${HELP}`);

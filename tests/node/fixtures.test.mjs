@@ -83,3 +83,21 @@ test("settings fixtures: validateSettings", async (t) => {
     });
   }
 });
+
+test("config fixtures: validateConfig", async (t) => {
+  const all = cases("config");
+  assert.ok(all.length >= 10, `found ${all.length} cases`);
+  for (const [name, c] of all) {
+    await t.test(name, () => {
+      if (c.expected) {
+        assert.deepEqual(api.validateConfig(c.input), c.expected);
+      } else {
+        assert.throws(() => api.validateConfig(c.input), (e) => {
+          assert.deepEqual(errorFields(e, ["code", "problems"]), c.error);
+          assert.equal(e.message, `invalid configuration: ${c.error.problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`);
+          return true;
+        });
+      }
+    });
+  }
+});

@@ -52,6 +52,9 @@ test("the tarball (what `npm publish` uploads) holds each entry, the wrapper, th
     "cli/backfill.mjs", // the `segment-bloomreach backfill` command (bin)
     "cli/bin.mjs",
     "cli/checkpoint.mjs",
+    "cli/config-diff.mjs", // the `segment-bloomreach config` commands
+    "cli/config-file.mjs",
+    "cli/config.mjs",
     "cli/input.mjs",
     "cli/options.mjs",
     "cli/progress.mjs",

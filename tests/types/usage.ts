@@ -1,6 +1,6 @@
 // Compiled by tsc against the packed npm package: the hand-written declarations must accept real use.
-import { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse, transform, compileMapping, validateMapping, matchesSubscription } from "segment-bloomreach";
-import type { Settings, Command, BuildResult, CommandOutcome, MappingError, SegmentEvent, MappingValue, Rule, CompiledMapping } from "segment-bloomreach";
+import { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, validateConfig, readResponse, transform, compileMapping, validateMapping, matchesSubscription } from "segment-bloomreach";
+import type { Settings, DeploymentConfig, Command, BuildResult, CommandOutcome, MappingError, SegmentEvent, MappingValue, Rule, CompiledMapping } from "segment-bloomreach";
 import init, { buildRequests as buildInBrowser } from "segment-bloomreach/web";
 
 const settings: Settings = { apiKey: "k", projectToken: "p", exponeaHardId: "registered", exponeaSoftId: "cookie", flattenNestedObjects: true };
@@ -40,6 +40,26 @@ try {
   const code: "invalid_settings" | string = error.code;
   void fields, code;
 }
+
+const config: DeploymentConfig = {
+  destinations: [{ name: "eu", projectToken: "p", apiKeySecret: "BLOOMREACH_API_KEY_EU" }],
+  sources: [
+    { name: "web", destination: "eu", writeKeys: [{ kind: "browser", key: "web-write-key" }], settings: { trackSessionPing: true } },
+    { name: "crm", destination: "eu", webhook: { bearerTokenSecret: "CRM_TOKEN" } },
+  ],
+};
+const stored: DeploymentConfig = validateConfig(config);
+const sourceNames: string[] = stored.sources.map((s) => s.name);
+void sourceNames;
+try {
+  validateConfig({ sources: [] });
+} catch (e) {
+  const paths = (e as MappingError).problems?.map((p) => p.field);
+  void paths;
+}
+// @ts-expect-error: a write key is browser or server
+const badKind: DeploymentConfig = { destinations: [], sources: [{ name: "a", destination: "eu", writeKeys: [{ kind: "mobile", key: "k" }] }] };
+void badKind;
 
 async function inBrowser(): Promise<BuildResult> {
   await init();
