@@ -14,8 +14,8 @@ use memory::{answer, with_body};
 use segment_bloomreach::ingest::unrepresentable;
 use segment_bloomreach::response::command_ids_of_body;
 use segment_bloomreach::{
-    read_response, BatchRequest, BuildOutput, Code, Deployment, EventIssue, IngestLimits, Mapped,
-    Mapper, Settings, SettingsError,
+    read_response, BatchRequest, BuildOutput, Code, EventIssue, IngestLimits, Mapped, Mapper,
+    Settings, SettingsError,
 };
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
@@ -290,7 +290,7 @@ pub fn validate_config_json(config: &str) -> String {
             return ApiError::new(Code::ConfigInvalid, message).text();
         }
     };
-    match Deployment::from_json_value(&document, None) {
+    match segment_bloomreach_deployment::Deployment::from_json_value(&document, None) {
         Ok(deployment) => format!("{{\"config\":{}}}", to_json(&deployment.to_json_value())),
         Err(problems) => ApiError::config(&problems).text(),
     }
