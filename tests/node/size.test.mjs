@@ -19,7 +19,13 @@ const KB = 1024;
 // faster) and building only what the rules read of an event (+1.3 KB) took the inlined bundler
 // entry to 218 KB. See benches/README.md, "Sizes".
 const NPM_WASM_GZIP_BUDGET = 224 * KB;
-const WORKER_GZIP_BUDGET = 400 * KB;
+// The Worker: 400 KB until sources and destinations became data (a second Durable Object class,
+// the configuration store; its admin API; the configuration's validation; routing by credential):
+// +32 KB gzip after building the Worker's shell and the configuration model at "z" and keeping
+// the admin routes' state machines out of the ingest path (from +55 KB). Cloudflare's own limit is
+// 3 MB gzip on the Free plan; the budget stays tight so growth is noticed, not to fit a limit.
+// See benches/README.md, "Sizes".
+const WORKER_GZIP_BUDGET = 440 * KB;
 
 /** Raw and gzip (level 9, as `gzip -9`) bytes of each file, and their totals. */
 function sizes(files) {
@@ -46,7 +52,7 @@ test("each npm entry's wasm stays within 224 KB gzip", (t) => {
   assert.ok(inlined.gzip <= NPM_WASM_GZIP_BUDGET, `the inlined wasm: ${inlined.gzip} B gzip is over the ${NPM_WASM_GZIP_BUDGET} B budget`);
 });
 
-test("the Worker bundle (build/) stays within 400 KB gzip", (t) => {
+test("the Worker bundle (build/) stays within 440 KB gzip", (t) => {
   const build = join(root, "build");
   if (!existsSync(join(build, "index.js"))) {
     t.skip("build/ is absent: the Worker is not built here (bash dev/build --worker builds it)");
