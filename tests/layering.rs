@@ -182,7 +182,7 @@ fn the_core_is_one_way_through() {
     check_layers(
         "src",
         &[
-            &["codes", "json"],
+            &["base_url", "codes", "json"],
             &["error", "response"],
             &["command", "settings"],
             &["ingest"],
@@ -206,6 +206,7 @@ fn the_worker_shell_is_layered() {
                 "delivery",
                 "queue_message",
                 "panic_report",
+                "runtime_url",
             ],
             &["log", "env_config"],
             &["error"],
@@ -273,6 +274,10 @@ fn the_mapping_kit_is_layered() {
 fn the_npm_shell_is_layered() {
     check_layers(
         "crates/npm/src",
-        &[&["utf", "api_error"], &["memory"], &["rules"]],
+        &[
+            &["utf", "api_error", "runtime_url"],
+            &["memory"],
+            &["rules"],
+        ],
     );
 }

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod panic_report;
 pub mod queue_message;
 pub mod route;
+pub mod runtime_url;
 pub mod sender_auth;
 
 #[cfg(target_arch = "wasm32")]
