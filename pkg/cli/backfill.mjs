@@ -174,7 +174,16 @@ async function preflight(settings, timeoutMs) {
       if (attempt < 3) await new Promise((resolve) => setTimeout(resolve, attempt * 1000));
     }
   }
-  return { status: EXIT.INCOMPLETE, problem: `cannot reach Bloomreach at ${new URL(url).origin}: ${why}` };
+  return { status: EXIT.INCOMPLETE, problem: `cannot reach Bloomreach at ${originOf(url)}: ${why}` };
+}
+
+/** The scheme, host and port of `url`, which validateSettings has checked; never a throw. */
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "the settings' apiBaseUrl";
+  }
 }
 
 function describeFetchError(error) {

@@ -456,6 +456,43 @@ test("usage mistakes and invalid settings: exit 2, every problem listed, no stac
   assert.match(top.stderr, /unknown command "frobnicate"/);
 });
 
+test("every apiBaseUrl of the shared fixtures: refused ones stop the command with exit 2 and the package's message, never a crash; accepted ones run", { timeout: 300_000 }, async () => {
+  const { cases } = JSON.parse(readFileSync(new URL("../fixtures/settings/api-base-urls.json", import.meta.url), "utf8"));
+  const input = writeExport("urls.jsonl", [track("url-1")]);
+  const results = [];
+  // Four at a time: each is a process of its own.
+  for (let i = 0; i < cases.length; i += 4) {
+    results.push(...await Promise.all(cases.slice(i, i + 4).map(async (c, j) => {
+      const settingsPath = join(dir, `url-settings-${i + j}.json`);
+      writeFileSync(settingsPath, JSON.stringify(c.input));
+      const { code, stderr, json } = await runCli(pkg.bin, ["backfill", "--settings", settingsPath, "--dry-run", "--json", input]);
+      return { c, settingsPath, code, stderr, json };
+    })));
+  }
+  for (const { c, settingsPath, code, stderr, json } of results) {
+    if (c.error) {
+      const listed = stderr.split("\n").filter((l) => l.startsWith("  - ")).map((l) => l.slice(4));
+      assert.deepEqual({ code, listed }, { code: 2, listed: c.error.problems.map((p) => `--settings ${settingsPath}: ${p.field}: ${p.message}`) }, c.name);
+      assert.doesNotMatch(stderr, /internal error|\n\s+at /, `${c.name}: no crash`);
+    } else {
+      assert.deepEqual({ code, events: json?.wouldSend.events }, { code: 0, events: 1 }, `${c.name}: ${stderr}`);
+    }
+  }
+});
+
+test("a refused apiBaseUrl in a real run: exit 2 before any request, never an internal error", async () => {
+  const settingsPath = join(dir, "port-settings.json");
+  writeFileSync(settingsPath, JSON.stringify({ ...SETTINGS_FILE, apiBaseUrl: "https://api.exponea.com:99999" }));
+  const input = writeExport("port.jsonl", [track("port-1")]);
+  const { code, stdout, stderr } = await runCli(pkg.bin, ["backfill", "--settings", settingsPath, input], { env: SECRETS_ENV });
+  assert.deepEqual({ code, stdout, stderr }, {
+    code: 2,
+    stdout: "",
+    stderr: `segment-bloomreach backfill: cannot start:\n  - --settings ${settingsPath}: apiBaseUrl: has a malformed host or port (e.g. https://api.exponea.com/)\n` +
+      "Run `segment-bloomreach backfill --help` for the options.\n",
+  });
+});
+
 test("credentials Bloomreach refuses, or a checkpoint of another project: exit 2 before anything is sent", async () => {
   const { standIn, settingsPath } = await standInWith({}, "creds-settings.json");
   try {
