@@ -9,6 +9,7 @@
 //! first three end to end. Every public code is in [`codes`]. The npm package
 //! (`crates/npm`) and the Cloudflare Worker (`crates/worker`) are thin shells over this crate.
 
+pub mod base_url;
 pub mod build;
 pub mod codes;
 pub mod command;

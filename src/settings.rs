@@ -1,5 +1,8 @@
 //! Destination settings: parsed from Segment's catalog keys and validated once into a typed struct.
 
+#[cfg(not(target_arch = "wasm32"))]
+use crate::base_url::UrlCrate;
+use crate::base_url::{self, UrlParser};
 use base64::Engine;
 use segment_bloomreach_rules::{key_path, RuleSet};
 use serde::Serialize;
@@ -188,8 +191,26 @@ impl Settings {
             || !self.required_consent_categories.is_empty()
     }
 
-    /// Validates a settings object with Segment's catalog keys; unknown keys are ignored.
+    /// Validates a settings object with Segment's catalog keys (unknown keys are ignored), its
+    /// `apiBaseUrl` read by the host's WHATWG parser (the `url` crate). Not in wasm builds: there
+    /// the shell passes the runtime's `URL` to [`Settings::from_json_value_with`].
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn from_json_value(value: &Value) -> Result<Settings, SettingsError> {
+        Settings::from_json_value_with(value, &UrlCrate)
+    }
+
+    /// Parses and validates settings given as JSON text (see [`Settings::from_json_value`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn from_json(text: &str) -> Result<Settings, SettingsError> {
+        Settings::from_json_with(text, &UrlCrate)
+    }
+
+    /// Validates a settings object with Segment's catalog keys; unknown keys are ignored. `urls`
+    /// reads `apiBaseUrl` (a WHATWG URL parser: see [`base_url`]).
+    pub fn from_json_value_with(
+        value: &Value,
+        urls: &dyn UrlParser,
+    ) -> Result<Settings, SettingsError> {
         let Some(map) = value.as_object() else {
             return Err(SettingsError {
                 problems: vec![SettingsProblem::new(
@@ -203,7 +224,16 @@ impl Settings {
         };
         let mut problems = Vec::new();
         let api_base_url = match optional_string(map, "apiBaseUrl", &mut problems) {
-            Some(url) => check_base_url(&url, &mut problems),
+            Some(url) => match base_url::check(&url, urls) {
+                Ok(url) => Some(url),
+                Err(why) => {
+                    problems.push(SettingsProblem::new(
+                        "apiBaseUrl",
+                        format!("{why} (e.g. {DEFAULT_API_BASE_URL})"),
+                    ));
+                    None
+                }
+            },
             None => Some(DEFAULT_API_BASE_URL.trim_end_matches('/').to_string()),
         };
         let api_key = required_string(map, "apiKey", &mut problems);
@@ -289,10 +319,10 @@ impl Settings {
         }
     }
 
-    /// Parses and validates settings given as JSON text.
-    pub fn from_json(text: &str) -> Result<Settings, SettingsError> {
+    /// Parses and validates settings given as JSON text, `apiBaseUrl` read by `urls`.
+    pub fn from_json_with(text: &str, urls: &dyn UrlParser) -> Result<Settings, SettingsError> {
         match serde_json::from_str::<Value>(text) {
-            Ok(value) => Settings::from_json_value(&value),
+            Ok(value) => Settings::from_json_value_with(&value, urls),
             Err(e) => Err(SettingsError {
                 problems: vec![SettingsProblem::new(
                     "settings",
@@ -519,99 +549,4 @@ fn required_consent_categories(
         }
     }
     required
-}
-
-/// Checks `apiBaseUrl`: absolute https (http only for a loopback host), no query,
-/// fragment or credentials, at most one trailing `/`. Returns it without the trailing `/`.
-fn check_base_url(url: &str, problems: &mut Vec<SettingsProblem>) -> Option<String> {
-    let mut fail = |why: &str| {
-        problems.push(SettingsProblem::new(
-            "apiBaseUrl",
-            format!("{why} (e.g. {DEFAULT_API_BASE_URL})"),
-        ));
-        None
-    };
-    let (scheme, rest) = if let Some(rest) = url.strip_prefix("https://") {
-        ("https", rest)
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        ("http", rest)
-    } else {
-        return fail("must be an absolute https:// URL");
-    };
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return fail("must not contain spaces or control characters");
-    }
-    if url.contains(['?', '#']) {
-        return fail("must not contain a query or a fragment");
-    }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    if authority.contains('@') {
-        return fail("must not contain credentials");
-    }
-    if authority.is_empty() {
-        return fail("must name a host");
-    }
-    if !authority_is_well_formed(authority) {
-        return fail("has a malformed host or port");
-    }
-    let host = host_of(authority);
-    if scheme == "http" && !is_loopback(host) {
-        return fail(
-            "must use https (plain http is allowed only for localhost / 127.0.0.1 / [::1])",
-        );
-    }
-    if path.contains("//") {
-        return fail("must end with at most one '/'");
-    }
-    Some(url.strip_suffix('/').unwrap_or(url).to_string())
-}
-
-fn host_of(authority: &str) -> &str {
-    if let Some(rest) = authority.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or("");
-    }
-    authority.split(':').next().unwrap_or("")
-}
-
-fn authority_is_well_formed(authority: &str) -> bool {
-    let (host, port, bracketed) = if let Some(rest) = authority.strip_prefix('[') {
-        let Some((host, after)) = rest.split_once(']') else {
-            return false;
-        };
-        let port = match after {
-            "" => None,
-            after => match after.strip_prefix(':') {
-                Some(port) => Some(port),
-                None => return false,
-            },
-        };
-        (host, port, true)
-    } else {
-        match authority.split_once(':') {
-            Some((host, port)) => (host, Some(port), false),
-            None => (authority, None, false),
-        }
-    };
-    let host_ok = !host.is_empty()
-        && if bracketed {
-            host.chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-        } else {
-            host.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-        };
-    let port_ok =
-        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
-    host_ok && port_ok
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host == "::1"
-        || (host.starts_with("127.")
-            && host.split('.').count() == 4
-            && host.split('.').all(|p| p.parse::<u8>().is_ok()))
 }

@@ -73,6 +73,29 @@ fn the_core_reaches_no_wasm_or_workers_crate() {
     assert!(worker.contains("worker") && worker.contains("segment-bloomreach"));
 }
 
+/// The `url` crate (a WHATWG parser with IDNA tables too big for the wasm budgets) is the core's
+/// parser in host builds only: the npm package and the Worker pass the runtime's `URL`.
+#[test]
+fn the_url_crate_is_a_host_only_dependency() {
+    let mut sections = Vec::new();
+    for crate_dir in [".", "crates/npm", "crates/worker"] {
+        let manifest =
+            std::fs::read_to_string(Path::new(ROOT).join(crate_dir).join("Cargo.toml")).unwrap();
+        let mut section = String::new();
+        for line in manifest.lines() {
+            if line.starts_with('[') {
+                section = line.to_string();
+            } else if line.starts_with("url ") || line.starts_with("url=") {
+                sections.push(format!("{crate_dir}: {section}"));
+            }
+        }
+    }
+    assert_eq!(
+        sections,
+        [r#".: [target.'cfg(not(target_arch = "wasm32"))'.dependencies]"#]
+    );
+}
+
 /// The top-level modules of a crate named by `crate::…` paths in `file`, outside comments.
 fn crate_references(file: &Path) -> BTreeSet<String> {
     references(file, &["crate::"])
@@ -182,7 +205,7 @@ fn the_core_is_one_way_through() {
     check_layers(
         "src",
         &[
-            &["codes", "json"],
+            &["base_url", "codes", "json"],
             &["error", "response"],
             &["command", "settings"],
             &["ingest"],
@@ -207,6 +230,7 @@ fn the_worker_shell_is_layered() {
                 "queue_message",
                 "panic_report",
                 "config_versions",
+                "runtime_url",
             ],
             &["log", "env_config"],
             &["routing"],
@@ -297,6 +321,10 @@ fn the_mapping_kit_is_layered() {
 fn the_npm_shell_is_layered() {
     check_layers(
         "crates/npm/src",
-        &[&["utf", "api_error"], &["memory"], &["rules"]],
+        &[
+            &["utf", "api_error", "runtime_url"],
+            &["memory"],
+            &["rules"],
+        ],
     );
 }

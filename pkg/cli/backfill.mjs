@@ -174,7 +174,16 @@ async function preflight(settings, timeoutMs) {
       if (attempt < 3) await new Promise((resolve) => setTimeout(resolve, attempt * 1000));
     }
   }
-  return { status: EXIT.INCOMPLETE, problem: `cannot reach Bloomreach at ${new URL(url).origin}: ${why}` };
+  return { status: EXIT.INCOMPLETE, problem: `cannot reach Bloomreach at ${originOf(url)}: ${why}` };
+}
+
+/** The scheme, host and port of `url`, which validateSettings has checked; never a throw. */
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "the settings' apiBaseUrl";
+  }
 }
 
 function describeFetchError(error) {
@@ -239,6 +248,7 @@ async function run({ options, settings, checkpoint, lock, rejects, io }) {
   let stopStatus = null; // why the run stopped early: interrupted, terminated, stopped, fatal
   let stopReason = "";
   let currentInput = null;
+  let opening = null; // while an input is identified (hashed, or standard input copied): stops that
   let saveProblem = null;
 
   const sizes = options.files.map((file) => (file === "-" ? null : statSync(file).size));
@@ -346,6 +356,7 @@ async function run({ options, settings, checkpoint, lock, rejects, io }) {
     stopStatus = status;
     stopReason = reason;
     sender?.stop();
+    opening?.abort();
     currentInput?.close(true);
     if (status !== "interrupted" && status !== "terminated") say(`stopping: ${reason}`);
     else if (options.dryRun) say("stopping: reading stopped");
@@ -468,27 +479,34 @@ async function run({ options, settings, checkpoint, lock, rejects, io }) {
   // ---- reading
 
   const runStarted = Date.now();
-  const seenHeads = new Map();
+  const seen = new Map(); // inputs read in this run, by size and SHA-256
+  // Standard input is identified only once read to its end: with a checkpoint, it is first copied
+  // beside it, so a rerun of the same input is recognised and a different one is never skipped.
+  const spoolTo = options.checkpoint === undefined ? undefined : `${options.checkpoint}.stdin-${process.pid}.tmp`;
   try {
     for (let f = 0; f < options.files.length && stopStatus === null; f++) {
       const name = options.files[f];
       let input;
+      opening = new AbortController();
       try {
-        input = await openInput(name, { stdin: io.stdin });
+        input = await openInput(name, { stdin: io.stdin, spoolTo, signal: opening.signal });
       } catch (error) {
-        stats.unreadable.push({ file: name, line: 0, message: error.code ?? error.message });
+        if (stopStatus === null) stats.unreadable.push({ file: name, line: 0, message: error.code ?? error.message });
         continue;
+      } finally {
+        opening = null;
       }
       currentInput = input;
-      if (seenHeads.has(input.head)) {
-        say(`note: ${name} holds the same export as ${seenHeads.get(input.head)}; it is not read again`);
+      const identity = input.sha256 === null ? null : `${input.bytes}:${input.sha256}`;
+      if (identity !== null && seen.has(identity)) {
+        say(`note: ${name} holds the same export as ${seen.get(identity)}; it is not read again`);
         input.close();
         currentInput = null;
         bytesBefore += input.bytes ?? 0;
         continue;
       }
-      seenHeads.set(input.head, name);
-      const { entry: file, note } = checkpoint.entryFor({ name, bytes: input.bytes, head: input.head });
+      if (identity !== null) seen.set(identity, name);
+      const { entry: file, note } = checkpoint.entryFor({ name, bytes: input.bytes, sha256: input.sha256, head: input.head });
       if (note) say(`note: ${note}`);
       if (file.lines !== null && file.done.coversThrough(file.lines) && file.partial.size === 0) {
         // Done in an earlier run: not even decompressed again.

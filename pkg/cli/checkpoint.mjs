@@ -1,5 +1,6 @@
-// The backfill's checkpoint: for each input file (known by its content, not its path), the line
-// numbers that are done, as ranges, so a rerun skips them. Written atomically (temp file + rename).
+// The backfill's checkpoint: for each input file (known by its size and a hash of its whole
+// content, not its path), the line numbers that are done, as ranges, so a rerun skips them.
+// Written atomically (temp file + rename).
 //
 // A line is done when nothing more will be sent for it: every command of its event was delivered
 // or rejected for good, or it was rejected or skipped by the mapping, or it was blank or not JSON.
@@ -10,7 +11,8 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 
 export const FORMAT = "segment-bloomreach-backfill-checkpoint";
-export const VERSION = 1;
+/** 2: inputs known by the hash of their whole content (version 1 hashed their first MB only). */
+export const VERSION = 2;
 
 /** A set of positive integers held as sorted, disjoint, non-adjacent inclusive ranges [first, last]. */
 export class RangeSet {
@@ -83,10 +85,11 @@ export class RangeSet {
 
 /**
  * What a checkpoint file holds: the project it was written for, and per file its identity
- * (`head`: SHA-256 of its first bytes, `bytes`: its size when known), its done lines, the
- * number of lines once read to the end, and `partial`: for an event of several commands that is
- * not done but some of whose commands were delivered, which of its commands (by position in
- * the event's mapping) not to send again.
+ * (`bytes`: its size, `sha256`: the SHA-256 of its whole content; `head`, the SHA-256 of its first
+ * MB, only says when an input starts like another), its done lines, the number of lines once read
+ * to the end, and `partial`: for an event of several commands that is not done but some of whose
+ * commands were delivered, which of its commands (by position in the event's mapping) not to
+ * send again.
  */
 export class Checkpoint {
   constructor(path, project) {
@@ -116,6 +119,12 @@ export class Checkpoint {
     } catch {
       return { problem: `--checkpoint ${path}: is not a backfill checkpoint (not JSON)` };
     }
+    if (data?.format === FORMAT && data.version === 1) {
+      return {
+        problem: `--checkpoint ${path}: was written by an earlier version, which recognised an input by its first MB only ` +
+          "and could skip a different input as done; finish that backfill with the version that started it, or use a new checkpoint file",
+      };
+    }
     if (data?.format !== FORMAT || data.version !== VERSION || !Array.isArray(data.files)) {
       return { problem: `--checkpoint ${path}: is not a backfill checkpoint of version ${VERSION}` };
     }
@@ -127,7 +136,8 @@ export class Checkpoint {
       };
     }
     for (const file of data.files) {
-      if (typeof file?.head !== "string" || !Array.isArray(file.done) || !file.done.every(isRange)) {
+      if (typeof file?.sha256 !== "string" || !Number.isSafeInteger(file.bytes) || typeof file.head !== "string" ||
+        !Array.isArray(file.done) || !file.done.every(isRange)) {
         return { problem: `--checkpoint ${path}: a file entry is damaged; use another checkpoint file` };
       }
       const partial = new Map();
@@ -137,29 +147,28 @@ export class Checkpoint {
         }
         partial.set(item[0], new Set(item[1]));
       }
-      checkpoint.files.push({ name: file.name, bytes: file.bytes ?? null, head: file.head, lines: file.lines ?? null, done: new RangeSet(file.done), partial });
+      checkpoint.files.push({ name: file.name, bytes: file.bytes, sha256: file.sha256, head: file.head, lines: file.lines ?? null, done: new RangeSet(file.done), partial });
     }
     checkpoint.existed = true;
     return { checkpoint };
   }
 
   /**
-   * The entry for an input with this identity, made when there is none. `note` says when an
-   * entry has the same first bytes but another size (a file that changed): it is not reused.
+   * The entry for an input with this identity (`identify` in input.mjs), made when there is none:
+   * the same size and the same SHA-256 of the whole content. An input not yet identified
+   * (`sha256` null: standard input read as it comes) always gets a new entry, and is kept out of
+   * the saved checkpoint. `note` says when the input starts like an entry (the same first MB) but
+   * is another: a cumulative export, or a file that changed.
    */
-  entryFor({ name, bytes, head }) {
-    const sameHead = this.files.filter((file) => file.head === head);
-    const match = sameHead.find((file) => bytes === null || file.bytes === null || file.bytes === bytes);
-    if (match) {
-      if (match.bytes === null) match.bytes = bytes;
-      return { entry: match, note: null };
-    }
-    const entry = { name, bytes, head, lines: null, done: new RangeSet(), partial: new Map() };
+  entryFor({ name, bytes, sha256, head }) {
+    const match = sha256 === null ? undefined : this.files.find((file) => file.sha256 === sha256 && file.bytes === bytes);
+    if (match) return { entry: match, note: null };
+    const entry = { name, bytes, sha256, head, lines: null, done: new RangeSet(), partial: new Map() };
     this.files.push(entry);
-    const changed = sameHead[0];
-    const note = changed
-      ? `${name} starts like ${changed.name} in the checkpoint but its size changed (${changed.bytes} → ${bytes} bytes): ` +
-        "it is read as a new file, and lines sent before will be sent again"
+    const alike = head === null ? undefined : this.files.find((file) => file !== entry && file.head === head);
+    const note = alike
+      ? `${name} starts like ${alike.name} in the checkpoint but its content differs (${alike.bytes} → ${bytes} bytes): ` +
+        "it is read as a new input, and lines they share are sent again"
       : null;
     return { entry, note };
   }
@@ -170,9 +179,10 @@ export class Checkpoint {
       version: VERSION,
       project: this.project,
       updatedAt: new Date().toISOString(),
-      files: this.files.map(({ name, bytes, head, lines, done, partial }) => ({
+      files: this.files.filter((file) => file.sha256 !== null).map(({ name, bytes, sha256, head, lines, done, partial }) => ({
         name,
         bytes,
+        sha256,
         head,
         lines,
         done,

@@ -1,15 +1,15 @@
 // Reading a backfill input: a file or standard input, gzipped or not, as batches of lines, with
-// the bytes read so far (for progress) and an identity taken from its first bytes (for the
+// the bytes read so far (for progress) and an identity taken from its whole content (for the
 // checkpoint). Memory stays bounded: one read chunk at a time, and a line longer than
 // MAX_LINE_BYTES is reported as such without being held.
 
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { createReadStream, createWriteStream, rmSync } from "node:fs";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 
-/** How many first bytes identify an input in the checkpoint. */
+/** How many first bytes the checkpoint keeps a hash of, to say when an input starts like another. */
 export const HEAD_BYTES = 1 << 20;
 /** Segment events are at most 32 KB; a line far longer is not held in memory. */
 export const MAX_LINE_BYTES = 1 << 20;
@@ -24,38 +24,88 @@ export class TooLongLine {
 }
 
 /** Whether the name says gzip, or (standard input) the first bytes do. */
-function isGzip(name, head) {
+function isGzip(name, first) {
   if (name.endsWith(".gz")) return true;
-  return name === "-" && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  return name === "-" && first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+}
+
+/** Hashes bytes as they pass: the SHA-256 of all of them and of the first HEAD_BYTES, and their count. */
+function contentHasher() {
+  const whole = createHash("sha256");
+  const head = createHash("sha256");
+  let bytes = 0;
+  return {
+    update(chunk) {
+      whole.update(chunk);
+      if (bytes < HEAD_BYTES) head.update(chunk.subarray(0, HEAD_BYTES - bytes));
+      bytes += chunk.length;
+    },
+    identity: () => ({ bytes, sha256: whole.digest("hex"), head: head.digest("hex") }),
+  };
 }
 
 /**
- * Opens `name` ("-" for standard input). Returns `{ name, bytes, head, gzip, bytesRead(),
- * batches() }`: `bytes` is the size (null for standard input), `head` the SHA-256 of the
- * first HEAD_BYTES in hex, `batches()` an async iterator of arrays of lines (strings without
- * their line ending, or TooLongLine), the first batch starting at line 1.
+ * What identifies a file's content: `{ bytes, sha256, head }`, its size, the SHA-256 of all of it
+ * and of its first HEAD_BYTES. Reads the whole file (stopped by `signal`).
  */
-export async function openInput(name, { stdin = process.stdin } = {}) {
-  const bytes = name === "-" ? null : (await stat(name)).size;
-  const stream = name === "-" ? stdin : createReadStream(name, { highWaterMark: READ_CHUNK_BYTES });
-  const chunks = stream[Symbol.asyncIterator]();
-  const headChunks = [];
-  let headSize = 0;
-  while (headSize < HEAD_BYTES) {
-    const { value, done } = await chunks.next();
-    if (done) break;
-    const chunk = typeof value === "string" ? Buffer.from(value) : value;
-    headChunks.push(chunk);
-    headSize += chunk.length;
+export async function identify(path, { signal } = {}) {
+  const hasher = contentHasher();
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES, signal })) hasher.update(chunk);
+  return hasher.identity();
+}
+
+/**
+ * Copies `stdin` to the file `path` (created, readable by its owner only) and returns its
+ * identity, as `identify` would: standard input has no size, so it is known only once read.
+ */
+async function spool(stdin, path, signal) {
+  const hasher = contentHasher();
+  async function* hashed(source) {
+    for await (const chunk of source) {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      hasher.update(bytes);
+      yield bytes;
+    }
   }
-  const head = Buffer.concat(headChunks).subarray(0, HEAD_BYTES);
-  const hash = createHash("sha256").update(head).digest("hex");
+  try {
+    await pipeline(stdin, hashed, createWriteStream(path, { mode: 0o600 }), { signal });
+  } catch (error) {
+    rmSync(path, { force: true });
+    throw error;
+  }
+  return hasher.identity();
+}
+
+/**
+ * Opens `name` ("-" for standard input). Returns `{ name, bytes, sha256, head, gzip, bytesRead(),
+ * batches(), close() }`: `bytes`, `sha256` and `head` identify the content (`identify`), and are
+ * null for standard input unless `spoolTo` is given: then standard input is first read to its end
+ * into that file (removed on close), so it is identified as a file is and never taken for another
+ * input before it has been read. `batches()` is an async iterator of arrays of lines (strings
+ * without their line ending, or TooLongLine), the first batch starting at line 1. `signal` stops
+ * the identifying read.
+ */
+export async function openInput(name, { stdin = process.stdin, spoolTo, signal } = {}) {
+  let identity = { bytes: null, sha256: null, head: null };
+  let path = name;
+  let spooled = null;
+  if (name === "-" && spoolTo !== undefined) {
+    identity = await spool(stdin, spoolTo, signal);
+    path = spooled = spoolTo;
+  } else if (name !== "-") {
+    identity = await identify(name, { signal });
+  }
+  const stream = path === "-" ? stdin : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const chunks = stream[Symbol.asyncIterator]();
+  const first = await chunks.next();
+  const firstChunk = first.done ? Buffer.alloc(0) : typeof first.value === "string" ? Buffer.from(first.value) : first.value;
   let read = 0;
   async function* raw() {
-    for (const chunk of headChunks.splice(0)) {
-      read += chunk.length;
-      yield chunk;
+    if (firstChunk.length > 0) {
+      read += firstChunk.length;
+      yield firstChunk;
     }
+    if (first.done) return;
     for (;;) {
       const { value, done } = await chunks.next();
       if (done) return;
@@ -63,11 +113,10 @@ export async function openInput(name, { stdin = process.stdin } = {}) {
       yield value;
     }
   }
-  const gzip = isGzip(name, head);
+  const gzip = isGzip(name, firstChunk);
   return {
     name,
-    bytes,
-    head: hash,
+    ...identity,
     gzip,
     bytesRead: () => read,
     batches() {
@@ -81,6 +130,7 @@ export async function openInput(name, { stdin = process.stdin } = {}) {
     /** Stops reading; standard input too when `force` (it may be waiting for a writer). */
     close(force = false) {
       if (stream !== stdin || force) stream.destroy();
+      if (spooled !== null) rmSync(spooled, { force: true });
     },
   };
 }

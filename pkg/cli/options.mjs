@@ -22,7 +22,9 @@ Options:
                        exponeaHardId, exponeaSoftId, apiBaseUrl, ...; the environment variables
                        BLOOMREACH_API_KEY and BLOOMREACH_API_SECRET override its secrets
   --checkpoint FILE    record progress in FILE; a rerun with the same FILE skips every event
-                       already delivered or rejected, and sends the rest
+                       already delivered or rejected, and sends the rest. Inputs are known by
+                       their size and whole content; standard input is first read to its end
+                       into a file beside FILE, removed afterwards
   --rejects FILE       write every rejected event to FILE, one JSON line each: file, line,
                        messageId, code, message (appended to when resuming from a checkpoint)
   --concurrency N      requests in flight at once (default ${DEFAULTS.concurrency})

@@ -9,7 +9,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -391,6 +391,59 @@ test("standard input, gzipped or not; a rerun of the same input with its checkpo
   }
 });
 
+test("inputs are known by their whole content: a cumulative export sharing the first MB of another, a file rewritten at the same size and a different standard input are each read and sent, never skipped as done", { timeout: 120_000 }, async () => {
+  const { standIn, settingsPath } = await standInWith({}, "identity-settings.json");
+  // Over 1 MB of events that every export below starts with.
+  const shared = Array.from({ length: 1_100 }, (_, i) => ({ ...track(`id-${String(i).padStart(4, "0")}`), properties: { pad: "x".repeat(900) } }));
+  const text = (events) => events.map((e) => JSON.stringify(e)).join("\n") + "\n";
+  assert.ok(Buffer.byteLength(text(shared)) > 1 << 20);
+  const more = (prefix, n) => Array.from({ length: n }, (_, i) => track(`${prefix}-${i}`));
+  const january = writeExport("identity-january.jsonl", shared);
+  const cumulative = writeExport("identity-january-february.jsonl", [...shared, ...more("feb", 40)]);
+  const checkpoint = join(dir, "identity.checkpoint");
+  const run = (files, stdin) => runCli(pkg.bin, ["backfill", "--settings", settingsPath, "--checkpoint", checkpoint, "--json", ...files], { env: SECRETS_ENV, stdin });
+  const counts = (json) => ({ status: json.status, lines: json.lines, alreadyDone: json.alreadyDone, events: json.events, delivered: json.delivered });
+  const ids = (events) => events.map((e) => e.messageId);
+  const expectStored = (times) => {
+    const expected = {};
+    for (const [list, n] of times) for (const id of list) expected[id] = (expected[id] ?? 0) + n;
+    assert.deepEqual(storedCounts(standIn), expected);
+  };
+  try {
+    // One run, both files: the cumulative export is a new input, read whole (the events they
+    // share go twice: the checkpoint knows inputs, not events, and says so in a note).
+    const one = await run([january, cumulative]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(counts(one.json), { status: "complete", lines: 2_240, alreadyDone: 0, events: 2_240, delivered: 2_240 });
+    expectStored([[ids(shared), 2], [ids(more("feb", 40)), 1]]);
+
+    // Standard input holding the cumulative export again: read to its end, recognised, skipped.
+    const again = await run(["-"], readFileSync(cumulative));
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(counts(again.json), { status: "complete", lines: 1_140, alreadyDone: 1_140, events: 0, delivered: 0 });
+
+    // Standard input with the same first MB as finished inputs, and other events after it.
+    const march = await run(["-"], text([...shared, ...more("mar", 25)]));
+    assert.equal(march.code, 0, march.stderr);
+    assert.deepEqual(counts(march.json), { status: "complete", lines: 1_125, alreadyDone: 0, events: 1_125, delivered: 1_125 });
+    expectStored([[ids(shared), 3], [ids(more("feb", 40)), 1], [ids(more("mar", 25)), 1]]);
+
+    // A file rewritten in place at the same size, its first MB unchanged, its last event another.
+    const last = { ...track("zz-last"), properties: { pad: "x".repeat(900) } };
+    const rewritten = [...shared.slice(0, -1), last];
+    assert.equal(JSON.stringify(last).length, JSON.stringify(shared.at(-1)).length);
+    writeFileSync(january, text(rewritten));
+    const fixed = await run([january]);
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.deepEqual(counts(fixed.json), { status: "complete", lines: 1_100, alreadyDone: 0, events: 1_100, delivered: 1_100 });
+    assert.match(fixed.stderr, /identity-january\.jsonl starts like .*identity-january\.jsonl in the checkpoint but its content differs \(\d+ → \d+ bytes\): it is read as a new input/);
+    expectStored([[ids(shared.slice(0, -1)), 4], [ids(shared.slice(-1)), 3], [["zz-last"], 1], [ids(more("feb", 40)), 1], [ids(more("mar", 25)), 1]]);
+    assert.deepEqual(readdirSync(dir).filter((name) => name.includes(".stdin-")), [], "no spool file is left");
+  } finally {
+    await standIn.close();
+  }
+});
+
 test("a damaged gzip file: what could be read is sent, the damage is reported with its line, exit 1", { timeout: 120_000 }, async () => {
   const { standIn, settingsPath } = await standInWith({}, "damaged-settings.json");
   const events = Array.from({ length: 3_000 }, (_, i) => ({ ...track(`dm-${i}`), properties: { pad: `${i}`.repeat(40) } }));
@@ -456,6 +509,43 @@ test("usage mistakes and invalid settings: exit 2, every problem listed, no stac
   assert.match(top.stderr, /unknown command "frobnicate"/);
 });
 
+test("every apiBaseUrl of the shared fixtures: refused ones stop the command with exit 2 and the package's message, never a crash; accepted ones run", { timeout: 300_000 }, async () => {
+  const { cases } = JSON.parse(readFileSync(new URL("../fixtures/settings/api-base-urls.json", import.meta.url), "utf8"));
+  const input = writeExport("urls.jsonl", [track("url-1")]);
+  const results = [];
+  // Four at a time: each is a process of its own.
+  for (let i = 0; i < cases.length; i += 4) {
+    results.push(...await Promise.all(cases.slice(i, i + 4).map(async (c, j) => {
+      const settingsPath = join(dir, `url-settings-${i + j}.json`);
+      writeFileSync(settingsPath, JSON.stringify(c.input));
+      const { code, stderr, json } = await runCli(pkg.bin, ["backfill", "--settings", settingsPath, "--dry-run", "--json", input]);
+      return { c, settingsPath, code, stderr, json };
+    })));
+  }
+  for (const { c, settingsPath, code, stderr, json } of results) {
+    if (c.error) {
+      const listed = stderr.split("\n").filter((l) => l.startsWith("  - ")).map((l) => l.slice(4));
+      assert.deepEqual({ code, listed }, { code: 2, listed: c.error.problems.map((p) => `--settings ${settingsPath}: ${p.field}: ${p.message}`) }, c.name);
+      assert.doesNotMatch(stderr, /internal error|\n\s+at /, `${c.name}: no crash`);
+    } else {
+      assert.deepEqual({ code, events: json?.wouldSend.events }, { code: 0, events: 1 }, `${c.name}: ${stderr}`);
+    }
+  }
+});
+
+test("a refused apiBaseUrl in a real run: exit 2 before any request, never an internal error", async () => {
+  const settingsPath = join(dir, "port-settings.json");
+  writeFileSync(settingsPath, JSON.stringify({ ...SETTINGS_FILE, apiBaseUrl: "https://api.exponea.com:99999" }));
+  const input = writeExport("port.jsonl", [track("port-1")]);
+  const { code, stdout, stderr } = await runCli(pkg.bin, ["backfill", "--settings", settingsPath, input], { env: SECRETS_ENV });
+  assert.deepEqual({ code, stdout, stderr }, {
+    code: 2,
+    stdout: "",
+    stderr: `segment-bloomreach backfill: cannot start:\n  - --settings ${settingsPath}: apiBaseUrl: has a malformed host or port (e.g. https://api.exponea.com/)\n` +
+      "Run `segment-bloomreach backfill --help` for the options.\n",
+  });
+});
+
 test("credentials Bloomreach refuses, or a checkpoint of another project: exit 2 before anything is sent", async () => {
   const { standIn, settingsPath } = await standInWith({}, "creds-settings.json");
   try {
@@ -466,7 +556,7 @@ test("credentials Bloomreach refuses, or a checkpoint of another project: exit 2
     assert.equal(standIn.received.requests.filter((r) => r.path.endsWith("/batch")).length, 0);
 
     const other = join(dir, "other-project.checkpoint");
-    writeFileSync(other, JSON.stringify({ format: "segment-bloomreach-backfill-checkpoint", version: 1, project: { apiBaseUrl: "https://api.exponea.com/", projectToken: "elsewhere" }, files: [] }));
+    writeFileSync(other, JSON.stringify({ format: "segment-bloomreach-backfill-checkpoint", version: 2, project: { apiBaseUrl: "https://api.exponea.com/", projectToken: "elsewhere" }, files: [] }));
     const mismatch = await runCli(pkg.bin, ["backfill", "--settings", settingsPath, "--checkpoint", other, big.paths[0]], { env: SECRETS_ENV });
     assert.equal(mismatch.code, 2);
     assert.match(mismatch.stderr, /was written for project elsewhere at https:\/\/api\.exponea\.com\/, not for the settings' project backfill-project/);

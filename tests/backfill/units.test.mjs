@@ -4,11 +4,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
 import { Checkpoint, RangeSet, lockCheckpoint } from "../../pkg/cli/checkpoint.mjs";
-import { MAX_LINE_BYTES, TooLongLine, lineBatches } from "../../pkg/cli/input.mjs";
+import { HEAD_BYTES, MAX_LINE_BYTES, TooLongLine, identify, lineBatches, openInput } from "../../pkg/cli/input.mjs";
 import { commandsBody, createSender, job } from "../../pkg/cli/sender.mjs";
 
 test("RangeSet: lines done in any order merge into the fewest ranges", () => {
@@ -37,25 +39,45 @@ test("Checkpoint: saved atomically, found again by content, refused for another 
     const project = { apiBaseUrl: "https://api.exponea.com/", projectToken: "p-1" };
     const { checkpoint } = Checkpoint.load(path, project);
     assert.equal(checkpoint.existed, false);
-    const { entry } = checkpoint.entryFor({ name: "a.gz", bytes: 100, head: "h1" });
+    const { entry } = checkpoint.entryFor({ name: "a.gz", bytes: 100, sha256: "s1", head: "h1" });
     entry.done.addRange(1, 50);
     entry.partial.set(52, new Set([0]));
+    // Standard input read as it comes (not identified): never matched, never saved.
+    const stream = checkpoint.entryFor({ name: "-", bytes: null, sha256: null, head: null });
+    stream.entry.done.addRange(1, 10);
     checkpoint.save();
     assert.ok(!existsSync(`${path}.tmp-${process.pid}`));
+    const saved = JSON.parse(readFileSync(path, "utf8"));
+    assert.deepEqual({ ...saved, updatedAt: null }, {
+      format: "segment-bloomreach-backfill-checkpoint", version: 2, project, updatedAt: null,
+      files: [{ name: "a.gz", bytes: 100, sha256: "s1", head: "h1", lines: null, done: [[1, 50]], partial: [[52, [0]]] }],
+    });
     const again = Checkpoint.load(path, project).checkpoint;
     assert.equal(again.existed, true);
-    const found = again.entryFor({ name: "moved/a.gz", bytes: 100, head: "h1" });
+    const found = again.entryFor({ name: "moved/a.gz", bytes: 100, sha256: "s1", head: "h1" });
     assert.equal(found.note, null);
     assert.deepEqual(found.entry.done.toJSON(), [[1, 50]]);
     assert.deepEqual([...found.entry.partial], [[52, new Set([0])]]);
-    const changed = again.entryFor({ name: "a.gz", bytes: 120, head: "h1" });
-    assert.match(changed.note, /its size changed \(100 → 120 bytes\)/);
-    assert.deepEqual(changed.entry.done.toJSON(), []);
+    // The same first MB and the same size, another content (a file rewritten, an export redone).
+    const rewritten = again.entryFor({ name: "a.gz", bytes: 100, sha256: "s2", head: "h1" });
+    assert.equal(rewritten.note, "a.gz starts like a.gz in the checkpoint but its content differs (100 → 100 bytes): it is read as a new input, and lines they share are sent again");
+    assert.deepEqual(rewritten.entry.done.toJSON(), []);
+    // A cumulative export: the same first MB, more after it.
+    const grown = again.entryFor({ name: "b.gz", bytes: 120, sha256: "s3", head: "h1" });
+    assert.equal(grown.note, "b.gz starts like a.gz in the checkpoint but its content differs (100 → 120 bytes): it is read as a new input, and lines they share are sent again");
+    assert.deepEqual(grown.entry.done.toJSON(), []);
+    // Nothing is matched without its whole content's hash.
+    assert.notEqual(again.entryFor({ name: "-", bytes: null, sha256: null, head: "h1" }).entry, found.entry);
     assert.match(Checkpoint.load(path, { ...project, projectToken: "p-2" }).problem, /was written for project p-1/);
     writeFileSync(path, "{}");
     assert.match(Checkpoint.load(path, project).problem, /is not a backfill checkpoint/);
-    writeFileSync(path, JSON.stringify({ format: "segment-bloomreach-backfill-checkpoint", version: 1, project, files: [{ head: "h", done: [[5, 2]] }] }));
+    writeFileSync(path, JSON.stringify({ format: "segment-bloomreach-backfill-checkpoint", version: 2, project, files: [{ bytes: 1, sha256: "s", head: "h", done: [[5, 2]] }] }));
     assert.match(Checkpoint.load(path, project).problem, /damaged/);
+    writeFileSync(path, JSON.stringify({ format: "segment-bloomreach-backfill-checkpoint", version: 2, project, files: [{ head: "h", done: [[1, 2]] }] }));
+    assert.match(Checkpoint.load(path, project).problem, /damaged/, "an entry without the whole content's hash");
+    writeFileSync(path, JSON.stringify({ format: "segment-bloomreach-backfill-checkpoint", version: 1, project, files: [{ head: "h", bytes: 1, done: [[1, 2]] }] }));
+    assert.equal(Checkpoint.load(path, project).problem,
+      `--checkpoint ${path}: was written by an earlier version, which recognised an input by its first MB only and could skip a different input as done; finish that backfill with the version that started it, or use a new checkpoint file`);
 
     const lock = lockCheckpoint(path);
     assert.equal(lock.problem, undefined);
@@ -67,6 +89,66 @@ test("Checkpoint: saved atomically, found again by content, refused for another 
     assert.equal(taken.problem, undefined);
     taken.release();
     assert.ok(!existsSync(`${path}.lock`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** All of an input's lines. */
+async function linesOf(input) {
+  const lines = [];
+  for await (const batch of input.batches()) lines.push(...batch);
+  return lines;
+}
+
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+
+test("inputs are identified by their size and the hash of their whole content; standard input only once read, into a spool file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "input-unit-"));
+  try {
+    // Two exports sharing their first MB: the second is the first with one more line.
+    const first = Buffer.from(Array.from({ length: 13_000 }, (_, i) => `{"n":${String(i).padStart(80, "0")}}`).join("\n") + "\n");
+    assert.ok(first.length > HEAD_BYTES);
+    const second = Buffer.concat([first, Buffer.from('{"n":"more"}\n')]);
+    writeFileSync(join(dir, "a.jsonl"), first);
+    writeFileSync(join(dir, "b.jsonl"), second);
+    const a = await identify(join(dir, "a.jsonl"));
+    const b = await identify(join(dir, "b.jsonl"));
+    assert.deepEqual(a, { bytes: first.length, sha256: sha256(first), head: sha256(first.subarray(0, HEAD_BYTES)) });
+    assert.deepEqual(b, { bytes: second.length, sha256: sha256(second), head: a.head });
+
+    const file = await openInput(join(dir, "b.jsonl"));
+    assert.deepEqual([file.bytes, file.sha256, file.head, file.gzip], [b.bytes, b.sha256, b.head, false]);
+    assert.deepEqual(await linesOf(file), second.toString().split("\n").slice(0, -1));
+    file.close();
+
+    // Standard input without a spool file: read as it comes, not identified.
+    const streamed = await openInput("-", { stdin: Readable.from([second]) });
+    assert.deepEqual([streamed.bytes, streamed.sha256, streamed.head], [null, null, null]);
+    assert.equal((await linesOf(streamed)).length, 13_001);
+
+    // With one: read to its end first, identified as the file with the same content is, and
+    // read from the spool, which is gone once the input is closed.
+    const spoolTo = join(dir, "stdin.tmp");
+    const spooled = await openInput("-", { stdin: Readable.from([second.subarray(0, 100), second.subarray(100)]), spoolTo });
+    assert.deepEqual([spooled.bytes, spooled.sha256, spooled.head], [b.bytes, b.sha256, b.head]);
+    assert.deepEqual(await linesOf(spooled), second.toString().split("\n").slice(0, -1));
+    assert.equal(spooled.bytesRead(), second.length);
+    spooled.close();
+    assert.ok(!existsSync(spoolTo));
+
+    // Gzipped standard input is still told by its first bytes.
+    const gz = await openInput("-", { stdin: Readable.from([gzipSync(first)]), spoolTo });
+    assert.equal(gz.gzip, true);
+    assert.equal((await linesOf(gz)).length, 13_000);
+    gz.close();
+
+    // Stopped while standard input waits for a writer: no spool file is left.
+    const controller = new AbortController();
+    const waiting = openInput("-", { stdin: new Readable({ read() {} }), spoolTo, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await assert.rejects(waiting, { name: "AbortError" });
+    assert.ok(!existsSync(spoolTo));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -218,3 +218,55 @@ export function storedCommands(standIn) {
   }
   return byId;
 }
+
+/**
+ * Many Workers in one workerd, one per entry of `bindingsList` (each merged over BASE_BINDINGS,
+ * `undefined` removing one), without queue, ledger or metrics: for checking configurations side
+ * by side. Returns { dispatch(index, pathname, init), dispose }.
+ */
+export async function startWorkers(bindingsList) {
+  if (!existsSync(path.join(root, "build/index.js"))) {
+    throw new Error("build/index.js is missing: run `bash dev/build --worker` first");
+  }
+  const workers = bindingsList.map((bindings, i) => {
+    const merged = { ...BASE_BINDINGS, ...bindings };
+    for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
+    return {
+      name: `worker-${i}`,
+      modules: true,
+      scriptPath: path.join(root, "build/index.js"),
+      modulesRoot: path.join(root, "build"),
+      modulesRules: MODULE_RULES,
+      compatibilityDate: "2026-04-01",
+      bindings: merged,
+    };
+  });
+  const mf = new Miniflare({
+    workers,
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.resume();
+      stderr.resume();
+    },
+  });
+  try {
+    await mf.ready;
+  } catch (error) {
+    await mf.dispose();
+    throw error;
+  }
+  return {
+    async dispatch(index, pathname, init = {}) {
+      const worker = await mf.getWorker(`worker-${index}`);
+      const response = await worker.fetch(`http://worker.test${pathname}`, init);
+      const text = await response.text();
+      let json;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, text, json };
+    },
+    dispose: () => mf.dispose(),
+  };
+}

@@ -1,5 +1,6 @@
 //! The configuration's types: destinations, sources, their credentials; written back as the stored JSON document and turned into a source's `Settings`.
 
+use segment_bloomreach::base_url::UrlParser;
 use segment_bloomreach::{Settings, SettingsError};
 use serde_json::{json, Map, Value};
 use std::fmt;
@@ -115,21 +116,25 @@ impl Deployment {
 
     /// `source`'s settings, validated by the same code as the npm package's: its destination's
     /// URL and project token, the API key and secret (the values of the secrets it names), the
-    /// source's own settings and the shared defaults.
+    /// source's own settings and the shared defaults; `urls` is the runtime's URL parser.
     pub fn settings_for(
         &self,
         source: &Source,
         api_key: &str,
         api_secret: Option<&str>,
+        urls: &dyn UrlParser,
     ) -> Result<Settings, SettingsError> {
         let destination = self.destination_of(source);
-        Settings::from_json_value(&Value::Object(catalog_settings(
-            destination.api_base_url.as_deref(),
-            &destination.project_token,
-            api_key,
-            api_secret,
-            &source.settings,
-        )))
+        Settings::from_json_value_with(
+            &Value::Object(catalog_settings(
+                destination.api_base_url.as_deref(),
+                &destination.project_token,
+                api_key,
+                api_secret,
+                &source.settings,
+            )),
+            urls,
+        )
     }
 
     /// The document as stored: write keys as digests only (a `Plain` key is written as it is,

@@ -5,6 +5,7 @@ use crate::model::{
     WriteKeyKind, MAX_DESTINATIONS, MAX_SOURCES, MAX_WRITE_KEYS,
 };
 use crate::suggest::closest;
+use segment_bloomreach::base_url::UrlParser;
 use segment_bloomreach::{Settings, SettingsProblem};
 use serde_json::{Map, Value};
 
@@ -44,10 +45,12 @@ const PLACEHOLDER_KEY: &str = "placeholder-api-key";
 
 impl Deployment {
     /// Validates a configuration document. `secrets`, when given, says which Worker secrets
-    /// exist, so a name that refers to none is a problem too.
+    /// exist, so a name that refers to none is a problem too; `urls` is the runtime's URL parser
+    /// (the settings' own, for the destinations' `apiBaseUrl`).
     pub fn from_json_value(
         value: &Value,
         secrets: SecretCheck,
+        urls: &dyn UrlParser,
     ) -> Result<Deployment, Vec<SettingsProblem>> {
         let mut problems = Vec::new();
         let Some(top) = object_at(value, "configuration", &mut problems) else {
@@ -58,7 +61,15 @@ impl Deployment {
         let destinations: Vec<Option<Destination>> = destinations
             .iter()
             .enumerate()
-            .map(|(i, d)| destination(d, &format!("destinations[{i}]"), secrets, &mut problems))
+            .map(|(i, d)| {
+                destination(
+                    d,
+                    &format!("destinations[{i}]"),
+                    secrets,
+                    urls,
+                    &mut problems,
+                )
+            })
             .collect();
         unique_names(
             destinations
@@ -77,7 +88,16 @@ impl Deployment {
         let sources: Vec<Option<Source>> = sources
             .iter()
             .enumerate()
-            .map(|(i, s)| source(s, &format!("sources[{i}]"), &names, secrets, &mut problems))
+            .map(|(i, s)| {
+                source(
+                    s,
+                    &format!("sources[{i}]"),
+                    &names,
+                    secrets,
+                    urls,
+                    &mut problems,
+                )
+            })
             .collect();
         unique_names(
             sources.iter().map(|s| s.as_ref().map(|s| s.name.as_str())),
@@ -100,6 +120,7 @@ fn destination(
     value: &Value,
     path: &str,
     secrets: SecretCheck,
+    urls: &dyn UrlParser,
     problems: &mut Vec<SettingsProblem>,
 ) -> Option<Destination> {
     let map = object_at(value, path, problems)?;
@@ -110,13 +131,16 @@ fn destination(
     let api_key_secret = secret_name_at(map, "apiKeySecret", path, true, secrets, problems);
     let api_secret_secret = secret_name_at(map, "apiSecretSecret", path, false, secrets, problems);
     // The URL and the project token are checked by the settings' own code.
-    if let Err(error) = Settings::from_json_value(&Value::Object(catalog_settings(
-        api_base_url.as_deref(),
-        project_token.as_deref().unwrap_or("placeholder"),
-        PLACEHOLDER_KEY,
-        None,
-        &Map::new(),
-    ))) {
+    if let Err(error) = Settings::from_json_value_with(
+        &Value::Object(catalog_settings(
+            api_base_url.as_deref(),
+            project_token.as_deref().unwrap_or("placeholder"),
+            PLACEHOLDER_KEY,
+            None,
+            &Map::new(),
+        )),
+        urls,
+    ) {
         for p in error.problems {
             if p.field == "projectToken" && project_token.is_none() {
                 continue;
@@ -141,6 +165,7 @@ fn source(
     path: &str,
     destinations: &[Option<&str>],
     secrets: SecretCheck,
+    urls: &dyn UrlParser,
     problems: &mut Vec<SettingsProblem>,
 ) -> Option<Source> {
     let map = object_at(value, path, problems)?;
@@ -213,7 +238,7 @@ fn source(
             Map::new()
         }
     };
-    source_settings(&settings, &format!("{path}.settings"), problems);
+    source_settings(&settings, &format!("{path}.settings"), urls, problems);
     Some(Source {
         name: name?,
         destination: destination?,
@@ -225,7 +250,12 @@ fn source(
 
 /// A source's settings, checked by the npm package's settings code with a placeholder
 /// destination, so only the source's own problems are reported.
-fn source_settings(settings: &Map<String, Value>, path: &str, problems: &mut Vec<SettingsProblem>) {
+fn source_settings(
+    settings: &Map<String, Value>,
+    path: &str,
+    urls: &dyn UrlParser,
+    problems: &mut Vec<SettingsProblem>,
+) {
     for key in settings.keys() {
         if DESTINATION_SETTING_KEYS.contains(&key.as_str()) {
             problems.push(SettingsProblem::new(
@@ -242,7 +272,7 @@ fn source_settings(settings: &Map<String, Value>, path: &str, problems: &mut Vec
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let catalog = catalog_settings(None, "placeholder", PLACEHOLDER_KEY, None, &known);
-    if let Err(error) = Settings::from_json_value(&Value::Object(catalog)) {
+    if let Err(error) = Settings::from_json_value_with(&Value::Object(catalog), urls) {
         problems.extend(
             error
                 .problems

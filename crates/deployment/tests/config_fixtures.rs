@@ -1,12 +1,13 @@
 //! Runs `tests/fixtures/config` through the configuration's validation: each document to its stored form, or every problem at its path.
 
+use segment_bloomreach::base_url::UrlCrate;
 use segment_bloomreach_deployment::Deployment;
 use serde_json::{json, Value};
 
 /// What validation makes of a document, as the fixtures write it (and as the npm package's
 /// `validateConfig` and the Worker's admin API answer).
 fn validated(input: &Value) -> Value {
-    match Deployment::from_json_value(input, None) {
+    match Deployment::from_json_value(input, None, &UrlCrate) {
         Ok(deployment) => json!({ "expected": deployment.to_json_value() }),
         Err(problems) => json!({ "error": { "code": "config_invalid", "problems": problems } }),
     }
@@ -50,7 +51,7 @@ fn secret_names_are_checked_when_the_worker_can_and_values_never_echoed() {
                      "webhook": {"bearerTokenSecret": "HOOK_TOKEN"}}]
     });
     let exists = |name: &str| name == "KEY_EU";
-    let problems = Deployment::from_json_value(&document, Some(&exists)).unwrap_err();
+    let problems = Deployment::from_json_value(&document, Some(&exists), &UrlCrate).unwrap_err();
     assert_eq!(
         serde_json::to_value(&problems).unwrap(),
         json!([
@@ -58,7 +59,7 @@ fn secret_names_are_checked_when_the_worker_can_and_values_never_echoed() {
             {"field": "sources[0].webhook.bearerTokenSecret", "message": "the Worker has no secret named HOOK_TOKEN: `wrangler secret put HOOK_TOKEN` first"}
         ])
     );
-    let deployment = Deployment::from_json_value(&document, None).unwrap();
+    let deployment = Deployment::from_json_value(&document, None, &UrlCrate).unwrap();
     assert_eq!(
         deployment.secret_names(),
         ["KEY_EU", "SECRET_EU", "HOOK_TOKEN"]
@@ -70,7 +71,7 @@ fn secret_names_are_checked_when_the_worker_can_and_values_never_echoed() {
         "destinations": [{"name": "eu", "projectToken": "p", "apiKeySecret": "sk-live-PASTED-value"}],
         "sources": [{"name": "web", "destination": "eu", "webhook": {"sharedSecretSecret": "whsec PASTED"}}]
     });
-    let problems = Deployment::from_json_value(&pasted, None).unwrap_err();
+    let problems = Deployment::from_json_value(&pasted, None, &UrlCrate).unwrap_err();
     let text = serde_json::to_string(&problems).unwrap();
     assert_eq!(problems.len(), 2, "{text}");
     assert!(!text.contains("PASTED"), "{text}");
@@ -83,10 +84,10 @@ fn a_source_settings_are_its_destination_plus_its_own_with_the_shared_defaults()
         "sources": [{"name": "app", "destination": "us", "writeKeys": [{"kind": "server", "key": "app-key-123"}],
                      "settings": {"trackSessionPing": true}}]
     });
-    let deployment = Deployment::from_json_value(&document, None).unwrap();
+    let deployment = Deployment::from_json_value(&document, None, &UrlCrate).unwrap();
     let source = deployment.source("app").unwrap();
     let settings = deployment
-        .settings_for(source, "key-id", Some("secret"))
+        .settings_for(source, "key-id", Some("secret"), &UrlCrate)
         .unwrap();
     assert_eq!(
         settings.to_json_value(),

@@ -7,10 +7,12 @@
 mod api_error;
 mod memory;
 mod rules;
+mod runtime_url;
 mod utf;
 
 use api_error::ApiError;
 use memory::{answer, with_body};
+use runtime_url::RuntimeUrl;
 use segment_bloomreach::ingest::unrepresentable;
 use segment_bloomreach::response::command_ids_of_body;
 use segment_bloomreach::{
@@ -44,7 +46,7 @@ fn mapper_of(text: &str) -> Result<Rc<Mapper>, SettingsError> {
                 return Ok(Rc::clone(mapper));
             }
         }
-        let mapper = Rc::new(Mapper::new(Settings::from_json(text)?));
+        let mapper = Rc::new(Mapper::new(Settings::from_json_with(text, &RuntimeUrl)?));
         *last.borrow_mut() = Some((text.to_string(), Rc::clone(&mapper)));
         SETTINGS_GENERATION.with(|g| g.set(g.get().wrapping_add(1)));
         Ok(mapper)
@@ -271,7 +273,7 @@ fn to_json(value: &impl serde::Serialize) -> String {
 /// `validateSettings`: `{"settings": {...}}` normalized, or `{"error": {...}}`.
 #[wasm_bindgen(js_name = validateSettingsJson)]
 pub fn validate_settings_json(settings: &str) -> String {
-    match Settings::from_json(settings) {
+    match Settings::from_json_with(settings, &RuntimeUrl) {
         Ok(s) => format!("{{\"settings\":{}}}", to_json(&s.to_json_value())),
         Err(e) => settings_error(e),
     }
@@ -290,7 +292,7 @@ pub fn validate_config_json(config: &str) -> String {
             return ApiError::new(Code::ConfigInvalid, message).text();
         }
     };
-    match segment_bloomreach_deployment::Deployment::from_json_value(&document, None) {
+    match segment_bloomreach_deployment::Deployment::from_json_value(&document, None, &RuntimeUrl) {
         Ok(deployment) => format!("{{\"config\":{}}}", to_json(&deployment.to_json_value())),
         Err(problems) => ApiError::config(&problems).text(),
     }

@@ -9,6 +9,7 @@ use crate::live_config;
 use crate::log::RequestLine;
 use crate::route::{version_in_path, AdminRoute};
 use crate::routing::{last4, variables_document, write_key_digest};
+use crate::runtime_url::RuntimeUrl;
 use ::worker::{Method, Request, Response};
 use segment_bloomreach::SettingsProblem;
 use segment_bloomreach_deployment::{diff, Deployment, KeyCredential};
@@ -160,7 +161,7 @@ fn read<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, WorkerError> {
 fn prepare(bindings: &Bindings, candidate: &Value) -> Result<Value, WorkerError> {
     let env = &bindings.env;
     let exists = |name: &str| secret_text(env, name).is_some();
-    let mut deployment = Deployment::from_json_value(candidate, Some(&exists))
+    let mut deployment = Deployment::from_json_value(candidate, Some(&exists), &RuntimeUrl)
         .map_err(WorkerError::ConfigRefused)?;
     for credential in deployment.plain_keys_mut() {
         if let KeyCredential::Plain(key) = credential {

@@ -3,6 +3,7 @@
 //! Pure (variables come in as `name → text`), so it is tested on the host. Problems name the
 //! variable and what is wrong with it, never its value.
 
+use crate::runtime_url::RuntimeUrl;
 use crate::sender_auth::{AdminToken, SenderCredentials};
 use segment_bloomreach::{Mapper, Settings};
 use serde::Serialize;
@@ -177,7 +178,7 @@ impl EdgeConfig {
                 }
             },
         };
-        let settings = match Settings::from_json_value(&Value::Object(catalog)) {
+        let settings = match Settings::from_json_value_with(&Value::Object(catalog), &RuntimeUrl) {
             Ok(settings) => Some(settings),
             Err(error) => {
                 problems.extend(error.problems.into_iter().map(|p| {

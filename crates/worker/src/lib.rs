@@ -16,6 +16,7 @@ pub mod panic_report;
 pub mod queue_message;
 pub mod route;
 pub mod routing;
+pub mod runtime_url;
 pub mod sender_auth;
 
 #[cfg(target_arch = "wasm32")]

@@ -4,6 +4,7 @@ use crate::config::{secret_text, Bindings};
 use crate::error::WorkerError;
 use crate::log;
 use crate::routing::Routing;
+use crate::runtime_url::RuntimeUrl;
 use ::worker::Date;
 use segment_bloomreach_deployment::Deployment;
 use serde_json::{json, Value};
@@ -109,14 +110,15 @@ pub async fn current(bindings: &Bindings) -> Result<Live, WorkerError> {
 /// A stored version compiled into a routing table, with the secrets it names from the
 /// environment (their values are remembered for the panic hook, never logged).
 fn compile(bindings: &Bindings, version: u64, document: &Value) -> Result<Rc<Routing>, String> {
-    let deployment = Deployment::from_json_value(document, None).map_err(|problems| {
-        format!(
+    let deployment =
+        Deployment::from_json_value(document, None, &RuntimeUrl).map_err(|problems| {
+            format!(
             "stored version {version} is not a valid configuration ({} problems, first: {}: {})",
             problems.len(),
             problems[0].field,
             problems[0].message
         )
-    })?;
+        })?;
     let env = &bindings.env;
     crate::panic_report::remember_more_secrets(
         deployment

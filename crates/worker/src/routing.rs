@@ -4,6 +4,7 @@
 //! only as SHA-256 digests; a request's key is digested and looked up.
 
 use crate::env_config::{ConfigProblem, EdgeConfig};
+use crate::runtime_url::RuntimeUrl;
 use crate::sender_auth::{
     write_key_from_basic, write_key_in_body, AuthFailure, AuthMethod, SenderCredentials,
 };
@@ -152,7 +153,7 @@ impl Routing {
                 );
                 let mapper = match (api_key, problems.is_empty()) {
                     (Some(key), true) => deployment
-                        .settings_for(source, &key, api_secret.as_deref())
+                        .settings_for(source, &key, api_secret.as_deref(), &RuntimeUrl)
                         .map(Mapper::new)
                         .map_err(|e| SourceProblems::Stored(e.problems)),
                     _ => Err(SourceProblems::Stored(problems)),
@@ -505,7 +506,7 @@ mod tests {
                 {"name": "crm", "destination": "us", "webhook": {"sharedSecretSecret": "CRM_SECRET"}}
             ]
         });
-        let deployment = Deployment::from_json_value(&document, None).unwrap();
+        let deployment = Deployment::from_json_value(&document, None, &RuntimeUrl).unwrap();
         Routing::from_deployment(7, &deployment, |name| {
             (name != "SECRET_US").then(|| format!("value-of-{name}"))
         })
