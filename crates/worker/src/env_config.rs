@@ -33,6 +33,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("QUEUE_RETRY_MAX_DELAY_SECONDS", None),
     ("ADMIN_TOKEN", None),
     ("CONFIG_CACHE_SECONDS", None),
+    ("LEDGER_KEY_SECRET", None),
 ];
 
 /// Queue mode: the longest a message waits before it is offered again (whole seconds, 1..=300).
@@ -82,6 +83,9 @@ pub struct EdgeConfig {
     pub queue_retry_max_delay_secs: u32,
     /// `CONFIG_CACHE_SECONDS`: how long an isolate serves its copy of the stored configuration.
     pub config_cache_secs: u32,
+    /// `LEDGER_KEY_SECRET`: the key of the delivery ledger's key digests (none: each destination's
+    /// `Authorization`, a secret no sender knows).
+    pub ledger_key_secret: Option<String>,
     /// `ADMIN_TOKEN`: the admin routes' bearer token (none: the routes do not exist).
     pub admin_token: Option<AdminToken>,
 }
@@ -203,6 +207,7 @@ impl EdgeConfig {
             queue_retry_max_delay_secs,
             config_cache_secs,
             admin_token: get("ADMIN_TOKEN").map(|v| AdminToken(v.trim().to_string())),
+            ledger_key_secret: get("LEDGER_KEY_SECRET").map(|v| v.trim().to_string()),
         }
     }
 
@@ -223,6 +228,7 @@ impl EdgeConfig {
         secrets.extend(senders.shared_secret.iter().cloned());
         secrets.extend(senders.bearer_token.iter().cloned());
         secrets.extend(self.admin_token.iter().map(|t| t.0.clone()));
+        secrets.extend(self.ledger_key_secret.iter().cloned());
         secrets
     }
 }

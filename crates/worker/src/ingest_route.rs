@@ -13,7 +13,7 @@ use crate::queue_message::events_of;
 use crate::queue_producer;
 use crate::request_body::{check_content_type, read_limited};
 use crate::route::{webhook_source, Route};
-use crate::routing::namespace_keys;
+use crate::routing::ledger_keys;
 use ::worker::{Context, Request, Response};
 use segment_bloomreach::{BuildOutput, Code, IngestLimits};
 use serde_json::json;
@@ -85,7 +85,11 @@ pub async fn ingest(
         call_types,
     } = mapper.build_keyed(mapper.read_body(text, implied_type, IngestLimits::default())?);
     // Each sender's events in its own ledger namespace (source and credential).
-    namespace_keys(&mut requests, &routing.namespace(&sender));
+    ledger_keys(
+        &mut requests,
+        &routing.namespace(&sender),
+        &source.ledger_keys,
+    );
     let received = message_ids.len();
     line.events = Some(received);
     line.rejected = Some(rejected.len());

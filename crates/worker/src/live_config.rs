@@ -130,6 +130,7 @@ fn compile(bindings: &Bindings, version: u64, document: &Value) -> Result<Rc<Rou
         version,
         &deployment,
         |name| secret_text(env, name),
+        bindings.config.ledger_key_secret.as_deref(),
     )))
 }
 

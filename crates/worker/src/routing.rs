@@ -8,6 +8,7 @@ use crate::runtime_url::RuntimeUrl;
 use crate::sender_auth::{
     write_key_from_basic, write_key_in_body, AuthFailure, AuthMethod, SenderCredentials,
 };
+use hmac::{Hmac, Mac};
 use segment_bloomreach::{BatchRequest, Mapper, SettingsProblem};
 use segment_bloomreach_deployment::{Deployment, KeyCredential, WriteKeyKind};
 use serde::Serialize;
@@ -35,6 +36,41 @@ pub struct RoutedSource {
     pub write_keys: Vec<RoutedKey>,
     /// The webhook's signature secret and bearer token (values), if it takes webhooks.
     pub webhook: SenderCredentials,
+    /// Names this source's events in the delivery ledger.
+    pub ledger_keys: LedgerKeys,
+}
+
+/// The delivery ledger's keys of one source: a command's key (`m:<messageId>…` or `h:<digest>`)
+/// in its sender's namespace, as a fixed-length keyed digest (HMAC-SHA256, 128 bits as 32 hex
+/// digits). Keyed with `LEDGER_KEY_SECRET`, or else the destination's `Authorization` value: no
+/// sender can predict which ledger object a key lands in (and so aim a flood at one), and a
+/// `messageId` of any length costs the ledger 32 bytes.
+#[derive(Clone)]
+pub struct LedgerKeys {
+    mac: Hmac<Sha256>,
+}
+
+impl std::fmt::Debug for LedgerKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LedgerKeys([redacted])")
+    }
+}
+
+impl LedgerKeys {
+    pub fn new(secret: &str) -> LedgerKeys {
+        LedgerKeys {
+            mac: Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key"),
+        }
+    }
+
+    /// `key` in `namespace`, digested.
+    pub fn key(&self, namespace: &str, key: &str) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(namespace.as_bytes());
+        mac.update(&[0]);
+        mac.update(key.as_bytes());
+        hex(&mac.finalize().into_bytes()[..16])
+    }
 }
 
 /// A write key as the routing table holds it: its digest, never the key.
@@ -87,7 +123,10 @@ impl Routing {
                 digest: sha256(key),
             })
             .collect();
+        let ledger_keys =
+            ledger_keys_of(config.ledger_key_secret.as_deref(), config.mapper.as_ref());
         let source = RoutedSource {
+            ledger_keys,
             name: DEFAULT_SOURCE.into(),
             destination: DEFAULT_SOURCE.into(),
             mapper: config
@@ -115,6 +154,7 @@ impl Routing {
         version: u64,
         deployment: &Deployment,
         secret: impl Fn(&str) -> Option<String>,
+        ledger_key_secret: Option<&str>,
     ) -> Routing {
         let sources = deployment
             .sources
@@ -177,6 +217,7 @@ impl Routing {
                     })
                     .collect();
                 RoutedSource {
+                    ledger_keys: ledger_keys_of(ledger_key_secret, mapper.as_ref().ok()),
                     name: source.name.clone(),
                     destination: destination.name.clone(),
                     mapper,
@@ -355,14 +396,24 @@ pub fn variables_document(config: &EdgeConfig) -> Option<serde_json::Value> {
     Some(json!({ "destinations": [destination], "sources": [source] }))
 }
 
-/// Puts every command's ledger key in `namespace`.
-pub fn namespace_keys(requests: &mut [BatchRequest], namespace: &str) {
+/// Every command's ledger key, in `namespace`, as its keyed digest.
+pub fn ledger_keys(requests: &mut [BatchRequest], namespace: &str, keys: &LedgerKeys) {
     for request in requests {
         for command in &mut request.commands {
             if let Some(key) = command.ledger_key.as_mut() {
-                key.insert_str(0, namespace);
+                *key = keys.key(namespace, key);
             }
         }
+    }
+}
+
+/// `LEDGER_KEY_SECRET`, else the destination's `Authorization` (a source that cannot map sends
+/// nothing, so its placeholder key names nothing).
+fn ledger_keys_of(secret: Option<&str>, mapper: Option<&Mapper>) -> LedgerKeys {
+    match (secret, mapper) {
+        (Some(secret), _) => LedgerKeys::new(secret),
+        (None, Some(mapper)) => LedgerKeys::new(&mapper.target().authorization),
+        (None, None) => LedgerKeys::new(""),
     }
 }
 
@@ -507,9 +558,12 @@ mod tests {
             ]
         });
         let deployment = Deployment::from_json_value(&document, None, &RuntimeUrl).unwrap();
-        Routing::from_deployment(7, &deployment, |name| {
-            (name != "SECRET_US").then(|| format!("value-of-{name}"))
-        })
+        Routing::from_deployment(
+            7,
+            &deployment,
+            |name| (name != "SECRET_US").then(|| format!("value-of-{name}")),
+            None,
+        )
     }
 
     #[test]
@@ -560,19 +614,43 @@ mod tests {
     }
 
     #[test]
-    fn ledger_keys_are_put_in_the_sender_namespace() {
+    fn ledger_keys_are_keyed_digests_in_the_sender_namespace() {
         let r = stored();
         let mapper = r.sources[0].mapper.as_ref().unwrap();
-        let body = r#"[{"type":"track","event":"E","userId":"u","messageId":"m1"}]"#;
-        let slots = mapper
-            .read_body(body, None, segment_bloomreach::IngestLimits::default())
-            .unwrap();
-        let mut output = mapper.build_keyed(slots);
-        namespace_keys(&mut output.requests, "web/kabc/");
-        assert_eq!(
-            output.requests[0].commands[0].ledger_key.as_deref(),
-            Some("web/kabc/m:m1")
+        let long = "m".repeat(10_000);
+        let body = format!(
+            r#"[{{"type":"track","event":"E","userId":"u","messageId":"m1"}},{{"type":"track","event":"E","userId":"u","messageId":"{long}"}}]"#
         );
+        let keys_of = |namespace: &str, keys: &LedgerKeys| {
+            let slots = mapper
+                .read_body(&body, None, segment_bloomreach::IngestLimits::default())
+                .unwrap();
+            let mut output = mapper.build_keyed(slots);
+            ledger_keys(&mut output.requests, namespace, keys);
+            let commands = &output.requests[0].commands;
+            commands
+                .iter()
+                .map(|c| c.ledger_key.clone().unwrap())
+                .collect::<Vec<_>>()
+        };
+        let keys = &r.sources[0].ledger_keys;
+        let web = keys_of("web/kabc/", keys);
+        // Fixed length whatever the messageId; the same key for the same event and namespace.
+        assert!(web
+            .iter()
+            .all(|k| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit())));
+        assert_eq!(web, keys_of("web/kabc/", keys));
+        assert_eq!(web[0], keys.key("web/kabc/", "m:m1"));
+        // Another credential's namespace, or another secret: other keys.
+        assert_ne!(web[0], keys_of("web/webhook/", keys)[0]);
+        assert_ne!(
+            web[0],
+            keys_of("web/kabc/", &LedgerKeys::new("another secret"))[0]
+        );
+        // Keyed by the destination's Authorization unless LEDGER_KEY_SECRET is set.
+        let by_authorization = LedgerKeys::new(&mapper.target().authorization);
+        assert_eq!(web[0], by_authorization.key("web/kabc/", "m:m1"));
+        assert_eq!(format!("{keys:?}"), "LedgerKeys([redacted])");
         assert_eq!(last4("abc"), "abc");
         assert_eq!(last4("wk-1234"), "1234");
     }
