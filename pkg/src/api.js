@@ -161,6 +161,9 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     if (!Array.isArray(events)) {
       throw mappingError({ code: "invalid_body", message: `buildRequests takes an array of events, got ${describeType(events)}` });
     }
+    const settingsNow = useSettings(derived(settingsText(settings)));
+    const whole = wholeArrayText(events);
+    if (whole !== null) return unframe(buildFramed(whole, undefined), settingsNow);
     const parts = new Array(events.length);
     const problems = [];
     for (let index = 0; index < events.length; index++) {
@@ -169,7 +172,6 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
       if (encoded.problem) problems.push({ index, ...encoded.problem });
     }
     const body = "[" + parts.join(",") + "]";
-    const settingsNow = useSettings(derived(settingsText(settings)));
     const unrepresentable = problems.length ? JSON.stringify(problems) : undefined;
     return unframe(buildFramed(body, unrepresentable), settingsNow);
   }
@@ -428,6 +430,27 @@ function encodeSettings(settings) {
     return JSON.stringify(settings === undefined ? null : settings);
   } catch (cause) {
     throw mappingError({ code: "invalid_settings", message: `invalid settings: they cannot be turned into JSON (${cause.message})` });
+  }
+}
+
+/**
+ * The events' JSON text in one JSON.stringify of the array (about half the time of one per
+ * event and a join), or `null` when that text could differ from the events' texts joined or an
+ * event cannot be sent: an element that is not an object or has a `toJSON` (which JSON.stringify
+ * calls with the element's index here, with `""` alone), a top-level field JSON cannot hold, an
+ * array with its own `toJSON`, or a value that makes JSON.stringify throw (a cycle, a BigInt).
+ * The caller then encodes event by event, which finds each problem and its event.
+ */
+function wholeArrayText(events) {
+  if (typeof events.toJSON === "function") return null;
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index];
+    if (event === null || typeof event !== "object" || typeof event.toJSON === "function" || topLevelProblem(event)) return null;
+  }
+  try {
+    return JSON.stringify(events);
+  } catch {
+    return null;
   }
 }
 
