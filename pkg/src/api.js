@@ -246,6 +246,27 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     return unwrap(readAnswer(wasm.transformMapping(compiled.slot, body.length, body.utf16, wide))).output;
   }
 
+  /**
+   * `transformCompiled` of each payload, in one call into wasm: the payloads' read parts are
+   * stringified as one array and the outputs come back as one JSON text, where one call per
+   * payload paid the crossing's fixed cost each time (more than a one-`@path` mapping costs).
+   */
+  function transformCompiledMany(compiled, payloads) {
+    if (!Array.isArray(payloads)) {
+      throw mappingError({ code: "mapping_failed", message: `transformMany takes an array of payloads, got ${describeType(payloads)}` });
+    }
+    const sent = new Array(payloads.length);
+    for (let i = 0; i < payloads.length; i++) {
+      const payload = payloads[i] === undefined ? {} : payloads[i]; // as transform's default
+      sent[i] = compiled.reads === null ? payload : projected(payload, compiled.reads);
+    }
+    const body = writeBody(jsonOf(sent, "mapping_failed", "payloads"));
+    const answer = unwrap(readAnswer(wasm.transformMappingMany(compiled.slot, body.length, body.utf16, wide)));
+    const outputs = answer.outputs;
+    if (answer.undefined) for (const index of answer.undefined) outputs[index] = undefined;
+    return outputs;
+  }
+
   function transform(mapping, payload = {}) {
     return transformCompiled(compiledMapping(mapping), payload);
   }
@@ -261,6 +282,10 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
       transform(payload = {}) {
         if (compiled.slot < 0) compiled = compiledText(compiled.text);
         return transformCompiled(compiled, payload);
+      },
+      transformMany(payloads) {
+        if (compiled.slot < 0) compiled = compiledText(compiled.text);
+        return transformCompiledMany(compiled, payloads);
       },
     };
   }
