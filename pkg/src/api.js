@@ -152,9 +152,10 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
 
   function mapEvent(event, settings) {
     const encoded = encodeEvent(event);
-    const problems = encoded.problem ? [{ index: 0, ...encoded.problem }] : [];
-    const result = unwrap(wasm.mapEventJson(encoded.text, settingsText(settings), JSON.stringify(problems)));
-    return result.commands;
+    useSettings(derived(settingsText(settings)));
+    const unrepresentable = encoded.problem ? JSON.stringify([{ index: 0, ...encoded.problem }]) : undefined;
+    const body = writeBody(encoded.text);
+    return unwrap(readAnswer(wasm.mapEventCurrent(body.length, body.utf16, unrepresentable, wide))).commands;
   }
 
   function buildRequests(events, settings) {
