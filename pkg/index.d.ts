@@ -326,7 +326,8 @@ export interface CompiledMapping {
    * crossing's fixed cost is paid once for the list). `outputs[i]` is what `transform(payloads[i])`
    * gives (`undefined` included). Throws as `transform` would for the first payload that fails,
    * with code `mapping_failed`, its `index`, and the message prefixed with `payload <index>: `;
-   * also `mapping_failed` when `payloads` is not an array.
+   * also `mapping_failed`, naming no payload, when `payloads` is not an array or what the mapping
+   * reads of one of them cannot be turned into JSON (a BigInt, a cycle).
    */
   transformMany(payloads: ReadonlyArray<Record<string, unknown> | undefined>): unknown[];
 }
