@@ -1,7 +1,7 @@
 // Node benchmark of the rules (issue 12): mapping-kit and FQL evaluated by the npm package against
 // Segment's own packages, on the same rules (benches/js/rules-engine.mjs) and corpus events.
 //
-//   node benches/js/rules-bench.mjs [--time=ms-per-round] [--rounds=n] [--only=rules|transform]
+//   node benches/js/rules-bench.mjs [--time=ms-per-round] [--rounds=n] [--only=rules|transform] [--clock=cpu|wall]
 //
 // (a) The product path: the package's buildRequests(events, {...settings, mappings: RULES})
 //     against a JavaScript rules engine built on Segment's packages (parseFql once, validate per
@@ -11,10 +11,14 @@
 //     and the package with no rules.
 // (b) The function itself: the package's transform(mapping, payload) and compileMapping(mapping)
 //     .transform(payload) against actions-core's transform(mapping, payload), on a one-@path and a
-//     ten-field mapping, over a small and a typical event.
+//     ten-field mapping, over a small and a typical event; and compileMapping(mapping)
+//     .transformMany(payloads) on a list of 100 such events, timed per payload.
 //
 // Needs the built package (bash dev/build). Contenders run in interleaved rounds, so a burst of
-// load from another process hits all of them alike; each table cell is the median round.
+// load from another process hits all of them alike; each table cell is the median round. Rounds
+// are timed by the process's CPU time (`--clock=cpu`, the default: on a shared machine, wall time
+// also counts the time the process waits for a core, which swung the ratios by 0.2-0.3 between
+// runs at a load of 9 on 2 cores) or by wall time (`--clock=wall`).
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
@@ -30,23 +34,39 @@ const { values } = parseArgs({
     time: { type: "string", default: "300" },
     rounds: { type: "string", default: "7" },
     only: { type: "string", default: "" },
+    clock: { type: "string", default: "cpu" },
   },
 });
+if (!["cpu", "wall"].includes(values.clock)) throw new Error(`--clock takes cpu or wall, got ${values.clock}`);
 const roundMs = Number(values.time);
 const rounds = Number(values.rounds);
 
-/** Mean ms per call over a round of about `roundMs`. */
+/** Now, in ms: the process's CPU time (user and system, all its threads) or wall time. */
+const clock =
+  values.clock === "cpu"
+    ? () => {
+        const { user, system } = process.cpuUsage();
+        return (user + system) / 1000;
+      }
+    : () => Number(process.hrtime.bigint()) / 1e6;
+
+/**
+ * Mean ms per call over a round of about `roundMs`. Calls go in batches that double while the
+ * round is young, so that reading the clock (a system call for CPU time, about a microsecond)
+ * is a small part of what is timed even for calls of a few microseconds.
+ */
 function round(fn) {
   let n = 0;
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(roundMs) * 1_000_000n;
+  let batch = 1;
+  const start = clock();
   let now = start;
   do {
-    fn();
-    n++;
-    now = process.hrtime.bigint();
-  } while (now < end);
-  return Number(now - start) / 1e6 / n;
+    for (let i = 0; i < batch; i++) fn();
+    n += batch;
+    now = clock();
+    if (now - start < roundMs / 20) batch *= 2;
+  } while (now - start < roundMs);
+  return (now - start) / n;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -71,7 +91,7 @@ const comparable = (result) => ({
   skipped: result.skipped.map(({ index, code }) => ({ index, code })),
 });
 
-console.log(`node ${process.version}, ${rounds} rounds of ${roundMs} ms each, median time per call\n`);
+console.log(`node ${process.version}, ${rounds} rounds of ${roundMs} ms (${values.clock} time) each, median time per call\n`);
 
 if (values.only !== "transform") {
   const settings = { ...corpus.SETTINGS, mappings: engine.RULES };
@@ -105,11 +125,13 @@ if (values.only !== "rules") {
     [`typical track (${corpus.file("event-track-typical.json").length} B)`]: JSON.parse(corpus.file("event-track-typical.json")),
   };
   const compileMapping = pkg.compileMapping;
+  const many = compileMapping && typeof compileMapping({}).transformMany === "function";
+  const LIST = 100;
   console.log("(b) transform(mapping, payload)\n");
   console.log(
-    `| mapping | payload | actions-core transform | npm transform | **vs actions-core** |${compileMapping ? " npm compileMapping(…).transform | **vs actions-core** |" : ""}`,
+    `| mapping | payload | actions-core transform | npm transform | **vs actions-core** |${compileMapping ? " npm compileMapping(…).transform | **vs actions-core** |" : ""}${many ? " npm transformMany, per payload of 100 | **vs actions-core** |" : ""}`,
   );
-  console.log(`|---|---|---:|---:|---:|${compileMapping ? "---:|---:|" : ""}`);
+  console.log(`|---|---|---:|---:|---:|${compileMapping ? "---:|---:|" : ""}${many ? "---:|---:|" : ""}`);
   for (const [mappingName, mapping] of Object.entries(MAPPINGS)) {
     const compiledMapping = compileMapping?.(mapping);
     for (const [payloadName, payload] of Object.entries(PAYLOADS)) {
@@ -121,8 +143,14 @@ if (values.only !== "rules") {
         npm: () => pkg.transform(mapping, payload),
       };
       if (compiledMapping) contenders.compiled = () => compiledMapping.transform(payload);
+      const list = Array.from({ length: LIST }, () => payload);
+      if (many) {
+        assert.deepEqual(compiledMapping.transformMany(list), list.map(() => expected));
+        contenders.many = () => compiledMapping.transformMany(list);
+      }
       const t = race(contenders);
-      const tail = compiledMapping ? ` ${ms(t.compiled)} | **${times(t.reference, t.compiled)}** |` : "";
+      let tail = compiledMapping ? ` ${ms(t.compiled)} | **${times(t.reference, t.compiled)}** |` : "";
+      if (many) tail += ` ${ms(t.many / LIST)} | **${times(t.reference, t.many / LIST)}** |`;
       console.log(`| ${mappingName} | ${payloadName} | ${ms(t.reference)} | ${ms(t.npm)} | **${times(t.reference, t.npm)}** |${tail}`);
     }
   }

@@ -152,15 +152,19 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
 
   function mapEvent(event, settings) {
     const encoded = encodeEvent(event);
-    const problems = encoded.problem ? [{ index: 0, ...encoded.problem }] : [];
-    const result = unwrap(wasm.mapEventJson(encoded.text, settingsText(settings), JSON.stringify(problems)));
-    return result.commands;
+    useSettings(derived(settingsText(settings)));
+    const unrepresentable = encoded.problem ? JSON.stringify([{ index: 0, ...encoded.problem }]) : undefined;
+    const body = writeBody(encoded.text);
+    return unwrap(readAnswer(wasm.mapEventCurrent(body.length, body.utf16, unrepresentable, wide))).commands;
   }
 
   function buildRequests(events, settings) {
     if (!Array.isArray(events)) {
       throw mappingError({ code: "invalid_body", message: `buildRequests takes an array of events, got ${describeType(events)}` });
     }
+    const settingsNow = useSettings(derived(settingsText(settings)));
+    const whole = wholeArrayText(events);
+    if (whole !== null) return unframe(buildFramed(whole, undefined), settingsNow);
     const parts = new Array(events.length);
     const problems = [];
     for (let index = 0; index < events.length; index++) {
@@ -169,7 +173,6 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
       if (encoded.problem) problems.push({ index, ...encoded.problem });
     }
     const body = "[" + parts.join(",") + "]";
-    const settingsNow = useSettings(derived(settingsText(settings)));
     const unrepresentable = problems.length ? JSON.stringify(problems) : undefined;
     return unframe(buildFramed(body, unrepresentable), settingsNow);
   }
@@ -260,6 +263,27 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     return unwrap(readAnswer(wasm.transformMapping(compiled.slot, body.length, body.utf16, wide))).output;
   }
 
+  /**
+   * `transformCompiled` of each payload, in one call into wasm: the payloads' read parts are
+   * stringified as one array and the outputs come back as one JSON text, where one call per
+   * payload paid the crossing's fixed cost each time (more than a one-`@path` mapping costs).
+   */
+  function transformCompiledMany(compiled, payloads) {
+    if (!Array.isArray(payloads)) {
+      throw mappingError({ code: "mapping_failed", message: `transformMany takes an array of payloads, got ${describeType(payloads)}` });
+    }
+    const sent = new Array(payloads.length);
+    for (let i = 0; i < payloads.length; i++) {
+      const payload = payloads[i] === undefined ? {} : payloads[i]; // as transform's default
+      sent[i] = compiled.reads === null ? payload : projected(payload, compiled.reads);
+    }
+    const body = writeBody(jsonOf(sent, "mapping_failed", "payloads"));
+    const answer = unwrap(readAnswer(wasm.transformMappingMany(compiled.slot, body.length, body.utf16, wide)));
+    const outputs = answer.outputs;
+    if (answer.undefined) for (const index of answer.undefined) outputs[index] = undefined;
+    return outputs;
+  }
+
   function transform(mapping, payload = {}) {
     return transformCompiled(compiledMapping(mapping), payload);
   }
@@ -275,6 +299,10 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
       transform(payload = {}) {
         if (compiled.slot < 0) compiled = compiledText(compiled.text);
         return transformCompiled(compiled, payload);
+      },
+      transformMany(payloads) {
+        if (compiled.slot < 0) compiled = compiledText(compiled.text);
+        return transformCompiledMany(compiled, payloads);
       },
     };
   }
@@ -444,6 +472,27 @@ function encodeSettings(settings) {
     return JSON.stringify(settings === undefined ? null : settings);
   } catch (cause) {
     throw mappingError({ code: "invalid_settings", message: `invalid settings: they cannot be turned into JSON (${cause.message})` });
+  }
+}
+
+/**
+ * The events' JSON text in one JSON.stringify of the array (about half the time of one per
+ * event and a join), or `null` when that text could differ from the events' texts joined or an
+ * event cannot be sent: an element that is not an object or has a `toJSON` (which JSON.stringify
+ * calls with the element's index here, with `""` alone), a top-level field JSON cannot hold, an
+ * array with its own `toJSON`, or a value that makes JSON.stringify throw (a cycle, a BigInt).
+ * The caller then encodes event by event, which finds each problem and its event.
+ */
+function wholeArrayText(events) {
+  if (typeof events.toJSON === "function") return null;
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index];
+    if (event === null || typeof event !== "object" || typeof event.toJSON === "function" || topLevelProblem(event)) return null;
+  }
+  try {
+    return JSON.stringify(events);
+  } catch {
+    return null;
   }
 }
 

@@ -189,8 +189,7 @@ impl Mapper {
         let mut keep_default = false;
         let user_rules = settings.rules();
         if !user_rules.is_empty() {
-            let payload = payload::of(user_rules.reads(), &event);
-            if let Some(by_rules) = rules::take(user_rules, &payload, &event, settings)? {
+            if let Some(by_rules) = rules::take(user_rules, &event, settings)? {
                 taken = true;
                 keep_default = by_rules.keep_default;
                 drafts.extend(by_rules.drafts);

@@ -2,11 +2,13 @@
 //!
 //! The rules match and emit on a `Value`; the mapper holds the event in its own borrowed form.
 //! Building the whole event as a `Value` copied every string of it, most of `context` included,
-//! for rules that read a few fields. [`of`] copies only what [`RuleSet::reads`] names.
-//! The rules give the same on it as on the whole event (tested in the rules crate and by every
-//! rules fixture here).
+//! for rules that read a few fields. [`of`] copies only what a [`PayloadReads`] names: the
+//! mapper asks for what the subscriptions read ([`RuleSet::subscription_reads`]), then for what
+//! each rule that takes the event reads ([`Rule::reads`]). The rules give the same on it as on the
+//! whole event (tested in the rules crate and by every rules fixture here).
 //!
-//! [`RuleSet::reads`]: segment_bloomreach_rules::RuleSet::reads
+//! [`RuleSet::subscription_reads`]: segment_bloomreach_rules::RuleSet::subscription_reads
+//! [`Rule::reads`]: segment_bloomreach_rules::Rule::reads
 
 use crate::json::{Json, Obj};
 use segment_bloomreach_rules::kit::PayloadReads;

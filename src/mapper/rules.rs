@@ -1,5 +1,6 @@
 //! An event the user's rules take: each matching rule's commands, in rule order, made into command drafts with the classic customer IDs and time where a rule gives none.
 
+use super::payload;
 use crate::codes::Code;
 use crate::command::{Draft, DraftData, Timestamp};
 use crate::error::MapError;
@@ -17,18 +18,25 @@ pub(crate) struct Taken<'a> {
     pub keep_default: bool,
 }
 
-/// The commands of every rule whose subscription takes the event (`payload` is the event as a
-/// value, `event` the same in the working form), or `None` when no rule takes it. A rule whose
-/// mapping fails rejects the event with `mapping_failed`.
+/// The commands of every rule whose subscription takes the event, or `None` when no rule takes
+/// it. A rule whose mapping fails rejects the event with `mapping_failed`.
+///
+/// The rules see the event as a `Value` holding only what they read of it ([`payload::of`]):
+/// what the subscriptions read, to find the rules that take it, then what each taking rule
+/// reads, to emit. Most events are taken by one rule or none, so this builds less than the
+/// union of what all the rules read (45 fields of a typical event for the benchmark's ten
+/// rules), which was a fifth of the rules' cost.
 pub(crate) fn take<'a>(
     rules: &'a RuleSet,
-    payload: &Value,
     event: &Obj<'a>,
     settings: &'a Settings,
 ) -> Result<Option<Taken<'a>>, MapError> {
     let mut budget = EventBudget::new();
     let mut taken: Option<Taken> = None;
-    for rule in rules.rules().iter().filter(|rule| rule.matches(payload)) {
+    let matched = payload::of(rules.subscription_reads(), event);
+    for rule in rules.rules().iter().filter(|rule| rule.matches(&matched)) {
+        let payload = payload::of(rule.reads(), event);
+        let payload = &payload;
         let taken = taken.get_or_insert_with(|| Taken {
             drafts: Vec::new(),
             keep_default: false,

@@ -98,11 +98,41 @@ test("the npm package's transform gives every mapping-kit fixture's output and p
       } else if (c.throws) {
         api.validateMapping(c.mapping);
         assert.throws(() => api.transform(c.mapping, c.payload), { code: "mapping_failed", message: c.throws });
+        // transformMany names the failing payload: the second of two here.
+        const many = () => api.compileMapping(c.mapping).transformMany([{}, c.payload]);
+        if (!throwsOn({})(c.mapping)) assert.throws(many, { code: "mapping_failed", index: 1, message: `payload 1: ${c.throws}` });
       } else {
-        assert.deepEqual(api.transform(c.mapping, c.payload), c.undefined ? undefined : c.expected);
+        const expected = c.undefined ? undefined : c.expected;
+        assert.deepEqual(api.transform(c.mapping, c.payload), expected);
+        // The batch crossing gives the same for each payload of a list.
+        assert.deepEqual(api.compileMapping(c.mapping).transformMany([c.payload, c.payload]), [expected, expected]);
       }
     });
   }
+});
+
+/** Whether transform(mapping, payload) throws. */
+const throwsOn = (payload) => (mapping) => {
+  try {
+    api.transform(mapping, payload);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+test("compileMapping(…).transformMany: each payload's transform, undefined and defaults included", () => {
+  const compiled = api.compileMapping({ a: { "@path": "$.properties.a" }, t: { "@template": "{{properties.a}}!" } });
+  const payloads = [{ properties: { a: "é" } }, undefined, { properties: { a: 1 }, other: 10n }, { properties: { a: "😀" } }];
+  assert.deepEqual(
+    compiled.transformMany(payloads),
+    payloads.map((p) => api.transform({ a: { "@path": "$.properties.a" }, t: { "@template": "{{properties.a}}!" } }, p)),
+  );
+  assert.deepEqual(compiled.transformMany([]), []);
+  const whole = api.compileMapping({ "@path": "$.x" });
+  assert.deepEqual(whole.transformMany([{ x: 1 }, { y: 2 }, { x: null }]), [1, undefined, null]);
+  assert.throws(() => compiled.transformMany([{}, [1]]), { code: "mapping_failed", index: 1, message: "payload 1: data must be an object, got array" });
+  assert.throws(() => compiled.transformMany({}), { code: "mapping_failed" });
 });
 
 test("the npm package's matchesSubscription gives every FQL fixture's result and error", async (t) => {

@@ -77,6 +77,14 @@ impl<'a> ApiError<'a> {
         }
     }
 
+    /// The same error, naming the item of the caller's list it is about.
+    pub fn at(self, index: usize) -> Self {
+        ApiError {
+            index: Some(index),
+            ..self
+        }
+    }
+
     /// The one event `mapEvent` was given, rejected.
     pub fn event(error: &MapError, message_id: Option<&'a str>) -> ApiError<'a> {
         ApiError {

@@ -95,14 +95,36 @@ fn read_unrepresentable(text: &str) -> Vec<Unrepresentable> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-/// `mapEvent`: `{"commands": [...]}` (empty when skipped) or `{"error": {...}}`.
-#[wasm_bindgen(js_name = mapEventJson)]
-pub fn map_event_json(event: &str, settings: &str, unrepresentable_json: &str) -> String {
-    let mapper = match mapper_of(settings) {
-        Ok(mapper) => mapper,
-        Err(e) => return settings_error(e),
+/// `mapEvent`: `{"commands": [...]}` (empty when skipped) or `{"error": {...}}`, for the event the
+/// wrapper wrote into wasm memory as it writes bodies (see [`build_requests_framed`]), with the
+/// settings made current by [`use_settings`]; with `wide`, output that is not all ASCII is kept
+/// in wasm memory as bodies' output is. (Passing the event as a `&str` and the settings' text on
+/// every call, as this export's first version did, cost about as much as mapping the event.)
+#[wasm_bindgen(js_name = mapEventCurrent)]
+pub fn map_event_current(
+    length: usize,
+    utf16: bool,
+    unrepresentable_json: Option<String>,
+    wide: bool,
+) -> String {
+    let Some(mapper) = current_mapper() else {
+        return ApiError::new(Code::InvalidSettings, "no settings: call useSettings first").text();
     };
-    let problem = read_unrepresentable(unrepresentable_json)
+    with_body(length, utf16, |event| {
+        let Some(event) = event else {
+            return ApiError::new(Code::InvalidEvent, "the event is not UTF-8 text").text();
+        };
+        let answer_text = map_one(&mapper, event, unrepresentable_json.as_deref());
+        let ascii = answer_text.is_ascii();
+        answer(|| std::iter::once(answer_text.as_str()), ascii, wide)
+    })
+}
+
+/// One event's `{"commands": [...]}` or `{"error": {...}}` (see [`map_event_current`]).
+fn map_one(mapper: &Mapper, event: &str, unrepresentable_json: Option<&str>) -> String {
+    let problem = unrepresentable_json
+        .map(read_unrepresentable)
+        .unwrap_or_default()
         .into_iter()
         .next();
     let event = match problem {

@@ -10,6 +10,7 @@ use segment_bloomreach::rules::fql::Subscription;
 use segment_bloomreach::rules::kit::{Mapping, PayloadReads};
 use segment_bloomreach::rules::Problem;
 use segment_bloomreach::Code;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -148,6 +149,60 @@ pub fn transform_mapping(slot: usize, length: usize, utf16: bool, wide: bool) ->
                 Ok(None) => "{}".to_string(),
                 Err(e) => ApiError::new(Code::MappingFailed, e.message).text(),
             }
+        })
+    })
+}
+
+/// `transformMappingMany`: [`transform_mapping`] of each payload of a JSON array the wrapper
+/// wrote into wasm memory, in one call: `{"outputs": [...]}`, with `"undefined": [i, …]` listing
+/// the payloads whose output is `undefined` (`null` in `outputs`) when there are any; or the
+/// first failing payload's `{"error": {...}}` (`mapping_failed`, with its `index`). One call and
+/// one JSON text each way for the list: the crossing of a one-`@path` mapping cost more than the
+/// mapping, per payload.
+#[wasm_bindgen(js_name = transformMappingMany)]
+pub fn transform_mapping_many(slot: usize, length: usize, utf16: bool, wide: bool) -> String {
+    MAPPINGS.with(|table| {
+        let table = table.borrow();
+        let Some(Some(mapping)) = table.get(slot) else {
+            return ApiError::new(Code::InvalidMapping, "no mapping compiled in this slot").text();
+        };
+        with_body(length, utf16, |payloads| {
+            let failed = |message: String| ApiError::new(Code::MappingFailed, message).text();
+            let Some(payloads) = payloads else {
+                return failed("the payloads are not UTF-8 text".to_string());
+            };
+            // Each payload stays text until it is read into the resolver's own tree.
+            let payloads: Vec<&RawValue> = match serde_json::from_str(payloads) {
+                Ok(payloads) => payloads,
+                Err(e) => return failed(format!("the payloads are not a JSON array: {e}")),
+            };
+            let mut outputs = String::with_capacity(64 * payloads.len() + 16);
+            outputs.push_str("{\"outputs\":[");
+            let mut undefined = Vec::new();
+            for (index, payload) in payloads.iter().enumerate() {
+                if index > 0 {
+                    outputs.push(',');
+                }
+                match mapping.resolve_text_to_json(payload.get()) {
+                    Ok(Some(output)) => outputs.push_str(&output),
+                    Ok(None) => {
+                        outputs.push_str("null");
+                        undefined.push(index);
+                    }
+                    Err(e) => {
+                        let message = format!("payload {index}: {}", e.message);
+                        return ApiError::new(Code::MappingFailed, message).at(index).text();
+                    }
+                }
+            }
+            outputs.push(']');
+            if !undefined.is_empty() {
+                outputs.push_str(",\"undefined\":");
+                outputs.push_str(&serde_json::to_string(&undefined).expect("indexes serialize"));
+            }
+            outputs.push('}');
+            let ascii = outputs.is_ascii();
+            answer(|| std::iter::once(outputs.as_str()), ascii, wide)
         })
     })
 }

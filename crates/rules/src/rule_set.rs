@@ -48,24 +48,33 @@ pub struct Rule {
     pub(crate) for_each: Option<Mapping>,
     pub(crate) customer_ids: Option<Mapping>,
     pub(crate) timestamp: Option<Mapping>,
+    /// What this rule reads of an event ([`Rule::reads`]), found once.
+    reads: PayloadReads,
 }
 
-/// What `rules` read of an event (see [`RuleSet::reads`]).
-fn reads_of(rules: &[Rule]) -> PayloadReads {
+/// What a rule reads of an event (see [`Rule::reads`]): its subscription's fields and what its
+/// mapping values read.
+fn reads_of(rule: &Rule) -> PayloadReads {
+    let mut reads = subscription_reads_of(std::slice::from_ref(rule));
+    let mappings = [
+        &rule.event_type,
+        &rule.properties,
+        &rule.for_each,
+        &rule.customer_ids,
+        &rule.timestamp,
+    ];
+    for mapping in mappings.into_iter().flatten() {
+        reads.add(mapping.reads());
+    }
+    reads
+}
+
+/// What `rules`' subscriptions read of an event (see [`RuleSet::subscription_reads`]).
+fn subscription_reads_of(rules: &[Rule]) -> PayloadReads {
     let mut reads = PayloadReads::default();
     for rule in rules {
         for path in rule.subscription.field_paths() {
             reads.read(&path);
-        }
-        let mappings = [
-            &rule.event_type,
-            &rule.properties,
-            &rule.for_each,
-            &rule.customer_ids,
-            &rule.timestamp,
-        ];
-        for mapping in mappings.into_iter().flatten() {
-            reads.add(mapping.reads());
         }
     }
     reads
@@ -77,6 +86,8 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     /// What the rules read of an event ([`RuleSet::reads`]), found once.
     reads: PayloadReads,
+    /// What their subscriptions read ([`RuleSet::subscription_reads`]), found once.
+    subscription_reads: PayloadReads,
 }
 
 impl RuleSet {
@@ -108,8 +119,17 @@ impl RuleSet {
             }
         }
         if problems.is_empty() {
-            let reads = reads_of(&rules);
-            Ok(RuleSet { rules, reads })
+            let mut reads = PayloadReads::default();
+            for rule in &mut rules {
+                rule.reads = reads_of(rule);
+                reads.add(&rule.reads);
+            }
+            let subscription_reads = subscription_reads_of(&rules);
+            Ok(RuleSet {
+                rules,
+                reads,
+                subscription_reads,
+            })
         } else {
             Err(problems)
         }
@@ -122,6 +142,13 @@ impl RuleSet {
     /// the event in another form can build only that much of it as a `Value`.
     pub fn reads(&self) -> &PayloadReads {
         &self.reads
+    }
+
+    /// What the rules' subscriptions read of an event: matching on [`PayloadReads::project`] of
+    /// an event by this gives what matching on the event gives, so a caller can build that much
+    /// to find the rules that take an event, then each taking rule's [`Rule::reads`] to emit.
+    pub fn subscription_reads(&self) -> &PayloadReads {
+        &self.subscription_reads
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -139,6 +166,13 @@ impl RuleSet {
 }
 
 impl Rule {
+    /// What this rule reads of an event: its subscription's fields and what its mapping values
+    /// read, as [`RuleSet::reads`] says for all rules. Matching and emitting on
+    /// [`PayloadReads::project`] of an event by this gives what they give on the event.
+    pub fn reads(&self) -> &PayloadReads {
+        &self.reads
+    }
+
     /// Whether the rule's subscription takes this event.
     pub fn matches(&self, event: &Value) -> bool {
         self.subscription.matches(event)
@@ -252,6 +286,7 @@ fn compile_rule(index: usize, rule: &Value) -> Result<Rule, Vec<Problem>> {
             for_each,
             customer_ids,
             timestamp,
+            reads: PayloadReads::default(),
         }),
         _ => Err(problems),
     }
