@@ -110,6 +110,11 @@ test("invalid config: /health lists every problem, ingest answers 503 config_inv
       },
     });
     assertNoSecrets(ingest.text, "config_invalid");
+    // A sender without the write key learns nothing of the configuration: 401, no problems.
+    const stranger = await worker.dispatch("/v1/track", postJson(EVENTS.track, { authorization: basicAuth("not-the-key") }));
+    assert.equal(stranger.status, 401);
+    assert.deepEqual(Object.keys(stranger.json.error), ["code", "message"]);
+    assert.equal(stranger.json.error.code, "invalid_credentials");
     assertNoSecrets(worker.logs.map((l) => l.text).join("\n"), "the log");
   } finally {
     await worker.dispose();

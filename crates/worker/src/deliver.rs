@@ -458,6 +458,13 @@ fn call_type_of(run: &Run, owner: usize) -> &'static str {
 
 /// A random name for this run's leases (two 52-bit halves, hex).
 fn run_token() -> String {
-    let half = || (js_sys::Math::random() * 4_503_599_627_370_496.0) as u64;
-    format!("{:013x}{:013x}", half(), half())
+    // The runtime's cryptographic randomness (a lease token another delivery must not guess).
+    random_uuid().replace('-', "")
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `crypto.randomUUID()`: 122 random bits from the runtime's CSPRNG.
+    #[wasm_bindgen(js_namespace = crypto, js_name = randomUUID)]
+    fn random_uuid() -> String;
 }

@@ -199,6 +199,21 @@ impl EdgeConfig {
                 None
             }
         };
+        // The open mode is for a laptop: with a remote Bloomreach it would let anyone write there.
+        if let (true, Some(settings)) = (allow_unauthenticated, &settings) {
+            // The URL as the WHATWG parser wrote it: `scheme://host[:port]`, no path left.
+            let authority = settings.api_base_url().split("://").nth(1).unwrap_or("");
+            let host = match authority.rsplit_once(':') {
+                Some((host, port)) if !port.contains(']') => host,
+                _ => authority,
+            };
+            if !matches!(host, "localhost" | "127.0.0.1" | "[::1]") {
+                problems.push(ConfigProblem {
+                    variable: "DEV_ALLOW_UNAUTHENTICATED",
+                    message: "is for local development only: it is refused unless BLOOMREACH_API_BASE_URL is a local stand-in (localhost, 127.0.0.1 or [::1])".into(),
+                });
+            }
+        }
         problems.sort_by_key(|p| VARIABLES.iter().position(|(v, _)| *v == p.variable));
         EdgeConfig {
             mapper: settings.filter(|_| problems.is_empty()).map(Mapper::new),
@@ -369,9 +384,23 @@ mod tests {
             .collect();
         assert!(!EdgeConfig::from_vars(vars(&pairs)).is_valid());
         pairs.push(("DEV_ALLOW_UNAUTHENTICATED", "true"));
-        let config = EdgeConfig::from_vars(vars(&pairs));
-        assert!(config.is_valid(), "{:?}", config.problems);
-        assert!(config.senders.allow_unauthenticated);
+        // Refused with a remote Bloomreach…
+        let remote = EdgeConfig::from_vars(vars(&pairs));
+        let named: Vec<_> = remote.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(named, ["DEV_ALLOW_UNAUTHENTICATED"]);
+        // …taken with a local stand-in.
+        for local in [
+            "http://127.0.0.1:8788/",
+            "http://localhost/",
+            "http://[::1]:9/",
+        ] {
+            let mut local_pairs = pairs.clone();
+            local_pairs.retain(|(k, _)| *k != "BLOOMREACH_API_BASE_URL");
+            local_pairs.push(("BLOOMREACH_API_BASE_URL", local));
+            let config = EdgeConfig::from_vars(vars(&local_pairs));
+            assert!(config.is_valid(), "{local}: {:?}", config.problems);
+            assert!(config.senders.allow_unauthenticated);
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::queue_message::events_of;
 use crate::queue_producer;
 use crate::request_body::{check_content_type, read_limited};
 use crate::route::{webhook_source, Route};
-use crate::routing::ledger_keys;
+use crate::routing::{ledger_keys, SourceProblems};
 use ::worker::{Context, Request, Response};
 use segment_bloomreach::{BuildOutput, Code, IngestLimits};
 use serde_json::json;
@@ -29,11 +29,6 @@ pub async fn ingest(
 ) -> Result<Response, WorkerError> {
     let live = live_config::current(bindings).await?;
     let routing = &live.routing;
-    // The variables' one source: an invalid configuration is refused before the body is read,
-    // as it always was.
-    if routing.version.is_none() && routing.sources[0].mapper.is_err() {
-        return Err(WorkerError::ConfigInvalid(bindings.config.problems.clone()));
-    }
     line.config_version = routing.version;
     // `/webhook/<source>` of no source is a route that does not exist.
     let path = request.path();
@@ -64,10 +59,12 @@ pub async fn ingest(
     if routing.version.is_some() {
         line.source = Some(source.name.clone());
     }
-    let mapper = source
-        .mapper
-        .as_ref()
-        .map_err(|problems| WorkerError::SourceInvalid(problems.clone()))?;
+    // Configuration problems only to a sender whose credentials passed: a stranger learns nothing
+    // of how the Worker is set up.
+    let mapper = source.mapper.as_ref().map_err(|problems| match problems {
+        SourceProblems::Variables(problems) => WorkerError::ConfigInvalid(problems.clone()),
+        stored => WorkerError::SourceInvalid(stored.clone()),
+    })?;
     let text = text.map_err(|_| WorkerError::NotText)?;
 
     let implied_type = match route {
