@@ -314,7 +314,7 @@ const SECRET = {
   writeKey: "wk-SECRET-2d9f10e6c8a4b3",
   sharedSecret: "ss-SECRET-c4a7e2f5d1b908",
   bearerToken: "bt-SECRET-91c3f8e27a6d04",
-  adminToken: "at-SECRET-5e0b7d93c1f2a8",
+  adminToken: "at-SECRET-5e0b7d93c1f2a8-2c47e91b05d3",
 };
 
 /** A secret and the forms it could leak in: URL-encoded, hex, base64/base64url at any alignment (so also inside `base64(key:secret)`). */

@@ -17,7 +17,7 @@ export const API_KEY = "local-api-key";
 export const WRITE_KEY = "dev-write-key";
 export const SHARED_SECRET = "dev-shared-secret";
 export const BEARER_TOKEN = "dev-bearer-token";
-export const ADMIN_TOKEN = "dev-admin-token";
+export const ADMIN_TOKEN = "dev-admin-token-0123456789abcdef";
 export const QUEUE = "segment-bloomreach-events";
 export const DEAD_LETTER_QUEUE = "segment-bloomreach-events-dlq";
 

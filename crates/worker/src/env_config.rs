@@ -40,6 +40,9 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
 /// 300 (5 minutes) in production; tests set it low so a fault-injection soak drains in seconds.
 pub const QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS: u32 = 300;
 
+/// The shortest `ADMIN_TOKEN` taken.
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 32;
+
 /// How old an isolate's copy of the stored configuration may be before a request checks the
 /// store again (whole seconds, 0..=300; 0: every request asks).
 pub const CONFIG_CACHE_DEFAULT_SECS: u32 = 10;
@@ -214,6 +217,27 @@ impl EdgeConfig {
                 });
             }
         }
+        let admin_token = get("ADMIN_TOKEN").map(|v| v.trim().to_string());
+        if let Some(token) = &admin_token {
+            // The admin routes read and change everything: a token as strong as a random 32
+            // characters, and never one a sender holds (a write key is public in web pages).
+            let senders = [
+                &senders.write_key,
+                &senders.shared_secret,
+                &senders.bearer_token,
+            ];
+            if token.chars().count() < MIN_ADMIN_TOKEN_CHARS {
+                problems.push(ConfigProblem {
+                    variable: "ADMIN_TOKEN",
+                    message: format!("must be at least {MIN_ADMIN_TOKEN_CHARS} characters (a random token: `openssl rand -hex 32`)"),
+                });
+            } else if senders.iter().any(|s| s.as_deref() == Some(token.as_str())) {
+                problems.push(ConfigProblem {
+                    variable: "ADMIN_TOKEN",
+                    message: "must differ from every sender credential (SEGMENT_WRITE_KEY, SEGMENT_SHARED_SECRET, WEBHOOK_BEARER_TOKEN)".into(),
+                });
+            }
+        }
         problems.sort_by_key(|p| VARIABLES.iter().position(|(v, _)| *v == p.variable));
         EdgeConfig {
             mapper: settings.filter(|_| problems.is_empty()).map(Mapper::new),
@@ -221,7 +245,7 @@ impl EdgeConfig {
             problems,
             queue_retry_max_delay_secs,
             config_cache_secs,
-            admin_token: get("ADMIN_TOKEN").map(|v| AdminToken(v.trim().to_string())),
+            admin_token: admin_token.map(AdminToken),
             ledger_key_secret: get("LEDGER_KEY_SECRET").map(|v| v.trim().to_string()),
         }
     }
@@ -373,6 +397,35 @@ mod tests {
             let named: Vec<_> = config.problems.iter().map(|p| p.variable).collect();
             assert_eq!(named, vec!["QUEUE_RETRY_MAX_DELAY_SECONDS"], "{bad}");
         }
+    }
+
+    #[test]
+    fn the_admin_token_is_long_and_no_sender_credential() {
+        let with = |token: &str| {
+            let mut pairs = VALID.to_vec();
+            pairs.push(("ADMIN_TOKEN", token));
+            let config = EdgeConfig::from_vars(vars(&pairs));
+            config
+                .problems
+                .iter()
+                .map(|p| format!("{}: {}", p.variable, p.message))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(with(&"a".repeat(32)), Vec::<String>::new());
+        assert_eq!(
+            with("short-admin-token"),
+            ["ADMIN_TOKEN: must be at least 32 characters (a random token: `openssl rand -hex 32`)"]
+        );
+        let mut pairs = VALID.to_vec();
+        let key = "wk-value-that-is-long-enough-0123456789";
+        pairs.retain(|(k, _)| *k != "SEGMENT_WRITE_KEY");
+        pairs.extend([("SEGMENT_WRITE_KEY", key), ("ADMIN_TOKEN", key)]);
+        let config = EdgeConfig::from_vars(vars(&pairs));
+        assert_eq!(config.problems.len(), 1);
+        assert!(config.problems[0]
+            .message
+            .starts_with("must differ from every sender credential"));
+        assert!(!config.problems[0].message.contains(key));
     }
 
     #[test]
