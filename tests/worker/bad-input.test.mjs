@@ -375,7 +375,7 @@ test("secrets: no log line, response body or header ever contains a configured s
     assert.equal((await send("wrong bearer", "/webhook", track("s-9"), { authorization: `Bearer ${SECRET.apiKey}` })).status, 401);
     assert.equal((await send("malformed JSON", "/v1/batch", '{"batch": [', { authorization: basic(SECRET.writeKey) })).status, 400);
     assert.equal((await send("an invalid event", "/v1/batch", '{"batch": [{"type": "track"}]}', { authorization: basic(SECRET.writeKey) })).status, 200);
-    assert.equal(record("health", await ok.dispatch("/health")).status, 200);
+    assert.equal(record("health", await ok.dispatch("/health", { headers: { authorization: `Bearer ${SECRET.adminToken}` } })).status, 200);
     assert.equal(record("preflight", await ok.dispatch("/v1/batch", { method: "OPTIONS" })).status, 204);
     const admin = async (where, token, path = "/admin/dead-letters", init = {}) =>
       record(where, await ok.dispatch(path, { ...init, headers: { authorization: `Bearer ${token}` } }));
@@ -397,7 +397,7 @@ test("secrets: no log line, response body or header ever contains a configured s
       standIn: standIn(),
     });
     workers.push(badConfig);
-    const health = record("bad config /health", await badConfig.dispatch("/health"));
+    const health = record("bad config /health", await badConfig.dispatch("/health", { headers: { authorization: `Bearer ${SECRET.adminToken}` } }));
     assert.equal(health.status, 503);
     assert.deepEqual(health.json.config.problems.map((p) => p.variable), ["BLOOMREACH_API_BASE_URL", "TRACK_SESSION_PING"]);
     assert.equal(record("bad config ingest", await badConfig.dispatch("/v1/track", postJson(track("s-11"), { authorization: basic(SECRET.writeKey) }))).status, 503);

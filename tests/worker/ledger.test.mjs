@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { postJson, startWorker, storedCommands, waitFor } from "./support.mjs";
+import { ADMIN, postJson, startWorker, storedCommands, waitFor } from "./support.mjs";
 
 const track = (messageId, extra = {}) => ({ type: "track", event: "Ledger Test", userId: "u-1", ...(messageId ? { messageId } : {}), timestamp: "2024-05-01T10:00:00.000Z", ...extra });
 
@@ -137,7 +137,7 @@ test("without a ledger binding delivery is at least once, as before", async () =
     for (let attempt = 0; attempt < 2; attempt++) assert.equal((await worker.dispatch("/v1/batch", postJson({ batch }))).status, 200);
     assert.deepEqual(savedCounts(worker.standIn), { "nl-1": 2 });
     assert.ok(worker.logLines("request").every((l) => l.ledger === undefined));
-    assert.deepEqual((await worker.dispatch("/health")).json.deliveryLedger, { bound: false });
+    assert.deepEqual((await worker.dispatch("/health", ADMIN)).json.deliveryLedger, { bound: false });
   } finally {
     await worker.dispose();
   }
@@ -177,7 +177,7 @@ test("metrics: a data point per delivery round and call type, and one for ledger
   try {
     const answer = await simulated.dispatch("/v1/batch", postJson({ batch: [track("mx-3")] }));
     assert.deepEqual([answer.status, answer.json.delivered], [200, 1]);
-    assert.equal((await simulated.dispatch("/health")).json.deliveryMetrics, true);
+    assert.equal((await simulated.dispatch("/health", ADMIN)).json.deliveryMetrics, true);
   } finally {
     await simulated.dispose();
   }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Analytics } from "@segment/analytics-node";
 import { createStandIn } from "../../dev/bloomreach-stand-in.mjs";
 import { ROOT, removeDir, startWranglerDev } from "../runtimes/support.mjs";
-import { API_KEY, PROJECT_TOKEN, WRITE_KEY } from "./support.mjs";
+import { ADMIN, ADMIN_TOKEN, API_KEY, PROJECT_TOKEN, WRITE_KEY } from "./support.mjs";
 
 const standIn = createStandIn({ projectToken: PROJECT_TOKEN, apiKey: API_KEY, log: null });
 let scratch;
@@ -36,6 +36,7 @@ BLOOMREACH_API_KEY = "${API_KEY}"
 BLOOMREACH_HARD_ID = "registered"
 BLOOMREACH_SOFT_ID = "cookie"
 SEGMENT_WRITE_KEY = "${WRITE_KEY}"
+ADMIN_TOKEN = "${ADMIN_TOKEN}"
 ECOMMERCE_EVENTS = true
 REQUIRED_CONSENT_CATEGORIES = ["Analytics"]
 
@@ -137,7 +138,7 @@ const EXPECTED = [
 ];
 
 test("analytics-node → Worker in wrangler dev (presets on) → stand-in: exactly the purchase, purchase_item and consent events", async () => {
-  const health = await (await fetch(`${worker.url}/health`)).json();
+  const health = await (await fetch(`${worker.url}/health`, ADMIN)).json();
   assert.equal(health.status, "ok", JSON.stringify(health.config));
   assert.deepEqual(
     [health.bloomreach.ecommerceEvents, health.bloomreach.consentCategories, health.bloomreach.requiredConsentCategories],

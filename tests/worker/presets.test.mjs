@@ -4,7 +4,7 @@
 // invalid, each problem named by its variable and path.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_BINDINGS, catalogSettings, npmPackage, postJson, startWorker } from "./support.mjs";
+import { ADMIN, BASE_BINDINGS, catalogSettings, npmPackage, postJson, startWorker } from "./support.mjs";
 
 const CATEGORIES = { Advertising: "marketing", Analytics: "analytics" };
 const consent = (preferences) => ({ consent: { categoryPreferences: preferences } });
@@ -27,7 +27,7 @@ for (const [form, bindings] of [
   test(`presets from their variables as ${form}: /health shows them, the stand-in stores what the npm package maps`, async () => {
     const worker = await startWorker({ bindings });
     try {
-      const health = await worker.dispatch("/health");
+      const health = await worker.dispatch("/health", ADMIN);
       assert.equal(health.status, 200);
       const { ecommerceEvents, consentCategories, requiredConsentCategories } = health.json.bloomreach;
       assert.deepEqual({ ecommerceEvents, consentCategories, requiredConsentCategories }, {
@@ -69,7 +69,7 @@ test("invalid presets make the configuration invalid: /health names each variabl
   };
   const worker = await startWorker({ bindings });
   try {
-    const health = await worker.dispatch("/health");
+    const health = await worker.dispatch("/health", ADMIN);
     assert.equal(health.status, 503);
     assert.deepEqual(health.json.config.problems, [
       { variable: "ECOMMERCE_EVENTS", message: "must be true or false" },

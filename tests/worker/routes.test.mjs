@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import {
-  API_KEY, BASE_BINDINGS, BEARER_TOKEN, SHARED_SECRET, WRITE_KEY,
+  ADMIN, API_KEY, BASE_BINDINGS, BEARER_TOKEN, SHARED_SECRET, WRITE_KEY,
   basicAuth, catalogSettings, npmPackage, postJson, startWorker, storedCommands,
 } from "./support.mjs";
 
@@ -42,7 +42,7 @@ function assertDeliveredAsNpmMaps(standIn, event) {
 test("health reports version, valid config, direct mode and no secrets", async () => {
   const worker = await startWorker({ bindings: { BLOOMREACH_API_SECRET: "dev-api-secret", WEBHOOK_BEARER_TOKEN: BEARER_TOKEN } });
   try {
-    const { status, json, text, headers } = await worker.dispatch("/health");
+    const { status, json, text, headers } = await worker.dispatch("/health", ADMIN);
     assert.equal(status, 200);
     assert.equal(headers.get("cache-control"), "no-store");
     assert.deepEqual(json, {
@@ -69,9 +69,15 @@ test("health reports version, valid config, direct mode and no secrets", async (
       },
     });
     assertNoSecrets(text, "/health");
-    const head = await worker.dispatch("/health", { method: "HEAD" });
+    const head = await worker.dispatch("/health", { method: "HEAD", ...ADMIN });
     assert.equal(head.status, 200);
     assert.equal(head.text, "");
+    // Without the admin token (or with a sender's credential): status and version only.
+    for (const init of [{}, { headers: { authorization: `Bearer ${WRITE_KEY}` } }, { headers: { authorization: basicAuth() } }]) {
+      const anonymous = await worker.dispatch("/health", init);
+      assert.equal(anonymous.status, 200);
+      assert.deepEqual(anonymous.json, { service: "segment-bloomreach", version: "0.1.0", status: "ok" });
+    }
   } finally {
     await worker.dispose();
   }
@@ -92,10 +98,12 @@ test("invalid config: /health lists every problem, ingest answers 503 config_inv
       { variable: "BLOOMREACH_PROJECT_TOKEN", message: "is required" },
       { variable: "TRACK_SESSION_PING", message: "must be true or false" },
     ];
-    const health = await worker.dispatch("/health");
+    const health = await worker.dispatch("/health", ADMIN);
     assert.equal(health.status, 503);
     assert.equal(health.json.status, "config_invalid");
     assert.deepEqual(health.json.config, { valid: false, problems });
+    const anonymous = await worker.dispatch("/health");
+    assert.deepEqual([anonymous.status, anonymous.json], [503, { service: "segment-bloomreach", version: "0.1.0", status: "config_invalid" }]);
     assert.equal(health.json.bloomreach, undefined);
     assertNoSecrets(health.text, "/health");
 
@@ -285,7 +293,7 @@ test("webhook: signature over the raw body, bearer token, one event or an array"
 test("dev open mode is explicit and reported by /health", async () => {
   const worker = await startWorker({ bindings: { SEGMENT_WRITE_KEY: undefined, SEGMENT_SHARED_SECRET: undefined, DEV_ALLOW_UNAUTHENTICATED: "true" } });
   try {
-    const health = await worker.dispatch("/health");
+    const health = await worker.dispatch("/health", ADMIN);
     assert.equal(health.json.devOpenMode, true);
     assert.deepEqual(health.json.senderAuth, { writeKey: false, webhookSignature: false, webhookBearer: false });
     const open = await worker.dispatch("/v1/track", postJson(EVENTS.track, { authorization: "" }));
@@ -297,7 +305,7 @@ test("dev open mode is explicit and reported by /health", async () => {
   // Without the flag and without credentials, nothing is accepted: the config is invalid.
   const closed = await startWorker({ bindings: { SEGMENT_WRITE_KEY: undefined, SEGMENT_SHARED_SECRET: undefined } });
   try {
-    const health = await closed.dispatch("/health");
+    const health = await closed.dispatch("/health", ADMIN);
     assert.equal(health.status, 503);
     assert.equal(health.json.devOpenMode, false);
     assert.deepEqual(health.json.config.problems.map((p) => p.variable), ["SEGMENT_WRITE_KEY"]);

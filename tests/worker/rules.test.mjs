@@ -3,7 +3,7 @@
 // and an invalid rule making the whole configuration invalid, each problem named by its path.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_BINDINGS, catalogSettings, npmPackage, postJson, startWorker } from "./support.mjs";
+import { ADMIN, BASE_BINDINGS, catalogSettings, npmPackage, postJson, startWorker } from "./support.mjs";
 
 const RULES = [
   { name: "signup", subscribe: 'type = "track" and event = "Signed Up"', eventType: "registration", properties: { plan: { "@path": "$.properties.plan" } } },
@@ -32,7 +32,7 @@ for (const [form, value] of [
     const bindings = { BLOOMREACH_MAPPINGS: value };
     const worker = await startWorker({ bindings });
     try {
-      const health = await worker.dispatch("/health");
+      const health = await worker.dispatch("/health", ADMIN);
       assert.equal(health.status, 200);
       assert.deepEqual(health.json.bloomreach.rules, ["signup", "order lines"]);
 
@@ -65,7 +65,7 @@ test("an invalid rule makes the configuration invalid: /health lists each proble
   const bindings = { BLOOMREACH_MAPPINGS: [{ subscribe: "type =", eventType: { "@liquid": "{{ event }}" } }, { eventType: "x" }] };
   const worker = await startWorker({ bindings });
   try {
-    const health = await worker.dispatch("/health");
+    const health = await worker.dispatch("/health", ADMIN);
     assert.equal(health.status, 503);
     assert.deepEqual(
       health.json.config.problems.map((p) => [p.variable, p.message.split(": ")[0]]),

@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash as hashOf, createHmac } from "node:crypto";
 import { createStandIn } from "../../dev/bloomreach-stand-in.mjs";
-import { ADMIN_TOKEN, BASE_BINDINGS, basicAuth, catalogSettings, npmPackage, postJson, SHARED_SECRET, startWorker, WRITE_KEY } from "./support.mjs";
+import { ADMIN, ADMIN_TOKEN, BASE_BINDINGS, basicAuth, catalogSettings, npmPackage, postJson, SHARED_SECRET, startWorker, WRITE_KEY } from "./support.mjs";
 
 const EU = { url: "http://127.0.0.1:8788/", project: "eu-project", key: "eu-api-key" };
 const US = { url: "http://127.0.0.1:8789/", project: "us-project", key: "us-api-key", secret: "us-api-secret" };
@@ -132,7 +132,7 @@ test("a published configuration routes each credential to its source and each so
     assert.equal(answer.json.error.code, "invalid_credentials");
     assert.equal((await worker.dispatch("/webhook/nope", postJson({}))).status, 404);
 
-    const health = await worker.dispatch("/health");
+    const health = await worker.dispatch("/health", ADMIN);
     assert.equal(health.status, 200, health.text);
     const { configuration: shown } = health.json;
     assert.deepEqual([shown.from, shown.version, shown.store], ["store", 1, true]);
@@ -218,7 +218,7 @@ test("an invalid configuration is refused with every problem at its path and cha
     const versions = await worker.dispatch("/admin/config/versions", admin("GET"));
     assert.deepEqual(versions.json, { live: null, versions: [] });
     // Still the variables.
-    const health = await worker.dispatch("/health");
+    const health = await worker.dispatch("/health", ADMIN);
     assert.equal(health.json.configuration, undefined, "no stored configuration to describe");
     assert.equal(health.json.bloomreach.apiBaseUrl, BASE_BINDINGS.BLOOMREACH_API_BASE_URL);
     const valid = await worker.dispatch("/admin/config/validate", admin("POST", { config: configuration() }));
@@ -324,7 +324,7 @@ test("a failing store: the last good copy keeps serving and /health says how old
       assert.equal(answer.status, 200, answer.text);
     }
     assert.deepEqual(stored(eu).map((c) => c.command_id), ["f-1", "f-2", "f-3"]);
-    const health = await worker.dispatch("/health");
+    const health = await worker.dispatch("/health", ADMIN);
     assert.equal(health.json.configuration.version, 5);
     assert.match(health.json.configuration.stale, /the store is down/);
     assert.equal(worker.logLines("config_store").length, 1, "the failure is logged once, not per request");

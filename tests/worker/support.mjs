@@ -18,6 +18,8 @@ export const WRITE_KEY = "dev-write-key";
 export const SHARED_SECRET = "dev-shared-secret";
 export const BEARER_TOKEN = "dev-bearer-token";
 export const ADMIN_TOKEN = "dev-admin-token-0123456789abcdef";
+/** Request options with the admin token, which /health's details and the admin routes need. */
+export const ADMIN = Object.freeze({ headers: Object.freeze({ authorization: `Bearer ${ADMIN_TOKEN}` }) });
 export const QUEUE = "segment-bloomreach-events";
 export const DEAD_LETTER_QUEUE = "segment-bloomreach-events-dlq";
 

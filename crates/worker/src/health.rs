@@ -1,4 +1,4 @@
-//! `GET /health`: version, whether the configuration is valid (problems listed, never a value), delivery mode, the ledger and metrics bindings, open mode.
+//! `GET /health`: status and version for anyone; with the admin token also whether the configuration is valid (problems listed, never a value), its sources, delivery mode, the ledger and metrics bindings, open mode.
 
 use crate::config::Bindings;
 use crate::http::json_response;
@@ -6,8 +6,9 @@ use crate::live_config::{self, Live};
 use ::worker::Response;
 use serde_json::{json, Value};
 
-/// 200 when the configuration is valid, 503 (with every problem) when it is not.
-pub async fn respond(bindings: &Bindings) -> Response {
+/// 200 when the configuration is valid, 503 when it is not; the details only to `detailed`
+/// callers (the admin token's), as they show how the Worker is set up.
+pub async fn respond(bindings: &Bindings, detailed: bool) -> Response {
     let config = &bindings.config;
     let senders = &config.senders;
     let live = live_config::current(bindings).await;
@@ -76,6 +77,12 @@ pub async fn respond(bindings: &Bindings) -> Response {
         });
     }
     let status = if valid { 200 } else { 503 };
+    if !detailed {
+        let keep = ["service", "version", "status"];
+        body.as_object_mut()
+            .expect("an object")
+            .retain(|key, _| keep.contains(&key.as_str()));
+    }
     let mut response = json_response(status, &body);
     let _ = response.headers_mut().set("Cache-Control", "no-store");
     response

@@ -40,7 +40,14 @@ async fn route(
 ) -> Result<Response, WorkerError> {
     let route = Route::of(path).ok_or(WorkerError::NotFound)?;
     match (route, method) {
-        (Route::Health, Method::Get | Method::Head) => Ok(health::respond(bindings).await),
+        (Route::Health, Method::Get | Method::Head) => {
+            let authorization = request.headers().get("Authorization").ok().flatten();
+            let detailed = matches!(
+                check_admin(bindings.config.admin_token.as_ref(), authorization.as_deref()),
+                AdminAccess::Granted
+            );
+            Ok(health::respond(bindings, detailed).await)
+        }
         (Route::Tracking(_) | Route::Webhook, Method::Options) => Ok(preflight()),
         (Route::Tracking(_) | Route::Webhook, Method::Post) => {
             ingest_route::ingest(request, route, bindings, ctx, started_ms, line).await
