@@ -309,9 +309,10 @@ test("dev open mode is explicit and reported by /health", async () => {
     assert.equal(health.status, 503);
     assert.equal(health.json.devOpenMode, false);
     assert.deepEqual(health.json.config.problems.map((p) => p.variable), ["SEGMENT_WRITE_KEY"]);
+    // No credential can pass, so no sender is told about the configuration: 401.
     const refused = await closed.dispatch("/v1/track", postJson(EVENTS.track));
-    assert.equal(refused.status, 503);
-    assert.equal(refused.json.error.code, "config_invalid");
+    assert.equal(refused.status, 401);
+    assert.equal(refused.json.error.code, "credentials_not_configured");
   } finally {
     await closed.dispose();
   }
