@@ -14,9 +14,10 @@ use memory::{answer, with_body};
 use segment_bloomreach::ingest::unrepresentable;
 use segment_bloomreach::response::command_ids_of_body;
 use segment_bloomreach::{
-    read_response, BatchRequest, BuildOutput, Code, Deployment, EventIssue, IngestLimits, Mapped,
-    Mapper, Settings, SettingsError,
+    read_response, BatchRequest, BuildOutput, Code, EventIssue, IngestLimits, Mapped, Mapper,
+    Settings, SettingsError,
 };
+use segment_bloomreach_deployment::Deployment;
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
