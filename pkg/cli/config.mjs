@@ -1,7 +1,7 @@
 // `segment-bloomreach config …`: a Worker's configuration kept in a TOML file (in git), validated offline, diffed, pushed, pulled, listed and rolled back through the Worker's admin API.
 
 import { parseArgs } from "node:util";
-import { validateConfig } from "segment-bloomreach";
+import { validateConfig } from "segment-bloomreach/config";
 import { changesText, configChanges } from "./config-diff.mjs";
 import { configText, readConfigFile, withBaseVersion, writeConfigFile, BASE_VERSION_KEY } from "./config-file.mjs";
 

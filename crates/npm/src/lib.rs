@@ -17,7 +17,6 @@ use segment_bloomreach::{
     read_response, BatchRequest, BuildOutput, Code, EventIssue, IngestLimits, Mapped, Mapper,
     Settings, SettingsError,
 };
-use segment_bloomreach_deployment::Deployment;
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -275,25 +274,6 @@ pub fn validate_settings_json(settings: &str) -> String {
     match Settings::from_json(settings) {
         Ok(s) => format!("{{\"settings\":{}}}", to_json(&s.to_json_value())),
         Err(e) => settings_error(e),
-    }
-}
-
-/// `validateConfig`: `{"config": {...}}`, the configuration document as the Worker would store it
-/// (write keys given as `key` stay as given: only the Worker digests them), or `{"error": {...}}`
-/// with `config_invalid` and every problem at its path. Offline: the Worker secrets it names are
-/// not checked (the Worker's `/admin/config/validate` does).
-#[wasm_bindgen(js_name = validateConfigJson)]
-pub fn validate_config_json(config: &str) -> String {
-    let document: serde_json::Value = match serde_json::from_str(config) {
-        Ok(document) => document,
-        Err(e) => {
-            let message = format!("the configuration is not JSON: {e}");
-            return ApiError::new(Code::ConfigInvalid, message).text();
-        }
-    };
-    match Deployment::from_json_value(&document, None) {
-        Ok(deployment) => format!("{{\"config\":{}}}", to_json(&deployment.to_json_value())),
-        Err(problems) => ApiError::config(&problems).text(),
     }
 }
 
