@@ -1,8 +1,8 @@
 //! The npm package's `segment-bloomreach/config` wasm: a configuration document validated offline by the same code as the Worker (crates/deployment), JSON text in, JSON text out.
 //!
 //! Its own module, not one more export of the main wasm (crates/npm): validation reaches the
-//! configuration model and every source's settings code, about 14 KB gzip that would put the main
-//! wasm over its budget, for a function only the command line and Node programs call. Errors have
+//! configuration model, 11.3 KB gzip in the main wasm that put it over its 224 KB budget, for a
+//! function only the command line and Node programs call. Errors have
 //! the main wasm's shape (`{"error": {"code", "message", "problems"}}`), which the wrapper
 //! (`pkg/src/config.js`) throws the same way.
 
