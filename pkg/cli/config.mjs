@@ -1,7 +1,6 @@
 // `segment-bloomreach config …`: a Worker's configuration kept in a TOML file (in git), validated offline, diffed, pushed, pulled, listed and rolled back through the Worker's admin API.
 
 import { parseArgs } from "node:util";
-import { validateConfig } from "segment-bloomreach";
 import { changesText, configChanges } from "./config-diff.mjs";
 import { configText, readConfigFile, withBaseVersion, writeConfigFile, BASE_VERSION_KEY } from "./config-file.mjs";
 
@@ -361,6 +360,8 @@ function plural(n, word) {
 const RUN = {
   async validate(options, io) {
     const { config: document } = readFile(options.file);
+    // Loaded here, not at the top: its wasm (~6 ms to load) serves this command only, not backfill.
+    const { validateConfig } = await import("segment-bloomreach/config");
     try {
       const stored = validateConfig(document);
       io.stdout.write(`${options.file}: valid (${plural(stored.destinations.length, "destination")}, ${plural(stored.sources.length, "source")})\n`);

@@ -189,22 +189,6 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     return unwrap(wasm.validateSettingsJson(settingsText(settings))).settings;
   }
 
-  /**
-   * A configuration document (sources and destinations) as the Worker would store it, or a
-   * `config_invalid` error with every problem at its path. Write keys given as `key` stay as given:
-   * only the Worker stores their digests, so no hashing happens here (it could not be synchronous in
-   * every runtime).
-   */
-  function validateConfig(config) {
-    let text;
-    try {
-      text = JSON.stringify(config === undefined ? null : config);
-    } catch (cause) {
-      throw mappingError({ code: "config_invalid", message: `invalid configuration: it cannot be turned into JSON (${cause.message})` });
-    }
-    return unwrap(wasm.validateConfigJson(text)).config;
-  }
-
   function readResponse(request, status, bodyText) {
     if (!request || typeof request.body !== "string") {
       throw mappingError({ code: "invalid_request", message: "readResponse takes a request from buildRequests (with its `body` text)" });
@@ -321,7 +305,7 @@ export function createApi(wasm, { Buffer: NodeBuffer = null } = {}) {
     return unwrap(out);
   }
 
-  return { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, validateConfig, readResponse, transform, compileMapping, validateMapping, matchesSubscription };
+  return { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse, transform, compileMapping, validateMapping, matchesSubscription };
 }
 
 /** The most mappings kept compiled in wasm at once (by `transform`). */
@@ -447,8 +431,11 @@ function sameData(value, snapshot) {
   return n === keys.length;
 }
 
-/** An Error with the contract's `code` and, where they apply, `problems`, `index`, `messageId`, `line`, `column`. */
-function mappingError(detail) {
+/**
+ * An Error with the contract's `code` and, where they apply, `problems`, `index`, `messageId`, `line`,
+ * `column`. Exported for the `segment-bloomreach/config` wrapper (`config.js`), whose errors are the same.
+ */
+export function mappingError(detail) {
   const error = new Error(detail.message);
   error.name = "BloomreachMappingError";
   // JavaScriptCore (Bun, Safari) gives every Error its own `line` and `column` (where it was
@@ -461,7 +448,8 @@ function mappingError(detail) {
   return error;
 }
 
-function unwrap(text) {
+/** A wasm answer as a value, or its `{"error"}` thrown as a `mappingError`. */
+export function unwrap(text) {
   const result = JSON.parse(text);
   if (result.error) throw mappingError(result.error);
   return result;

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as api from "../../pkg/node/index.mjs";
+import { validateConfig } from "../../pkg/config/index.mjs";
 import { cases, settingsFor, withParsedBodies, errorFields } from "./fixtures.js";
 
 test("mapping fixtures: mapEvent and buildRequests", async (t) => {
@@ -84,17 +85,18 @@ test("settings fixtures: validateSettings", async (t) => {
   }
 });
 
-test("config fixtures: validateConfig", async (t) => {
+test("config fixtures: validateConfig (segment-bloomreach/config, its own wasm)", async (t) => {
   const all = cases("config");
   assert.ok(all.length >= 10, `found ${all.length} cases`);
   for (const [name, c] of all) {
     await t.test(name, () => {
       if (c.expected) {
-        assert.deepEqual(api.validateConfig(c.input), c.expected);
+        assert.deepEqual(validateConfig(c.input), c.expected);
       } else {
-        assert.throws(() => api.validateConfig(c.input), (e) => {
+        assert.throws(() => validateConfig(c.input), (e) => {
           assert.deepEqual(errorFields(e, ["code", "problems"]), c.error);
           assert.equal(e.message, `invalid configuration: ${c.error.problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`);
+          assert.equal(e.name, "BloomreachMappingError");
           return true;
         });
       }

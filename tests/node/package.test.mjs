@@ -59,6 +59,13 @@ test("the tarball (what `npm publish` uploads) holds each entry, the wrapper, th
     "cli/options.mjs",
     "cli/progress.mjs",
     "cli/sender.mjs",
+    "config/api.cjs", // segment-bloomreach/config (Node only): validateConfig over its own wasm
+    "config/index.cjs",
+    "config/index.d.cts",
+    "config/index.d.ts",
+    "config/index.mjs",
+    "config/segment_bloomreach_config.cjs",
+    "config/segment_bloomreach_config_bg.wasm",
     "edge/index.js", // workerd, edge-light, worker: imports web/'s .wasm as a module
     "index.d.cts",
     "index.d.ts",
@@ -70,6 +77,7 @@ test("the tarball (what `npm publish` uploads) holds each entry, the wrapper, th
     "node/segment_bloomreach_bg.wasm",
     "package.json",
     "src/api.js",
+    "src/config.js",
     "src/glue.js",
     "web.d.ts",
     "web/index.js", // segment-bloomreach/web: init() loads the .wasm beside it
@@ -112,6 +120,28 @@ test("the browser build needs init() first, then works", () => {
   assert.deepEqual(out.after, expected);
 });
 
+test("segment-bloomreach/config validates a configuration from require() and import alike, errors with their code and problems", () => {
+  const documents = {
+    valid: { destinations: [{ name: "eu", projectToken: "p", apiKeySecret: "BLOOMREACH_API_KEY_EU" }], sources: [{ name: "crm", destination: "eu", webhook: { bearerTokenSecret: "CRM_TOKEN" } }] },
+    invalid: { destinations: [], sources: [] },
+  };
+  const program = (load) => `
+    ${load}
+    const documents = ${JSON.stringify(documents)};
+    const cyclic = {}; cyclic.self = cyclic;
+    const outcome = (config) => { try { return { config: validateConfig(config) }; } catch (e) { return { error: { name: e.name, code: e.code, message: e.message, problems: e.problems } }; } };
+    console.log(JSON.stringify({ valid: outcome(documents.valid), invalid: outcome(documents.invalid), cyclic: outcome(cyclic) }));`;
+  writeFileSync(join(project, "config.cjs"), program(`const { validateConfig } = require("segment-bloomreach/config");`));
+  writeFileSync(join(project, "config.mjs"), program(`import { validateConfig } from "segment-bloomreach/config";`));
+  const expected = {
+    valid: { config: { destinations: documents.valid.destinations, sources: [{ ...documents.valid.sources[0], settings: {} }] } },
+    invalid: { error: { name: "BloomreachMappingError", code: "config_invalid", message: "invalid configuration: destinations: at least one is required; sources: at least one is required", problems: [{ field: "destinations", message: "at least one is required" }, { field: "sources", message: "at least one is required" }] } },
+    cyclic: { error: { name: "BloomreachMappingError", code: "config_invalid", message: "invalid configuration: it cannot be turned into JSON (Converting circular structure to JSON\n    --> starting at object with constructor 'Object'\n    --- property 'self' closes the circle)" } },
+  };
+  assert.deepEqual(JSON.parse(run("config.cjs")), expected);
+  assert.deepEqual(JSON.parse(run("config.mjs")), expected);
+});
+
 test("every entry exports the same functions, and index.d.ts declares exactly those", () => {
   writeFileSync(join(project, "names.mjs"), `
     import { createRequire } from "node:module";
@@ -129,6 +159,26 @@ test("every entry exports the same functions, and index.d.ts declares exactly th
   const edge = readFileSync(join(project, "node_modules/segment-bloomreach/edge/index.js"), "utf8");
   const [, list] = edge.match(/^export const \{ ([^}]+) \} = api;$/m);
   assert.deepEqual(list.split(", ").sort(), declared, "edge/index.js vs index.d.ts");
+});
+
+test("segment-bloomreach/config exports what config/index.d.ts declares, and no main entry loads its wasm", () => {
+  writeFileSync(join(project, "config-names.mjs"), `
+    import { createRequire } from "node:module";
+    const required = createRequire(import.meta.url)("segment-bloomreach/config");
+    const imported = await import("segment-bloomreach/config");
+    console.log(JSON.stringify([Object.keys(required).sort(), Object.keys(imported).filter((name) => name !== "default").sort()]));`);
+  const declared = [...readFileSync(join(root, "pkg/config/index.d.ts"), "utf8").matchAll(/^export (?:declare )?function (\w+)/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(declared, ["validateConfig"]);
+  assert.deepEqual(JSON.parse(run("config-names.mjs")), [declared, declared]);
+  // The main wasm's budget is why validateConfig has a wasm of its own: no main entry may reach it.
+  const installed = join(project, "node_modules/segment-bloomreach");
+  const mainEntries = packedFiles.filter((f) => /^(node|edge|bundler|web|src)\/.*\.(c?js|mjs)$/.test(f) && f !== "src/config.js");
+  assert.ok(mainEntries.includes("node/index.mjs") && mainEntries.includes("edge/index.js"), mainEntries.join(", "));
+  const reaching = mainEntries.filter((f) => /segment_bloomreach_config|["'](\.{1,2}\/)+(src\/)?config\b|validateConfigJson/.test(readFileSync(join(installed, f), "utf8")));
+  assert.deepEqual(reaching, []);
+  // Nor does the main wasm hold the export: its configuration code is gone, not just unbound.
+  assert.ok(!readFileSync(join(installed, "node/segment_bloomreach_bg.wasm")).includes("validateConfigJson"), "the main wasm exports validateConfigJson");
+  assert.ok(readFileSync(join(installed, "config/segment_bloomreach_config_bg.wasm")).includes("validateConfigJson"), "the config wasm exports validateConfigJson");
 });
 
 test("the export conditions send each tool to its entry (resolved by esbuild with each tool's conditions)", async () => {
@@ -168,6 +218,34 @@ test("the export conditions send each tool to its entry (resolved by esbuild wit
     routed.push([tool, conditions, kind, path.replace(where, "")]);
   }
   assert.deepEqual(routed, tools);
+  // segment-bloomreach/config is for Node (and the runtimes that take Node's condition) only.
+  const configTools = [
+    ["Node, import", ["node"], "import", "config/index.mjs"],
+    ["Node, require", ["node"], "require", "config/index.cjs"],
+    ["Deno, import", ["deno", "node"], "import", "config/index.mjs"],
+    ["Bun, require", ["bun", "node"], "require", "config/index.cjs"],
+    ["wrangler", ["workerd", "worker", "browser"], "import", null],
+    ["Vite, esbuild", ["browser", "module", "production"], "import", null],
+  ];
+  const configRouted = [];
+  for (const [tool, conditions, kind] of configTools) {
+    let path = null;
+    await esbuild.build({
+      stdin: { contents: "" },
+      write: false,
+      platform: "neutral",
+      conditions,
+      logLevel: "silent",
+      plugins: [{ name: "resolve", setup(build) {
+        build.onStart(async () => {
+          const found = await build.resolve("segment-bloomreach/config", { kind: kind === "require" ? "require-call" : "import-statement", resolveDir: project });
+          path = found.errors.length ? null : found.path.replace(where, "");
+        });
+      } }],
+    });
+    configRouted.push([tool, conditions, kind, path]);
+  }
+  assert.deepEqual(configRouted, configTools);
 });
 
 test("the TypeScript declarations type-check real use under node16 (ESM and CJS) and bundler resolution, per condition", () => {

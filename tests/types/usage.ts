@@ -1,7 +1,12 @@
 // Compiled by tsc against the packed npm package: the hand-written declarations must accept real use.
-import { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, validateConfig, readResponse, transform, compileMapping, validateMapping, matchesSubscription } from "segment-bloomreach";
-import type { Settings, DeploymentConfig, Command, BuildResult, CommandOutcome, MappingError, SegmentEvent, MappingValue, Rule, CompiledMapping } from "segment-bloomreach";
+import { mapEvent, buildRequests, buildRequestsFromJson, validateSettings, readResponse, transform, compileMapping, validateMapping, matchesSubscription } from "segment-bloomreach";
+import type { Settings, Command, BuildResult, CommandOutcome, MappingError, SegmentEvent, MappingValue, Rule, CompiledMapping } from "segment-bloomreach";
 import init, { buildRequests as buildInBrowser } from "segment-bloomreach/web";
+import { validateConfig } from "segment-bloomreach/config";
+import type { DeploymentConfig, ConfigSource } from "segment-bloomreach/config";
+// @ts-expect-error: validateConfig is in segment-bloomreach/config only (the main wasm's budget)
+import { validateConfig as notInMain } from "segment-bloomreach";
+void notInMain;
 
 const settings: Settings = { apiKey: "k", projectToken: "p", exponeaHardId: "registered", exponeaSoftId: "cookie", flattenNestedObjects: true };
 const event: SegmentEvent = { type: "track", userId: "u", event: "Signed Up", properties: { plan: "pro" }, timestamp: new Date() };
@@ -57,6 +62,9 @@ try {
   const paths = (e as MappingError).problems?.map((p) => p.field);
   void paths;
 }
+// @ts-expect-error: a source's settings hold no credentials (its destination's do)
+const withKey: ConfigSource = { name: "a", destination: "eu", webhook: {}, settings: { apiKey: "k" } };
+void withKey;
 // @ts-expect-error: a write key is browser or server
 const badKind: DeploymentConfig = { destinations: [], sources: [{ name: "a", destination: "eu", writeKeys: [{ kind: "mobile", key: "k" }] }] };
 void badKind;

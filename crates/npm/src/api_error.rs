@@ -51,24 +51,6 @@ impl<'a> ApiError<'a> {
         }
     }
 
-    /// `config_invalid`: a configuration document with problems, every one at its path, in a
-    /// message like the settings' (`invalid configuration: sources[0].name: …; …`).
-    pub fn config(problems: &'a [SettingsProblem]) -> ApiError<'a> {
-        let mut message = String::from("invalid configuration: ");
-        for (i, p) in problems.iter().enumerate() {
-            if i > 0 {
-                message.push_str("; ");
-            }
-            message.push_str(&p.field);
-            message.push_str(": ");
-            message.push_str(&p.message);
-        }
-        ApiError {
-            problems: Some(Problems::Settings(problems)),
-            ..ApiError::new(Code::ConfigInvalid, message)
-        }
-    }
-
     /// A mapping or subscription refused, every problem listed with its path.
     pub fn mapping(code: Code, message: impl Into<String>, problems: &'a [Problem]) -> Self {
         ApiError {

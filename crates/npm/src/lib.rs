@@ -301,25 +301,6 @@ pub fn validate_settings_json(settings: &str) -> String {
     }
 }
 
-/// `validateConfig`: `{"config": {...}}`, the configuration document as the Worker would store it
-/// (write keys given as `key` stay as given: only the Worker digests them), or `{"error": {...}}`
-/// with `config_invalid` and every problem at its path. Offline: the Worker secrets it names are
-/// not checked (the Worker's `/admin/config/validate` does).
-#[wasm_bindgen(js_name = validateConfigJson)]
-pub fn validate_config_json(config: &str) -> String {
-    let document: serde_json::Value = match serde_json::from_str(config) {
-        Ok(document) => document,
-        Err(e) => {
-            let message = format!("the configuration is not JSON: {e}");
-            return ApiError::new(Code::ConfigInvalid, message).text();
-        }
-    };
-    match segment_bloomreach_deployment::Deployment::from_json_value(&document, None, &RuntimeUrl) {
-        Ok(deployment) => format!("{{\"config\":{}}}", to_json(&deployment.to_json_value())),
-        Err(problems) => ApiError::config(&problems).text(),
-    }
-}
-
 /// `readResponse`: the outcome of each command of `request_body`.
 #[wasm_bindgen(js_name = readResponseJson)]
 pub fn read_response_json(request_body: &str, status: u16, response_body: &str) -> String {

@@ -43,7 +43,10 @@ async fn route(
         (Route::Health, Method::Get | Method::Head) => {
             let authorization = request.headers().get("Authorization").ok().flatten();
             let detailed = matches!(
-                check_admin(bindings.config.admin_token.as_ref(), authorization.as_deref()),
+                check_admin(
+                    bindings.config.admin_token.as_ref(),
+                    authorization.as_deref()
+                ),
                 AdminAccess::Granted
             );
             Ok(health::respond(bindings, detailed).await)
