@@ -6,7 +6,7 @@
 use crate::env_config::{ConfigProblem, EdgeConfig};
 use crate::runtime_url::RuntimeUrl;
 use crate::sender_auth::{
-    write_key_from_basic, write_key_in_body, AuthFailure, AuthMethod, SenderCredentials,
+    decode_hex, write_key_from_basic, write_key_in_body, AuthFailure, AuthMethod, SenderCredentials,
 };
 use hmac::{Hmac, Mac};
 use segment_bloomreach::{BatchRequest, Mapper, SettingsProblem};
@@ -250,12 +250,8 @@ impl Routing {
         authorization: Option<&str>,
         body: &str,
     ) -> Result<Sender, (AuthFailure, &'static str)> {
-        if self.allow_unauthenticated {
-            return Ok(Sender {
-                source: 0,
-                method: AuthMethod::Unauthenticated,
-                credential: "open".into(),
-            });
+        if let Some(open) = self.open_sender() {
+            return Ok(open);
         }
         if self.sources.iter().all(|s| s.write_keys.is_empty()) {
             return Err((
@@ -307,12 +303,8 @@ impl Routing {
         signature: Option<&str>,
         raw_body: &[u8],
     ) -> Result<Sender, (AuthFailure, &'static str)> {
-        if self.allow_unauthenticated {
-            return Ok(Sender {
-                source: 0,
-                method: AuthMethod::Unauthenticated,
-                credential: "open".into(),
-            });
+        if let Some(open) = self.open_sender() {
+            return Ok(open);
         }
         let name = source_name.unwrap_or(DEFAULT_SOURCE);
         let Some(source) = self.source(name) else {
@@ -338,6 +330,15 @@ impl Routing {
             source,
             method,
             credential: "webhook".into(),
+        })
+    }
+
+    /// `DEV_ALLOW_UNAUTHENTICATED`: every request is the default source's, under `open`.
+    fn open_sender(&self) -> Option<Sender> {
+        self.allow_unauthenticated.then(|| Sender {
+            source: 0,
+            method: AuthMethod::Unauthenticated,
+            credential: "open".into(),
         })
     }
 
@@ -438,12 +439,9 @@ fn hex(bytes: &[u8]) -> String {
 
 /// A digest as validated (64 lowercase hex digits) back into bytes.
 fn unhex(text: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (i, pair) in text.as_bytes().chunks(2).take(32).enumerate() {
-        let digit = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
-        out[i] = digit(pair[0]) << 4 | digit(pair[1]);
-    }
-    out
+    decode_hex(text)
+        .and_then(|bytes| bytes.try_into().ok())
+        .unwrap_or([0; 32])
 }
 
 #[cfg(test)]

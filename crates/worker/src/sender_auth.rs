@@ -238,7 +238,8 @@ pub fn secrets_equal(given: &[u8], expected: &[u8]) -> bool {
     tag(given).verify_slice(&expected_tag).is_ok()
 }
 
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
+/// Hex digits (either case) as bytes; `None` for an odd length, nothing, or a non-digit.
+pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) || text.is_empty() {
         return None;
     }
