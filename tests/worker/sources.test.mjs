@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash as hashOf, createHmac } from "node:crypto";
 import { createStandIn } from "../../dev/bloomreach-stand-in.mjs";
-import { ADMIN, ADMIN_TOKEN, BASE_BINDINGS, basicAuth, catalogSettings, npmPackage, postJson, SHARED_SECRET, startWorker, WRITE_KEY } from "./support.mjs";
+import { ADMIN, ADMIN_TOKEN, BASE_BINDINGS, basicAuth, catalogSettings, npmPackage, postJson, SHARED_SECRET, startWorker, waitFor, WRITE_KEY } from "./support.mjs";
 
 const EU = { url: "http://127.0.0.1:8788/", project: "eu-project", key: "eu-api-key" };
 const US = { url: "http://127.0.0.1:8789/", project: "us-project", key: "us-api-key", secret: "us-api-secret" };
@@ -346,3 +346,25 @@ test("a failing store: the last good copy keeps serving and /health says how old
 function createHash(text) {
   return hashOf("sha256").update(text).digest("hex");
 }
+
+test("queue mode: each queued event carries its source and is delivered to that source's destination", async () => {
+  const { worker, eu, us } = await startTwoProjects({ queue: true });
+  try {
+    const config = configuration();
+    assert.equal((await worker.dispatch("/admin/config", admin("POST", { config }))).status, 201);
+    const webEvents = [track("q-1", "Signed Up", { properties: { plan: "pro" } })];
+    const crmEvents = [{ type: "identify", messageId: "q-2", userId: "crm-8", traits: { plan: "gold" }, timestamp: "2024-05-01T10:00:02.000Z" }];
+    let answer = await worker.dispatch("/v1/batch", postJson({ batch: webEvents }, { authorization: basicAuth(WEB_KEY) }));
+    assert.deepEqual([answer.status, answer.json.queued], [202, 1], answer.text);
+    const crmBody = JSON.stringify(crmEvents);
+    answer = await worker.dispatch("/webhook/crm", { method: "POST", headers: { "content-type": "application/json", "x-signature": createHmac("sha1", CRM_SECRET).update(crmBody).digest("hex") }, body: crmBody });
+    assert.deepEqual([answer.status, answer.json.queued], [202, 1], answer.text);
+    await waitFor(() => stored(eu).length + stored(us).length === 2, { timeoutMs: 30_000, what: "both queued events delivered" });
+    assert.deepEqual(stored(eu), expectedCommands(webEvents, settingsOf(config, "web")));
+    assert.deepEqual(stored(us), expectedCommands(crmEvents, settingsOf(config, "crm")));
+    const batches = worker.logLines("queue_batch").filter((l) => l.delivered > 0);
+    assert.deepEqual(batches.map((l) => [l.source, l.configVersion, l.delivered]).sort(), [["crm", 1, 1], ["web", 1, 1]]);
+  } finally {
+    await worker.dispose();
+  }
+});
