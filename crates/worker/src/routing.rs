@@ -390,7 +390,7 @@ pub fn variables_document(config: &EdgeConfig) -> Option<serde_json::Value> {
     let mut own = settings.to_json_value();
     if let Some(map) = own.as_object_mut() {
         for key in ["apiBaseUrl", "apiKey", "apiSecret", "projectToken"] {
-            map.remove(key);
+            map.shift_remove(key);
         }
     }
     source.insert("settings".into(), own);
