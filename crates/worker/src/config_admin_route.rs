@@ -150,9 +150,27 @@ pub async fn handle(
     Ok(json_response(200, &answer))
 }
 
+/// The body as `T`; what is wrong names where, never a value (a secret pasted in the wrong field
+/// must not come back in the answer).
 fn read<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, WorkerError> {
     serde_json::from_str(body).map_err(|e| {
-        WorkerError::InvalidAdminRequest(format!("the body is not one this route takes: {e}"))
+        // serde names missing and unknown fields (keys, not values); a wrong type would quote
+        // the value, so it is said without it.
+        let text = e.to_string();
+        let what = match e.classify() {
+            serde_json::error::Category::Data if text.starts_with("invalid") => {
+                format!(
+                    "a field of the wrong type at line {} column {}",
+                    e.line(),
+                    e.column()
+                )
+            }
+            serde_json::error::Category::Data => text,
+            _ => format!("not JSON (line {} column {})", e.line(), e.column()),
+        };
+        WorkerError::InvalidAdminRequest(format!(
+            "the body is not one this route takes: {what} (see the README's admin API table)"
+        ))
     })
 }
 
