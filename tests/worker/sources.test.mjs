@@ -215,6 +215,13 @@ test("an invalid configuration is refused with every problem at its path and cha
       assert.equal(refused.status, 400, refused.text);
       assert.deepEqual(refused.json, expected);
     }
+    // A body of the wrong shape: named, never quoted (a secret pasted into the wrong field).
+    const misshapen = await worker.dispatch("/admin/config", admin("POST", { config: configuration(), baseVersion: "sk-PASTED-secret" }));
+    assert.equal(misshapen.status, 400);
+    assert.equal(misshapen.json.error.code, "invalid_admin_request");
+    assert.ok(!misshapen.text.includes("PASTED"), misshapen.text);
+    const unknown = await worker.dispatch("/admin/config", admin("POST", { config: configuration(), summry: "x" }));
+    assert.match(unknown.json.error.message, /unknown field `summry`/);
     const versions = await worker.dispatch("/admin/config/versions", admin("GET"));
     assert.deepEqual(versions.json, { live: null, versions: [] });
     // Still the variables.
