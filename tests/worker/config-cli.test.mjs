@@ -116,13 +116,13 @@ last4 = "${WRITE_KEY.slice(-4)}"
 sharedSecretSecret = "SEGMENT_SHARED_SECRET"
 
 [sources.settings]
-requiredConsentCategories = []
-ecommerceEvents = false
 exponeaHardId = "registered"
 exponeaSoftId = "cookie"
 flattenNestedObjects = false
 trackSessionPing = false
 mappings = []
+ecommerceEvents = false
+requiredConsentCategories = []
 
 [sources.settings.consentCategories]
 `);
