@@ -45,20 +45,59 @@ impl QueuedEvent {
         })
     }
 
-    /// The message's bytes on the queue: its JSON text (workers-rs sends messages as JSON).
+    /// The message's bytes on the queue: the length of its JSON text (workers-rs sends
+    /// messages as JSON), counted without writing it.
     pub fn size(&self) -> usize {
-        let empty = QueuedEvent {
-            commands: Vec::new(),
-            ..self.clone()
+        let text = |name: &str, value: &Option<String>| {
+            value.as_deref().map_or(0, |v| field(name, json_str_len(v)))
         };
-        json_len(&empty)
-            + self.commands.iter().map(json_len).sum::<usize>()
-            + self.commands.len().saturating_sub(1)
+        let commands: usize = self.commands.iter().map(QueuedCommand::size).sum();
+        1 + field("index", digits(self.index as u64))
+            + text("messageId", &self.message_id)
+            + text("type", &self.call_type)
+            + text("source", &self.source)
+            + self
+                .config_version
+                .map_or(0, |v| field("configVersion", digits(v)))
+            + field(
+                "commands",
+                2 + commands + self.commands.len().saturating_sub(1),
+            )
     }
 }
 
-fn json_len(value: &impl Serialize) -> usize {
-    serde_json::to_string(value).map_or(0, |text| text.len())
+impl QueuedCommand {
+    /// The length of the command's JSON text in a message.
+    fn size(&self) -> usize {
+        1 + field("command_id", json_str_len(&self.command_id))
+            + field("json", json_str_len(&self.json))
+            + self
+                .key
+                .as_deref()
+                .map_or(0, |k| field("key", json_str_len(k)))
+    }
+}
+
+/// `"name":value` and the comma or brace after it.
+fn field(name: &str, value_len: usize) -> usize {
+    name.len() + 3 + value_len + 1
+}
+
+fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// The length of `s` as a JSON string, quotes and escapes included (as serde_json and
+/// `JSON.stringify` write it).
+pub fn json_str_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
 }
 
 /// What one message may take: Cloudflare Queues take 128 KB a message (Miniflare: 128,000
@@ -82,7 +121,7 @@ pub fn split_for_queue(
         }
         let commands = std::mem::take(&mut event.commands);
         let empty = event.size();
-        let sizes: Vec<usize> = commands.iter().map(json_len).collect();
+        let sizes: Vec<usize> = commands.iter().map(QueuedCommand::size).collect();
         if let Some(i) = sizes.iter().position(|size| empty + size > max) {
             too_large.push((
                 event.index,
@@ -253,6 +292,32 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn sizes_are_the_json_texts_lengths() {
+        let mut one = event(7, &[("a", 10), ("b:2", 0)]);
+        one.commands[1].json = "\"quoted\\ \n\u{1} é €\"".into();
+        one.commands[1].key = None;
+        for e in [
+            one.clone(),
+            QueuedEvent {
+                message_id: None,
+                call_type: None,
+                source: None,
+                config_version: None,
+                commands: vec![],
+                index: 0,
+            },
+            QueuedEvent {
+                index: 123_456,
+                config_version: Some(10),
+                ..one.clone()
+            },
+        ] {
+            assert_eq!(e.size(), serde_json::to_string(&e).unwrap().len(), "{e:?}");
+        }
+        assert_eq!(json_str_len("a\"\u{7f}\u{1f}"), 2 + 1 + 2 + 1 + 6);
     }
 
     #[test]
