@@ -55,7 +55,18 @@ async function call(path, body) {
 }
 
 if (command === "list") {
-  const { total, letters } = await call(`/admin/dead-letters${values.limit ? `?limit=${encodeURIComponent(values.limit)}` : ""}`);
+  // Page by page (each within the Worker's byte bound), up to --limit letters (default: all).
+  const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  const letters = [];
+  let total = 0;
+  for (let after = ""; letters.length < limit;) {
+    const page = await call(`/admin/dead-letters?limit=${Math.min(500, limit - letters.length)}${after}`);
+    total = page.total;
+    letters.push(...page.letters);
+    for (const failed of page.failedObjects ?? []) console.error(`${failed.object} did not answer: ${failed.error}`);
+    if (!page.next) break;
+    after = `&after=${encodeURIComponent(page.next)}`;
+  }
   console.log(`${total} parked${letters.length < total ? ` (the oldest ${letters.length} listed)` : ""}`);
   for (const letter of letters) {
     const commands = (letter.event?.commands ?? []).map((c) => c.command_id).join(", ");

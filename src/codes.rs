@@ -80,7 +80,9 @@ codes! {
     MappingFailed = "mapping_failed", EventRejected, None,
         "a rule's mapping value failed on the event or gave the wrong type (naming the rule and the field); from the npm package's `transform`, a mapping that fails on this payload";
     DeliveryPending = "delivery_pending", EventRejected, None,
-        "the event is not delivered yet (Worker, direct mode): the sender must send the request again";
+        "the event is not delivered yet (Worker, direct mode), or not queued yet (queue mode): the sender must send the request again";
+    CommandTooLarge = "command_too_large", EventRejected, None,
+        "Worker, queue mode: one of the event's commands alone is over what one queue message carries (120,000 bytes)";
     // One event skipped.
     OptedOut = "opted_out", EventSkipped, None,
         "the event's `integrations` turn this destination off";
@@ -121,7 +123,7 @@ codes! {
     ConfigInvalid = "config_invalid", Request, Some(503),
         "the Worker's configuration is invalid (with `problems`); from the npm package's `validateConfig`, a configuration document with problems, each at its path";
     EnqueueFailed = "enqueue_failed", Request, Some(503),
-        "the delivery queue refused the events";
+        "the delivery queue refused some events (with `queued` and `pending`): send the request again";
     DeliveryIncomplete = "delivery_incomplete", Request, Some(503),
         "some events are not delivered yet (with `pending`): send the request again";
     LedgerUnavailable = "ledger_unavailable", Request, Some(503),

@@ -52,6 +52,7 @@ test("health reports version, valid config, direct mode and no secrets", async (
       config: { valid: true, problems: [] },
       deliveryMode: "direct",
       deliveryLedger: { bound: true, objects: 8 },
+      deadLetters: { count: 0, oldestParkedAt: null, oldestExpiresAt: null, retentionDays: 14 },
       deliveryMetrics: false,
       devOpenMode: false,
       senderAuth: { writeKey: true, webhookSignature: true, webhookBearer: true },

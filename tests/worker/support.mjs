@@ -138,14 +138,20 @@ export async function startWorker({ bindings = {}, queue = false, listen = false
     mf,
     standIn,
     logs,
-    /** The dead letters parked so far (GET /admin/dead-letters with the admin token), oldest first. */
+    /** The dead letters parked so far (GET /admin/dead-letters with the admin token, page by page), oldest first. */
     async deadLetters() {
-      const response = await mf.dispatchFetch("http://worker.test/admin/dead-letters?limit=500", {
-        headers: { authorization: `Bearer ${merged.ADMIN_TOKEN}` },
-      });
-      const text = await response.text();
-      if (response.status !== 200) throw new Error(`GET /admin/dead-letters: ${response.status} ${text}`);
-      return JSON.parse(text).letters;
+      const letters = [];
+      for (let after = ""; ;) {
+        const response = await mf.dispatchFetch(`http://worker.test/admin/dead-letters?limit=500${after}`, {
+          headers: { authorization: `Bearer ${merged.ADMIN_TOKEN}` },
+        });
+        const text = await response.text();
+        if (response.status !== 200) throw new Error(`GET /admin/dead-letters: ${response.status} ${text}`);
+        const page = JSON.parse(text);
+        letters.push(...page.letters);
+        if (!page.next) return letters;
+        after = `&after=${encodeURIComponent(page.next)}`;
+      }
     },
     /** One request to the Worker; resolves to { status, headers, json, text }. */
     async dispatch(pathname, init = {}) {

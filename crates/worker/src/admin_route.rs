@@ -8,7 +8,7 @@ use crate::delivery::summary::join_rejections;
 use crate::error::WorkerError;
 use crate::http::json_response;
 use crate::ledger::dead_letter::{
-    list_limit, merge, read_selection, ReplayReport, Selection, ShownLetter, Unreplayed,
+    cursor_of, list_query, merge, read_selection, ReplayReport, Selection, ShownLetter, Unreplayed,
     MAX_LETTERS,
 };
 use crate::ledger::protocol::{Letter, ListRequest};
@@ -42,22 +42,40 @@ pub async fn handle(
             let query = url
                 .split_once('?')
                 .map(|(_, q)| q.split('#').next().unwrap_or(""));
-            let limit = list_limit(query).map_err(WorkerError::InvalidAdminRequest)?;
-            let listing = ledger
-                .list(&ListRequest {
-                    limit,
-                    ids: None,
-                    bodies: true,
-                })
-                .await
-                .map_err(WorkerError::LedgerUnavailable)?;
-            let merged = merge(listing, limit);
-            let letters: Vec<ShownLetter> =
-                merged.letters.into_iter().map(ShownLetter::of).collect();
-            Ok(json_response(
-                200,
-                &json!({ "total": merged.total, "letters": letters }),
-            ))
+            let (limit, after) = list_query(query).map_err(WorkerError::InvalidAdminRequest)?;
+            let request = ListRequest {
+                limit,
+                ids: None,
+                bodies: true,
+                after,
+            };
+            let (listings, failed_objects) = ledger.list(&request).await;
+            if listings.is_empty() {
+                return Err(WorkerError::LedgerUnavailable(
+                    failed_objects[0]["error"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                ));
+            }
+            let page = merge(listings, limit);
+            let next = match (page.more, page.letters.last()) {
+                (true, Some((_, last))) => Some(cursor_of(last)),
+                _ => None,
+            };
+            let letters: Vec<ShownLetter> = page
+                .letters
+                .into_iter()
+                .map(|(_, l)| ShownLetter::of(l))
+                .collect();
+            let mut body = json!({ "total": page.total, "letters": letters });
+            if let Some(next) = next {
+                body["next"] = json!(next);
+            }
+            if !failed_objects.is_empty() {
+                body["failedObjects"] = json!(failed_objects);
+            }
+            Ok(json_response(200, &body))
         }
         AdminRoute::Discard => {
             let body = request
@@ -69,11 +87,25 @@ pub async fn handle(
             else {
                 unreachable!("a discard names its letters");
             };
-            let discarded = ledger
-                .remove(ids)
-                .await
-                .map_err(WorkerError::LedgerUnavailable)?;
-            Ok(json_response(200, &json!({ "discarded": discarded })))
+            let (discarded, failed_objects) = ledger.remove(ids.clone()).await;
+            if failed_objects.len() == crate::ledger::shard::SHARDS {
+                return Err(WorkerError::LedgerUnavailable(
+                    failed_objects[0]["error"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                ));
+            }
+            // Not discarded: not parked anywhere, or (some object failing) perhaps parked there.
+            let missed: Vec<&String> = ids.iter().filter(|id| !discarded.contains(id)).collect();
+            let mut body = json!({ "discarded": discarded.len(), "ids": discarded });
+            if failed_objects.is_empty() {
+                body["notFound"] = json!(missed);
+            } else {
+                body["unknown"] = json!(missed);
+                body["failedObjects"] = json!(failed_objects);
+            }
+            Ok(json_response(200, &body))
         }
         AdminRoute::Replay => {
             let body = request
@@ -106,33 +138,55 @@ async fn replay(
         Selection::Ids(ids) => Some(ids.clone()),
         Selection::All => None,
     };
-    let listing = ledger
+    let (listings, failed_objects) = ledger
         .list(&ListRequest {
             limit: MAX_LETTERS,
             ids: ids.clone(),
             bodies: true,
+            after: None,
         })
-        .await
-        .map_err(WorkerError::LedgerUnavailable)?;
-    let letters = merge(listing, MAX_LETTERS).letters;
+        .await;
+    if listings.is_empty() {
+        return Err(WorkerError::LedgerUnavailable(
+            failed_objects[0]["error"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        ));
+    }
+    let page = merge(listings, MAX_LETTERS);
+    let letters = page.letters;
+    let missing: Vec<String> = ids
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|id| !letters.iter().any(|(_, l)| &l.id == id))
+        .collect();
+    // Past this replay's size, or in an object that did not answer: not known to be absent.
+    let unsure = page.more || !failed_objects.is_empty();
     let mut report = ReplayReport {
         replayed: letters.len(),
-        not_found: ids
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|id| !letters.iter().any(|l| &l.id == id))
-            .collect(),
+        more: page.more && matches!(selection, Selection::All),
         ..ReplayReport::default()
     };
+    if unsure {
+        report.not_reached = missing;
+    } else {
+        report.not_found = missing;
+    }
+    report.failed_objects = failed_objects;
     // Each letter is an owner; a body that is not a queued event stays parked.
     let mut events: Vec<(Letter, QueuedEvent)> = Vec::new();
-    for letter in letters {
+    let mut shards: Vec<usize> = Vec::new();
+    for (shard, letter) in letters {
         match letter
             .body
             .as_deref()
             .map(serde_json::from_str::<QueuedEvent>)
         {
-            Some(Ok(event)) => events.push((letter, event)),
+            Some(Ok(event)) => {
+                events.push((letter, event));
+                shards.push(shard);
+            }
             _ => report.failed.push(Unreplayed {
                 id: letter.id,
                 message: "the parked message is not a queued event; discard it".into(),
@@ -196,8 +250,9 @@ async fn replay(
         line.upstream_statuses.extend(run.statuses);
         line.ledger = run.ledger;
     }
-    let mut settled = Vec::new();
-    let mut failed = Vec::new();
+    // Per object: the letters to forget, and those kept with their new error.
+    let mut settled: Vec<Vec<String>> = vec![Vec::new(); crate::ledger::shard::SHARDS];
+    let mut failed: Vec<Vec<(String, String)>> = vec![Vec::new(); crate::ledger::shard::SHARDS];
     for (owner, ((letter, event), fate)) in events.iter().zip(fates).enumerate() {
         let id = letter.id.clone();
         match fate.unwrap_or(Fate::Delivered) {
@@ -218,27 +273,31 @@ async fn replay(
                 });
             }
             Fate::Pending(why) => {
-                failed.push((id.clone(), why.clone()));
+                failed[shards[owner]].push((id.clone(), why.clone()));
                 report.failed.push(Unreplayed { id, message: why });
                 continue;
             }
         }
-        settled.push(id);
+        settled[shards[owner]].push(id);
     }
     line.delivered = Some(report.delivered.len() + report.already_delivered.len());
     line.rejected = Some(report.rejected.len());
     line.pending = Some(report.failed.len());
-    if !settled.is_empty() {
-        ledger
-            .remove(settled)
-            .await
-            .map_err(WorkerError::LedgerUnavailable)?;
-    }
-    if !failed.is_empty() {
-        ledger
-            .update(failed)
-            .await
-            .map_err(WorkerError::LedgerUnavailable)?;
+    // One object failing leaves its letters parked (a replay again finds them delivered, by
+    // the ledger) and is reported; the others are settled.
+    for (shard, (settled, failed)) in settled.into_iter().zip(failed).enumerate() {
+        let mut outcome = Ok(());
+        if !settled.is_empty() {
+            outcome = ledger.remove_in(shard, settled).await.map(|_| ());
+        }
+        if !failed.is_empty() && outcome.is_ok() {
+            outcome = ledger.update_in(shard, failed).await.map(|_| ());
+        }
+        if let Err(why) = outcome {
+            report
+                .failed_objects
+                .push(json!({"object": crate::ledger::shard::object_name(shard), "error": why}));
+        }
     }
     Ok(report)
 }

@@ -187,8 +187,9 @@ fn retry_one(message: &RawMessage, delay_secs: u32) {
 }
 
 /// Parks a dead-letter batch in the ledger, each message with the last error recorded for its
-/// first command. When parking fails the batch is retried in a minute; without a ledger binding
-/// (a configuration to fix) hourly, so the dead-letter queue keeps it for days meanwhile.
+/// first command. A message whose parking fails is retried alone, never acked; without a ledger
+/// binding (a configuration to fix) the batch is retried hourly, so the dead-letter queue keeps
+/// it for days meanwhile.
 async fn park(
     batch: &MessageBatch<QueuedEvent>,
     messages: &[RawMessage],
@@ -225,21 +226,33 @@ async fn park(
             }
         })
         .collect();
-    let outcome = ledger.park(letters).await;
+    let failed = ledger.park(letters).await;
     let mut line = json!({
         "kind": "dead_letters",
         "queue": batch.queue(),
         "messages": messages.len(),
-        "parked": outcome.as_ref().unwrap_or(&0),
+        "parked": messages.len() - failed.len(),
         "durationMs": Date::now().as_millis().saturating_sub(started),
     });
-    if let Err(error) = &outcome {
+    if let Some((_, error)) = failed.first() {
         line["error"] = json!(error);
+        line["notParked"] = json!(failed.iter().map(|(id, _)| id).collect::<Vec<_>>());
     }
     log::emit(&line);
-    match outcome {
-        Ok(_) => batch.ack_all(),
-        Err(_) => retry_all(batch, PARK_RETRY_DELAY_SECS),
+    // A letter not parked is never acked: it comes back after as long as it has waited (a
+    // minute at least, 12 hours at most), so the dead-letter queue's 100 retries outlast its
+    // retention instead of ending in 100 minutes.
+    let now = Date::now().as_millis();
+    for message in messages {
+        if failed.iter().any(|(id, _)| *id == message.id()) {
+            let age_secs = now.saturating_sub(message.timestamp().as_millis()) / 1_000;
+            retry_one(
+                message,
+                age_secs.clamp(PARK_RETRY_DELAY_SECS.into(), 43_200) as u32,
+            );
+        } else {
+            message.ack();
+        }
     }
 }
 

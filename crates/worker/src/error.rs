@@ -32,8 +32,6 @@ pub enum WorkerError {
     },
     /// The Worker's configuration is invalid: every problem, never a value.
     ConfigInvalid(Vec<ConfigProblem>),
-    /// The delivery queue refused the events.
-    EnqueueFailed(String),
     /// An admin route needs the delivery ledger, which is not bound or did not answer.
     LedgerUnavailable(String),
     /// An admin route's query or body is not one it takes.
@@ -66,7 +64,6 @@ impl WorkerError {
             WorkerError::Ingest(error) => error.code(),
             WorkerError::Unauthorized { failure, .. } => failure.code(),
             WorkerError::ConfigInvalid(_) => Code::ConfigInvalid,
-            WorkerError::EnqueueFailed(_) => Code::EnqueueFailed,
             WorkerError::LedgerUnavailable(_) => Code::LedgerUnavailable,
             WorkerError::InvalidAdminRequest(_) => Code::InvalidAdminRequest,
             WorkerError::SourceInvalid(_) => Code::ConfigInvalid,
@@ -105,9 +102,6 @@ impl WorkerError {
                 problems.len(),
                 if problems.len() == 1 { "" } else { "s" }
             ),
-            WorkerError::EnqueueFailed(why) => {
-                format!("the events could not be put on the delivery queue: {why}; retry")
-            }
             WorkerError::LedgerUnavailable(why) => {
                 format!("the delivery ledger is unavailable: {why}; retry")
             }
@@ -157,7 +151,6 @@ impl WorkerError {
             WorkerError::ConfigInvalid(_)
             | WorkerError::SourceInvalid(_)
             | WorkerError::ConfigUnavailable(_)
-            | WorkerError::EnqueueFailed(_)
             | WorkerError::LedgerUnavailable(_) => {
                 vec![("Retry-After", RETRY_AFTER_SECS.to_string())]
             }
@@ -195,7 +188,6 @@ mod tests {
                 400,
             ),
             (WorkerError::ConfigInvalid(vec![]), 503),
-            (WorkerError::EnqueueFailed("x".into()), 503),
             (WorkerError::LedgerUnavailable("x".into()), 503),
             (WorkerError::InvalidAdminRequest("x".into()), 400),
             (

@@ -2,6 +2,8 @@
 
 use crate::config::Bindings;
 use crate::http::json_response;
+use crate::ledger::protocol::ListRequest;
+use crate::ledger_object::retention_ms;
 use crate::live_config::{self, Live};
 use ::worker::Response;
 use serde_json::{json, Value};
@@ -46,6 +48,8 @@ pub async fn respond(bindings: &Bindings, detailed: bool) -> Response {
         } else {
             json!({ "bound": false })
         },
+        // Asked of the ledger's objects only for the operator (anyone may call /health).
+        "deadLetters": if detailed { dead_letters(bindings).await } else { Value::Null },
         "deliveryMetrics": bindings.metrics.is_some(),
         "devOpenMode": senders.allow_unauthenticated,
         "senderAuth": {
@@ -120,4 +124,35 @@ fn configuration(bindings: &Bindings, live: &Result<Live, crate::error::WorkerEr
         "stale": live.stale,
         "sources": sources,
     })
+}
+
+/// The parked dead letters: how many, the oldest, and when it expires (the ledger object's alarm
+/// deletes a letter `DEAD_LETTER_RETENTION_DAYS` after it was parked).
+async fn dead_letters(bindings: &Bindings) -> Value {
+    let Some(ledger) = &bindings.ledger else {
+        return Value::Null;
+    };
+    let request = ListRequest {
+        limit: 1,
+        ids: None,
+        bodies: false,
+        after: None,
+    };
+    let (listings, failed) = ledger.list(&request).await;
+    let retention = retention_ms(&bindings.env);
+    let oldest = listings
+        .iter()
+        .filter_map(|(_, l)| l.letters.first())
+        .map(|l| l.parked_at)
+        .min();
+    let mut body = json!({
+        "count": listings.iter().map(|(_, l)| l.total).sum::<usize>(),
+        "oldestParkedAt": oldest,
+        "oldestExpiresAt": oldest.map(|at| at + retention),
+        "retentionDays": retention as f64 / 86_400_000.0,
+    });
+    if !failed.is_empty() {
+        body["failedObjects"] = json!(failed);
+    }
+    body
 }

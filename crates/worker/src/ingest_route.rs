@@ -4,18 +4,19 @@ use crate::config::Bindings;
 use crate::deliver::{deliver, Run};
 use crate::delivery::retry::{sender_retry_after_secs, RetryPolicy};
 use crate::delivery::summary::DeliverySummary;
-use crate::error::WorkerError;
+use crate::error::{WorkerError, RETRY_AFTER_SECS};
 use crate::http::json_response;
 use crate::live_config;
 use crate::log::RequestLine;
 use crate::metrics::call_type_name;
-use crate::queue_message::events_of;
+use crate::queue_message::{events_of, split_for_queue, MAX_MESSAGE_BYTES};
 use crate::queue_producer;
 use crate::request_body::{check_content_type, read_limited};
 use crate::route::{webhook_source, Route};
 use crate::routing::{ledger_keys, SourceProblems};
 use ::worker::{Context, Request, Response};
-use segment_bloomreach::{BuildOutput, Code, IngestLimits};
+use segment_bloomreach::error::describe_event;
+use segment_bloomreach::{BuildOutput, Code, EventIssue, IngestLimits};
 use serde_json::json;
 
 /// Handles `POST` to an ingest route; `started_ms` is when the request arrived.
@@ -98,13 +99,55 @@ pub async fn ingest(
             event.source = Some(source.name.clone());
             event.config_version = routing.version;
         }
-        let queued = events.len();
-        queue_producer::enqueue(queue, events)
-            .await
-            .map_err(WorkerError::EnqueueFailed)?;
+        let mapped = events.len();
+        let (messages, too_large) = split_for_queue(events, MAX_MESSAGE_BYTES);
+        let issue = |index: usize, code: Code, detail: String| {
+            let message_id = message_ids[index].as_deref().map(str::to_string);
+            let name = describe_event(Some(index), message_id.as_deref());
+            EventIssue {
+                index,
+                code,
+                message: format!("{name}: {detail}"),
+                message_id,
+            }
+        };
+        let mut rejected = rejected;
+        for (index, command_id, bytes) in &too_large {
+            rejected.push(issue(*index, Code::CommandTooLarge, format!(
+                "its command {command_id:?} takes about {bytes} bytes, over the {MAX_MESSAGE_BYTES} one queue message carries"
+            )));
+        }
+        rejected.sort_by_key(|issue| issue.index);
+        let failed = queue_producer::enqueue(queue, messages).await;
+        let queued = mapped - too_large.len() - failed.len();
         line.queued = Some(queued);
-        let summary = DeliverySummary::queued(received, queued, rejected, skipped);
-        return Ok(json_response(202, &summary));
+        line.rejected = Some(rejected.len());
+        let mut summary = DeliverySummary::queued(received, queued, rejected, skipped);
+        if failed.is_empty() {
+            return Ok(json_response(202, &summary));
+        }
+        // What was queued stays queued (its ledger keys keep a second copy from being delivered);
+        // the sender sends the whole request again for the rest.
+        line.code = Some(Code::EnqueueFailed);
+        line.pending = Some(failed.len());
+        let why = failed[0].1.clone();
+        summary.pending = failed
+            .into_iter()
+            .map(|(index, why)| issue(index, Code::DeliveryPending, format!("not queued ({why})")))
+            .collect();
+        let mut body = serde_json::to_value(&summary).unwrap_or_else(|_| json!({}));
+        body["error"] = json!({
+            "code": Code::EnqueueFailed,
+            "message": format!(
+                "{} of {} events could not be put on the delivery queue ({why}); send the whole request again",
+                summary.pending.len(), received,
+            ),
+        });
+        let mut response = json_response(503, &body);
+        let _ = response
+            .headers_mut()
+            .set("Retry-After", &RETRY_AFTER_SECS.to_string());
+        return Ok(response);
     }
 
     let call_types: Vec<&'static str> = call_types.iter().map(|t| call_type_name(*t)).collect();

@@ -2,9 +2,9 @@
 
 use crate::ledger::book::Book;
 use crate::ledger::protocol::{
-    ClaimAnswer, ClaimRequest, CountAnswer, ListAnswer, ListRequest, NewLetter, ParkRequest,
-    RemoveRequest, SettleAnswer, SettleRequest, UpdateRequest, CLAIM_PATH, LIST_PATH, PARK_PATH,
-    REMOVE_PATH, SETTLE_PATH, UPDATE_PATH,
+    letter_bytes, ClaimAnswer, ClaimRequest, CountAnswer, ListAnswer, ListRequest, NewLetter,
+    ParkRequest, RemoveRequest, SettleAnswer, SettleRequest, UpdateRequest, CLAIM_PATH, LIST_PATH,
+    MAX_ANSWER_BYTES, PARK_PATH, REMOVE_PATH, SETTLE_PATH, UPDATE_PATH,
 };
 use crate::ledger::shard::{by_shard, object_name, shard_of, SHARDS};
 use crate::object_fetch;
@@ -12,6 +12,7 @@ use ::worker::{Env, ObjectNamespace};
 use futures_util::future::join_all;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::{json, Value};
 
 /// The Durable Object namespace binding of the ledger.
 pub const LEDGER_BINDING: &str = "DELIVERY_LEDGER";
@@ -129,55 +130,102 @@ impl LedgerClient {
         (written, fallback)
     }
 
-    /// Parks dead letters, each in the object of its first key (which knows its last error).
-    pub async fn park(&self, letters: Vec<NewLetter>) -> Result<usize, String> {
-        let mut per_shard: Vec<ParkRequest> = vec![ParkRequest::default(); SHARDS];
+    /// Parks dead letters, each in the object of its first key (which knows its last error),
+    /// or of its ID when it has none, in requests of at most [`MAX_ANSWER_BYTES`]. Returns the
+    /// letters not parked, each with why.
+    pub async fn park(&self, letters: Vec<NewLetter>) -> Vec<(String, String)> {
+        let mut requests: Vec<(usize, ParkRequest, usize)> = Vec::new();
         for letter in letters {
-            let shard = letter.key.as_deref().map_or(0, shard_of);
-            per_shard[shard].letters.push(letter);
-        }
-        let calls = per_shard
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| !r.letters.is_empty())
-            .map(|(shard, request)| {
-                self.call::<CountAnswer>(shard, PARK_PATH, request, ADMIN_CALL_TIMEOUT_MS)
+            let shard = shard_of(letter.key.as_deref().unwrap_or(&letter.id));
+            let size = letter_bytes(&letter.id, &letter.fallback_error, Some(&letter.body));
+            let open = requests.iter_mut().rev().find(|(s, r, bytes)| {
+                *s == shard && (r.letters.is_empty() || bytes + size <= MAX_ANSWER_BYTES)
             });
-        let mut parked = 0;
-        for answer in join_all(calls).await {
-            parked += answer?.count;
+            match open {
+                Some((_, request, bytes)) => {
+                    request.letters.push(letter);
+                    *bytes += size;
+                }
+                None => requests.push((
+                    shard,
+                    ParkRequest {
+                        letters: vec![letter],
+                    },
+                    size,
+                )),
+            }
         }
-        Ok(parked)
+        let calls = requests.iter().map(|(shard, request, _)| {
+            self.call::<CountAnswer>(*shard, PARK_PATH, request, ADMIN_CALL_TIMEOUT_MS)
+        });
+        let mut failed = Vec::new();
+        for ((shard, request, _), answer) in requests.iter().zip(join_all(calls).await) {
+            if let Err(why) = answer {
+                let why = format!("{}: {why}", object_name(*shard));
+                failed.extend(request.letters.iter().map(|l| (l.id.clone(), why.clone())));
+            }
+        }
+        failed
     }
 
-    /// Every object's listing (not merged).
-    pub async fn list(&self, request: &ListRequest) -> Result<Vec<ListAnswer>, String> {
-        self.everywhere(LIST_PATH, request).await
+    /// Every object's listing (not merged), by shard; the objects that did not answer, each as
+    /// `{object, error}`.
+    pub async fn list(&self, request: &ListRequest) -> (Vec<(usize, ListAnswer)>, Vec<Value>) {
+        let calls = (0..SHARDS)
+            .map(|shard| self.call::<ListAnswer>(shard, LIST_PATH, request, ADMIN_CALL_TIMEOUT_MS));
+        let mut listings = Vec::new();
+        let mut failed = Vec::new();
+        for (shard, answer) in join_all(calls).await.into_iter().enumerate() {
+            match answer {
+                Ok(answer) => listings.push((shard, answer)),
+                Err(why) => failed.push(json!({"object": object_name(shard), "error": why})),
+            }
+        }
+        (listings, failed)
     }
 
-    /// Forgets letters, wherever they are parked; how many were.
-    pub async fn remove(&self, ids: Vec<String>) -> Result<usize, String> {
-        let answers: Vec<CountAnswer> =
-            self.everywhere(REMOVE_PATH, &RemoveRequest { ids }).await?;
-        Ok(answers.iter().map(|a| a.count).sum())
-    }
-
-    /// Keeps letters whose replay failed, with the new error.
-    pub async fn update(&self, failed: Vec<(String, String)>) -> Result<usize, String> {
-        let answers: Vec<CountAnswer> = self
-            .everywhere(UPDATE_PATH, &UpdateRequest { failed })
+    /// Forgets letters in one object; the IDs that were parked there.
+    pub async fn remove_in(&self, shard: usize, ids: Vec<String>) -> Result<Vec<String>, String> {
+        let answer: RemoveRequest = self
+            .call(
+                shard,
+                REMOVE_PATH,
+                &RemoveRequest { ids },
+                ADMIN_CALL_TIMEOUT_MS,
+            )
             .await?;
-        Ok(answers.iter().map(|a| a.count).sum())
+        Ok(answer.ids)
     }
 
-    /// The same request to every object, at once.
-    async fn everywhere<A: DeserializeOwned>(
+    /// Forgets letters wherever they are parked: the IDs that were, and the objects that did
+    /// not answer (`{object, error}`).
+    pub async fn remove(&self, ids: Vec<String>) -> (Vec<String>, Vec<Value>) {
+        let calls = (0..SHARDS).map(|shard| self.remove_in(shard, ids.clone()));
+        let mut removed = Vec::new();
+        let mut failed = Vec::new();
+        for (shard, answer) in join_all(calls).await.into_iter().enumerate() {
+            match answer {
+                Ok(ids) => removed.extend(ids),
+                Err(why) => failed.push(json!({"object": object_name(shard), "error": why})),
+            }
+        }
+        (removed, failed)
+    }
+
+    /// Keeps letters of one object whose replay failed, with the new error.
+    pub async fn update_in(
         &self,
-        path: &str,
-        request: &impl Serialize,
-    ) -> Result<Vec<A>, String> {
-        let calls =
-            (0..SHARDS).map(|shard| self.call::<A>(shard, path, request, ADMIN_CALL_TIMEOUT_MS));
-        join_all(calls).await.into_iter().collect()
+        shard: usize,
+        failed: Vec<(String, String)>,
+    ) -> Result<usize, String> {
+        let answer: CountAnswer = self
+            .call(
+                shard,
+                UPDATE_PATH,
+                &UpdateRequest { failed },
+                ADMIN_CALL_TIMEOUT_MS,
+            )
+            .await?;
+        Ok(answer.count)
     }
 }

@@ -5,6 +5,7 @@
 //! synchronously, so no other request sees half of it.
 
 use crate::ledger::dead_letter::NO_ERROR_RECORDED;
+use crate::ledger::protocol::{letter_bytes, MAX_ANSWER_BYTES};
 use crate::ledger::protocol::{
     ClaimRequest, CountAnswer, Letter, ListAnswer, ListRequest, ParkRequest, RemoveRequest,
     SettleAnswer, SettleRequest, UpdateRequest, CLAIM_PATH, LIST_PATH, PARK_PATH, REMOVE_PATH,
@@ -40,10 +41,26 @@ pub struct DeliveryLedger {
     state: ObjectState,
     /// Whether this instance has made sure a sweep is scheduled.
     sweep_checked: Cell<bool>,
+    /// How long a parked letter is kept (`DEAD_LETTER_RETENTION_DAYS`, default 14).
+    retention_ms: u64,
+}
+
+/// Dead letters are kept this many days unless `DEAD_LETTER_RETENTION_DAYS` says otherwise.
+pub const DEFAULT_RETENTION_DAYS: f64 = 14.0;
+
+/// `DEAD_LETTER_RETENTION_DAYS` in milliseconds (a positive number of days, fractions allowed).
+pub fn retention_ms(env: &Env) -> u64 {
+    let days = env
+        .var("DEAD_LETTER_RETENTION_DAYS")
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<f64>().ok())
+        .filter(|d| d.is_finite() && *d > 0.0)
+        .unwrap_or(DEFAULT_RETENTION_DAYS);
+    (days * 86_400_000.0) as u64
 }
 
 impl DurableObject for DeliveryLedger {
-    fn new(state: ObjectState, _env: Env) -> Self {
+    fn new(state: ObjectState, env: Env) -> Self {
         let sql = state.storage().sql();
         for statement in SCHEMA {
             // A failure here shows on the first request, which answers 500: delivery goes on
@@ -53,6 +70,7 @@ impl DurableObject for DeliveryLedger {
         DeliveryLedger {
             state,
             sweep_checked: Cell::new(false),
+            retention_ms: retention_ms(&env),
         }
     }
 
@@ -73,14 +91,18 @@ impl DurableObject for DeliveryLedger {
         match answer {
             Ok(text) => {
                 self.schedule_sweep().await;
+                if path == PARK_PATH {
+                    self.schedule_expiry(&sql, now).await;
+                }
                 Response::ok(text)
             }
             Err(why) => Response::error(why, 500),
         }
     }
 
-    /// Deletes entries that stopped counting more than an hour ago; runs again in an hour
-    /// while anything is left.
+    /// Deletes entries that stopped counting more than an hour ago, and letters parked longer
+    /// than their retention (logged); runs again in an hour while entries are left, or when the
+    /// oldest letter expires, whichever is first.
     async fn alarm(&self) -> Result<Response> {
         let now = Date::now().as_millis();
         let sql = self.state.storage().sql();
@@ -93,21 +115,67 @@ impl DurableObject for DeliveryLedger {
             ],
         )
         .map_err(::worker::Error::RustError)?;
+        let expired = run(
+            &sql,
+            "DELETE FROM letters WHERE parked_at <= ?1",
+            vec![SqlStorageValue::from(
+                now.saturating_sub(self.retention_ms) as i64
+            )],
+        )
+        .map_err(::worker::Error::RustError)?;
+        if expired > 0 {
+            crate::log::emit(&json!({
+                "kind": "dead_letters_expired", "letters": expired,
+                "retentionDays": self.retention_ms as f64 / 86_400_000.0,
+            }));
+        }
         let left = scalar(&sql, "SELECT count(*) FROM entries", vec![])
             .map_err(::worker::Error::RustError)?;
         let storage = self.state.storage();
-        if deleted as i64 >= SWEEP_BATCH {
-            storage.set_alarm(1_000i64).await?;
+        let next = if deleted as i64 >= SWEEP_BATCH {
+            Some(now + 1_000)
         } else if left.as_i64().unwrap_or(0) > 0 {
-            storage.set_alarm(SWEEP_EVERY_MS as i64).await?;
+            Some(now + SWEEP_EVERY_MS)
         } else {
-            self.sweep_checked.set(false);
+            None
+        };
+        let next = match (next, self.expiry(&sql)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match next {
+            Some(at) => {
+                storage
+                    .set_alarm(at.saturating_sub(now).max(1) as i64)
+                    .await?
+            }
+            None => self.sweep_checked.set(false),
         }
         Response::ok("swept")
     }
 }
 
 impl DeliveryLedger {
+    /// When the oldest parked letter expires, if any is parked.
+    fn expiry(&self, sql: &SqlStorage) -> Option<u64> {
+        let oldest = scalar(sql, "SELECT min(parked_at) FROM letters", vec![]).ok()?;
+        Some(oldest.as_u64()? + self.retention_ms)
+    }
+
+    /// Makes sure the alarm comes no later than the oldest letter's expiry.
+    async fn schedule_expiry(&self, sql: &SqlStorage, now: u64) {
+        let Some(expiry) = self.expiry(sql) else {
+            return;
+        };
+        let storage = self.state.storage();
+        let set = storage.get_alarm().await.ok().flatten();
+        if set.is_none_or(|at| at as u64 > expiry) {
+            let _ = storage
+                .set_alarm(expiry.saturating_sub(now).max(1) as i64)
+                .await;
+        }
+    }
+
     /// Makes sure a sweep is scheduled (checked once per instance).
     async fn schedule_sweep(&self) {
         if self.sweep_checked.replace(true) {
@@ -289,29 +357,68 @@ fn park(sql: &SqlStorage, request: &ParkRequest, now: u64) -> std::result::Resul
     text(&CountAnswer { count: parked })
 }
 
+/// The letters asked for, oldest first, row by row (never one aggregated string), until the
+/// limit or [`MAX_ANSWER_BYTES`]; `more` says whether others follow.
 fn list(sql: &SqlStorage, request: &ListRequest) -> std::result::Result<String, String> {
     let ids = serde_json::to_string(&request.ids).map_err(|e| e.to_string())?;
-    // The rows as the protocol's `Letter`s, named as it names them.
-    let found = json_text(
+    let (after_at, after_id) = request.after.clone().unwrap_or((0, String::new()));
+    let cursor = exec(
         sql,
-        "SELECT json_group_array(json_object('id', id, 'parkedAt', parked_at, 'messageId', message_id, 'lastError', last_error, 'replays', replays, 'body', CASE WHEN ?3 THEN body END)) AS rows FROM (SELECT * FROM letters WHERE ?2 = 'null' OR id IN (SELECT value FROM json_each(?2)) ORDER BY parked_at, id LIMIT ?1)",
+        "SELECT id, parked_at, message_id, last_error, replays, CASE WHEN ?3 THEN body END FROM letters WHERE (?2 = 'null' OR id IN (SELECT value FROM json_each(?2))) AND (parked_at > ?4 OR (parked_at = ?4 AND id > ?5)) ORDER BY parked_at, id LIMIT ?1",
         vec![
-            SqlStorageValue::from(request.limit as i64),
+            SqlStorageValue::from(request.limit as i64 + 1),
             ids.into(),
             SqlStorageValue::from(i64::from(request.bodies)),
+            SqlStorageValue::from(after_at as i64),
+            after_id.into(),
         ],
     )?;
-    let letters: Vec<Letter> = serde_json::from_str(&found).map_err(|e| e.to_string())?;
+    let (mut letters, mut bytes, mut more) = (Vec::new(), 0, false);
+    for row in cursor.raw() {
+        let mut row = row.map_err(|e| format!("SQL: {e}"))?.into_iter();
+        let mut next = || match row.next() {
+            Some(SqlStorageValue::String(text)) => (Some(text), 0),
+            Some(SqlStorageValue::Integer(n)) => (None, n),
+            Some(SqlStorageValue::Float(n)) => (None, n as i64),
+            _ => (None, 0),
+        };
+        let letter = Letter {
+            id: next().0.unwrap_or_default(),
+            parked_at: next().1 as u64,
+            message_id: next().0,
+            last_error: next().0.unwrap_or_default(),
+            replays: next().1 as u32,
+            body: next().0,
+        };
+        let size = letter_bytes(&letter.id, &letter.last_error, letter.body.as_deref());
+        if letters.len() >= request.limit
+            || (!letters.is_empty() && bytes + size > MAX_ANSWER_BYTES)
+        {
+            more = true;
+            break;
+        }
+        bytes += size;
+        letters.push(letter);
+    }
     let total = scalar(sql, "SELECT count(*) FROM letters", vec![])?;
     text(&ListAnswer {
         total: total.as_u64().unwrap_or(0) as usize,
         letters,
+        more,
     })
 }
 
+/// Forgets letters: the answer lists the IDs that were parked.
 fn remove(sql: &SqlStorage, request: &RemoveRequest) -> std::result::Result<String, String> {
-    let query = "DELETE FROM letters WHERE id IN (SELECT value FROM json_each(?1))";
-    count_of(sql, query, &request.ids)
+    let ids = serde_json::to_string(&request.ids).map_err(|e| e.to_string())?;
+    let query = "DELETE FROM letters WHERE id IN (SELECT value FROM json_each(?1)) RETURNING id";
+    let mut removed = Vec::new();
+    for row in exec(sql, query, vec![ids.into()])?.raw() {
+        if let Some(SqlStorageValue::String(id)) = row.map_err(|e| format!("SQL: {e}"))?.pop() {
+            removed.push(id);
+        }
+    }
+    text(&RemoveRequest { ids: removed })
 }
 
 fn update(sql: &SqlStorage, request: &UpdateRequest) -> std::result::Result<String, String> {

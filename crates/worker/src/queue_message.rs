@@ -1,4 +1,4 @@
-//! Queue mode's messages: one per event, carrying its mapped commands as JSON, and how they are grouped into `sendBatch` calls.
+//! Queue mode's messages: one per event (or several for an event over a message's size), carrying its mapped commands as JSON, and how they are grouped into `sendBatch` calls.
 
 use segment_bloomreach::{BatchRequest, PendingCommand};
 use serde::{Deserialize, Serialize};
@@ -45,14 +45,114 @@ impl QueuedEvent {
         })
     }
 
-    /// Roughly how many bytes the message takes on the queue.
-    pub fn size_hint(&self) -> usize {
-        self.commands
-            .iter()
-            .map(|c| c.json.len() + c.command_id.len() + c.key.as_ref().map_or(0, String::len) + 40)
-            .sum::<usize>()
-            + 64
+    /// The message's bytes on the queue: the length of its JSON text (workers-rs sends
+    /// messages as JSON), counted without writing it.
+    pub fn size(&self) -> usize {
+        let text = |name: &str, value: &Option<String>| {
+            value.as_deref().map_or(0, |v| field(name, json_str_len(v)))
+        };
+        let commands: usize = self.commands.iter().map(QueuedCommand::size).sum();
+        1 + field("index", digits(self.index as u64))
+            + text("messageId", &self.message_id)
+            + text("type", &self.call_type)
+            + text("source", &self.source)
+            + self
+                .config_version
+                .map_or(0, |v| field("configVersion", digits(v)))
+            + field(
+                "commands",
+                2 + commands + self.commands.len().saturating_sub(1),
+            )
     }
+}
+
+impl QueuedCommand {
+    /// The length of the command's JSON text in a message.
+    fn size(&self) -> usize {
+        1 + field("command_id", json_str_len(&self.command_id))
+            + field("json", json_str_len(&self.json))
+            + self
+                .key
+                .as_deref()
+                .map_or(0, |k| field("key", json_str_len(k)))
+    }
+}
+
+/// `"name":value` and the comma or brace after it.
+fn field(name: &str, value_len: usize) -> usize {
+    name.len() + 3 + value_len + 1
+}
+
+fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// The length of `s` as a JSON string, quotes and escapes included (as serde_json and
+/// `JSON.stringify` write it).
+pub fn json_str_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+/// What one message may take: Cloudflare Queues take 128 KB a message (Miniflare: 128,000
+/// bytes); the rest is margin.
+pub const MAX_MESSAGE_BYTES: usize = 120_000;
+
+/// Queue mode: each event as messages of at most `max` bytes. An event over `max` is split over
+/// several, its commands in order (each keeps its ledger key; the consumer settles each message on
+/// its own). Returns the messages and the events with one command alone over `max` (`(index,
+/// command_id, bytes)`), which are not queued.
+pub fn split_for_queue(
+    events: Vec<QueuedEvent>,
+    max: usize,
+) -> (Vec<QueuedEvent>, Vec<(usize, String, usize)>) {
+    let mut messages = Vec::with_capacity(events.len());
+    let mut too_large = Vec::new();
+    for mut event in events {
+        if event.size() <= max {
+            messages.push(event);
+            continue;
+        }
+        let commands = std::mem::take(&mut event.commands);
+        let empty = event.size();
+        let sizes: Vec<usize> = commands.iter().map(QueuedCommand::size).collect();
+        if let Some(i) = sizes.iter().position(|size| empty + size > max) {
+            too_large.push((
+                event.index,
+                commands[i].command_id.clone(),
+                empty + sizes[i],
+            ));
+            continue;
+        }
+        let mut part = QueuedEvent {
+            commands: Vec::new(),
+            ..event.clone()
+        };
+        let mut bytes = empty;
+        for (command, size) in commands.into_iter().zip(sizes) {
+            // One byte more per command for its comma: over-counted by one at most.
+            if !part.commands.is_empty() && bytes + size + 1 > max {
+                messages.push(std::mem::replace(
+                    &mut part,
+                    QueuedEvent {
+                        commands: Vec::new(),
+                        ..event.clone()
+                    },
+                ));
+                bytes = empty;
+            }
+            bytes += size + 1;
+            part.commands.push(command);
+        }
+        messages.push(part);
+    }
+    (messages, too_large)
 }
 
 /// The events of a body's requests, one message each, in event order: every command cut out of
@@ -174,6 +274,101 @@ mod tests {
             .as_deref()
             .unwrap()
             .starts_with("h:"));
+    }
+
+    fn event(index: usize, commands: &[(&str, usize)]) -> QueuedEvent {
+        QueuedEvent {
+            index,
+            message_id: Some(format!("m{index}")),
+            call_type: Some("track".into()),
+            source: Some("default".into()),
+            config_version: Some(3),
+            commands: commands
+                .iter()
+                .map(|(id, len)| QueuedCommand {
+                    command_id: id.to_string(),
+                    json: "x".repeat(*len),
+                    key: Some(format!("k:{id}")),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn sizes_are_the_json_texts_lengths() {
+        let mut one = event(7, &[("a", 10), ("b:2", 0)]);
+        one.commands[1].json = "\"quoted\\ \n\u{1} é €\"".into();
+        one.commands[1].key = None;
+        for e in [
+            one.clone(),
+            QueuedEvent {
+                message_id: None,
+                call_type: None,
+                source: None,
+                config_version: None,
+                commands: vec![],
+                index: 0,
+            },
+            QueuedEvent {
+                index: 123_456,
+                config_version: Some(10),
+                ..one.clone()
+            },
+        ] {
+            assert_eq!(e.size(), serde_json::to_string(&e).unwrap().len(), "{e:?}");
+        }
+        assert_eq!(json_str_len("a\"\u{7f}\u{1f}"), 2 + 1 + 2 + 1 + 6);
+    }
+
+    #[test]
+    fn an_event_over_a_message_is_split_in_order_and_a_command_too_large_alone_is_refused() {
+        let small = event(0, &[("a", 10)]);
+        // The size is the message's JSON text, as the queue counts it.
+        assert_eq!(small.size(), serde_json::to_string(&small).unwrap().len());
+        let big = event(1, &[("b1", 450), ("b2", 450), ("b3", 450), ("b4", 100)]);
+        let too_large = event(2, &[("c1", 10), ("c2", 2_000)]);
+        let after = event(3, &[("d", 10)]);
+        let (messages, refused) = split_for_queue(
+            vec![small.clone(), big.clone(), too_large, after.clone()],
+            1_000,
+        );
+        let parts: Vec<(usize, Vec<&str>)> = messages
+            .iter()
+            .map(|m| {
+                (
+                    m.index,
+                    m.commands.iter().map(|c| c.command_id.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                (0, vec!["a"]),
+                (1, vec!["b1"]),
+                (1, vec!["b2"]),
+                (1, vec!["b3", "b4"]),
+                (3, vec!["d"]),
+            ]
+        );
+        for message in &messages {
+            assert!(serde_json::to_string(message).unwrap().len() <= 1_000);
+            assert_eq!(
+                message.size(),
+                serde_json::to_string(message).unwrap().len()
+            );
+        }
+        // Every part carries the event's fields and each command its own ledger key.
+        assert_eq!(
+            messages[2],
+            QueuedEvent {
+                commands: vec![big.commands[1].clone()],
+                ..big
+            }
+        );
+        assert_eq!((messages[0].clone(), messages[4].clone()), (small, after));
+        let alone = event(2, &[("c2", 2_000)]);
+        assert_eq!(refused, [(2, "c2".to_string(), alone.size())]);
     }
 
     #[test]

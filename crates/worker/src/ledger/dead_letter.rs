@@ -1,6 +1,6 @@
 //! Parked dead letters as the operator sees them: the listing merged from every object, what a replay asks for, and what it answers.
 
-use super::protocol::{Letter, ListAnswer};
+use super::protocol::{letter_bytes, Letter, ListAnswer, MAX_ANSWER_BYTES};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -13,35 +13,68 @@ pub const DEFAULT_LIST_LIMIT: usize = 100;
 pub const NO_ERROR_RECORDED: &str =
     "the message exhausted its queue retries; the ledger recorded no delivery error for it";
 
-/// Every object's listing (each oldest first) as one: oldest first (then by ID), at most
-/// `limit`, `total` counting all parked letters.
-pub fn merge(listings: Vec<ListAnswer>, limit: usize) -> ListAnswer {
-    let total = listings.iter().map(|l| l.total).sum();
-    let mut queues: Vec<std::collections::VecDeque<Letter>> =
-        listings.into_iter().map(|l| l.letters.into()).collect();
-    let mut letters = Vec::new();
-    while letters.len() < limit {
+/// Every object's listing merged: the letters, each with its object.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub total: usize,
+    pub letters: Vec<(usize, Letter)>,
+    /// More letters follow (the next page starts after the last one here).
+    pub more: bool,
+}
+
+/// Every object's listing (each oldest first, by shard) as one: oldest first (then by ID), at
+/// most `limit` letters and [`MAX_ANSWER_BYTES`], never past the last letter of an object that
+/// has more (so the next page, after the last letter here, misses none).
+pub fn merge(listings: Vec<(usize, ListAnswer)>, limit: usize) -> Page {
+    let order = |l: &Letter| (l.parked_at, l.id.clone());
+    let cut = listings
+        .iter()
+        .filter(|(_, l)| l.more)
+        .filter_map(|(_, l)| l.letters.last().map(order))
+        .min();
+    let total = listings.iter().map(|(_, l)| l.total).sum();
+    let mut more = listings.iter().any(|(_, l)| l.more);
+    let mut queues: Vec<(usize, std::collections::VecDeque<Letter>)> = listings
+        .into_iter()
+        .map(|(shard, l)| (shard, l.letters.into()))
+        .collect();
+    let (mut letters, mut bytes) = (Vec::new(), 0);
+    loop {
         let next = queues
             .iter()
             .enumerate()
-            .filter_map(|(i, q)| Some((i, q.front()?)))
-            .min_by(|(_, a), (_, b)| a.parked_at.cmp(&b.parked_at).then_with(|| a.id.cmp(&b.id)))
-            .map(|(i, _)| i);
-        match next.and_then(|i| queues[i].pop_front()) {
-            Some(letter) => letters.push(letter),
-            None => break,
+            .filter_map(|(i, (_, q))| Some((i, order(q.front()?))))
+            .min_by(|(_, a), (_, b)| a.cmp(b));
+        let Some((i, key)) = next else { break };
+        let letter = &queues[i].1[0];
+        let size = letter_bytes(&letter.id, &letter.last_error, letter.body.as_deref());
+        let over = !letters.is_empty() && bytes + size > MAX_ANSWER_BYTES;
+        if letters.len() >= limit || over || cut.as_ref().is_some_and(|c| &key > c) {
+            more = true;
+            break;
         }
+        bytes += size;
+        let shard = queues[i].0;
+        letters.extend(queues[i].1.pop_front().map(|l| (shard, l)));
     }
-    ListAnswer { total, letters }
+    Page {
+        total,
+        letters,
+        more,
+    }
 }
 
-/// `?limit=N` of the listing route: 1 ..= [`MAX_LETTERS`], [`DEFAULT_LIST_LIMIT`] when absent.
-pub fn list_limit(query: Option<&str>) -> Result<usize, String> {
-    let Some(query) = query else {
-        return Ok(DEFAULT_LIST_LIMIT);
-    };
+/// The listing's cursor: `<parkedAt>.<id>` of the last letter listed.
+pub fn cursor_of(letter: &Letter) -> String {
+    format!("{}.{}", letter.parked_at, letter.id)
+}
+
+/// `?limit=N&after=<cursor>` of the listing route: 1 ..= [`MAX_LETTERS`] ([`DEFAULT_LIST_LIMIT`]
+/// when absent), and the page's start (the `next` of the page before).
+pub fn list_query(query: Option<&str>) -> Result<(usize, Option<(u64, String)>), String> {
     let mut limit = DEFAULT_LIST_LIMIT;
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
+    let mut after = None;
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
             Some(("limit", value)) => {
                 limit = value
@@ -52,10 +85,20 @@ pub fn list_limit(query: Option<&str>) -> Result<usize, String> {
                         format!("`limit` must be a whole number from 1 to {MAX_LETTERS}")
                     })?;
             }
-            _ => return Err(format!("unknown query parameter `{pair}` (only `limit`)")),
+            Some(("after", value)) => {
+                let cursor = value
+                    .split_once('.')
+                    .and_then(|(at, id)| Some((at.parse::<u64>().ok()?, id.to_string())));
+                after = Some(cursor.ok_or("`after` must be the `next` of a listing")?);
+            }
+            _ => {
+                return Err(format!(
+                    "unknown query parameter `{pair}` (only `limit` and `after`)"
+                ))
+            }
         }
     }
-    Ok(limit)
+    Ok((limit, after))
 }
 
 /// Which letters a replay or discard takes.
@@ -148,6 +191,15 @@ pub struct ReplayReport {
     pub failed: Vec<Unreplayed>,
     /// Asked for but not parked.
     pub not_found: Vec<String>,
+    /// Asked for but not taken this time (over what one replay carries): replay them again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_reached: Vec<String>,
+    /// `{all: true}`: more letters are parked than this replay took.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub more: bool,
+    /// Objects that did not answer (their letters stay parked, untouched): `{object, error}`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_objects: Vec<serde_json::Value>,
 }
 
 #[cfg(test)]
@@ -165,36 +217,99 @@ mod tests {
         }
     }
 
+    fn answer(total: usize, letters: Vec<Letter>, more: bool) -> ListAnswer {
+        ListAnswer {
+            total,
+            letters,
+            more,
+        }
+    }
+
+    fn ids(page: &Page) -> Vec<(usize, &str)> {
+        page.letters
+            .iter()
+            .map(|(s, l)| (*s, l.id.as_str()))
+            .collect()
+    }
+
     #[test]
     fn listings_merge_oldest_first_within_the_limit() {
         let merged = merge(
             vec![
-                ListAnswer {
-                    total: 3,
-                    letters: vec![letter("a", 1), letter("c", 5)],
-                },
-                ListAnswer {
-                    total: 1,
-                    letters: vec![letter("b", 1)],
-                },
-                ListAnswer::default(),
+                (0, answer(3, vec![letter("a", 1), letter("c", 5)], false)),
+                (3, answer(1, vec![letter("b", 1)], false)),
+                (5, ListAnswer::default()),
             ],
             2,
         );
-        assert_eq!(merged.total, 4);
-        let ids: Vec<_> = merged.letters.iter().map(|l| l.id.as_str()).collect();
-        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(
+            (merged.total, ids(&merged), merged.more),
+            (4, vec![(0, "a"), (3, "b")], true)
+        );
+        let all = merge(
+            vec![(0, answer(2, vec![letter("a", 1), letter("c", 5)], false))],
+            9,
+        );
+        assert_eq!((ids(&all), all.more), (vec![(0, "a"), (0, "c")], false));
         let shown = ShownLetter::of(letter("x", 7));
         assert_eq!(shown.event["commands"], serde_json::json!([]));
     }
 
     #[test]
+    fn a_page_never_passes_an_object_with_more_nor_the_byte_bound() {
+        // Object 1 stopped at "b" (t 3): nothing after it is listed, or the next page (after the
+        // last letter listed) would skip object 1's letters between.
+        let page = merge(
+            vec![
+                (
+                    0,
+                    answer(
+                        3,
+                        vec![letter("a", 1), letter("c", 4), letter("e", 6)],
+                        false,
+                    ),
+                ),
+                (1, answer(9, vec![letter("b", 3)], true)),
+            ],
+            100,
+        );
+        assert_eq!((ids(&page), page.more), (vec![(0, "a"), (1, "b")], true));
+        assert_eq!(cursor_of(&page.letters[1].1), "3.b");
+        // Bodies of 400 KB: two fit in one page, the third goes to the next.
+        let big = |id: &str, at| Letter {
+            body: Some("x".repeat(400_000)),
+            ..letter(id, at)
+        };
+        let page = merge(
+            vec![(
+                2,
+                answer(3, vec![big("a", 1), big("b", 2), big("c", 3)], false),
+            )],
+            100,
+        );
+        assert_eq!((ids(&page), page.more), (vec![(2, "a"), (2, "b")], true));
+        // One letter alone over the bound still goes, alone.
+        let huge = Letter {
+            body: Some("x".repeat(MAX_ANSWER_BYTES)),
+            ..letter("h", 1)
+        };
+        let page = merge(vec![(0, answer(1, vec![huge], false))], 100);
+        assert_eq!((ids(&page), page.more), (vec![(0, "h")], false));
+    }
+
+    #[test]
     fn queries_and_selections_are_checked() {
-        assert_eq!(list_limit(None), Ok(DEFAULT_LIST_LIMIT));
-        assert_eq!(list_limit(Some("limit=7")), Ok(7));
-        assert!(list_limit(Some("limit=0")).is_err());
-        assert!(list_limit(Some("limit=501")).is_err());
-        assert!(list_limit(Some("offset=3")).is_err());
+        assert_eq!(list_query(None), Ok((DEFAULT_LIST_LIMIT, None)));
+        assert_eq!(list_query(Some("limit=7")), Ok((7, None)));
+        assert_eq!(
+            list_query(Some("limit=7&after=12.ab.c")),
+            Ok((7, Some((12, "ab.c".to_string()))))
+        );
+        assert!(list_query(Some("after=x.y")).is_err());
+        assert!(list_query(Some("after=12")).is_err());
+        assert!(list_query(Some("limit=0")).is_err());
+        assert!(list_query(Some("limit=501")).is_err());
+        assert!(list_query(Some("offset=3")).is_err());
         assert_eq!(
             read_selection(r#"{"ids":["a","b"]}"#, true),
             Ok(Selection::Ids(vec!["a".into(), "b".into()]))

@@ -84,6 +84,9 @@ pub struct ListRequest {
     /// Also return each letter's body (for a replay).
     #[serde(default)]
     pub bodies: bool,
+    /// Only letters after this one (`[parkedAt, id]`, the listing's order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<(u64, String)>,
 }
 
 /// A parked dead letter, as listed.
@@ -107,9 +110,22 @@ pub struct ListAnswer {
     /// Letters parked in the object in all (not only those listed).
     pub total: usize,
     pub letters: Vec<Letter>,
+    /// More letters follow those listed (past the limit or [`MAX_ANSWER_BYTES`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub more: bool,
 }
 
-/// Letters to forget (replayed, or discarded by the operator).
+/// What one park request or one listing answer carries at most (bodies, errors and IDs as JSON):
+/// far below the 2 MB a SQLite string may take on Durable Objects.
+pub const MAX_ANSWER_BYTES: usize = 1_000_000;
+/// A letter's bytes in a park request or a listing (an over-count: the JSON text's length).
+pub fn letter_bytes(id: &str, error: &str, body: Option<&str>) -> usize {
+    use crate::queue_message::json_str_len;
+    json_str_len(id) + json_str_len(error) + body.map_or(0, json_str_len) + 128
+}
+
+/// Letters to forget (replayed, or discarded by the operator); the answer is the same, with the
+/// IDs that were parked.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemoveRequest {
     pub ids: Vec<String>,
