@@ -2,7 +2,9 @@
 
 use crate::config::{secret_text, Bindings};
 use crate::config_store_client::ConfigStoreClient;
-use crate::config_versions::{PublishAnswer, PublishRequest, VersionInfo, MAX_LISTED};
+use crate::config_versions::{
+    number_at, object_of, text_at, PublishAnswer, PublishRequest, VersionInfo, MAX_LISTED,
+};
 use crate::error::WorkerError;
 use crate::http::json_response;
 use crate::live_config;
@@ -13,45 +15,18 @@ use crate::runtime_url::RuntimeUrl;
 use ::worker::{Method, Request, Response};
 use segment_bloomreach::SettingsProblem;
 use segment_bloomreach_deployment::{diff, Deployment, KeyCredential};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// Who made a change, as versions record it (the credential's label, never its value).
 const ADMIN_LABEL: &str = "ADMIN_TOKEN";
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PublishBody {
-    config: Value,
-    #[serde(default)]
+/// An admin body's members (each route takes some of them).
+#[derive(Default)]
+struct AdminBody {
+    config: Option<Value>,
     summary: Option<String>,
-    #[serde(default)]
     base_version: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ValidateBody {
-    config: Value,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RollbackBody {
-    version: u64,
-    #[serde(default)]
-    summary: Option<String>,
-    #[serde(default)]
-    base_version: Option<u64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ImportBody {
-    #[serde(default)]
-    summary: Option<String>,
-    #[serde(default)]
-    base_version: Option<u64>,
+    version: Option<u64>,
 }
 
 /// Handles a configuration route (its caller checked the admin token and the method).
@@ -81,16 +56,16 @@ pub async fn handle(
     let answer = match route {
         AdminRoute::Config if matches!(method, Method::Get) => live(store, bindings).await?,
         AdminRoute::Config => {
-            let body: PublishBody = read(&body)?;
+            let body = read(&body, &["config", "summary", "baseVersion"])?;
             let summary = body.summary.unwrap_or_else(|| "published".into());
-            let published =
-                publish(store, bindings, body.config, summary, body.base_version).await?;
+            let config = required(body.config, "config")?;
+            let published = publish(store, bindings, config, summary, body.base_version).await?;
             line.config_version = Some(published.version);
             return Ok(json_response(201, &published));
         }
         AdminRoute::ConfigValidate => {
-            let body: ValidateBody = read(&body)?;
-            let document = prepare(bindings, &body.config)?;
+            let body = read(&body, &["config"])?;
+            let document = prepare(bindings, &required(body.config, "config")?)?;
             json!({ "valid": true, "config": document })
         }
         AdminRoute::ConfigVersions => {
@@ -109,11 +84,12 @@ pub async fn handle(
         }
         AdminRoute::ConfigDiff => diff_versions(store, query.as_deref()).await?,
         AdminRoute::ConfigRollback => {
-            let body: RollbackBody = read(&body)?;
-            let (_, document) = version(store, body.version).await?;
+            let body = read(&body, &["version", "summary", "baseVersion"])?;
+            let number = required(body.version, "version")?;
+            let (_, document) = version(store, number).await?;
             let summary = body
                 .summary
-                .unwrap_or_else(|| format!("rollback to version {}", body.version));
+                .unwrap_or_else(|| format!("rollback to version {number}"));
             let base = match body.base_version {
                 Some(base) => Some(base),
                 None => Some(live_version(store).await?),
@@ -123,10 +99,10 @@ pub async fn handle(
             return Ok(json_response(201, &published));
         }
         AdminRoute::ConfigImportEnv => {
-            let body: ImportBody = if body.trim().is_empty() {
-                ImportBody::default()
+            let body = if body.trim().is_empty() {
+                AdminBody::default()
             } else {
-                read(&body)?
+                read(&body, &["summary", "baseVersion"])?
             };
             let document = variables_document(&bindings.config).ok_or_else(|| {
                 let problems = bindings.config.problems.iter();
@@ -150,26 +126,34 @@ pub async fn handle(
     Ok(json_response(200, &answer))
 }
 
-/// The body as `T`; what is wrong names where, never a value (a secret pasted in the wrong field
-/// must not come back in the answer).
-fn read<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, WorkerError> {
-    serde_json::from_str(body).map_err(|e| {
-        // serde names missing and unknown fields (keys, not values); a wrong type would quote
-        // the value, so it is said without it.
-        let text = e.to_string();
-        let what = match e.classify() {
-            serde_json::error::Category::Data if text.starts_with("invalid") => {
-                format!(
-                    "a field of the wrong type at line {} column {}",
-                    e.line(),
-                    e.column()
-                )
-            }
-            serde_json::error::Category::Data => text,
-            _ => format!("not JSON (line {} column {})", e.line(), e.column()),
-        };
+/// The body's members (`known` of them: another is refused by its name); what is wrong names
+/// the field, never quotes a value (a secret pasted in the wrong field must not come back).
+fn read(body: &str, known: &[&str]) -> Result<AdminBody, WorkerError> {
+    let refused = |why: String| {
         WorkerError::InvalidAdminRequest(format!(
-            "the body is not one this route takes: {what} (see the README's admin API table)"
+            "the body is not one this route takes: {why} (see the README's admin API table)"
+        ))
+    };
+    let value: Value = serde_json::from_str(body).map_err(|e| {
+        refused(format!(
+            "not JSON (line {} column {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let map = object_of(&value, known).map_err(refused)?;
+    Ok(AdminBody {
+        config: map.get("config").cloned(),
+        summary: text_at(map, "summary").map_err(refused)?,
+        base_version: number_at(map, "baseVersion").map_err(refused)?,
+        version: number_at(map, "version").map_err(refused)?,
+    })
+}
+
+fn required<T>(found: Option<T>, field: &str) -> Result<T, WorkerError> {
+    found.ok_or_else(|| {
+        WorkerError::InvalidAdminRequest(format!(
+            "the body is not one this route takes: missing field `{field}` (see the README's admin API table)"
         ))
     })
 }

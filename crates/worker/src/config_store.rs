@@ -1,15 +1,14 @@
 //! The configuration store's Durable Object class (`ConfigStore`, SQLite-backed): one object keeps every version of the configuration and which one is live; a publish is one synchronous turn, so it is atomic.
 
 use crate::config_versions::{
-    may_publish, one_line, LiveAnswer, LiveRequest, PublishAnswer, PublishRequest, VersionAnswer,
-    VersionInfo, VersionRequest, VersionsAnswer, VersionsRequest, LIVE_PATH, MAX_LISTED,
-    PUBLISH_PATH, VERSIONS_PATH, VERSION_PATH,
+    may_publish, one_line, FromJson, LiveAnswer, LiveRequest, PublishAnswer, PublishRequest,
+    VersionAnswer, VersionInfo, VersionRequest, VersionsAnswer, VersionsRequest, LIVE_PATH,
+    MAX_LISTED, PUBLISH_PATH, VERSIONS_PATH, VERSION_PATH,
 };
 use ::worker::{
     durable_object, Date, DurableObject, Env, Request, Response, Result, SqlStorage,
     SqlStorageValue, State,
 };
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -53,8 +52,8 @@ impl DurableObject for ConfigStore {
     }
 }
 
-fn parse<R: DeserializeOwned>(body: &str) -> std::result::Result<R, String> {
-    serde_json::from_str(body).map_err(|e| format!("unreadable store request: {e}"))
+fn parse<R: FromJson>(body: &str) -> std::result::Result<R, String> {
+    R::from_text(body).map_err(|e| format!("unreadable store request: {e}"))
 }
 
 fn text(answer: &impl Serialize) -> std::result::Result<String, String> {

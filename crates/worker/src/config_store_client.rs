@@ -1,13 +1,12 @@
 //! The `CONFIG_STORE` binding: the Worker's side of the configuration store (the live version, publish, the versions).
 
 use crate::config_versions::{
-    LiveAnswer, LiveRequest, PublishAnswer, PublishRequest, VersionAnswer, VersionRequest,
-    VersionsAnswer, VersionsRequest, LIVE_PATH, PUBLISH_PATH, STORE_OBJECT, VERSIONS_PATH,
-    VERSION_PATH,
+    FromJson, LiveAnswer, LiveRequest, PublishAnswer, PublishRequest, VersionAnswer,
+    VersionRequest, VersionsAnswer, VersionsRequest, LIVE_PATH, PUBLISH_PATH, STORE_OBJECT,
+    VERSIONS_PATH, VERSION_PATH,
 };
 use crate::object_fetch;
 use ::worker::{Env, ObjectNamespace};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// The Durable Object namespace binding of the configuration store.
@@ -35,7 +34,7 @@ impl ConfigStoreClient {
         Some(ConfigStoreClient { namespace })
     }
 
-    async fn call<A: DeserializeOwned>(
+    async fn call<A: FromJson>(
         &self,
         path: &str,
         request: &impl Serialize,
@@ -44,7 +43,7 @@ impl ConfigStoreClient {
         let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
         let text =
             object_fetch::exchange(&self.namespace, STORE_OBJECT, path, body, timeout_ms).await?;
-        serde_json::from_str(&text).map_err(|e| format!("{STORE_OBJECT}: unreadable answer: {e}"))
+        A::from_text(&text).map_err(|e| format!("{STORE_OBJECT}: unreadable answer: {e}"))
     }
 
     /// The live version; its document only if it is not `have`. `first`: the isolate has no
