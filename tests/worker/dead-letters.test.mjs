@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN_TOKEN, BASE_BINDINGS, catalogSettings, npmPackage, postJson, startWorker, waitFor } from "./support.mjs";
+import { ADMIN, ADMIN_TOKEN, BASE_BINDINGS, catalogSettings, npmPackage, postJson, startWorker, waitFor } from "./support.mjs";
 
 const { mapEvent } = npmPackage();
 const QUEUE_BINDINGS = { ECOMMERCE_EVENTS: "true", QUEUE_RETRY_MAX_DELAY_SECONDS: "1" };
@@ -55,7 +55,7 @@ test("letters whose bodies exceed 2 MB in all are parked, listed page by page (e
     assert.deepEqual(first.json.letters.map((l) => l.id), letters.slice(0, first.json.letters.length).map((l) => l.id));
     assert.equal((await admin(worker, "/admin/dead-letters?after=nope")).json.error.code, "invalid_admin_request");
     // /health: how many, the oldest and when it goes.
-    const health = await worker.dispatch("/health");
+    const health = await worker.dispatch("/health", ADMIN);
     const oldest = Math.min(...letters.map((l) => l.parkedAt));
     assert.deepEqual(health.json.deadLetters, { count: 24, oldestParkedAt: oldest, oldestExpiresAt: oldest + 14 * 86_400_000, retentionDays: 14 });
     // Discard, letter by letter.
@@ -81,11 +81,11 @@ test("letters are kept DEAD_LETTER_RETENTION_DAYS, reported in /health until the
       const parked = await worker.deadLetters();
       return parked.length === 1 && parked;
     }, { timeoutMs: 30_000, intervalMs: 100, what: "the dead letter" });
-    const health = await worker.dispatch("/health");
+    const health = await worker.dispatch("/health", ADMIN);
     assert.deepEqual(health.json.deadLetters, { count: 1, oldestParkedAt: letter.parkedAt, oldestExpiresAt: letter.parkedAt + 3_000, retentionDays: days });
     await waitFor(async () => (await worker.deadLetters()).length === 0, { timeoutMs: 20_000, intervalMs: 250, what: "the letter swept" });
     assert.deepEqual(worker.logLines("dead_letters_expired"), [{ kind: "dead_letters_expired", letters: 1, retentionDays: days }]);
-    assert.deepEqual((await worker.dispatch("/health")).json.deadLetters, { count: 0, oldestParkedAt: null, oldestExpiresAt: null, retentionDays: days });
+    assert.deepEqual((await worker.dispatch("/health", ADMIN)).json.deadLetters, { count: 0, oldestParkedAt: null, oldestExpiresAt: null, retentionDays: days });
   } finally {
     await worker.dispose();
   }
