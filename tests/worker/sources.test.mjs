@@ -375,3 +375,33 @@ test("queue mode: each queued event carries its source and is delivered to that 
     await worker.dispose();
   }
 });
+
+test("queue mode: a dead letter keeps its source and a replay delivers it to that source's destination", async () => {
+  const { worker, eu, us } = await startTwoProjects({ queue: true, consumer: { maxRetries: 1 }, bindings: { QUEUE_RETRY_MAX_DELAY_SECONDS: "1" } });
+  try {
+    const config = configuration();
+    assert.equal((await worker.dispatch("/admin/config", admin("POST", { config }))).status, 201);
+    for (const standIn of [eu, us]) standIn.setFaults({ rate: 1, kinds: ["500"] });
+    const webEvents = [track("dl-1", "Signed Up", { properties: { plan: "pro" } })];
+    const crmEvents = [{ type: "identify", messageId: "dl-2", userId: "crm-9", traits: { plan: "gold" }, timestamp: "2024-05-01T10:00:02.000Z" }];
+    assert.equal((await worker.dispatch("/v1/batch", postJson({ batch: webEvents }, { authorization: basicAuth(WEB_KEY) }))).status, 202);
+    const crmBody = JSON.stringify(crmEvents);
+    const signature = createHmac("sha1", CRM_SECRET).update(crmBody).digest("hex");
+    assert.equal((await worker.dispatch("/webhook/crm", { method: "POST", headers: { "content-type": "application/json", "x-signature": signature }, body: crmBody })).status, 202);
+    const letters = await waitFor(async () => {
+      const parked = await worker.deadLetters();
+      return parked.length === 2 && parked;
+    }, { timeoutMs: 60_000, intervalMs: 250, what: "two dead letters" });
+    assert.deepEqual(letters.map((l) => [l.messageId, l.event.source]).sort(), [["dl-1", "web"], ["dl-2", "crm"]]);
+
+    for (const standIn of [eu, us]) standIn.setFaults({});
+    const replay = await worker.dispatch("/admin/dead-letters/replay", admin("POST", { all: true }));
+    assert.equal(replay.status, 200, replay.text);
+    assert.equal(replay.json.delivered.length, 2, replay.text);
+    assert.deepEqual(stored(eu), expectedCommands(webEvents, settingsOf(config, "web")));
+    assert.deepEqual(stored(us), expectedCommands(crmEvents, settingsOf(config, "crm")));
+    assert.deepEqual(await worker.deadLetters(), []);
+  } finally {
+    await worker.dispose();
+  }
+});
