@@ -1,7 +1,7 @@
 //! The one registry of public codes: every error, rejection and skip code the program can give, with its HTTP status and meaning.
 //!
 //! The string forms are part of the public contract (JSON answers, thrown errors, log lines).
-//! The README's code tables are checked against [`Code::ALL`] by a test, so a code cannot be
+//! The Codes chapter's tables (`docs/codes.md`) are checked against [`Code::ALL`] by a test, so a code cannot be
 //! added, renamed or dropped without the documentation following.
 
 use serde::{Serialize, Serializer};
@@ -31,7 +31,7 @@ macro_rules! codes {
         }
 
         impl Code {
-            /// Every code, in the order of the README's tables.
+            /// Every code, in the order of the Codes chapter's tables (docs/codes.md).
             pub const ALL: &'static [Code] = &[$( Code::$variant, )*];
 
             /// The code as it appears in JSON, errors and logs.

@@ -1,16 +1,14 @@
-//! The README's code tables list exactly the codes of the registry (`src/codes.rs`), with their HTTP statuses.
+//! The code tables of the book's Codes chapter (`docs/codes.md`) list exactly the codes of the registry (`src/codes.rs`), with their HTTP statuses.
 
 use segment_bloomreach::Code;
 use std::collections::BTreeMap;
 
-/// Each code in the tables of the README's `### Codes` section, with its status cell when the
-/// table has a `status` column.
+/// Each code in the tables of the Codes chapter, with its status cell when the table has a
+/// `status` column.
 fn documented() -> BTreeMap<String, Option<String>> {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md");
-    let start = readme.find("\n### Codes\n").expect("a `### Codes` section");
-    let section = &readme[start + 1..];
-    let end = section[4..].find("\n#").map_or(section.len(), |i| i + 4);
+    let section = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/codes.md"))
+        .expect("docs/codes.md");
+    let end = section.len();
     let mut codes = BTreeMap::new();
     let mut status_column = None;
     for line in section[..end].lines() {

@@ -300,16 +300,15 @@ async function assertMatchesPackage(label, { reveal = false, mappings } = {}) {
 }
 
 /**
- * The `origins` labels of the preset rows, as the README's "Presets" section lists them: each
+ * The `origins` labels of the preset rows, as the book's Presets chapter (docs/presets.md) lists them: each
  * e-commerce row's (the table's last column) and the consent preset's.
  */
 const PRESET_LABELS = (() => {
-  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Presets"), readme.indexOf("## The npm package"));
+  const section = readFileSync(path.join(ROOT, "docs/presets.md"), "utf8");
   const ecommerce = [...section.matchAll(/`(ecommerce: [^`]+ → [^`]+)`/g)].map((m) => m[1]);
   const consent = [...section.matchAll(/Its `origins` label is `([^`]+)`/g)].map((m) => m[1]);
-  assert.equal(consent.length, 1, "the README names the consent preset's origins label");
-  assert.ok(ecommerce.length >= 9, "the README lists the e-commerce preset's origins labels");
+  assert.equal(consent.length, 1, "the Presets chapter names the consent preset's origins label");
+  assert.ok(ecommerce.length >= 9, "the Presets chapter lists the e-commerce preset's origins labels");
   return { ecommerce: new Set(ecommerce), consent: consent[0] };
 })();
 
