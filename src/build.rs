@@ -30,6 +30,23 @@ impl EventIssue {
             code: error.code,
         }
     }
+
+    /// An event with `code` for a reason found after the mapping (delivery, the queue's limits):
+    /// `detail` after the event's name, as every issue's message reads.
+    pub fn of(
+        index: usize,
+        message_id: Option<String>,
+        code: crate::codes::Code,
+        detail: &str,
+    ) -> EventIssue {
+        let name = crate::error::describe_event(Some(index), message_id.as_deref());
+        EventIssue {
+            message: format!("{name}: {detail}"),
+            index,
+            message_id,
+            code,
+        }
+    }
 }
 
 /// Every event ends in exactly one place: a command in `requests`, `rejected` or `skipped`.

@@ -8,8 +8,8 @@ use crate::delivery::summary::join_rejections;
 use crate::error::WorkerError;
 use crate::http::json_response;
 use crate::ledger::dead_letter::{
-    cursor_of, list_query, merge, read_selection, ReplayReport, Selection, ShownLetter, Unreplayed,
-    MAX_LETTERS,
+    cursor_of, list_query, merge, read_selection, Page, ReplayReport, Selection, ShownLetter,
+    Unreplayed, MAX_LETTERS,
 };
 use crate::ledger::protocol::{Letter, ListRequest};
 use crate::ledger_client::LedgerClient;
@@ -49,16 +49,7 @@ pub async fn handle(
                 bodies: true,
                 after,
             };
-            let (listings, failed_objects) = ledger.list(&request).await;
-            if listings.is_empty() {
-                return Err(WorkerError::LedgerUnavailable(
-                    failed_objects[0]["error"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                ));
-            }
-            let page = merge(listings, limit);
+            let (page, failed_objects) = page_of(ledger, &request, limit).await?;
             let next = match (page.more, page.letters.last()) {
                 (true, Some((_, last))) => Some(cursor_of(last)),
                 _ => None,
@@ -138,23 +129,13 @@ async fn replay(
         Selection::Ids(ids) => Some(ids.clone()),
         Selection::All => None,
     };
-    let (listings, failed_objects) = ledger
-        .list(&ListRequest {
-            limit: MAX_LETTERS,
-            ids: ids.clone(),
-            bodies: true,
-            after: None,
-        })
-        .await;
-    if listings.is_empty() {
-        return Err(WorkerError::LedgerUnavailable(
-            failed_objects[0]["error"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        ));
-    }
-    let page = merge(listings, MAX_LETTERS);
+    let request = ListRequest {
+        limit: MAX_LETTERS,
+        ids: ids.clone(),
+        bodies: true,
+        after: None,
+    };
+    let (page, failed_objects) = page_of(ledger, &request, MAX_LETTERS).await?;
     let letters = page.letters;
     let missing: Vec<String> = ids
         .unwrap_or_default()
@@ -300,4 +281,19 @@ async fn replay(
         }
     }
     Ok(report)
+}
+
+/// Every object's listing merged into one page of at most `limit`, with the objects that did not
+/// answer; `ledger_unavailable` only when none did.
+async fn page_of(
+    ledger: &LedgerClient,
+    request: &ListRequest,
+    limit: usize,
+) -> Result<(Page, Vec<serde_json::Value>), WorkerError> {
+    let (listings, failed_objects) = ledger.list(request).await;
+    if listings.is_empty() {
+        let why = failed_objects[0]["error"].as_str().unwrap_or_default();
+        return Err(WorkerError::LedgerUnavailable(why.to_string()));
+    }
+    Ok((merge(listings, limit), failed_objects))
 }

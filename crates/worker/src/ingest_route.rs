@@ -15,7 +15,6 @@ use crate::request_body::{check_content_type, read_limited};
 use crate::route::{webhook_source, Route};
 use crate::routing::{ledger_keys, SourceProblems};
 use ::worker::{Context, Request, Response};
-use segment_bloomreach::error::describe_event;
 use segment_bloomreach::{BuildOutput, Code, EventIssue, IngestLimits};
 use serde_json::json;
 
@@ -103,13 +102,7 @@ pub async fn ingest(
         let (messages, too_large) = split_for_queue(events, MAX_MESSAGE_BYTES);
         let issue = |index: usize, code: Code, detail: String| {
             let message_id = message_ids[index].as_deref().map(str::to_string);
-            let name = describe_event(Some(index), message_id.as_deref());
-            EventIssue {
-                index,
-                code,
-                message: format!("{name}: {detail}"),
-                message_id,
-            }
+            EventIssue::of(index, message_id, code, &detail)
         };
         let mut rejected = rejected;
         for (index, command_id, bytes) in &too_large {

@@ -1,7 +1,6 @@
 //! The JSON answer an ingest request gets: what became of every event.
 
 use super::outcomes::{CommandRejection, Fate, Outcomes};
-use segment_bloomreach::error::describe_event;
 use segment_bloomreach::{Code, EventIssue};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -49,14 +48,7 @@ impl DeliverySummary {
         };
         for (index, fate) in outcomes.fates() {
             let issue = |code: Code, detail: String| {
-                let message_id = message_id(index);
-                let name = describe_event(Some(index), message_id.as_deref());
-                EventIssue {
-                    index,
-                    code,
-                    message: format!("{name}: {detail}"),
-                    message_id,
-                }
+                EventIssue::of(index, message_id(index), code, &detail)
             };
             match fate {
                 Fate::Delivered => delivered += 1,
