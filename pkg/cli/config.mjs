@@ -2,6 +2,7 @@
 
 import { parseArgs } from "node:util";
 import { changesText, configChanges } from "./config-diff.mjs";
+import { takeOption } from "./options.mjs";
 import { configText, readConfigFile, withBaseVersion, writeConfigFile, BASE_VERSION_KEY } from "./config-file.mjs";
 
 /** Exit statuses of every `config` command. */
@@ -237,22 +238,12 @@ function parseOptions(command, argv) {
     }
     skipValue = false;
     if (token.kind !== "option") continue;
-    const option = Object.hasOwn(spec, token.name) ? spec[token.name] : null;
-    if (!option) {
-      if (token.name === "token") {
-        problems.push("there is no --token: the admin token is read from an environment variable only (--token-env NAME, default ADMIN_TOKEN)");
-        skipValue = token.inlineValue !== true;
-      } else {
-        problems.push(`unknown option ${token.rawName}`);
-      }
-    } else if (option.type === "boolean") {
-      if (token.inlineValue) problems.push(`${token.rawName} takes no value`);
-      values[token.name] = true;
-    } else if (token.value === undefined || (!token.inlineValue && token.value.startsWith("--"))) {
-      problems.push(`${token.rawName} needs a value`);
+    if (takeOption(token, spec, values, problems)) continue;
+    if (token.name === "token") {
+      problems.push("there is no --token: the admin token is read from an environment variable only (--token-env NAME, default ADMIN_TOKEN)");
+      skipValue = token.inlineValue !== true;
     } else {
-      if (values[token.name] !== undefined) problems.push(`${token.rawName} is given more than once`);
-      values[token.name] = token.value;
+      problems.push(`unknown option ${token.rawName}`);
     }
   }
   if (values.help) return { help: true };

@@ -70,6 +70,26 @@ const SPEC = {
  * Reads the backfill's arguments. Returns `{ help }`, or `{ options, problems }` where
  * `problems` lists every usage mistake found (unknown options, missing values, bad numbers).
  */
+/**
+ * One option token of parseArgs' `tokens` into `values`, by `spec` (a boolean flag, or a string
+ * given once), each mistake named in `problems`. False when `spec` has no such option: the
+ * caller says why (every command line of the package reads its options this way).
+ */
+export function takeOption(token, spec, values, problems) {
+  const option = Object.hasOwn(spec, token.name) ? spec[token.name] : null;
+  if (!option) return false;
+  if (option.type === "boolean") {
+    if (token.inlineValue) problems.push(`${token.rawName} takes no value`);
+    values[token.name] = true;
+  } else if (token.value === undefined || (!token.inlineValue && token.value.startsWith("--"))) {
+    problems.push(`${token.rawName} needs a value`);
+  } else {
+    if (values[token.name] !== undefined) problems.push(`${token.rawName} is given more than once`);
+    values[token.name] = token.value;
+  }
+  return true;
+}
+
 export function parseBackfillArgs(argv) {
   const problems = [];
   const { tokens } = parseArgs({ args: argv, options: SPEC, strict: false, allowPositionals: true, tokens: true });
@@ -81,18 +101,7 @@ export function parseBackfillArgs(argv) {
       continue;
     }
     if (token.kind !== "option") continue; // "--": what follows is positional
-    const spec = SPEC[token.name];
-    if (!spec) {
-      problems.push(`unknown option ${token.rawName}`);
-    } else if (spec.type === "boolean") {
-      if (token.inlineValue) problems.push(`${token.rawName} takes no value`);
-      values[token.name] = true;
-    } else if (token.value === undefined || (!token.inlineValue && token.value.startsWith("--"))) {
-      problems.push(`${token.rawName} needs a value`);
-    } else {
-      if (values[token.name] !== undefined) problems.push(`${token.rawName} is given more than once`);
-      values[token.name] = token.value;
-    }
+    if (!takeOption(token, SPEC, values, problems)) problems.push(`unknown option ${token.rawName}`);
   }
   if (values.help) return { help: true };
 
