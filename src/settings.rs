@@ -28,7 +28,7 @@ pub struct Settings {
     /// The `mappings` setting as given (`[]` when absent), and compiled.
     mappings: Value,
     rules: Arc<RuleSet>,
-    /// The presets (README, "Presets"): Segment's E-commerce spec as Bloomreach's standard events.
+    /// The presets (docs/presets.md): Segment's E-commerce spec as Bloomreach's standard events.
     ecommerce_events: bool,
     /// Segment category ID → Bloomreach consent category ID (each a string), in the order given.
     consent_categories: Map<String, Value>,

@@ -131,7 +131,7 @@ pub async fn handle(
 fn read(body: &str, known: &[&str]) -> Result<AdminBody, WorkerError> {
     let refused = |why: String| {
         WorkerError::InvalidAdminRequest(format!(
-            "the body is not one this route takes: {why} (see the README's admin API table)"
+            "the body is not one this route takes: {why} (see docs/sources.md, \"The admin API\")"
         ))
     };
     let value: Value = serde_json::from_str(body).map_err(|e| {
@@ -153,7 +153,7 @@ fn read(body: &str, known: &[&str]) -> Result<AdminBody, WorkerError> {
 fn required<T>(found: Option<T>, field: &str) -> Result<T, WorkerError> {
     found.ok_or_else(|| {
         WorkerError::InvalidAdminRequest(format!(
-            "the body is not one this route takes: missing field `{field}` (see the README's admin API table)"
+            "the body is not one this route takes: missing field `{field}` (see docs/sources.md, \"The admin API\")"
         ))
     })
 }

@@ -124,7 +124,7 @@ impl EdgeConfig {
             };
             catalog.insert((*key).to_string(), value);
         }
-        // The customer IDs default as the npm package's sources do (README: `registered`,
+        // The customer IDs default as the npm package's sources do (docs/worker.md: `registered`,
         // `cookie`), so a wrangler.toml without them works.
         for (key, default) in [
             (

@@ -1,7 +1,7 @@
 //! Delivery metrics: the Analytics Engine data points of a delivery round, one per call type (outcome, statuses, counts), and one for what the ledger spared; written by `metrics_dataset.rs`.
 //!
 //! A data point is `index1` = mode; blobs: mode, call type, outcome, upstream statuses, source; doubles:
-//! attempt, commands, delivered, rejected, retry, in doubt, round duration (ms). The README lists
+//! attempt, commands, delivered, rejected, retry, in doubt, round duration (ms). docs/delivery.md lists
 //! the layout and a query.
 
 /// What became of one command in a round, as counted.
