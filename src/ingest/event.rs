@@ -45,6 +45,36 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// What Segment's HTTP API sets on an event it receives without it, set here by the Worker's
+    /// ingest (the core has no clock): a `messageId` from `fresh_id` when the event has none (absent,
+    /// `null` or empty), and `timestamp` = `received_at` (ISO 8601) when it has neither `timestamp`
+    /// nor `originalTimestamp`. Called before mapping and before the ledger names the event, so a
+    /// stamped event is delivered once however often it is retried inside the Worker, and keeps
+    /// the time it arrived however late a queue delivers it.
+    pub fn stamp_receipt(&mut self, fresh_id: impl FnOnce() -> String, received_at: &str) {
+        let Json::Object(event) = &mut self.0 else {
+            return;
+        };
+        let absent = |value: Option<&Json>| match value {
+            None | Some(Json::Null) => true,
+            Some(Json::String(s)) => s.is_empty(),
+            _ => false,
+        };
+        if absent(event.get("messageId")) {
+            event.insert(
+                Cow::Borrowed("messageId"),
+                Json::String(Cow::Owned(fresh_id())),
+            );
+        }
+        let untimed = |value: Option<&Json>| matches!(value, None | Some(Json::Null));
+        if untimed(event.get("timestamp")) && untimed(event.get("originalTimestamp")) {
+            event.insert(
+                Cow::Borrowed("timestamp"),
+                Json::String(Cow::Owned(received_at.to_string())),
+            );
+        }
+    }
+
     /// An owned copy as a `serde_json::Value`.
     pub fn into_value(self) -> Value {
         self.0.into_value()
@@ -111,4 +141,40 @@ pub enum Reading {
     /// `properties`, `traits` and the `context` fields the mapping does not read kept as text
     /// where that gives the same output (see `ingest::passthrough`).
     Passthrough,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamped(event: Value) -> Value {
+        let mut event = Event::from_value(event).unwrap();
+        event.stamp_receipt(|| "fresh-1".into(), "2026-12-07T10:00:00.000Z");
+        event.into_value()
+    }
+
+    #[test]
+    fn stamps_only_what_is_missing() {
+        let cases = [
+            (
+                serde_json::json!({"type": "track", "event": "Login", "userId": "u1"}),
+                serde_json::json!({"type": "track", "event": "Login", "userId": "u1", "messageId": "fresh-1", "timestamp": "2026-12-07T10:00:00.000Z"}),
+            ),
+            (
+                serde_json::json!({"messageId": "", "timestamp": null, "originalTimestamp": null}),
+                serde_json::json!({"messageId": "fresh-1", "timestamp": "2026-12-07T10:00:00.000Z", "originalTimestamp": null}),
+            ),
+            (
+                serde_json::json!({"messageId": 7, "originalTimestamp": "2024-01-01T00:00:00Z"}),
+                serde_json::json!({"messageId": 7, "originalTimestamp": "2024-01-01T00:00:00Z"}),
+            ),
+            (
+                serde_json::json!({"messageId": "m1", "timestamp": "not a time"}),
+                serde_json::json!({"messageId": "m1", "timestamp": "not a time"}),
+            ),
+        ];
+        for (event, expected) in cases {
+            assert_eq!(stamped(event), expected);
+        }
+    }
 }

@@ -14,10 +14,10 @@ const EVENTS = [
     type: "track", messageId: "p-1", userId: "u-1", event: "Order Completed", timestamp: "2024-03-04T15:32:56Z", context: consent({ Analytics: true }),
     properties: { order_id: "o-1", total: 30, currency: "EUR", products: [{ product_id: "a", quantity: 1 }, { product_id: "b", quantity: 2 }] },
   },
-  { type: "track", messageId: "p-2", userId: "u-1", event: "Segment Consent Preference Updated", context: consent({ Advertising: false, Analytics: true }) },
-  { type: "track", messageId: "p-3", userId: "u-1", event: "Product Added", context: consent({ Analytics: false }), properties: { product_id: "a" } },
-  { type: "track", messageId: "p-4", anonymousId: "a-1", event: "Segment Consent Preference Updated", context: consent({ Other: true }) },
-  { type: "page", messageId: "p-5", anonymousId: "a-1", name: "Home" },
+  { type: "track", messageId: "p-2", userId: "u-1", event: "Segment Consent Preference Updated", timestamp: "2024-05-01T10:00:00.000Z", context: consent({ Advertising: false, Analytics: true }) },
+  { type: "track", messageId: "p-3", userId: "u-1", event: "Product Added", context: consent({ Analytics: false }), properties: { product_id: "a" }, timestamp: "2024-05-01T10:00:00.000Z" },
+  { type: "track", messageId: "p-4", anonymousId: "a-1", event: "Segment Consent Preference Updated", context: consent({ Other: true }), timestamp: "2024-05-01T10:00:00.000Z" },
+  { type: "page", messageId: "p-5", anonymousId: "a-1", name: "Home", timestamp: "2024-05-01T10:00:00.000Z" },
 ];
 
 for (const [form, bindings] of [

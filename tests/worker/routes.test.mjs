@@ -14,11 +14,11 @@ const SECRETS = [API_KEY, WRITE_KEY, SHARED_SECRET, BEARER_TOKEN, "dev-api-secre
 
 const EVENTS = {
   track: { event: "Order Completed", userId: "u-1", properties: { revenue: 12.5 }, messageId: "m-track", timestamp: "2024-03-04T15:32:56.409Z" },
-  identify: { userId: "u-1", anonymousId: "a-1", traits: { email: "a@example.com" }, messageId: "m-identify" },
-  page: { anonymousId: "a-1", name: "Home", properties: { path: "/" }, messageId: "m-page" },
-  screen: { userId: "u-1", name: "Settings", messageId: "m-screen" },
-  group: { userId: "u-1", groupId: "g-1", traits: { name: "Acme" }, messageId: "m-group" },
-  alias: { userId: "u-1", previousId: "a-1", messageId: "m-alias" },
+  identify: { userId: "u-1", anonymousId: "a-1", traits: { email: "a@example.com" }, messageId: "m-identify", timestamp: "2024-05-01T10:00:00.000Z" },
+  page: { anonymousId: "a-1", name: "Home", properties: { path: "/" }, messageId: "m-page", timestamp: "2024-05-01T10:00:00.000Z" },
+  screen: { userId: "u-1", name: "Settings", messageId: "m-screen", timestamp: "2024-05-01T10:00:00.000Z" },
+  group: { userId: "u-1", groupId: "g-1", traits: { name: "Acme" }, messageId: "m-group", timestamp: "2024-05-01T10:00:00.000Z" },
+  alias: { userId: "u-1", previousId: "a-1", messageId: "m-alias", timestamp: "2024-05-01T10:00:00.000Z" },
 };
 
 function sign(body, secret = SHARED_SECRET) {
@@ -252,7 +252,7 @@ test("webhook: signature over the raw body, bearer token, one event or an array"
   const worker = await startWorker({ bindings: { WEBHOOK_BEARER_TOKEN: BEARER_TOKEN } });
   try {
     const post = (body, headers) => worker.dispatch("/webhook", { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
-    const raw = `{ "type": "track",  "event": "Signed", "userId": "u-9", "messageId": "m-signed" }`;
+    const raw = `{ "type": "track",  "event": "Signed", "userId": "u-9", "messageId": "m-signed", "timestamp": "2024-05-01T10:00:00.000Z" }`;
     const signed = await post(raw, { "x-signature": sign(raw) });
     assert.equal(signed.status, 200);
     assert.deepEqual(signed.json, { received: 1, delivered: 1, rejected: [], skipped: [], retried: 0 });
@@ -273,8 +273,8 @@ test("webhook: signature over the raw body, bearer token, one event or an array"
     assert.deepEqual(badBearer.json, { error: { code: "invalid_credentials", message: "the bearer token is not valid" } });
 
     const array = JSON.stringify([
-      { type: "identify", userId: "u-9", traits: { plan: "pro" }, messageId: "m-w1" },
-      { type: "page", anonymousId: "a-9", name: "Pricing", messageId: "m-w2" },
+      { type: "identify", userId: "u-9", traits: { plan: "pro" }, messageId: "m-w1", timestamp: "2024-05-01T10:00:00.000Z" },
+      { type: "page", anonymousId: "a-9", name: "Pricing", messageId: "m-w2", timestamp: "2024-05-01T10:00:00.000Z" },
       { type: "track", messageId: "m-w3" },
     ]);
     const withBearer = await post(array, { authorization: `Bearer ${BEARER_TOKEN}` });
@@ -283,7 +283,7 @@ test("webhook: signature over the raw body, bearer token, one event or an array"
     assert.equal(withBearer.json.delivered, 2);
     assert.deepEqual(withBearer.json.rejected.map((r) => [r.index, r.code]), [[2, "missing_identity"]]);
     assert.equal(worker.logLines("request").at(-1).auth, "bearer_token");
-    assertDeliveredAsNpmMaps(worker.standIn, { type: "page", anonymousId: "a-9", name: "Pricing", messageId: "m-w2" });
+    assertDeliveredAsNpmMaps(worker.standIn, { type: "page", anonymousId: "a-9", name: "Pricing", messageId: "m-w2", timestamp: "2024-05-01T10:00:00.000Z" });
   } finally {
     await worker.dispose();
   }

@@ -18,10 +18,10 @@ const RULES = [
 ];
 
 const EVENTS = [
-  { type: "track", messageId: "r-1", userId: "u-1", event: "Signed Up", properties: { plan: "pro", dropped: true } },
-  { type: "track", messageId: "r-2", userId: "u-1", event: "Order Completed", properties: { order_id: "o-1", products: [{ product_id: "a" }, { product_id: "b" }] } },
-  { type: "page", messageId: "r-3", anonymousId: "a-1", name: "Home" },
-  { type: "track", messageId: "r-4", userId: "u-1", event: "Signed Up", properties: { plan: 3 } },
+  { type: "track", messageId: "r-1", userId: "u-1", event: "Signed Up", properties: { plan: "pro", dropped: true }, timestamp: "2024-05-01T10:00:00.000Z" },
+  { type: "track", messageId: "r-2", userId: "u-1", event: "Order Completed", properties: { order_id: "o-1", products: [{ product_id: "a" }, { product_id: "b" }] }, timestamp: "2024-05-01T10:00:00.000Z" },
+  { type: "page", messageId: "r-3", anonymousId: "a-1", name: "Home", timestamp: "2024-05-01T10:00:00.000Z" },
+  { type: "track", messageId: "r-4", userId: "u-1", event: "Signed Up", properties: { plan: 3 }, timestamp: "2024-05-01T10:00:00.000Z" },
 ];
 
 for (const [form, value] of [

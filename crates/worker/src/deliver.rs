@@ -459,12 +459,5 @@ fn call_type_of(run: &Run, owner: usize) -> &'static str {
 /// A random name for this run's leases (two 52-bit halves, hex).
 fn run_token() -> String {
     // The runtime's cryptographic randomness (a lease token another delivery must not guess).
-    random_uuid().replace('-', "")
-}
-
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    /// `crypto.randomUUID()`: 122 random bits from the runtime's CSPRNG.
-    #[wasm_bindgen(js_namespace = crypto, js_name = randomUUID)]
-    fn random_uuid() -> String;
+    crate::receipt::random_uuid().replace('-', "")
 }
