@@ -120,6 +120,10 @@ codes! {
         "a write key, signature or bearer token that does not match";
     CredentialsNotConfigured = "credentials_not_configured", Request, Some(401),
         "the route's credential is not configured on the Worker";
+    OriginNotAllowed = "origin_not_allowed", Request, Some(403),
+        "the write key lists the origins whose pages may send with it, and the request's `Origin` is not one of them";
+    RateLimited = "rate_limited", Request, Some(429),
+        "the source's requests from this client (or from all clients) are over their limit (with `Retry-After`): send again later";
     ConfigInvalid = "config_invalid", Request, Some(503),
         "the Worker's configuration is invalid (with `problems`); from the npm package's `validateConfig`, a configuration document with problems, each at its path";
     EnqueueFailed = "enqueue_failed", Request, Some(503),

@@ -230,6 +230,7 @@ fn the_worker_shell_is_layered() {
                 "panic_report",
                 "config_versions",
                 "runtime_url",
+                "receipt",
             ],
             // The ledger's protocol counts its messages' sizes as queue messages are counted.
             &["ledger"],
@@ -242,6 +243,7 @@ fn the_worker_shell_is_layered() {
                 "upstream",
                 "request_body",
                 "queue_producer",
+                "rate_limit",
             ],
             &["object_fetch"],
             &[

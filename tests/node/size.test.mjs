@@ -25,8 +25,10 @@ const NPM_WASM_GZIP_BUDGET = 224 * KB;
 // everything a source's settings are validated with (the core's settings code, the rules'
 // compilers, serde_json): 127,707 B gzip (275,031 B raw) when it was split out. 128 KB leaves ~3 KB
 // for the model and the settings to grow before someone looks again; the main wasm's budget, not
-// this one, is the decided one, and this only keeps the Node-only download from creeping.
-const CONFIG_WASM_GZIP_BUDGET = 128 * KB;
+// this one, is the decided one, and this only keeps the Node-only download from creeping. Raised to
+// 144 KB when sources gained rate limits and browser keys allowed origins (origins are parsed and
+// checked like URLs: 131,365 B gzip) and the console's per-source inspector settings were due.
+const CONFIG_WASM_GZIP_BUDGET = 144 * KB;
 // The Worker: 400 KB until sources and destinations became data (a second Durable Object class,
 // the configuration store; its admin API; the configuration's validation; routing by credential):
 // +32 KB gzip after building the Worker's shell and the configuration model at "z" and keeping
@@ -60,7 +62,7 @@ test("each npm entry's wasm stays within 224 KB gzip", (t) => {
   assert.ok(inlined.gzip <= NPM_WASM_GZIP_BUDGET, `the inlined wasm: ${inlined.gzip} B gzip is over the ${NPM_WASM_GZIP_BUDGET} B budget`);
 });
 
-test("segment-bloomreach/config's wasm stays within 128 KB gzip", (t) => {
+test("segment-bloomreach/config's wasm stays within 144 KB gzip", (t) => {
   const wasm = join(root, "pkg/config/segment_bloomreach_config_bg.wasm");
   assert.ok(existsSync(wasm), "pkg/config is built (bash dev/build)");
   const s = sizes([wasm]);

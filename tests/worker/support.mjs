@@ -86,7 +86,7 @@ const MODULE_RULES = [
  * a wrapped-binding designator (a worker whose default export makes the dataset).
  * Returns { url, dispatch, standIn, logs, deadLetters, dispose }.
  */
-export async function startWorker({ bindings = {}, queue = false, listen = false, consumer = {}, standIn, ledger = LEDGER_OBJECT, configStore = CONFIG_STORE_OBJECT, metrics = false, workers: extraWorkers = [], outbound } = {}) {
+export async function startWorker({ bindings = {}, queue = false, listen = false, consumer = {}, standIn, ledger = LEDGER_OBJECT, configStore = CONFIG_STORE_OBJECT, metrics = false, ratelimits, workers: extraWorkers = [], outbound } = {}) {
   if (!existsSync(path.join(root, "build/index.js"))) {
     throw new Error("build/index.js is missing: run `bash dev/build --worker` first");
   }
@@ -107,6 +107,8 @@ export async function startWorker({ bindings = {}, queue = false, listen = false
   worker.durableObjects = {};
   if (ledger) worker.durableObjects.DELIVERY_LEDGER = ledger;
   if (configStore) worker.durableObjects.CONFIG_STORE = configStore;
+  // Rate Limiting bindings, as wrangler.toml's [[ratelimits]]: { NAME: { simple: { limit, period } } }.
+  if (ratelimits) worker.ratelimits = ratelimits;
   if (metrics === true) worker.analyticsEngineDatasets = { DELIVERY_METRICS: { dataset: "segment_bloomreach_delivery" } };
   else if (metrics) worker.wrappedBindings = { DELIVERY_METRICS: metrics };
   const workers = [worker, ...extraWorkers];

@@ -15,6 +15,12 @@ pub const MAX_SOURCES: usize = 100;
 pub const MAX_DESTINATIONS: usize = 50;
 /// At most this many write keys per source.
 pub const MAX_WRITE_KEYS: usize = 20;
+/// At most this many allowed origins per browser write key.
+pub const MAX_ALLOWED_ORIGINS: usize = 50;
+/// The Rate Limiting binding a source's requests per client address count against by default.
+pub const DEFAULT_CLIENT_LIMIT: &str = "INGEST_CLIENT_LIMIT";
+/// The Rate Limiting binding a source's requests in all count against by default.
+pub const DEFAULT_SOURCE_LIMIT: &str = "INGEST_SOURCE_LIMIT";
 
 /// A validated configuration: made only by [`Deployment::from_json_value`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +52,48 @@ pub struct Source {
     pub webhook: Option<Webhook>,
     /// The source's settings as written (Segment's catalog keys, no Bloomreach credentials).
     pub settings: Map<String, Value>,
+    /// The Rate Limiting bindings its requests count against.
+    pub rate_limits: RateLimits,
+}
+
+/// Which Workers Rate Limiting bindings hold a source to its limits: one keyed by source and
+/// client address, one by source alone. A binding's limit is fixed in `wrangler.toml`, so a source
+/// with other limits names other bindings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RateLimits {
+    pub per_client: RateLimit,
+    pub per_source: RateLimit,
+}
+
+/// One of a source's limits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum RateLimit {
+    /// The default binding ([`DEFAULT_CLIENT_LIMIT`], [`DEFAULT_SOURCE_LIMIT`]).
+    #[default]
+    Default,
+    /// The Rate Limiting binding of this name.
+    Binding(String),
+    /// No limit of this kind (`false`).
+    Off,
+}
+
+impl RateLimit {
+    /// The binding's name, `default` standing for [`RateLimit::Default`]; `None` when off.
+    pub fn binding<'a>(&'a self, default: &'a str) -> Option<&'a str> {
+        match self {
+            RateLimit::Default => Some(default),
+            RateLimit::Binding(name) => Some(name),
+            RateLimit::Off => None,
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        match self {
+            RateLimit::Default => Value::Null,
+            RateLimit::Binding(name) => json!(name),
+            RateLimit::Off => json!(false),
+        }
+    }
 }
 
 /// Whether a write key is public (in web pages and apps) or kept on a server.
@@ -71,6 +119,9 @@ pub struct WriteKey {
     /// A name for people (shown in the console and logs instead of the key).
     pub label: Option<String>,
     pub credential: KeyCredential,
+    /// Browser keys only: the origins (`https://shop.example.com`, as browsers write `Origin`)
+    /// whose pages may send with it; empty: any.
+    pub allowed_origins: Vec<String>,
 }
 
 /// A write key as given in a candidate (`key`), or as stored (`sha256` and `last4`).
@@ -182,6 +233,18 @@ impl Deployment {
                     map.insert("webhook".into(), Value::Object(hook));
                 }
                 map.insert("settings".into(), Value::Object(s.settings.clone()));
+                if s.rate_limits != RateLimits::default() {
+                    let mut limits = Map::new();
+                    for (key, limit) in [
+                        ("perClient", &s.rate_limits.per_client),
+                        ("perSource", &s.rate_limits.per_source),
+                    ] {
+                        if *limit != RateLimit::Default {
+                            limits.insert(key.into(), limit.to_json());
+                        }
+                    }
+                    map.insert("rateLimits".into(), Value::Object(limits));
+                }
                 Value::Object(map)
             })
             .collect();
@@ -259,6 +322,9 @@ fn write_key_json(key: &WriteKey) -> Value {
             map.insert("sha256".into(), json!(sha256));
             map.insert("last4".into(), json!(last4));
         }
+    }
+    if !key.allowed_origins.is_empty() {
+        map.insert("allowedOrigins".into(), json!(key.allowed_origins));
     }
     Value::Object(map)
 }

@@ -1,8 +1,9 @@
 //! Reading a configuration document into a [`Deployment`]: every problem at once, each at its path (`sources[2].settings.mappings[0].subscribe`), unknown keys with a did-you-mean.
 
 use crate::model::{
-    catalog_settings, Deployment, Destination, KeyCredential, Source, Webhook, WriteKey,
-    WriteKeyKind, MAX_DESTINATIONS, MAX_SOURCES, MAX_WRITE_KEYS,
+    catalog_settings, Deployment, Destination, KeyCredential, RateLimit, RateLimits, Source,
+    Webhook, WriteKey, WriteKeyKind, MAX_ALLOWED_ORIGINS, MAX_DESTINATIONS, MAX_SOURCES,
+    MAX_WRITE_KEYS,
 };
 use crate::suggest::closest;
 use segment_bloomreach::base_url::UrlParser;
@@ -32,8 +33,16 @@ const DESTINATION_KEYS: &[&str] = &[
     "apiKeySecret",
     "apiSecretSecret",
 ];
-const SOURCE_KEYS: &[&str] = &["name", "destination", "writeKeys", "webhook", "settings"];
-const WRITE_KEY_KEYS: &[&str] = &["label", "kind", "key", "sha256", "last4"];
+const SOURCE_KEYS: &[&str] = &[
+    "name",
+    "destination",
+    "writeKeys",
+    "webhook",
+    "settings",
+    "rateLimits",
+];
+const WRITE_KEY_KEYS: &[&str] = &["label", "kind", "key", "sha256", "last4", "allowedOrigins"];
+const RATE_LIMIT_KEYS: &[&str] = &["perClient", "perSource"];
 const WEBHOOK_KEYS: &[&str] = &["sharedSecretSecret", "bearerTokenSecret"];
 
 /// Whether a Worker secret of a name exists (the Worker checks its environment; offline
@@ -201,7 +210,9 @@ fn source(
             }
             keys.iter()
                 .enumerate()
-                .filter_map(|(i, k)| write_key(k, &format!("{path}.writeKeys[{i}]"), problems))
+                .filter_map(|(i, k)| {
+                    write_key(k, &format!("{path}.writeKeys[{i}]"), urls, problems)
+                })
                 .collect()
         }
         Some(other) => {
@@ -239,12 +250,17 @@ fn source(
         }
     };
     source_settings(&settings, &format!("{path}.settings"), urls, problems);
+    let rate_limits = match map.get("rateLimits") {
+        None | Some(Value::Null) => RateLimits::default(),
+        Some(value) => rate_limits(value, &format!("{path}.rateLimits"), problems)?,
+    };
     Some(Source {
         name: name?,
         destination: destination?,
         write_keys,
         webhook,
         settings,
+        rate_limits,
     })
 }
 
@@ -282,7 +298,115 @@ fn source_settings(
     }
 }
 
-fn write_key(value: &Value, path: &str, problems: &mut Vec<SettingsProblem>) -> Option<WriteKey> {
+/// `rateLimits`: each of `perClient` and `perSource` the name of a Rate Limiting binding, `false`
+/// for none, or absent for the default.
+fn rate_limits(
+    value: &Value,
+    path: &str,
+    problems: &mut Vec<SettingsProblem>,
+) -> Option<RateLimits> {
+    let map = object_at(value, path, problems)?;
+    unknown_keys(map, RATE_LIMIT_KEYS, path, problems);
+    let limit = |key: &str, problems: &mut Vec<SettingsProblem>| match map.get(key) {
+        None | Some(Value::Null) => Some(RateLimit::Default),
+        Some(Value::Bool(false)) => Some(RateLimit::Off),
+        Some(Value::String(name))
+            if name.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+                && name.len() <= 128
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') =>
+        {
+            Some(RateLimit::Binding(name.clone()))
+        }
+        Some(_) => {
+            problems.push(SettingsProblem::new(
+                format!("{path}.{key}"),
+                "must be the name of a Rate Limiting binding in wrangler.toml (uppercase letters, digits and '_', like INGEST_CLIENT_LIMIT), or false for no limit",
+            ));
+            None
+        }
+    };
+    let per_client = limit("perClient", problems);
+    let per_source = limit("perSource", problems);
+    Some(RateLimits {
+        per_client: per_client?,
+        per_source: per_source?,
+    })
+}
+
+/// A browser key's `allowedOrigins`: each an origin as browsers send it in `Origin`
+/// (`https://shop.example.com`, `http://localhost:3000`), written back in that form.
+fn allowed_origins(
+    value: &Value,
+    path: &str,
+    urls: &dyn UrlParser,
+    problems: &mut Vec<SettingsProblem>,
+) -> Vec<String> {
+    let Value::Array(items) = value else {
+        problems.push(SettingsProblem::new(
+            path,
+            format!("must be an array of origins, got {}", kind_of(value)),
+        ));
+        return Vec::new();
+    };
+    if items.len() > MAX_ALLOWED_ORIGINS {
+        problems.push(SettingsProblem::new(
+            path,
+            format!("at most {MAX_ALLOWED_ORIGINS} origins per write key"),
+        ));
+    }
+    let mut origins: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        match item.as_str().map(|text| origin_of(text, urls)) {
+            Some(Ok(origin)) if origins.contains(&origin) => problems.push(SettingsProblem::new(
+                at,
+                format!("{origin} is listed twice"),
+            )),
+            Some(Ok(origin)) => origins.push(origin),
+            Some(Err(why)) => problems.push(SettingsProblem::new(at, why)),
+            None => problems.push(SettingsProblem::new(
+                at,
+                format!("must be an origin as text, got {}", kind_of(item)),
+            )),
+        }
+    }
+    origins
+}
+
+/// An origin (scheme, host and port only) as a browser serializes it, read by the WHATWG parser:
+/// https, or http for a local host.
+fn origin_of(text: &str, urls: &dyn UrlParser) -> Result<String, String> {
+    let shape = || {
+        format!("{text:?} is not an origin: write the scheme, host and port only, like \"https://shop.example.com\"")
+    };
+    let parts = urls.parse(text.trim()).ok_or_else(shape)?;
+    let local = matches!(parts.hostname.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+    if parts.protocol != "https:" && !(parts.protocol == "http:" && local) {
+        return Err(format!("{text:?} must use https (http only for localhost)"));
+    }
+    let bare = parts.username.is_empty()
+        && parts.password.is_empty()
+        && matches!(parts.pathname.as_str(), "" | "/")
+        && parts.search.is_empty()
+        && parts.hash.is_empty()
+        && !text.trim().ends_with(['?', '#']);
+    if !bare || parts.hostname.is_empty() {
+        return Err(shape());
+    }
+    Ok(match parts.port.as_str() {
+        "" => format!("{}//{}", parts.protocol, parts.hostname),
+        port => format!("{}//{}:{port}", parts.protocol, parts.hostname),
+    })
+}
+
+fn write_key(
+    value: &Value,
+    path: &str,
+    urls: &dyn UrlParser,
+    problems: &mut Vec<SettingsProblem>,
+) -> Option<WriteKey> {
     let map = object_at(value, path, problems)?;
     unknown_keys(map, WRITE_KEY_KEYS, path, problems);
     let label = string_at(map, "label", path, false, problems);
@@ -337,10 +461,24 @@ fn write_key(value: &Value, path: &str, problems: &mut Vec<SettingsProblem>) -> 
             return None;
         }
     };
+    let allowed_origins = match map.get("allowedOrigins") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(value) if kind == WriteKeyKind::Browser => {
+            allowed_origins(value, &format!("{path}.allowedOrigins"), urls, problems)
+        }
+        Some(_) => {
+            problems.push(SettingsProblem::new(
+                format!("{path}.allowedOrigins"),
+                "applies to browser keys only: a server key is not sent from web pages",
+            ));
+            Vec::new()
+        }
+    };
     Some(WriteKey {
         kind,
         label,
         credential,
+        allowed_origins,
     })
 }
 

@@ -9,6 +9,10 @@ use serde_json::{json, Value};
 /// Seconds a sender should wait before retrying a 503 that is not about delivery.
 pub const RETRY_AFTER_SECS: u32 = 30;
 
+/// Seconds a rate-limited sender should wait: the period of the default Rate Limiting bindings
+/// (Cloudflare's bindings count over 10 or 60 seconds).
+pub const RATE_LIMIT_RETRY_AFTER_SECS: u32 = 10;
+
 #[derive(Debug)]
 pub enum WorkerError {
     NotFound,
@@ -48,6 +52,12 @@ pub enum WorkerError {
         live: u64,
     },
     VersionNotFound(u64),
+    /// The write key's `allowedOrigins` do not list the request's `Origin`.
+    OriginNotAllowed,
+    /// Over a Rate Limiting binding's limit (`per`: "client" or "source").
+    RateLimited {
+        per: &'static str,
+    },
     Internal(String),
 }
 
@@ -71,6 +81,8 @@ impl WorkerError {
             WorkerError::ConfigRefused(_) => Code::ConfigRefused,
             WorkerError::ConfigConflict { .. } => Code::ConfigConflict,
             WorkerError::VersionNotFound(_) => Code::VersionNotFound,
+            WorkerError::OriginNotAllowed => Code::OriginNotAllowed,
+            WorkerError::RateLimited { .. } => Code::RateLimited,
             WorkerError::Internal(_) => Code::InternalError,
         }
     }
@@ -123,6 +135,11 @@ impl WorkerError {
             WorkerError::VersionNotFound(version) => {
                 format!("there is no configuration version {version}")
             }
+            WorkerError::OriginNotAllowed => "this write key may be sent only from the pages of the origins its source lists (allowedOrigins), and this request's Origin is not one of them".to_string(),
+            WorkerError::RateLimited { per } => format!(
+                "too many requests for this source {}: send again after Retry-After seconds",
+                if *per == "client" { "from this client address" } else { "from all clients" }
+            ),
             WorkerError::Internal(why) => format!("internal error: {why}"),
         }
     }
@@ -153,6 +170,9 @@ impl WorkerError {
             | WorkerError::ConfigUnavailable(_)
             | WorkerError::LedgerUnavailable(_) => {
                 vec![("Retry-After", RETRY_AFTER_SECS.to_string())]
+            }
+            WorkerError::RateLimited { .. } => {
+                vec![("Retry-After", RATE_LIMIT_RETRY_AFTER_SECS.to_string())]
             }
             WorkerError::Unauthorized { .. } => vec![(
                 "WWW-Authenticate",

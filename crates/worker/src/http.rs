@@ -26,7 +26,10 @@ pub fn error_response(error: &WorkerError) -> Response {
 /// analytics.js posts from browsers (as `text/plain`, with `writeKey` in the body): let it read the answer.
 pub fn with_cors(mut response: Response) -> Response {
     let headers = response.headers_mut();
-    let _ = headers.set("Access-Control-Allow-Origin", "*");
+    // An ingest answer to an allowed origin already names it.
+    if !headers.has("Access-Control-Allow-Origin").unwrap_or(false) {
+        let _ = headers.set("Access-Control-Allow-Origin", "*");
+    }
     response
 }
 

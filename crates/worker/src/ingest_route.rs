@@ -11,21 +11,52 @@ use crate::log::RequestLine;
 use crate::metrics::call_type_name;
 use crate::queue_message::{events_of, split_for_queue, MAX_MESSAGE_BYTES};
 use crate::queue_producer;
+use crate::rate_limit;
+use crate::receipt;
 use crate::request_body::{check_content_type, read_limited};
 use crate::route::{webhook_source, Route};
-use crate::routing::{ledger_keys, SourceProblems};
+use crate::routing::{ledger_keys, OriginCheck, SourceProblems};
 use ::worker::{Context, Request, Response};
 use segment_bloomreach::{BuildOutput, Code, EventIssue, IngestLimits};
 use serde_json::json;
 
 /// Handles `POST` to an ingest route; `started_ms` is when the request arrived.
 pub async fn ingest(
+    request: Request,
+    route: Route,
+    bindings: &Bindings,
+    ctx: &Context,
+    started_ms: u64,
+    line: &mut RequestLine,
+) -> Result<Response, WorkerError> {
+    let mut allowed_origin = None;
+    let mut response = answer(
+        request,
+        route,
+        bindings,
+        ctx,
+        started_ms,
+        line,
+        &mut allowed_origin,
+    )
+    .await?;
+    // A key that lists its origins answers only them, by name (`*` otherwise, in `with_cors`).
+    if let Some(origin) = allowed_origin {
+        let headers = response.headers_mut();
+        let _ = headers.set("Access-Control-Allow-Origin", &origin);
+        let _ = headers.set("Vary", "Origin");
+    }
+    Ok(response)
+}
+
+async fn answer(
     mut request: Request,
     route: Route,
     bindings: &Bindings,
     ctx: &Context,
     started_ms: u64,
     line: &mut RequestLine,
+    allowed_origin: &mut Option<String>,
 ) -> Result<Response, WorkerError> {
     let live = live_config::current(bindings).await?;
     let routing = &live.routing;
@@ -54,11 +85,25 @@ pub async fn ingest(
     let sender =
         auth.map_err(|(failure, message)| WorkerError::Unauthorized { failure, message })?;
     line.auth = Some(sender.method.as_str());
+    match routing.origin_check(&sender, header("Origin").as_deref()) {
+        OriginCheck::Any => {}
+        OriginCheck::Allowed(origin) => *allowed_origin = Some(origin),
+        OriginCheck::Refused => return Err(WorkerError::OriginNotAllowed),
+    }
     let source = &routing.sources[sender.source];
     // A stored configuration's source by name (the variables' one source goes unnamed, as before).
     if routing.version.is_some() {
         line.source = Some(source.name.clone());
     }
+    // Limits before the events are read or mapped: a flood costs a lookup, not a delivery.
+    let client = header("CF-Connecting-IP");
+    rate_limit::check(
+        &bindings.env,
+        &source.limits,
+        &source.name,
+        client.as_deref().unwrap_or("unknown"),
+    )
+    .await?;
     // Configuration problems only to a sender whose credentials passed: a stranger learns nothing
     // of how the Worker is set up.
     let mapper = source.mapper.as_ref().map_err(|problems| match problems {
@@ -80,7 +125,12 @@ pub async fn ingest(
         skipped,
         message_ids,
         call_types,
-    } = mapper.build_keyed(mapper.read_body(text, implied_type, IngestLimits::default())?);
+    } = mapper.build_keyed({
+        let mut slots = mapper.read_body(text, implied_type, IngestLimits::default())?;
+        // Before mapping and before the ledger names each event, as Segment's ingest does.
+        receipt::stamp(&mut slots, started_ms);
+        slots
+    });
     // Each sender's events in its own ledger namespace (source and credential).
     ledger_keys(
         &mut requests,

@@ -52,6 +52,10 @@ mod object_fetch;
 #[cfg(target_arch = "wasm32")]
 mod queue_producer;
 #[cfg(target_arch = "wasm32")]
+mod rate_limit;
+#[cfg(target_arch = "wasm32")]
+mod receipt;
+#[cfg(target_arch = "wasm32")]
 mod request_body;
 #[cfg(target_arch = "wasm32")]
 mod routes;

@@ -10,7 +10,9 @@ use crate::sender_auth::{
 };
 use hmac::{Hmac, Mac};
 use segment_bloomreach::{BatchRequest, Mapper, SettingsProblem};
-use segment_bloomreach_deployment::{Deployment, KeyCredential, WriteKeyKind};
+use segment_bloomreach_deployment::{
+    Deployment, KeyCredential, RateLimits, WriteKeyKind, DEFAULT_CLIENT_LIMIT, DEFAULT_SOURCE_LIMIT,
+};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -38,6 +40,42 @@ pub struct RoutedSource {
     pub webhook: SenderCredentials,
     /// Names this source's events in the delivery ledger.
     pub ledger_keys: LedgerKeys,
+    /// The Rate Limiting bindings its requests count against.
+    pub limits: SourceLimits,
+}
+
+/// The names of the Rate Limiting bindings a source's requests count against: one keyed by source
+/// and client address, one by source alone (`None`: no such limit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceLimits {
+    pub per_client: Option<String>,
+    pub per_source: Option<String>,
+}
+
+impl SourceLimits {
+    fn of(limits: &RateLimits) -> SourceLimits {
+        SourceLimits {
+            per_client: limits
+                .per_client
+                .binding(DEFAULT_CLIENT_LIMIT)
+                .map(str::to_string),
+            per_source: limits
+                .per_source
+                .binding(DEFAULT_SOURCE_LIMIT)
+                .map(str::to_string),
+        }
+    }
+}
+
+/// What a request's `Origin` gets from the write key it sent with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OriginCheck {
+    /// The key lists no origins: any page may send (`Access-Control-Allow-Origin: *`).
+    Any,
+    /// An origin the key lists, echoed in `Access-Control-Allow-Origin`.
+    Allowed(String),
+    /// The key lists origins and this request's (or its lack of one) is not among them.
+    Refused,
 }
 
 /// The delivery ledger's keys of one source: a command's key (`m:<messageId>…` or `h:<digest>`)
@@ -80,6 +118,8 @@ pub struct RoutedKey {
     pub label: Option<String>,
     pub last4: String,
     digest: [u8; 32],
+    /// The origins whose pages may send with it (browser keys); empty: any.
+    pub allowed_origins: Vec<String>,
 }
 
 impl RoutedKey {
@@ -97,6 +137,8 @@ pub struct Sender {
     /// The credential's name in the source's ledger namespace: a write key's tag, `webhook`, or
     /// `open` (development mode).
     pub credential: String,
+    /// The write key's position in its source's `write_keys` (`None`: a webhook or open sender).
+    pub key: Option<usize>,
 }
 
 /// Every source of one configuration.
@@ -121,6 +163,7 @@ impl Routing {
                 label: Some("SEGMENT_WRITE_KEY".into()),
                 last4: last4(key),
                 digest: sha256(key),
+                allowed_origins: Vec::new(),
             })
             .collect();
         let ledger_keys =
@@ -140,6 +183,7 @@ impl Routing {
                 bearer_token: senders.bearer_token.clone(),
                 allow_unauthenticated: false,
             },
+            limits: SourceLimits::of(&RateLimits::default()),
         };
         Routing {
             version: None,
@@ -213,6 +257,7 @@ impl Routing {
                             label: key.label.clone(),
                             last4,
                             digest,
+                            allowed_origins: key.allowed_origins.clone(),
                         }
                     })
                     .collect();
@@ -228,6 +273,7 @@ impl Routing {
                         bearer_token,
                         allow_unauthenticated: false,
                     },
+                    limits: SourceLimits::of(&source.rate_limits),
                 }
             })
             .collect();
@@ -280,11 +326,12 @@ impl Routing {
             };
         let digest = sha256(&given);
         for (source, routed) in self.sources.iter().enumerate() {
-            if let Some(key) = routed.write_keys.iter().find(|k| k.digest == digest) {
+            if let Some(index) = routed.write_keys.iter().position(|k| k.digest == digest) {
                 return Ok(Sender {
                     source,
                     method,
-                    credential: key.tag(),
+                    credential: routed.write_keys[index].tag(),
+                    key: Some(index),
                 });
             }
         }
@@ -330,7 +377,24 @@ impl Routing {
             source,
             method,
             credential: "webhook".into(),
+            key: None,
         })
+    }
+
+    /// Whether `origin` (the request's `Origin` header) may send with `sender`'s write key.
+    pub fn origin_check(&self, sender: &Sender, origin: Option<&str>) -> OriginCheck {
+        let allowed = sender
+            .key
+            .and_then(|key| self.sources[sender.source].write_keys.get(key))
+            .map(|key| key.allowed_origins.as_slice())
+            .unwrap_or_default();
+        match origin {
+            _ if allowed.is_empty() => OriginCheck::Any,
+            Some(origin) if allowed.iter().any(|a| a == origin) => {
+                OriginCheck::Allowed(origin.to_string())
+            }
+            _ => OriginCheck::Refused,
+        }
     }
 
     /// `DEV_ALLOW_UNAUTHENTICATED`: every request is the default source's, under `open`.
@@ -339,6 +403,7 @@ impl Routing {
             source: 0,
             method: AuthMethod::Unauthenticated,
             credential: "open".into(),
+            key: None,
         })
     }
 
@@ -549,7 +614,9 @@ mod tests {
                 {"name": "us", "projectToken": "us-project", "apiKeySecret": "KEY_US", "apiSecretSecret": "SECRET_US"}
             ],
             "sources": [
-                {"name": "web", "destination": "eu", "writeKeys": [{"kind": "browser", "key": "web-key-1"}]},
+                {"name": "web", "destination": "eu", "writeKeys": [{"kind": "browser", "key": "web-key-1"},
+                    {"kind": "browser", "key": "shop-key-2", "allowedOrigins": ["https://shop.example.com"]}],
+                 "rateLimits": {"perClient": "WEB_CLIENT_LIMIT"}},
                 {"name": "server", "destination": "eu", "writeKeys": [{"kind": "server", "sha256": write_key_digest("server-key-1"), "last4": "ey-1"}],
                  "settings": {"ecommerceEvents": true}},
                 {"name": "crm", "destination": "us", "webhook": {"sharedSecretSecret": "CRM_SECRET"}}
@@ -609,6 +676,44 @@ mod tests {
             json!([{"field": "destinations[1].apiSecretSecret", "message": "the Worker has no secret named SECRET_US"}])
         );
         assert!(r.sources[0].mapper.is_ok());
+    }
+
+    #[test]
+    fn a_key_with_allowed_origins_names_them_and_refuses_the_rest() {
+        let r = stored();
+        let open = r.tracking_sender(Some(&basic("web-key-1:")), "{}").unwrap();
+        let shop = r
+            .tracking_sender(Some(&basic("shop-key-2:")), "{}")
+            .unwrap();
+        let cases = [
+            (&open, Some("https://anywhere.example"), OriginCheck::Any),
+            (&open, None, OriginCheck::Any),
+            (
+                &shop,
+                Some("https://shop.example.com"),
+                OriginCheck::Allowed("https://shop.example.com".into()),
+            ),
+            (
+                &shop,
+                Some("https://shop.example.com:443"),
+                OriginCheck::Refused,
+            ),
+            (&shop, Some("https://evil.example"), OriginCheck::Refused),
+            (&shop, Some("null"), OriginCheck::Refused),
+            (&shop, None, OriginCheck::Refused),
+        ];
+        for (sender, origin, expected) in cases {
+            assert_eq!(r.origin_check(sender, origin), expected, "{origin:?}");
+        }
+        // Limits: the source's own per-client binding, the default per-source one; the
+        // variables' source has both defaults.
+        assert_eq!(
+            r.sources[0].limits,
+            SourceLimits {
+                per_client: Some("WEB_CLIENT_LIMIT".into()),
+                per_source: Some("INGEST_SOURCE_LIMIT".into())
+            }
+        );
     }
 
     #[test]
