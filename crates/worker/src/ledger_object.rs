@@ -19,7 +19,6 @@ use ::worker::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::json;
-use std::cell::Cell;
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, state INTEGER NOT NULL, owner TEXT, until INTEGER NOT NULL, error TEXT) WITHOUT ROWID",
@@ -39,8 +38,6 @@ const SWEEP_BATCH: i64 = 50_000;
 #[durable_object(alarm)]
 pub struct DeliveryLedger {
     state: ObjectState,
-    /// Whether this instance has made sure a sweep is scheduled.
-    sweep_checked: Cell<bool>,
     /// How long a parked letter is kept (`DEAD_LETTER_RETENTION_DAYS`, default 14).
     retention_ms: u64,
 }
@@ -69,7 +66,6 @@ impl DurableObject for DeliveryLedger {
         }
         DeliveryLedger {
             state,
-            sweep_checked: Cell::new(false),
             retention_ms: retention_ms(&env),
         }
     }
@@ -90,7 +86,9 @@ impl DurableObject for DeliveryLedger {
         };
         match answer {
             Ok(text) => {
-                self.schedule_sweep().await;
+                if writes_entries(&path) {
+                    self.schedule_sweep().await;
+                }
                 if path == PARK_PATH {
                     self.schedule_expiry(&sql, now).await;
                 }
@@ -143,13 +141,11 @@ impl DurableObject for DeliveryLedger {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        match next {
-            Some(at) => {
-                storage
-                    .set_alarm(at.saturating_sub(now).max(1) as i64)
-                    .await?
-            }
-            None => self.sweep_checked.set(false),
+        // Nothing left: no alarm; the next write arms it again.
+        if let Some(at) = next {
+            storage
+                .set_alarm(at.saturating_sub(now).max(1) as i64)
+                .await?;
         }
         Response::ok("swept")
     }
@@ -176,16 +172,20 @@ impl DeliveryLedger {
         }
     }
 
-    /// Makes sure a sweep is scheduled (checked once per instance).
+    /// Makes sure a sweep is scheduled, on every write: an alarm that failed its retries (or
+    /// was never set) is armed again by the next entry written, not only by a new instance.
+    /// `getAlarm` is answered from the object's memory, so this costs no storage round trip.
     async fn schedule_sweep(&self) {
-        if self.sweep_checked.replace(true) {
-            return;
-        }
         let storage = self.state.storage();
         if let Ok(None) = storage.get_alarm().await {
             let _ = storage.set_alarm(SWEEP_EVERY_MS as i64).await;
         }
     }
+}
+
+/// Whether a ledger route writes entries or letters (which the sweep must one day delete).
+fn writes_entries(path: &str) -> bool {
+    matches!(path, CLAIM_PATH | SETTLE_PATH | PARK_PATH | UPDATE_PATH)
 }
 
 fn parse<R: DeserializeOwned>(body: &str) -> std::result::Result<R, String> {
