@@ -15,7 +15,8 @@ use crate::rate_limit;
 use crate::receipt;
 use crate::request_body::{check_content_type, read_limited};
 use crate::route::{webhook_source, Route};
-use crate::routing::{ledger_keys, OriginCheck, SourceProblems};
+use crate::routing::{ledger_keys, OriginCheck, Routing, Sender, SourceProblems};
+use crate::sender_auth::AuthFailure;
 use ::worker::{Context, Request, Response};
 use segment_bloomreach::{BuildOutput, Code, EventIssue, IngestLimits};
 use serde_json::json;
@@ -68,42 +69,47 @@ async fn answer(
         return Err(WorkerError::NotFound);
     }
     check_content_type(&request)?;
+    let header = |name: &str| request.headers().get(name).ok().flatten();
+    let authorization = header("Authorization").filter(|h| !h.trim().is_empty());
+    let signature = header("X-Signature");
+    let origin = header("Origin");
+    let client = header("CF-Connecting-IP");
+    let admit = Admission {
+        routing,
+        bindings,
+        origin: origin.as_deref(),
+        client: client.as_deref().unwrap_or("unknown"),
+    };
+    // A write key in `Authorization` picks the source, and the source's limits apply, before the
+    // body is read: a flood of such requests costs neither the read nor a parse.
+    let early = match (route, &authorization) {
+        (Route::Tracking(_), Some(_)) => {
+            let sender = authenticated(routing.tracking_sender(authorization.as_deref(), ""))?;
+            admit.check(&sender, line, allowed_origin).await?;
+            Some(sender)
+        }
+        _ => None,
+    };
     let raw = read_limited(&mut request).await?;
     line.bytes = Some(raw.len());
-    let header = |name: &str| request.headers().get(name).ok().flatten();
-    let authorization = header("Authorization");
     let text = std::str::from_utf8(&raw);
-    let auth = match route {
-        Route::Webhook => routing.webhook_sender(
-            webhook_path_source,
-            authorization.as_deref(),
-            header("X-Signature").as_deref(),
-            &raw,
-        ),
-        _ => routing.tracking_sender(authorization.as_deref(), text.unwrap_or("")),
+    let sender = match early {
+        Some(sender) => sender,
+        None => {
+            let sender = authenticated(match route {
+                Route::Webhook => routing.webhook_sender(
+                    webhook_path_source,
+                    authorization.as_deref(),
+                    signature.as_deref(),
+                    &raw,
+                ),
+                _ => routing.tracking_sender(authorization.as_deref(), text.unwrap_or("")),
+            })?;
+            admit.check(&sender, line, allowed_origin).await?;
+            sender
+        }
     };
-    let sender =
-        auth.map_err(|(failure, message)| WorkerError::Unauthorized { failure, message })?;
-    line.auth = Some(sender.method.as_str());
-    match routing.origin_check(&sender, header("Origin").as_deref()) {
-        OriginCheck::Any => {}
-        OriginCheck::Allowed(origin) => *allowed_origin = Some(origin),
-        OriginCheck::Refused => return Err(WorkerError::OriginNotAllowed),
-    }
     let source = &routing.sources[sender.source];
-    // A stored configuration's source by name (the variables' one source goes unnamed, as before).
-    if routing.version.is_some() {
-        line.source = Some(source.name.clone());
-    }
-    // Limits before the events are read or mapped: a flood costs a lookup, not a delivery.
-    let client = header("CF-Connecting-IP");
-    rate_limit::check(
-        &bindings.env,
-        &source.limits,
-        &source.name,
-        client.as_deref().unwrap_or("unknown"),
-    )
-    .await?;
     // Configuration problems only to a sender whose credentials passed: a stranger learns nothing
     // of how the Worker is set up.
     let mapper = source.mapper.as_ref().map_err(|problems| match problems {
@@ -245,4 +251,47 @@ async fn answer(
         .headers_mut()
         .set("Retry-After", &retry_after.to_string());
     Ok(response)
+}
+
+fn authenticated(auth: Result<Sender, (AuthFailure, &'static str)>) -> Result<Sender, WorkerError> {
+    auth.map_err(|(failure, message)| WorkerError::Unauthorized { failure, message })
+}
+
+/// What a sender whose credentials passed must still clear: its key's allowed origins and its
+/// source's rate limits.
+struct Admission<'a> {
+    routing: &'a Routing,
+    bindings: &'a Bindings,
+    origin: Option<&'a str>,
+    client: &'a str,
+}
+
+impl Admission<'_> {
+    async fn check(
+        &self,
+        sender: &Sender,
+        line: &mut RequestLine,
+        allowed_origin: &mut Option<String>,
+    ) -> Result<(), WorkerError> {
+        line.auth = Some(sender.method.as_str());
+        let source = &self.routing.sources[sender.source];
+        // A stored configuration's source by name (the variables' one source goes unnamed).
+        if self.routing.version.is_some() {
+            line.source = Some(source.name.clone());
+        }
+        match self.routing.origin_check(sender, self.origin) {
+            OriginCheck::Any => {}
+            OriginCheck::Allowed(origin) => *allowed_origin = Some(origin),
+            OriginCheck::Refused => return Err(WorkerError::OriginNotAllowed),
+        }
+        // Limits before the events are read as JSON or mapped: a flood costs a lookup, not a
+        // delivery.
+        rate_limit::check(
+            &self.bindings.env,
+            &source.limits,
+            &source.name,
+            self.client,
+        )
+        .await
+    }
 }
