@@ -33,6 +33,9 @@ const runs = Number(values.runs);
 requireWorkerBuild();
 
 const BODIES = [
+  // One event per request: what analytics.js sends, most of a browser source's traffic.
+  ["typical", 1],
+  ["small", 1],
   ["typical", 100],
   ["small", 100],
   ["small", 1000],
