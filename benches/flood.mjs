@@ -12,11 +12,8 @@
 // it sends flood-limit requests a second, ten times that. The steady source has the defaults
 // (INGEST_CLIENT_LIMIT, INGEST_SOURCE_LIMIT). Latencies are each request's, from autocannon.
 import autocannon from "autocannon";
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createStandIn } from "../dev/bloomreach-stand-in.mjs";
-import { ROOT, removeDir, startWranglerDev } from "../tests/runtimes/support.mjs";
+import { builtWorkerApp, OBJECTS_TOML, removeDir, startWranglerDev } from "../tests/runtimes/support.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")).map(([k, v]) => [k, v ?? true]));
 const SECONDS = Number(args.seconds ?? 20);
@@ -29,22 +26,11 @@ const API_KEY = "bench-api-key";
 const STEADY_KEY = "steady-browser-key-1";
 const FLOOD_KEY = "flood-browser-key-2";
 
-if (!existsSync(join(ROOT, "build/index.js"))) {
-  console.error("build/index.js is missing: run `bash dev/build --worker` first");
-  process.exit(2);
-}
-
 const standIn = createStandIn({ projectToken: PROJECT, apiKey: API_KEY, log: null });
 const { url: standInUrl } = await standIn.listen({ port: 0, host: "127.0.0.1" });
-const scratch = mkdtempSync(join(tmpdir(), "segment-bloomreach-flood-"));
-cpSync(join(ROOT, "build"), join(scratch, "build"), { recursive: true });
-writeFileSync(
-  join(scratch, "wrangler.toml"),
-  `name = "segment-bloomreach-flood"
-main = "build/index.js"
-compatibility_date = "2026-04-01"
-
-[vars]
+const scratch = builtWorkerApp(
+  "segment-bloomreach-flood",
+  `[vars]
 BLOOMREACH_API_BASE_URL = "${standInUrl}/"
 BLOOMREACH_PROJECT_TOKEN = "${PROJECT}"
 BLOOMREACH_API_KEY = "${API_KEY}"
@@ -65,23 +51,7 @@ simple = { limit = 1000, period = 10 }
 name = "FLOOD_CLIENT_LIMIT"
 namespace_id = "7303"
 simple = { limit = ${FLOOD_LIMIT}, period = 10 }
-
-[[durable_objects.bindings]]
-name = "DELIVERY_LEDGER"
-class_name = "DeliveryLedger"
-
-[[durable_objects.bindings]]
-name = "CONFIG_STORE"
-class_name = "ConfigStore"
-
-[[migrations]]
-tag = "v1"
-new_sqlite_classes = ["DeliveryLedger"]
-
-[[migrations]]
-tag = "v2"
-new_sqlite_classes = ["ConfigStore"]
-`,
+${OBJECTS_TOML}`,
 );
 
 const worker = await startWranglerDev(scratch, { probe: "/health" });

@@ -60,6 +60,38 @@ export function removeDir(dir) {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
+/** The Durable Object bindings and migrations of wrangler.toml: the ledger and the configuration store. */
+export const OBJECTS_TOML = `
+[[durable_objects.bindings]]
+name = "DELIVERY_LEDGER"
+class_name = "DeliveryLedger"
+
+[[durable_objects.bindings]]
+name = "CONFIG_STORE"
+class_name = "ConfigStore"
+
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["DeliveryLedger"]
+
+[[migrations]]
+tag = "v2"
+new_sqlite_classes = ["ConfigStore"]
+`;
+
+/**
+ * The built Worker (build/, no [build] step) in a scratch folder of its own with a wrangler.toml
+ * named `name` holding `toml` (its [vars] and whatever bindings the caller writes), for
+ * startWranglerDev. Returns the folder (removeDir it after).
+ */
+export function builtWorkerApp(name, toml) {
+  if (!existsSync(join(ROOT, "build/index.js"))) throw new Error("build/index.js is missing: run `bash dev/build --worker` first");
+  const app = mkdtempSync(join(tmpdir(), `${name}-`));
+  cpSync(join(ROOT, "build"), join(app, "build"), { recursive: true });
+  writeFileSync(join(app, "wrangler.toml"), `name = "${name}"\nmain = "build/index.js"\ncompatibility_date = "2026-04-01"\n\n${toml}`);
+  return app;
+}
+
 /** A TCP port free on 127.0.0.1 right now. */
 export async function freePort() {
   const server = createServer();

@@ -5,12 +5,9 @@
 // out below (by hand, from RULES.md §3-4), well-formed as Bloomreach's consent management reads them.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Analytics } from "@segment/analytics-node";
 import { createStandIn } from "../../dev/bloomreach-stand-in.mjs";
-import { ROOT, removeDir, startWranglerDev } from "../runtimes/support.mjs";
+import { builtWorkerApp, removeDir, startWranglerDev } from "../runtimes/support.mjs";
 import { ADMIN, ADMIN_TOKEN, API_KEY, PROJECT_TOKEN, WRITE_KEY } from "./support.mjs";
 
 const standIn = createStandIn({ projectToken: PROJECT_TOKEN, apiKey: API_KEY, log: null });
@@ -18,18 +15,11 @@ let scratch;
 let worker;
 
 before(async () => {
-  if (!existsSync(join(ROOT, "build/index.js"))) throw new Error("build/index.js is missing: run `bash dev/build --worker` first");
   const { url } = await standIn.listen({ port: 0, host: "127.0.0.1" });
   // The built Worker with a configuration of its own (no [build] step: it is built already).
-  scratch = mkdtempSync(join(tmpdir(), "segment-bloomreach-presets-"));
-  cpSync(join(ROOT, "build"), join(scratch, "build"), { recursive: true });
-  writeFileSync(
-    join(scratch, "wrangler.toml"),
-    `name = "segment-bloomreach-presets-e2e"
-main = "build/index.js"
-compatibility_date = "2026-04-01"
-
-[vars]
+  scratch = builtWorkerApp(
+    "segment-bloomreach-presets-e2e",
+    `[vars]
 BLOOMREACH_API_BASE_URL = "${url}/"
 BLOOMREACH_PROJECT_TOKEN = "${PROJECT_TOKEN}"
 BLOOMREACH_API_KEY = "${API_KEY}"

@@ -9,12 +9,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Analytics } from "@segment/analytics-node";
 import { createStandIn } from "../../dev/bloomreach-stand-in.mjs";
-import { ROOT, removeDir, startWranglerDev } from "../runtimes/support.mjs";
+import { builtWorkerApp, OBJECTS_TOML, removeDir, startWranglerDev } from "../runtimes/support.mjs";
 import { ADMIN_TOKEN, API_KEY, npmPackage, PROJECT_TOKEN, waitFor, WRITE_KEY } from "./support.mjs";
 
 const EU = { project: "eu-project", key: "eu-api-key" };
@@ -78,22 +75,15 @@ async function send(writeKey, calls) {
 }
 
 before(async () => {
-  if (!existsSync(join(ROOT, "build/index.js"))) throw new Error("build/index.js is missing: run `bash dev/build --worker` first");
   urls = {
     eu: (await eu.listen({ port: 0, host: "127.0.0.1" })).url,
     us: (await us.listen({ port: 0, host: "127.0.0.1" })).url,
     variables: (await variablesStandIn.listen({ port: 0, host: "127.0.0.1" })).url,
   };
-  scratch = mkdtempSync(join(tmpdir(), "segment-bloomreach-sources-"));
-  cpSync(join(ROOT, "build"), join(scratch, "build"), { recursive: true });
   const secrets = Object.entries(SECRETS).map(([k, v]) => `${k} = "${v}"`).join("\n");
-  writeFileSync(
-    join(scratch, "wrangler.toml"),
-    `name = "segment-bloomreach-sources-e2e"
-main = "build/index.js"
-compatibility_date = "2026-04-01"
-
-[vars]
+  scratch = builtWorkerApp(
+    "segment-bloomreach-sources-e2e",
+    `[vars]
 BLOOMREACH_API_BASE_URL = "${urls.variables}/"
 BLOOMREACH_PROJECT_TOKEN = "${PROJECT_TOKEN}"
 BLOOMREACH_API_KEY = "${API_KEY}"
@@ -101,23 +91,7 @@ SEGMENT_WRITE_KEY = "${WRITE_KEY}"
 ADMIN_TOKEN = "${ADMIN_TOKEN}"
 CONFIG_CACHE_SECONDS = "1"
 ${secrets}
-
-[[durable_objects.bindings]]
-name = "DELIVERY_LEDGER"
-class_name = "DeliveryLedger"
-
-[[durable_objects.bindings]]
-name = "CONFIG_STORE"
-class_name = "ConfigStore"
-
-[[migrations]]
-tag = "v1"
-new_sqlite_classes = ["DeliveryLedger"]
-
-[[migrations]]
-tag = "v2"
-new_sqlite_classes = ["ConfigStore"]
-`,
+${OBJECTS_TOML}`,
   );
   worker = await startWranglerDev(scratch, { probe: "/health" });
 });
