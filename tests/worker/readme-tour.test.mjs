@@ -73,7 +73,8 @@ before(async () => {
     cwd: ROOT,
     detached: true, // its own process group: stop() ends the stand-in, wrangler and workerd, nothing else
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WORKER_PORT: String(ports.worker), STAND_IN_PORT: String(ports.standIn), INSPECTOR_PORT: String(ports.inspector), NO_COLOR: "1", CI: "true" },
+    // A fresh ledger and configuration store, as on a new checkout (dev/start keeps them in .wrangler/state).
+    env: { ...process.env, WORKER_PORT: String(ports.worker), STAND_IN_PORT: String(ports.standIn), INSPECTOR_PORT: String(ports.inspector), PERSIST_TO: join(scratch, "state"), NO_COLOR: "1", CI: "true" },
   });
   let log = "";
   child.stdout.on("data", (chunk) => (log += chunk));
