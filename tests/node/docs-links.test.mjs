@@ -1,4 +1,4 @@
-// The README and the book in docs/ hold together: every relative link names a file that exists, and every anchor a heading of that file.
+// The README and the book in docs/ hold together: every relative link names a file of the repository that exists, and every anchor a heading of that file.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -18,14 +18,15 @@ function anchors(page) {
   return new Set([...prose(page).matchAll(/^#+ (.*)$/gm)].map((m) => anchorOf(m[1])));
 }
 
-test("every relative link of the README and the book reaches a file and, where it names one, a heading", () => {
+test("every relative link of the README and the book reaches a file of the repository and, where it names one, a heading", () => {
   const broken = [];
   for (const page of PAGES) {
     for (const [, target] of prose(page).matchAll(/\]\(([^)\s]+)\)/g)) {
       if (/^[a-z]+:/.test(target)) continue;
       const [path, anchor] = target.split("#");
       const file = path ? normalize(join(dirname(page), path)) : page;
-      if (!existsSync(join(root, file))) broken.push(`${page}: ${target} (no such file)`);
+      if (file.startsWith("..")) broken.push(`${page}: ${target} (outside the repository)`);
+      else if (!existsSync(join(root, file))) broken.push(`${page}: ${target} (no such file)`);
       else if (anchor && file.endsWith(".md") && !anchors(file).has(anchor)) broken.push(`${page}: ${target} (no such heading)`);
     }
   }
