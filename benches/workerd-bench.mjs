@@ -21,14 +21,18 @@
 // sender's retry of a body already delivered (all hits: nothing goes upstream).
 //
 //   node benches/workerd-bench.mjs --ledger-only     # only the ledger's table
+//   node benches/workerd-bench.mjs --ledger-only --baseline=DIR
+//     # ... and the same for the Worker built in DIR/build (another commit's `bash dev/build
+//     # --worker`), interleaved in the same run: the ledger's added CPU, this build against it
 import { Miniflare } from "miniflare";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { createStandIn } from "../dev/bloomreach-stand-in.mjs";
 import { PROJECT_TOKEN, API_KEY } from "../tests/worker/support.mjs";
 import * as corpus from "./corpus.mjs";
 import { benchWorkers, cpuNs, floorWorker, instantUpstream, postBatch, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, "ledger-only": { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, "ledger-only": { type: "boolean", default: false }, baseline: { type: "string" } } });
 const runs = Number(values.runs);
 requireWorkerBuild();
 
@@ -102,16 +106,25 @@ async function measure(label, upstream, delivered) {
 async function measureLedger(label, upstream, delivered) {
   const outboundService = (request) => upstream.handle(request);
   const [rust] = benchWorkers(outboundService);
-  const withLedger = { ...rust, name: "rust-ledger", durableObjects: { DELIVERY_LEDGER: { className: "DeliveryLedger", useSQLite: true } } };
-  const mf = new Miniflare({ workers: [rust, withLedger], handleRuntimeStdio: quietStdio });
+  const ledgerOf = (worker, name) => ({ ...worker, name, durableObjects: { DELIVERY_LEDGER: { className: "DeliveryLedger", useSQLite: true } } });
+  const workersList = [rust, ledgerOf(rust, "rust-ledger")];
+  const baseline = values.baseline && { ...rust, name: "base", scriptPath: path.join(values.baseline, "build/index.js"), modulesRoot: path.join(values.baseline, "build") };
+  if (baseline) workersList.push(baseline, ledgerOf(baseline, "base-ledger"));
+  const mf = new Miniflare({ workers: workersList, handleRuntimeStdio: quietStdio });
   try {
     await mf.ready;
-    const names = ["rust", "rust-ledger"];
+    const names = baseline ? ["rust", "rust-ledger", "base", "base-ledger"] : ["rust", "rust-ledger"];
     const workers = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await mf.getWorker(name)])));
     const pid = workerdPid();
     console.log(`\n${label}: the delivery ledger's cost, ms per /v1/batch request, ${runs} runs each\n`);
-    console.log("| events | wall: Rust | Rust + ledger | ledger's cost | CPU: Rust | Rust + ledger | ledger's cost | a retry of a delivered body (all ledger hits): wall / CPU |");
-    console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+    if (baseline) {
+      console.log(`(baseline: ${values.baseline})\n`);
+      console.log("| events | CPU: Rust | Rust + ledger | ledger's cost | baseline: Rust | baseline + ledger | baseline ledger's cost | ledger's cost, this / baseline | a retry (all hits): this / baseline CPU |");
+      console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    } else {
+      console.log("| events | wall: Rust | Rust + ledger | ledger's cost | CPU: Rust | Rust + ledger | ledger's cost | a retry of a delivered body (all ledger hits): wall / CPU |");
+      console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+    }
     let fresh = 0;
     for (const [size, count] of BODIES) {
       const template = corpus.body(size, count);
@@ -126,8 +139,8 @@ async function measureLedger(label, upstream, delivered) {
         if (delivered() !== expected) throw new Error(`${name} Worker delivered ${delivered()} commands, expected ${expected}`);
         return { ms, cpu };
       };
-      const times = { rust: [], "rust-ledger": [], retry: [] };
-      const cpu = { rust: 0, "rust-ledger": 0, retry: 0 };
+      const times = { rust: [], "rust-ledger": [], retry: [], base: [], "base-ledger": [], "base-retry": [] };
+      const cpu = { rust: 0, "rust-ledger": 0, retry: 0, base: 0, "base-ledger": 0, "base-retry": 0 };
       for (let i = -2; i < runs; i++) {
         // Fresh messageIds for every run, the same for both Workers (each has its own ledger).
         const body = template.replaceAll('"messageId":"', `"messageId":"run${fresh++}-`);
@@ -138,11 +151,18 @@ async function measureLedger(label, upstream, delivered) {
             cpu[name] += first.cpu;
           }
         }
-        const retry = await once("rust-ledger", body, 0);
-        if (i >= 0) {
-          times.retry.push(retry.ms);
-          cpu.retry += retry.cpu;
+        for (const [worker, key] of baseline ? [["rust-ledger", "retry"], ["base-ledger", "base-retry"]] : [["rust-ledger", "retry"]]) {
+          const retry = await once(worker, body, 0);
+          if (i >= 0) {
+            times[key].push(retry.ms);
+            cpu[key] += retry.cpu;
+          }
         }
+      }
+      if (baseline) {
+        const [r, rl, b, bl, rr, br] = ["rust", "rust-ledger", "base", "base-ledger", "retry", "base-retry"].map((k) => cpu[k] / runs / 1e6);
+        console.log(`| ${count} ${size} | ${r.toFixed(1)} | ${rl.toFixed(1)} | +${(rl - r).toFixed(1)} | ${b.toFixed(1)} | ${bl.toFixed(1)} | +${(bl - b).toFixed(1)} | **${((rl - r) / (bl - b)).toFixed(2)}×** | ${rr.toFixed(1)} / ${br.toFixed(1)} |`);
+        continue;
       }
       const [plain, ledger, retry] = [median(times.rust), median(times["rust-ledger"]), median(times.retry)];
       const [plainCpu, ledgerCpu, retryCpu] = [cpu.rust, cpu["rust-ledger"], cpu.retry].map((ns) => ns / runs / 1e6);
