@@ -3,6 +3,9 @@
 // instant upstream, then the busy (non-idle) CPU time per request and the functions that took it.
 //
 //   bash dev/build --worker && node benches/workerd-profile.mjs [--events=100] [--size=typical] [--requests=30] [--top=25] [--save=dir]
+//   node benches/workerd-profile.mjs --ledger ...   # the Rust Worker without and with its delivery
+//     ledger instead (fresh messageIds each request; the ledger's objects run in the same isolate
+//     under workerd, so their CPU is in the profile)
 //
 // Wall time measured from Node (benches/workerd-bench.mjs) includes Miniflare's loopback HTTP
 // hops, which both Workers pay alike; the profile shows only what runs in each Worker's isolate —
@@ -24,15 +27,15 @@ const { values } = parseArgs({
     port: { type: "string", default: "9329" },
     interval: { type: "string", default: "100" },
     save: { type: "string" },
+    ledger: { type: "boolean", default: false },
   },
 });
 requireWorkerBuild();
 const upstream = instantUpstream();
-const mf = new Miniflare({
-  inspectorPort: Number(values.port),
-  workers: benchWorkers((request) => upstream.handle(request), { unsafeInspectorProxy: true }),
-  handleRuntimeStdio: quietStdio,
-});
+const workers = benchWorkers((request) => upstream.handle(request), { unsafeInspectorProxy: true });
+if (values.ledger) workers[1] = { ...workers[0], name: "rust-ledger", durableObjects: { DELIVERY_LEDGER: { className: "DeliveryLedger", useSQLite: true } } };
+const names = values.ledger ? ["rust", "rust-ledger"] : ["rust", "js"];
+const mf = new Miniflare({ inspectorPort: Number(values.port), workers, handleRuntimeStdio: quietStdio });
 
 /** A minimal Chrome DevTools Protocol client over one WebSocket. */
 async function inspector(url) {
@@ -89,10 +92,11 @@ try {
   const body = corpus.body(values.size, Number(values.events));
   const requests = Number(values.requests);
   const results = {};
-  for (const name of ["rust", "js"]) {
+  let fresh = 0;
+  for (const name of names) {
     const worker = await mf.getWorker(name);
     const send = async () => {
-      const { status, text } = await postBatch(worker, body);
+      const { status, text } = await postBatch(worker, body.replaceAll('"messageId":"', `"messageId":"p${fresh++}-`));
       if (status !== 200) throw new Error(`${name}: ${status} ${text.slice(0, 200)}`);
     };
     for (let i = 0; i < 5; i++) await send(); // compile, JIT
@@ -110,8 +114,9 @@ try {
     }
   }
   console.log(`\n${values.events} ${values.size} events (${body.length} bytes), ${requests} requests each`);
-  console.log(`busy CPU per request in the isolate: plain-JS ${(results.js.busy / requests).toFixed(2)} ms, Rust ${(results.rust.busy / requests).toFixed(2)} ms, Rust vs JS ${(results.js.busy / results.rust.busy).toFixed(2)}×`);
-  for (const name of ["rust", "js"]) {
+  const [a, b] = names;
+  console.log(`busy CPU per request in the isolate: ${b} ${(results[b].busy / requests).toFixed(2)} ms, ${a} ${(results[a].busy / requests).toFixed(2)} ms, ${a} vs ${b} ${(results[b].busy / results[a].busy).toFixed(2)}×`);
+  for (const name of names) {
     console.log(`\n${name}: ms per request by where the code lives: ${results[name].kinds.map(([k, us]) => `${k} ${(us / 1000 / requests).toFixed(2)}`).join(", ")}`);
     console.log(`${name}: top functions by self time, ms per request`);
     for (const [key, ms] of results[name].top.slice(0, Number(values.top))) {
