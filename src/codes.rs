@@ -120,6 +120,8 @@ codes! {
         "a write key, signature or bearer token that does not match";
     CredentialsNotConfigured = "credentials_not_configured", Request, Some(401),
         "the route's credential is not configured on the Worker";
+    OriginNotAllowed = "origin_not_allowed", Request, Some(403),
+        "a change made with the console's session cookie came without this Worker's own `Origin` (cross-site request refused)";
     ConfigInvalid = "config_invalid", Request, Some(503),
         "the Worker's configuration is invalid (with `problems`); from the npm package's `validateConfig`, a configuration document with problems, each at its path";
     EnqueueFailed = "enqueue_failed", Request, Some(503),

@@ -30,6 +30,8 @@ pub enum WorkerError {
         failure: AuthFailure,
         message: &'static str,
     },
+    /// A change made with the console's session cookie from another origin (or none).
+    OriginNotAllowed,
     /// The Worker's configuration is invalid: every problem, never a value.
     ConfigInvalid(Vec<ConfigProblem>),
     /// An admin route needs the delivery ledger, which is not bound or did not answer.
@@ -63,6 +65,7 @@ impl WorkerError {
             WorkerError::NotText => Code::InvalidJson,
             WorkerError::Ingest(error) => error.code(),
             WorkerError::Unauthorized { failure, .. } => failure.code(),
+            WorkerError::OriginNotAllowed => Code::OriginNotAllowed,
             WorkerError::ConfigInvalid(_) => Code::ConfigInvalid,
             WorkerError::LedgerUnavailable(_) => Code::LedgerUnavailable,
             WorkerError::InvalidAdminRequest(_) => Code::InvalidAdminRequest,
@@ -97,6 +100,7 @@ impl WorkerError {
             WorkerError::NotText => "the body is not UTF-8 text".into(),
             WorkerError::Ingest(error) => error.to_string(),
             WorkerError::Unauthorized { message, .. } => (*message).into(),
+            WorkerError::OriginNotAllowed => "a change signed in by the console's cookie must come from the console's own page (its `Origin`); send the bearer token from other clients".into(),
             WorkerError::ConfigInvalid(problems) => format!(
                 "the Worker's configuration is invalid ({} problem{}); the operator must fix it, then retry",
                 problems.len(),
@@ -188,6 +192,7 @@ mod tests {
                 400,
             ),
             (WorkerError::ConfigInvalid(vec![]), 503),
+            (WorkerError::OriginNotAllowed, 403),
             (WorkerError::LedgerUnavailable("x".into()), 503),
             (WorkerError::InvalidAdminRequest("x".into()), 400),
             (

@@ -18,6 +18,7 @@ pub mod route;
 pub mod routing;
 pub mod runtime_url;
 pub mod sender_auth;
+pub mod session;
 
 #[cfg(target_arch = "wasm32")]
 mod admin_route;
@@ -55,6 +56,8 @@ mod queue_producer;
 mod request_body;
 #[cfg(target_arch = "wasm32")]
 mod routes;
+#[cfg(target_arch = "wasm32")]
+mod session_route;
 #[cfg(target_arch = "wasm32")]
 mod upstream;
 

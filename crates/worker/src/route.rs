@@ -34,6 +34,9 @@ pub enum AdminRoute {
     Replay,
     /// `POST /admin/dead-letters/discard`: forget them.
     Discard,
+    /// `POST /admin/session`: sign in to the console (the token for a cookie); `GET`: whether
+    /// signed in; `DELETE`: sign out.
+    Session,
 }
 
 impl Route {
@@ -60,6 +63,7 @@ impl Route {
             "/admin/dead-letters" => Route::Admin(AdminRoute::DeadLetters),
             "/admin/dead-letters/replay" => Route::Admin(AdminRoute::Replay),
             "/admin/dead-letters/discard" => Route::Admin(AdminRoute::Discard),
+            "/admin/session" => Route::Admin(AdminRoute::Session),
             _ => return None,
         })
     }
@@ -69,6 +73,7 @@ impl Route {
             Route::Health => "GET, HEAD",
             Route::Tracking(_) | Route::Webhook => "POST, OPTIONS",
             Route::Admin(AdminRoute::Config) => "GET, POST",
+            Route::Admin(AdminRoute::Session) => "GET, POST, DELETE",
             Route::Admin(
                 AdminRoute::DeadLetters
                 | AdminRoute::ConfigVersions
