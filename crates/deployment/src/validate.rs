@@ -295,10 +295,12 @@ fn inspector(
             format!("must be true or false, got {}", kind_of(other)),
         )),
     }
-    let mut whole = |key: &str, min: u32, max: u32, unit: &str, into: &mut u32| match map.get(key)
-    {
+    let mut whole = |key: &str, min: u32, max: u32, unit: &str, into: &mut u32| match map.get(key) {
         None | Some(Value::Null) => {}
-        Some(value) => match value.as_u64().filter(|n| (min as u64..=max as u64).contains(n)) {
+        Some(value) => match value
+            .as_u64()
+            .filter(|n| (min as u64..=max as u64).contains(n))
+        {
             Some(n) => *into = n as u32,
             None => problems.push(SettingsProblem::new(
                 format!("{path}.{key}"),
@@ -307,7 +309,13 @@ fn inspector(
         },
     };
     whole("keep", 0, MAX_INSPECTOR_KEEP, "events", &mut settings.keep);
-    whole("hours", 1, MAX_INSPECTOR_HOURS, "hours", &mut settings.hours);
+    whole(
+        "hours",
+        1,
+        MAX_INSPECTOR_HOURS,
+        "hours",
+        &mut settings.hours,
+    );
     match map.get("redact") {
         None | Some(Value::Null) => {}
         Some(Value::Array(paths)) => {
@@ -326,7 +334,10 @@ fn inspector(
                     },
                     None => problems.push(SettingsProblem::new(
                         at,
-                        format!("must be a dotted path (\"traits.email\"), got {}", kind_of(item)),
+                        format!(
+                            "must be a dotted path (\"traits.email\"), got {}",
+                            kind_of(item)
+                        ),
                     )),
                 }
             }
