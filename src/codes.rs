@@ -140,6 +140,10 @@ codes! {
         "the live configuration version is not the `baseVersion` the change started from (with `live`): pull, then push again";
     VersionNotFound = "version_not_found", Request, Some(404),
         "no configuration version has that number";
+    SourceNotFound = "source_not_found", Request, Some(404),
+        "an admin route names a source the live configuration does not have";
+    InspectorUnavailable = "inspector_unavailable", Request, Some(503),
+        "an admin route needs the console's inspector (`EVENT_INSPECTOR`), which is not bound or did not answer";
     InternalError = "internal_error", Request, Some(500),
         "a bug: the Worker could not answer (logged with its message)";
     // The npm package.

@@ -230,6 +230,7 @@ fn the_worker_shell_is_layered() {
                 "panic_report",
                 "config_versions",
                 "runtime_url",
+                "inspector",
             ],
             // The ledger's protocol counts its messages' sizes as queue messages are counted.
             &["ledger"],
@@ -249,16 +250,20 @@ fn the_worker_shell_is_layered() {
                 "ledger_object",
                 "config_store",
                 "config_store_client",
+                "inspector_client",
+                "inspector_object",
             ],
             &["config"],
             &["live_config"],
             &["deliver", "health"],
+            &["inspector_capture"],
             &[
                 "ingest_route",
                 "consumer",
                 "admin_route",
                 "config_admin_route",
             ],
+            &["inspector_route"],
             &["routes"],
         ],
     );

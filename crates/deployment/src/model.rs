@@ -15,6 +15,12 @@ pub const MAX_SOURCES: usize = 100;
 pub const MAX_DESTINATIONS: usize = 50;
 /// At most this many write keys per source.
 pub const MAX_WRITE_KEYS: usize = 20;
+/// The inspector keeps at most this many events per source.
+pub const MAX_INSPECTOR_KEEP: u32 = 1_000;
+/// The inspector keeps events at most this many hours.
+pub const MAX_INSPECTOR_HOURS: u32 = 24;
+/// At most this many paths to redact per source.
+pub const MAX_REDACT_PATHS: usize = 50;
 
 /// A validated configuration: made only by [`Deployment::from_json_value`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +52,39 @@ pub struct Source {
     pub webhook: Option<Webhook>,
     /// The source's settings as written (Segment's catalog keys, no Bloomreach credentials).
     pub settings: Map<String, Value>,
+    /// What the console's inspector keeps of its events (`None`: the defaults, not written back).
+    pub inspector: Option<InspectorSettings>,
+}
+
+/// What the console's inspector keeps of a source's events: whether it keeps them at all, how
+/// many and how long, and the event fields replaced by `"[redacted]"` before anything is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InspectorSettings {
+    pub enabled: bool,
+    /// The ring's size: the newest `keep` events (0..=1000).
+    pub keep: u32,
+    /// No event is kept longer than this (1..=24 hours).
+    pub hours: u32,
+    /// Dotted paths into the Segment event (`traits.email`, `context.ip`).
+    pub redact: Vec<String>,
+}
+
+impl Default for InspectorSettings {
+    fn default() -> Self {
+        InspectorSettings {
+            enabled: true,
+            keep: 200,
+            hours: 24,
+            redact: Vec::new(),
+        }
+    }
+}
+
+impl InspectorSettings {
+    /// As the stored document and the admin API write it.
+    pub fn to_json_value(&self) -> Value {
+        json!({ "enabled": self.enabled, "keep": self.keep, "hours": self.hours, "redact": self.redact })
+    }
 }
 
 /// Whether a write key is public (in web pages and apps) or kept on a server.
@@ -182,6 +221,9 @@ impl Deployment {
                     map.insert("webhook".into(), Value::Object(hook));
                 }
                 map.insert("settings".into(), Value::Object(s.settings.clone()));
+                if let Some(inspector) = &s.inspector {
+                    map.insert("inspector".into(), inspector.to_json_value());
+                }
                 Value::Object(map)
             })
             .collect();

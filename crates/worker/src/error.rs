@@ -50,6 +50,10 @@ pub enum WorkerError {
         live: u64,
     },
     VersionNotFound(u64),
+    /// An admin route names a source the live configuration does not have.
+    SourceNotFound(String),
+    /// An inspector route needs `EVENT_INSPECTOR`, which is not bound or did not answer.
+    InspectorUnavailable(String),
     Internal(String),
 }
 
@@ -74,6 +78,8 @@ impl WorkerError {
             WorkerError::ConfigRefused(_) => Code::ConfigRefused,
             WorkerError::ConfigConflict { .. } => Code::ConfigConflict,
             WorkerError::VersionNotFound(_) => Code::VersionNotFound,
+            WorkerError::SourceNotFound(_) => Code::SourceNotFound,
+            WorkerError::InspectorUnavailable(_) => Code::InspectorUnavailable,
             WorkerError::Internal(_) => Code::InternalError,
         }
     }
@@ -126,6 +132,12 @@ impl WorkerError {
             ),
             WorkerError::VersionNotFound(version) => {
                 format!("there is no configuration version {version}")
+            }
+            WorkerError::SourceNotFound(name) => {
+                format!("the live configuration has no source named {name:?}")
+            }
+            WorkerError::InspectorUnavailable(why) => {
+                format!("the inspector is unavailable: {why}")
             }
             WorkerError::Internal(why) => format!("internal error: {why}"),
         }
@@ -203,6 +215,8 @@ mod tests {
             (WorkerError::ConfigRefused(vec![]), 400),
             (WorkerError::ConfigConflict { live: 2 }, 409),
             (WorkerError::VersionNotFound(9), 404),
+            (WorkerError::SourceNotFound("web".into()), 404),
+            (WorkerError::InspectorUnavailable("x".into()), 503),
             (WorkerError::Internal("x".into()), 500),
         ];
         for (error, status) in cases {

@@ -9,6 +9,7 @@ pub mod config_versions;
 pub mod delivery;
 pub mod env_config;
 pub mod error;
+pub mod inspector;
 pub mod ledger;
 pub mod log;
 pub mod metrics;
@@ -40,6 +41,14 @@ mod health;
 mod http;
 #[cfg(target_arch = "wasm32")]
 mod ingest_route;
+#[cfg(target_arch = "wasm32")]
+mod inspector_capture;
+#[cfg(target_arch = "wasm32")]
+mod inspector_client;
+#[cfg(target_arch = "wasm32")]
+mod inspector_object;
+#[cfg(target_arch = "wasm32")]
+mod inspector_route;
 #[cfg(target_arch = "wasm32")]
 mod ledger_client;
 #[cfg(target_arch = "wasm32")]

@@ -6,7 +6,9 @@ use crate::http::{error_response, preflight, with_cors};
 use crate::route::{AdminRoute, Route};
 use crate::sender_auth::{check_admin, check_admin_request, AdminAccess};
 use crate::session::same_origin;
-use crate::{admin_route, config_admin_route, health, ingest_route, log, session_route};
+use crate::{
+    admin_route, config_admin_route, health, ingest_route, inspector_route, log, session_route,
+};
 use ::worker::{Context, Date, Env, Method, Request, Response};
 
 /// Handles one request and logs one line about it.
@@ -77,6 +79,12 @@ async fn route(
                         request, admin, bindings, ctx, started_ms, line,
                     ))
                     .await
+                }
+                AdminRoute::Overview
+                | AdminRoute::SourceEvents
+                | AdminRoute::SourceLive
+                | AdminRoute::SourceTry => {
+                    Box::pin(inspector_route::handle(request, admin, bindings)).await
                 }
                 _ => {
                     Box::pin(config_admin_route::handle(

@@ -10,7 +10,7 @@ use crate::sender_auth::{
 };
 use hmac::{Hmac, Mac};
 use segment_bloomreach::{BatchRequest, Mapper, SettingsProblem};
-use segment_bloomreach_deployment::{Deployment, KeyCredential, WriteKeyKind};
+use segment_bloomreach_deployment::{Deployment, InspectorSettings, KeyCredential, WriteKeyKind};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -38,6 +38,8 @@ pub struct RoutedSource {
     pub webhook: SenderCredentials,
     /// Names this source's events in the delivery ledger.
     pub ledger_keys: LedgerKeys,
+    /// What the console's inspector keeps of its events.
+    pub inspector: InspectorSettings,
 }
 
 /// The delivery ledger's keys of one source: a command's key (`m:<messageId>…` or `h:<digest>`)
@@ -127,6 +129,7 @@ impl Routing {
             ledger_keys_of(config.ledger_key_secret.as_deref(), config.mapper.as_ref());
         let source = RoutedSource {
             ledger_keys,
+            inspector: InspectorSettings::default(),
             name: DEFAULT_SOURCE.into(),
             destination: DEFAULT_SOURCE.into(),
             mapper: config
@@ -218,6 +221,7 @@ impl Routing {
                     .collect();
                 RoutedSource {
                     ledger_keys: ledger_keys_of(ledger_key_secret, mapper.as_ref().ok()),
+                    inspector: source.inspector.clone().unwrap_or_default(),
                     name: source.name.clone(),
                     destination: destination.name.clone(),
                     mapper,
