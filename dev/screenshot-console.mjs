@@ -40,6 +40,7 @@ export async function screenshotConsole(browser, origin, token, { queueOrigin = 
     await page.fill("#try-settings", (await page.inputValue("#try-settings")).replace('"registration"', '"signed_up"'));
     await page.click("#try-run");
     await page.waitForSelector("#try-summary");
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(dir, "console-try.png") });
     await show("#versions", '[data-diff="2"]');
     await page.click('[data-diff="2"]');

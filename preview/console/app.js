@@ -73,7 +73,7 @@ function showConsole(session) {
   $("signin").hidden = true;
   $("nav").hidden = false;
   $("session").hidden = false;
-  $("session-state").textContent = session.expiresAt ? `Signed in until ${time(session.expiresAt)}` : "Signed in";
+  $("session-state").textContent = session.expiresAt ? `Signed in until ${time(session.expiresAt).slice(11, 16)}` : "Signed in";
   show();
 }
 

@@ -76,7 +76,7 @@ export function mount(root, { params, go, announce }) {
 
   const sourceSelect = h("select", { id: "inspector-source" });
   const outcome = h("select", { id: "filter-outcome" }, h("option", { value: "", text: "any" }), ...OUTCOMES.map((o) => h("option", { value: o, text: o })));
-  const code = h("input", { type: "text", id: "filter-code", placeholder: "unknown_type", spellcheck: false });
+  const code = h("input", { type: "text", id: "filter-code", placeholder: "unsupported_type", spellcheck: false });
   const eventName = h("input", { type: "text", id: "filter-event", placeholder: "Order Completed", spellcheck: false });
   const user = h("input", { type: "text", id: "filter-user", placeholder: "userId or anonymousId", spellcheck: false });
   outcome.value = filters.outcome;

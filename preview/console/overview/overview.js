@@ -19,30 +19,34 @@ const SERIES = [
 
 const sum = (byCode) => Object.values(byCode ?? {}).reduce((a, b) => a + b, 0);
 
-/** The counts of a window as [label, value, class, breakdown] rows. */
+/** The counts of a window as [label, value, class] rows. */
 function countRows(w) {
-  const byCode = (map) => Object.entries(map ?? {}).map(([code, n]) => `${code} ${number(n)}`).join(", ");
   return [
     ["received", w.received, ""],
     ["delivered", w.delivered, "ok"],
-    ["rejected", sum(w.rejected), "bad", byCode(w.rejected)],
-    ["skipped", sum(w.skipped), "warn", byCode(w.skipped)],
+    ["rejected", sum(w.rejected), "bad"],
+    ["skipped", sum(w.skipped), "warn"],
     ["retried", w.retried, "warn"],
     ["pending", w.pending, "warn"],
     ["dead-lettered", w.deadLettered, "bad"],
-    ["duplicates spared", w.duplicates, "info", "commands the ledger found delivered already: not billed twice"],
+    ["duplicates spared", w.duplicates, "info"],
   ];
 }
 
 function counts(w, label) {
-  return h(
-    "dl",
-    { class: "counts-grid", "aria-label": label },
-    ...countRows(w).flatMap(([name, value, cls, detail]) => [
-      h("div", { class: `count ${cls}${value ? " nonzero" : ""}`, "data-count": name }, h("dt", { text: name }), h("dd", {}, h("span", { class: "n", text: number(value ?? 0) }), detail ? h("span", { class: "count-detail", text: detail }) : "")),
-    ]),
-    h("div", { class: "count", "data-count": "latency" }, h("dt", { text: "latency p50 / p95" }), h("dd", {}, h("span", { class: "n", text: `${duration(w.latencyMs?.p50)} / ${duration(w.latencyMs?.p95)}` }))),
-  );
+  const byCode = (name, map) => {
+    const entries = Object.entries(map ?? {});
+    return entries.length ? h("li", { "data-breakdown": name }, h("span", { class: "meta", text: `${name}: ` }), ...entries.flatMap(([code, n], i) => [i ? ", " : "", h("code", { text: code }), ` ${number(n)}`])) : null;
+  };
+  return [
+    h(
+      "dl",
+      { class: "counts-grid", "aria-label": label },
+      ...countRows(w).map(([name, value, cls]) => h("div", { class: `count ${cls}${value ? " nonzero" : ""}`, "data-count": name }, h("dt", { text: name }), h("dd", {}, h("span", { class: "n", text: number(value ?? 0) })))),
+      h("div", { class: "count", "data-count": "latency" }, h("dt", { text: "latency p50 / p95" }), h("dd", {}, h("span", { class: "n small", text: `${duration(w.latencyMs?.p50)} / ${duration(w.latencyMs?.p95)}` }))),
+    ),
+    h("ul", { class: "breakdown" }, byCode("rejected", w.rejected), byCode("skipped", w.skipped)),
+  ];
 }
 
 /** A uPlot line chart of a window's series, sized to its box. */
@@ -101,7 +105,7 @@ export function mount(root, { go }) {
       "section",
       { class: `card source-card${isTotal ? " total" : ""}`, "data-source": name, "aria-label": isTotal ? "All sources" : `Source ${name}` },
       h("div", { class: "card-head" }, h("h3", { text: isTotal ? "All sources" : name }), h("span", { class: "spacer" }), isTotal ? null : h("button", { type: "button", class: "link", text: "Inspect", onclick: () => go("inspector", { source: name }) })),
-      h("div", { class: "card-body" }, counts(w, `${isTotal ? "All sources" : name}: counts`), chartBox, extra),
+      h("div", { class: "card-body" }, ...counts(w, `${isTotal ? "All sources" : name}: counts`), chartBox, extra),
     );
     return { section, chartBox, w };
   }
@@ -123,6 +127,7 @@ export function mount(root, { go }) {
       cards.push(card(source.name, source[windowKey], facts, false));
     }
     body.replaceChildren(
+      h("p", { class: "hint", text: "Events per source. Duplicates spared: commands the delivery ledger found delivered already and did not send again (Bloomreach bills every processed event, duplicates included). Latency: from arrival to Bloomreach's last answer, median and 95th percentile. Refreshed every 10 s." }),
       data.inspector !== "on" ? h("p", { class: "notice warn", text: `Inspector: ${data.inspector}. Counts need it.` }) : "",
       h("div", { class: "cards" }, ...cards.map((c) => c.section)),
     );
