@@ -4,14 +4,19 @@
 import { h, jsonBlock } from "../../dom.js";
 import { get, post } from "../api.js";
 import { problemNote, time } from "../format.js";
+import { differences } from "../try/compare.js";
 
 /** One change of a diff: its path, what happened, and the values before and after as JSON text. */
 export function changeItem(change) {
+  // Inside a changed object or array (rules are compared whole), where exactly.
+  const nested = change.before && change.after && typeof change.before === "object" && typeof change.after === "object";
+  const inner = nested ? differences(change.before, change.after) : [];
   const value = (label, v) => (v === undefined ? null : h("div", { class: "change-value" }, h("span", { class: "meta", text: label }), jsonBlock(JSON.stringify(v, null, 2))));
   return h(
     "li",
     { class: `change ${change.change}`, "data-path": String(change.path) },
     h("div", { class: "change-head" }, h("span", { class: `badge change-kind ${change.change}`, text: String(change.change) }), " ", h("code", { text: String(change.path) || "(whole document)" })),
+    inner.length ? h("p", { class: "diff-paths" }, "differs at ", ...inner.flatMap((p, i) => [i ? ", " : "", h("code", { text: p })])) : "",
     h("div", { class: "change-values" }, value("before", change.before), value("after", change.after)),
   );
 }
