@@ -119,6 +119,12 @@ test("a change by cookie from another origin, or with no Origin, is 403 origin_n
         assert.equal(refused.json.error.code, "origin_not_allowed");
       }
     }
+    // A WebSocket by cookie is a GET, but any site's page may open one: it needs the Origin too.
+    for (const origin of ["https://evil.example", undefined]) {
+      const socket = await worker.dispatch("/admin/sources/default/live", withCookie(value, { headers: { upgrade: "websocket", connection: "Upgrade", ...(origin ? { origin } : {}) } }));
+      assert.equal(socket.status, 403, `${origin}: ${socket.text}`);
+      assert.equal(socket.json.error.code, "origin_not_allowed");
+    }
     const same = await worker.dispatch("/admin/dead-letters/discard", change({ origin: ORIGIN }));
     assert.equal(same.status, 200, same.text);
     // Signing in from another origin is refused too.

@@ -104,7 +104,7 @@ export function mount(root, { go }) {
     const section = h(
       "section",
       { class: `card source-card${isTotal ? " total" : ""}`, "data-source": name, "aria-label": isTotal ? "All sources" : `Source ${name}` },
-      h("div", { class: "card-head" }, h("h3", { text: isTotal ? "All sources" : name }), h("span", { class: "spacer" }), isTotal ? null : h("button", { type: "button", class: "link", text: "Inspect", onclick: () => go("inspector", { source: name }) })),
+      h("div", { class: "card-head" }, h("h3", { text: isTotal ? "All sources" : name }), h("span", { class: "spacer" }), isTotal ? null : h("button", { type: "button", class: "link", "data-focus-key": `inspect:${name}`, text: "Inspect", "aria-label": `Inspect ${name}`, onclick: () => go("inspector", { source: name }) })),
       h("div", { class: "card-body" }, ...counts(w, `${isTotal ? "All sources" : name}: counts`), chartBox, extra),
     );
     return { section, chartBox, w };
@@ -112,6 +112,8 @@ export function mount(root, { go }) {
 
   function render() {
     if (!data) return;
+    // The focused control is found again after drawing (by its source and role).
+    const focused = document.activeElement && body.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
     clearPlots();
     const label = windowKey === "lastHour" ? "per minute, last hour" : "per hour, last 24 hours";
     const cards = [card("total", data.total[windowKey], null, true)];
@@ -132,12 +134,15 @@ export function mount(root, { go }) {
       h("div", { class: "cards" }, ...cards.map((c) => c.section)),
     );
     for (const c of cards) plots.push(chart(c.chartBox, c.w, label));
+    if (focused) body.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
   }
 
   async function load() {
     try {
       const next = await get("/admin/overview");
       if (!alive) return;
+      // Drawn again only when something changed (the focus and the charts' hover stay put).
+      if (data && JSON.stringify(next) === JSON.stringify(data)) return;
       data = next;
       status.replaceChildren();
       render();
