@@ -228,7 +228,7 @@ async fn capture_dead_letters(
     let Some(inspector) = bindings.inspector.as_ref() else {
         return;
     };
-    let Ok(live) = live_config::current(bindings).await else {
+    let Ok(live) = Box::pin(live_config::current(bindings)).await else {
         return;
     };
     let routing = &live.routing;

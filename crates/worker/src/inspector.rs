@@ -4,7 +4,6 @@
 //! binding (`inspector_client.rs`) and the capture after each answer (`inspector_capture.rs`) are
 //! wasm32 only.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -36,8 +35,7 @@ const MINUTE_MS: u64 = 60_000;
 const HOUR_MS: u64 = 3_600_000;
 
 /// What happened to a source's events over some time (one minute in storage; a window when merged).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     pub received: u64,
     pub delivered: u64,
@@ -53,11 +51,59 @@ pub struct Counts {
     /// Commands the delivery ledger found already delivered, so not sent (nor billed) again.
     pub duplicates: u64,
     /// Delivered events by latency bucket ([`LATENCY_BOUNDS_MS`]); empty: none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub latency: Vec<u64>,
 }
 
+// The inspector's messages are read and written through `serde_json::Value` by hand: derived
+// serde code for each type cost the Worker bundle several KB, `Value`'s is there already.
+
+/// A whole number at `key` (0 when absent).
+fn number(value: &Value, key: &str) -> u64 {
+    value.get(key).and_then(Value::as_u64).unwrap_or(0)
+}
+
+/// Numbers by name, as a JSON object.
+fn by_code(map: &BTreeMap<String, u64>) -> Value {
+    Value::Object(map.iter().map(|(k, n)| (k.clone(), json!(n))).collect())
+}
+
+fn by_code_of(value: Option<&Value>) -> BTreeMap<String, u64> {
+    let entries = value.and_then(Value::as_object).into_iter().flatten();
+    entries
+        .filter_map(|(k, n)| Some((k.clone(), n.as_u64()?)))
+        .collect()
+}
+
 impl Counts {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "received": self.received, "delivered": self.delivered,
+            "rejected": by_code(&self.rejected), "skipped": by_code(&self.skipped),
+            "retried": self.retried, "pending": self.pending,
+            "deadLettered": self.dead_lettered, "duplicates": self.duplicates,
+            "latency": self.latency,
+        })
+    }
+
+    pub fn from_json(value: &Value) -> Counts {
+        let latency = value.get("latency").and_then(Value::as_array);
+        Counts {
+            received: number(value, "received"),
+            delivered: number(value, "delivered"),
+            rejected: by_code_of(value.get("rejected")),
+            skipped: by_code_of(value.get("skipped")),
+            retried: number(value, "retried"),
+            pending: number(value, "pending"),
+            dead_lettered: number(value, "deadLettered"),
+            duplicates: number(value, "duplicates"),
+            latency: latency
+                .into_iter()
+                .flatten()
+                .map(|n| n.as_u64().unwrap_or(0))
+                .collect(),
+        }
+    }
+
     pub fn merge(&mut self, other: &Counts) {
         self.received += other.received;
         self.delivered += other.delivered;
@@ -138,14 +184,37 @@ impl Counts {
 }
 
 /// Counts over a window, in total and per bucket (`t`: the bucket's start, ms), oldest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Aggregate {
     pub total: Counts,
     pub series: Vec<(u64, Counts)>,
 }
 
 impl Aggregate {
+    pub fn to_json(&self) -> Value {
+        let series: Vec<Value> = self
+            .series
+            .iter()
+            .map(|(t, c)| json!([t, c.to_json()]))
+            .collect();
+        json!({ "total": self.total.to_json(), "series": series })
+    }
+
+    pub fn from_json(value: &Value) -> Aggregate {
+        let series = value.get("series").and_then(Value::as_array);
+        Aggregate {
+            total: Counts::from_json(value.get("total").unwrap_or(&Value::Null)),
+            series: series
+                .into_iter()
+                .flatten()
+                .map(|pair| {
+                    let t = pair.get(0).and_then(Value::as_u64).unwrap_or(0);
+                    (t, Counts::from_json(pair.get(1).unwrap_or(&Value::Null)))
+                })
+                .collect(),
+        }
+    }
+
     fn buckets(start: u64, step: u64, n: u64) -> Aggregate {
         Aggregate {
             total: Counts::default(),
@@ -206,14 +275,25 @@ impl Aggregate {
 
 /// The last hour (60 minutes, the current one last) and the last day (24 hours, the current
 /// one last) of a source.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub last_hour: Aggregate,
     pub last_day: Aggregate,
 }
 
 impl Summary {
+    pub fn to_json(&self) -> Value {
+        json!({ "lastHour": self.last_hour.to_json(), "lastDay": self.last_day.to_json() })
+    }
+
+    pub fn from_json(value: &Value) -> Summary {
+        let part = |key| Aggregate::from_json(value.get(key).unwrap_or(&Value::Null));
+        Summary {
+            last_hour: part("lastHour"),
+            last_day: part("lastDay"),
+        }
+    }
+
     /// Empty windows ending at `now_ms`.
     pub fn empty(now_ms: u64) -> Summary {
         let minute = now_ms / MINUTE_MS * MINUTE_MS;
@@ -243,8 +323,7 @@ impl Summary {
 
 /// One write to a source's object: the records of one ingest request or queue batch, and the
 /// counts they add to the current minute.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecordRequest {
     /// Whether records are kept (`inspector.enabled`); counters always are.
     pub enabled: bool,
@@ -254,9 +333,34 @@ pub struct RecordRequest {
     pub counts: Counts,
 }
 
+impl RecordRequest {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "enabled": self.enabled, "keep": self.keep, "hours": self.hours,
+            "records": self.records, "counts": self.counts.to_json(),
+        })
+    }
+
+    pub fn from_json(mut value: Value) -> RecordRequest {
+        let records = match value.get_mut("records").map(Value::take) {
+            Some(Value::Array(records)) => records,
+            _ => Vec::new(),
+        };
+        RecordRequest {
+            enabled: value
+                .get("enabled")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            keep: number(&value, "keep").min(u32::MAX.into()) as u32,
+            hours: number(&value, "hours").min(u32::MAX.into()) as u32,
+            records,
+            counts: Counts::from_json(value.get("counts").unwrap_or(&Value::Null)),
+        }
+    }
+}
+
 /// The events list's filters and page (the admin route's query, checked).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EventsQuery {
     pub outcome: Option<String>,
     pub code: Option<String>,
@@ -283,11 +387,18 @@ pub const OUTCOMES: &[&str] = &[
 ];
 
 impl EventsQuery {
-    /// From `outcome=&code=&event=&user=&limit=&before=` (percent-decoded by the caller); what is
-    /// wrong, named.
-    pub fn from_pairs<'a>(
-        pairs: impl Iterator<Item = (String, String)> + 'a,
-    ) -> Result<EventsQuery, String> {
+    /// From a query string (`outcome=&code=&event=&user=&limit=&before=`), each name and value
+    /// percent-decoded by `decode`; what is wrong, named. (The Worker checks it for its answer and
+    /// hands the object the query as it came.)
+    pub fn from_query(query: &str, decode: impl Fn(&str) -> String) -> Result<EventsQuery, String> {
+        let pairs = query.split('&').filter(|p| !p.is_empty()).map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(&value.replace('+', " ")))
+        });
+        EventsQuery::from_pairs(pairs)
+    }
+
+    fn from_pairs(pairs: impl Iterator<Item = (String, String)>) -> Result<EventsQuery, String> {
         let mut query = EventsQuery {
             limit: DEFAULT_EVENTS,
             ..EventsQuery::default()
@@ -517,8 +628,7 @@ mod tests {
         assert_eq!(b.latency_quantile(0.5), Some(50));
         assert_eq!(b.latency_quantile(0.95), Some(60_000));
         assert_eq!(Counts::default().latency_quantile(0.5), None);
-        let text = serde_json::to_string(&b).unwrap();
-        assert_eq!(serde_json::from_str::<Counts>(&text).unwrap(), b);
+        assert_eq!(Counts::from_json(&b.to_json()), b);
     }
 
     #[test]
@@ -548,6 +658,7 @@ mod tests {
         let window = summary.last_day.window();
         assert_eq!(window["series"][23]["t"], "2026-12-07T10:00:00Z");
         assert_eq!(window["series"][0]["t"], "2026-12-06T11:00:00Z");
+        assert_eq!(Summary::from_json(&summary.to_json()), summary);
         let mut twice = summary.clone();
         twice.merge(&summary);
         assert_eq!(twice.last_day.total.received, 30);
@@ -656,6 +767,30 @@ mod tests {
                 ..EventsQuery::default()
             }
         );
+        assert_eq!(
+            EventsQuery::from_query("outcome=rejected&user=u1&limit=3&before=9", |s| s
+                .to_string())
+            .unwrap(),
+            query
+        );
+        assert_eq!(
+            EventsQuery::from_query("event=Order+Completed", |s| s.replace("%20", " "))
+                .unwrap()
+                .event
+                .as_deref(),
+            Some("Order Completed")
+        );
+        let write = RecordRequest {
+            enabled: true,
+            keep: 3,
+            hours: 2,
+            records: vec![json!({"a": 1})],
+            counts: Counts {
+                received: 2,
+                ..Counts::default()
+            },
+        };
+        assert_eq!(RecordRequest::from_json(write.to_json()), write);
         assert_eq!(EventsQuery::from_pairs(pairs(&[])).unwrap().limit, 50);
         assert!(EventsQuery::from_pairs(pairs(&[("outcome", "lost")]))
             .unwrap_err()

@@ -1,19 +1,18 @@
 //! The `EVENT_INSPECTOR` binding: the Worker's side of the console's inspector (one object per source: write records and counters, read a page of events, the counters, open a live socket).
 
 use crate::inspector::{
-    object_name, EventsQuery, RecordRequest, Summary, COUNTERS_PATH, EVENTS_PATH, RECORD_PATH,
+    object_name, RecordRequest, Summary, COUNTERS_PATH, EVENTS_PATH, RECORD_PATH,
 };
 use crate::object_fetch;
 use ::worker::{Env, ObjectNamespace, Request, Response};
+use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
 
 /// The Durable Object namespace binding of the inspector.
 pub const EVENT_INSPECTOR_BINDING: &str = "EVENT_INSPECTOR";
 
-/// A write waits this long (in the background, after the answer).
-const RECORD_TIMEOUT_MS: u64 = 5_000;
-/// The admin routes wait this long.
-const READ_TIMEOUT_MS: u64 = 5_000;
+/// A write (in the background, after the answer) and an admin route's read wait this long.
+const TIMEOUT_MS: u64 = 5_000;
 
 /// The inspector of this Worker.
 #[derive(Clone)]
@@ -28,37 +27,41 @@ impl InspectorClient {
         Some(InspectorClient { namespace })
     }
 
+    /// One exchange with `source`'s object (boxed: one copy of the exchange in the bundle for
+    /// every route of the inspector).
+    fn call(
+        &self,
+        source: &str,
+        path: &'static str,
+        body: String,
+    ) -> LocalBoxFuture<'static, Result<String, String>> {
+        let namespace = self.namespace.clone();
+        let name = object_name(source);
+        Box::pin(
+            async move { object_fetch::exchange(&namespace, &name, path, body, TIMEOUT_MS).await },
+        )
+    }
+
     /// One write to `source`'s object.
     pub async fn record(&self, source: &str, write: &RecordRequest) -> Result<(), String> {
-        let body = serde_json::to_string(write).map_err(|e| e.to_string())?;
-        let name = object_name(source);
-        object_fetch::exchange(&self.namespace, &name, RECORD_PATH, body, RECORD_TIMEOUT_MS)
+        self.call(source, RECORD_PATH, write.to_json().to_string())
             .await
             .map(|_| ())
     }
 
-    /// A page of `source`'s events: `{"events": [...], "next": …}`.
-    pub async fn events(&self, source: &str, query: &EventsQuery) -> Result<Value, String> {
-        let body = serde_json::to_string(query).map_err(|e| e.to_string())?;
-        let name = object_name(source);
-        let text =
-            object_fetch::exchange(&self.namespace, &name, EVENTS_PATH, body, READ_TIMEOUT_MS)
-                .await?;
-        serde_json::from_str(&text).map_err(|e| format!("{name}: unreadable answer: {e}"))
+    /// A page of `source`'s events (`query`: the route's query string, checked):
+    /// `{"events": [...], "next": …}`.
+    pub async fn events(&self, source: &str, query: &str) -> Result<Value, String> {
+        let text = self.call(source, EVENTS_PATH, query.to_string()).await?;
+        serde_json::from_str(&text).map_err(|e| format!("unreadable answer: {e}"))
     }
 
     /// `source`'s counters over the last hour and day.
     pub async fn counters(&self, source: &str) -> Result<Summary, String> {
-        let name = object_name(source);
-        let text = object_fetch::exchange(
-            &self.namespace,
-            &name,
-            COUNTERS_PATH,
-            String::new(),
-            READ_TIMEOUT_MS,
-        )
-        .await?;
-        serde_json::from_str(&text).map_err(|e| format!("{name}: unreadable answer: {e}"))
+        let text = self.call(source, COUNTERS_PATH, String::new()).await?;
+        let value: Value =
+            serde_json::from_str(&text).map_err(|e| format!("unreadable answer: {e}"))?;
+        Ok(Summary::from_json(&value))
     }
 
     /// The WebSocket upgrade `request`, handed to `source`'s object as it came.

@@ -54,14 +54,16 @@ impl DurableObject for EventInspector {
         let now = Date::now().as_millis();
         let sql = self.state.storage().sql();
         let answer = match path.as_str() {
-            RECORD_PATH => match serde_json::from_str::<RecordRequest>(&body) {
-                Ok(write) => self.record(&sql, write, now).await,
+            RECORD_PATH => match serde_json::from_str::<Value>(&body) {
+                Ok(write) => {
+                    self.record(&sql, RecordRequest::from_json(write), now)
+                        .await
+                }
                 Err(e) => Err(format!("unreadable inspector request: {e}")),
             },
-            EVENTS_PATH => match serde_json::from_str::<EventsQuery>(&body) {
-                Ok(query) => events(&sql, &query, now),
-                Err(e) => Err(format!("unreadable inspector request: {e}")),
-            },
+            EVENTS_PATH => {
+                EventsQuery::from_query(&body, decode).and_then(|q| events(&sql, &q, now))
+            }
             COUNTERS_PATH => counters(&sql, now),
             _ => Err(format!("no such inspector route: {path}")),
         };
@@ -82,15 +84,10 @@ impl DurableObject for EventInspector {
 
     async fn websocket_message(
         &self,
-        ws: WebSocket,
-        message: WebSocketIncomingMessage,
+        _ws: WebSocket,
+        _message: WebSocketIncomingMessage,
     ) -> Result<()> {
-        // The console only listens; a ping is answered so it can tell the socket is alive.
-        if let WebSocketIncomingMessage::String(text) = message {
-            if text.contains("ping") {
-                let _ = ws.send_with_str(r#"{"type":"pong"}"#);
-            }
-        }
+        // The console only listens.
         Ok(())
     }
 
@@ -105,8 +102,7 @@ impl DurableObject for EventInspector {
         Ok(())
     }
 
-    async fn websocket_error(&self, ws: WebSocket, _error: ::worker::Error) -> Result<()> {
-        let _ = ws.close(Some(1011), Some("error"));
+    async fn websocket_error(&self, _ws: WebSocket, _error: ::worker::Error) -> Result<()> {
         Ok(())
     }
 }
@@ -127,11 +123,11 @@ impl EventInspector {
                 "SELECT counts FROM minutes WHERE minute = ?1",
                 vec![SqlStorageValue::from(minute as i64)],
             )? {
-                Some(text) => serde_json::from_str(&text).unwrap_or_default(),
+                Some(text) => Counts::from_json(&serde_json::from_str(&text).unwrap_or_default()),
                 None => Counts::default(),
             };
             counts.merge(&write.counts);
-            let text = serde_json::to_string(&counts).map_err(|e| e.to_string())?;
+            let text = counts.to_json().to_string();
             exec(
                 sql,
                 "INSERT OR REPLACE INTO minutes (minute, counts) VALUES (?1, ?2)",
@@ -148,7 +144,7 @@ impl EventInspector {
                     outcome.as_deref(),
                     Some("delivered" | "queued" | "duplicate")
                 );
-                let text = serde_json::to_string(&record).map_err(|e| e.to_string())?;
+                let text = record.to_string();
                 let id = first_integer(
                     sql,
                     "INSERT INTO events (expires, failure, outcome, code, event, user_id, anonymous_id, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
@@ -216,6 +212,14 @@ impl EventInspector {
                 .await;
         }
     }
+}
+
+/// A query string's name or value, percent-decoded (a malformed escape: as it came).
+pub fn decode(text: &str) -> String {
+    js_sys::decode_uri_component(text)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| text.to_string())
 }
 
 /// Records and counters past their time, deleted.
@@ -288,11 +292,11 @@ fn counters(sql: &SqlStorage, now: u64) -> std::result::Result<String, String> {
         if let (Some(SqlStorageValue::Integer(minute)), Some(SqlStorageValue::String(text))) =
             (cells.next(), cells.next())
         {
-            let counts: Counts = serde_json::from_str(&text).unwrap_or_default();
+            let counts = Counts::from_json(&serde_json::from_str(&text).unwrap_or_default());
             rows.push((minute.max(0) as u64, counts));
         }
     }
-    serde_json::to_string(&Summary::of(&rows, now)).map_err(|e| e.to_string())
+    Ok(Summary::of(&rows, now).to_json().to_string())
 }
 
 fn exec(

@@ -5,11 +5,11 @@ use crate::config_admin_route::prepare;
 use crate::error::WorkerError;
 use crate::http::json_response;
 use crate::inspector::{EventsQuery, Summary};
+use crate::inspector_object::decode;
 use crate::live_config;
 use crate::route::{source_in_path, AdminRoute};
 use crate::runtime_url::RuntimeUrl;
 use ::worker::{Date, Request, Response};
-use futures_util::future::join_all;
 use segment_bloomreach::{IngestLimits, Mapper, SettingsProblem};
 use segment_bloomreach_deployment::Deployment;
 use serde_json::{json, Value};
@@ -26,7 +26,8 @@ pub async fn handle(
     route: AdminRoute,
     bindings: &Bindings,
 ) -> Result<Response, WorkerError> {
-    let live = live_config::current(bindings).await?;
+    // Boxed: this route's state machine does not carry a copy of the configuration's.
+    let live = Box::pin(live_config::current(bindings)).await?;
     let routing = &live.routing;
     if matches!(route, AdminRoute::Overview) {
         return Ok(no_store(json_response(
@@ -56,17 +57,13 @@ pub async fn handle(
             let url = request.inner().url();
             let query = url.split_once('?').map_or("", |(_, q)| q);
             let query = query.split('#').next().unwrap_or("");
-            let pairs = query.split('&').filter(|p| !p.is_empty()).map(|pair| {
-                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                (decode(key), decode(value))
-            });
-            let query = EventsQuery::from_pairs(pairs).map_err(|why| {
+            EventsQuery::from_query(query, decode).map_err(|why| {
                 WorkerError::InvalidAdminRequest(format!(
                     "the query is not one this route takes: {why}"
                 ))
             })?;
             let page = inspector
-                .events(&source.name, &query)
+                .events(&source.name, query)
                 .await
                 .map_err(WorkerError::InspectorUnavailable)?;
             Ok(no_store(json_response(200, &page)))
@@ -92,22 +89,21 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
-/// `+` and percent escapes decoded (a malformed escape: the text as it came).
-fn decode(text: &str) -> String {
-    let text = text.replace('+', " ");
-    js_sys::decode_uri_component(&text)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or(text)
-}
-
 /// Every source's configuration version, cache age, bindings, inspector settings and counters,
 /// and the counters of all together.
 async fn overview(bindings: &Bindings, live: &live_config::Live) -> Value {
     let routing = &live.routing;
     let now = Date::now().as_millis();
     let summaries: Vec<Result<Summary, String>> = match &bindings.inspector {
-        Some(client) => join_all(routing.sources.iter().map(|s| client.counters(&s.name))).await,
+        Some(client) => {
+            // One after another: a few ms each on an admin route, and no join machinery in the
+            // bundle.
+            let mut all = Vec::with_capacity(routing.sources.len());
+            for source in &routing.sources {
+                all.push(client.counters(&source.name).await);
+            }
+            all
+        }
         None => routing
             .sources
             .iter()
@@ -239,11 +235,29 @@ fn mapped(mapper: &Mapper, batch: &str) -> Result<Value, WorkerError> {
     let slots = mapper
         .read_body(batch, None, IngestLimits::default())
         .map_err(WorkerError::Ingest)?;
-    let output = mapper.build(slots);
-    let mut requests = serde_json::to_value(&output.requests).unwrap_or(Value::Null);
-    for request in requests.as_array_mut().into_iter().flatten() {
-        request["headers"]["Authorization"] = json!("[redacted]");
-    }
+    // The keyed build (the one ingest uses: no second copy of the build in the bundle); the
+    // requests in the npm package's shape, the `Authorization` value redacted.
+    let output = mapper.build_keyed(slots);
+    let requests: Vec<Value> = output
+        .requests
+        .iter()
+        .map(|r| {
+            let mut request = json!({
+                "method": "POST", "url": r.url,
+                "headers": { "Authorization": "[redacted]", "Content-Type": "application/json" },
+                "body": r.body,
+                "events": r.commands.iter().map(|c| c.event_index).collect::<Vec<_>>(),
+            });
+            if r.has_origins() {
+                request["origins"] = json!(r
+                    .commands
+                    .iter()
+                    .map(|c| c.origin.as_deref())
+                    .collect::<Vec<_>>());
+            }
+            request
+        })
+        .collect();
     Ok(json!({
         "requests": requests,
         "rejected": output.rejected,
