@@ -111,7 +111,7 @@ export function mount(root, { params, go, announce }) {
     open.addEventListener("click", () => select(record.id));
     return h(
       "tr",
-      { "data-id": String(record.id), "data-outcome": String(record.outcome), class: record.id === selectedId ? "selected" : "", "aria-selected": String(record.id === selectedId) },
+      { "data-id": String(record.id), "data-outcome": String(record.outcome), class: record.id === selectedId ? "selected" : "" },
       h("td", {}, open),
       h("td", { text: asText(record.type) }),
       h("td", { class: "ellipsis", text: record.event === null || record.event === undefined ? "" : String(record.event) }),
@@ -132,7 +132,9 @@ export function mount(root, { params, go, announce }) {
     for (const tr of list.querySelectorAll("tr[data-id]")) {
       const on = tr.dataset.id === String(id);
       tr.classList.toggle("selected", on);
-      tr.setAttribute("aria-selected", String(on));
+      const button = tr.querySelector("button[data-open]");
+      if (on) button?.setAttribute("aria-current", "true");
+      else button?.removeAttribute("aria-current");
     }
     pane.replaceChildren(record ? detail(record, { onPick }) : h("p", { class: "empty", text: "Pick an event." }));
     if (record && window.matchMedia("(max-width: 960px)").matches) pane.focus();

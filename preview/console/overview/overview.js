@@ -54,13 +54,15 @@ function chart(box, w, title) {
   const series = Array.isArray(w.series) ? w.series : [];
   const data = [series.map((p) => Date.parse(p.t) / 1000), ...SERIES.map((s) => series.map((p) => p[s.key] ?? 0))];
   const width = Math.max(260, Math.floor(box.clientWidth || 600));
+  // A canvas knows no currentColor: the axes take the page's text colour (light or dark theme).
+  const ink = getComputedStyle(box).color;
   const plot = new uPlot(
     {
       title,
       width,
       height: 180,
       series: [{}, ...SERIES.map((s) => ({ label: s.label, stroke: s.stroke, width: 1.5, points: { show: false } }))],
-      axes: [{ stroke: "currentColor", grid: { stroke: "rgba(128,128,128,0.15)" } }, { stroke: "currentColor", grid: { stroke: "rgba(128,128,128,0.15)" }, size: 40 }],
+      axes: [{ stroke: ink, grid: { stroke: "rgba(128,128,128,0.2)" }, ticks: { stroke: "rgba(128,128,128,0.3)" } }, { stroke: ink, grid: { stroke: "rgba(128,128,128,0.2)" }, ticks: { stroke: "rgba(128,128,128,0.3)" }, size: 40 }],
       scales: { y: { range: (u, min, max) => [0, Math.max(1, max)] } },
       legend: { live: false },
     },
