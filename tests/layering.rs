@@ -221,6 +221,8 @@ fn the_worker_shell_is_layered() {
     check_layers(
         "crates/worker/src",
         &[
+            // The console's session cookie: pure, under the admin check that reads it.
+            &["session"],
             &[
                 "metrics",
                 "route",
@@ -262,6 +264,7 @@ fn the_worker_shell_is_layered() {
                 "consumer",
                 "admin_route",
                 "config_admin_route",
+                "session_route",
             ],
             &["inspector_route"],
             &["routes"],
