@@ -128,7 +128,8 @@ export function mount(root, { go }) {
         h("dt", { text: "bindings" }), h("dd", {}, bindingList(source.bindings)),
         h("dt", { text: "inspector" }), h("dd", { text: source.inspector ? `${source.inspector.enabled ? "on" : "off"} · keeps ${source.inspector.keep} for ${source.inspector.hours} h${source.inspector.redact?.length ? ` · redacts ${source.inspector.redact.join(", ")}` : ""}` : "–" }),
       );
-      cards.push(card(source.name, source[windowKey], facts, false));
+      const trouble = source.inspectorError ? h("p", { class: "notice warn", text: `This source's inspector did not answer: ${source.inspectorError}` }) : null;
+      cards.push(card(source.name, source[windowKey], h("div", {}, trouble, facts), false));
     }
     body.replaceChildren(
       h("p", { class: "hint", text: "Events per source. Duplicates spared: commands the delivery ledger found delivered already and did not send again (Bloomreach bills every processed event, duplicates included). Latency: from arrival to Bloomreach's last answer, median and 95th percentile. Refreshed every 10 s." }),
