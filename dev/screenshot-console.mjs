@@ -57,4 +57,17 @@ export async function screenshotConsole(browser, origin, token, { queueOrigin = 
   } finally {
     await context.close();
   }
+  // The overview in the dark theme (the charts' axes follow the text colour).
+  const dark = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, colorScheme: "dark" });
+  try {
+    const page = await dark.newPage();
+    await page.goto(`${origin}/console/`);
+    await page.fill("#token", token);
+    await page.click("#signin-submit");
+    await page.waitForSelector('[data-source="web"] canvas');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(dir, "console-overview-dark.png") });
+  } finally {
+    await dark.close();
+  }
 }
