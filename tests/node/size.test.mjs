@@ -32,8 +32,13 @@ const CONFIG_WASM_GZIP_BUDGET = 128 * KB;
 // +32 KB gzip after building the Worker's shell and the configuration model at "z" and keeping
 // the admin routes' state machines out of the ingest path (from +55 KB). Cloudflare's own limit is
 // 3 MB gzip on the Free plan; the budget stays tight so growth is noticed, not to fit a limit.
+// The console's inspector (#22: a third Durable Object class, its capture after each answer, the
+// overview, events, live and try routes): +30 KB gzip (434 → 464 KB), after reading and writing
+// its messages through serde_json's Value by hand instead of derived serde code (-6 KB), counts
+// by code in a sorted Vec instead of a BTreeMap (-3 KB) and no alarm handler (workers-rs exports
+// either the alarm or the WebSocket handlers). 470 leaves the console's sign-in a little room.
 // See benches/README.md, "Sizes".
-const WORKER_GZIP_BUDGET = 440 * KB;
+const WORKER_GZIP_BUDGET = 470 * KB;
 
 /** Raw and gzip (level 9, as `gzip -9`) bytes of each file, and their totals. */
 function sizes(files) {

@@ -5,7 +5,6 @@
 //! wasm32 only.
 
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
 
 /// The Worker → object routes.
 pub const RECORD_PATH: &str = "/record";
@@ -40,9 +39,9 @@ pub struct Counts {
     pub received: u64,
     pub delivered: u64,
     /// By code (`bloomreach_rejected`, `missing_identity`, …).
-    pub rejected: BTreeMap<String, u64>,
+    pub rejected: ByCode,
     /// By code (`consent_denied`, `opted_out`, …).
-    pub skipped: BTreeMap<String, u64>,
+    pub skipped: ByCode,
     /// Commands sent again after a retryable failure.
     pub retried: u64,
     /// Events left pending (the sender or the queue sends them again).
@@ -62,16 +61,28 @@ fn number(value: &Value, key: &str) -> u64 {
     value.get(key).and_then(Value::as_u64).unwrap_or(0)
 }
 
-/// Numbers by name, as a JSON object.
-fn by_code(map: &BTreeMap<String, u64>) -> Value {
-    Value::Object(map.iter().map(|(k, n)| (k.clone(), json!(n))).collect())
+/// Counts by code, sorted by code (a short list: a map type would cost the bundle more).
+pub type ByCode = Vec<(String, u64)>;
+
+/// Adds `n` to `code`'s count.
+fn bump(list: &mut ByCode, code: &str, n: u64) {
+    match list.binary_search_by(|(c, _)| c.as_str().cmp(code)) {
+        Ok(at) => list[at].1 += n,
+        Err(at) => list.insert(at, (code.to_string(), n)),
+    }
 }
 
-fn by_code_of(value: Option<&Value>) -> BTreeMap<String, u64> {
-    let entries = value.and_then(Value::as_object).into_iter().flatten();
-    entries
-        .filter_map(|(k, n)| Some((k.clone(), n.as_u64()?)))
-        .collect()
+/// Numbers by name, as a JSON object.
+fn by_code(list: &ByCode) -> Value {
+    Value::Object(list.iter().map(|(k, n)| (k.clone(), json!(n))).collect())
+}
+
+fn by_code_of(value: Option<&Value>) -> ByCode {
+    let mut list = ByCode::new();
+    for (code, n) in value.and_then(Value::as_object).into_iter().flatten() {
+        bump(&mut list, code, n.as_u64().unwrap_or(0));
+    }
+    list
 }
 
 impl Counts {
@@ -108,10 +119,10 @@ impl Counts {
         self.received += other.received;
         self.delivered += other.delivered;
         for (code, n) in &other.rejected {
-            *self.rejected.entry(code.clone()).or_default() += n;
+            bump(&mut self.rejected, code, *n);
         }
         for (code, n) in &other.skipped {
-            *self.skipped.entry(code.clone()).or_default() += n;
+            bump(&mut self.skipped, code, *n);
         }
         self.retried += other.retried;
         self.pending += other.pending;
@@ -157,25 +168,34 @@ impl Counts {
     }
 
     pub fn is_empty(&self) -> bool {
-        *self == Counts::default()
+        self.received
+            + self.delivered
+            + self.retried
+            + self.pending
+            + self.dead_lettered
+            + self.duplicates
+            == 0
+            && self.rejected.is_empty()
+            && self.skipped.is_empty()
+            && self.latency.is_empty()
     }
 
     /// Rejected and skipped events, all codes together.
     fn rejected_total(&self) -> u64 {
-        self.rejected.values().sum()
+        self.rejected.iter().map(|(_, n)| n).sum()
     }
 
     fn skipped_total(&self) -> u64 {
-        self.skipped.values().sum()
+        self.skipped.iter().map(|(_, n)| n).sum()
     }
 
     /// Adds one event's outcome (not `received`: every event arriving counts once, at arrival).
     pub fn add_outcome(&mut self, outcome: &str, code: Option<&str>) {
-        let code = || code.unwrap_or("unknown").to_string();
+        let code = code.unwrap_or("unknown");
         match outcome {
             "delivered" => self.delivered += 1,
-            "rejected" => *self.rejected.entry(code()).or_default() += 1,
-            "skipped" => *self.skipped.entry(code()).or_default() += 1,
+            "rejected" => bump(&mut self.rejected, code, 1),
+            "skipped" => bump(&mut self.skipped, code, 1),
             "pending" => self.pending += 1,
             "dead_lettered" => self.dead_lettered += 1,
             _ => {} // queued: the consumer counts its outcome; duplicate: delivered before
@@ -191,30 +211,6 @@ pub struct Aggregate {
 }
 
 impl Aggregate {
-    pub fn to_json(&self) -> Value {
-        let series: Vec<Value> = self
-            .series
-            .iter()
-            .map(|(t, c)| json!([t, c.to_json()]))
-            .collect();
-        json!({ "total": self.total.to_json(), "series": series })
-    }
-
-    pub fn from_json(value: &Value) -> Aggregate {
-        let series = value.get("series").and_then(Value::as_array);
-        Aggregate {
-            total: Counts::from_json(value.get("total").unwrap_or(&Value::Null)),
-            series: series
-                .into_iter()
-                .flatten()
-                .map(|pair| {
-                    let t = pair.get(0).and_then(Value::as_u64).unwrap_or(0);
-                    (t, Counts::from_json(pair.get(1).unwrap_or(&Value::Null)))
-                })
-                .collect(),
-        }
-    }
-
     fn buckets(start: u64, step: u64, n: u64) -> Aggregate {
         Aggregate {
             total: Counts::default(),
@@ -264,8 +260,8 @@ impl Aggregate {
             })
             .collect();
         json!({
-            "received": c.received, "delivered": c.delivered, "rejected": c.rejected,
-            "skipped": c.skipped, "retried": c.retried, "pending": c.pending,
+            "received": c.received, "delivered": c.delivered, "rejected": by_code(&c.rejected),
+            "skipped": by_code(&c.skipped), "retried": c.retried, "pending": c.pending,
             "deadLettered": c.dead_lettered, "duplicates": c.duplicates,
             "latencyMs": { "p50": c.latency_quantile(0.5), "p95": c.latency_quantile(0.95) },
             "series": series,
@@ -282,18 +278,6 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn to_json(&self) -> Value {
-        json!({ "lastHour": self.last_hour.to_json(), "lastDay": self.last_day.to_json() })
-    }
-
-    pub fn from_json(value: &Value) -> Summary {
-        let part = |key| Aggregate::from_json(value.get(key).unwrap_or(&Value::Null));
-        Summary {
-            last_hour: part("lastHour"),
-            last_day: part("lastDay"),
-        }
-    }
-
     /// Empty windows ending at `now_ms`.
     pub fn empty(now_ms: u64) -> Summary {
         let minute = now_ms / MINUTE_MS * MINUTE_MS;
@@ -319,6 +303,20 @@ impl Summary {
         self.last_hour.merge(&other.last_hour);
         self.last_day.merge(&other.last_day);
     }
+}
+
+/// Per-minute rows as the object sends them: `[[minute, counts], …]`.
+pub fn minutes_json(rows: &[(u64, Counts)]) -> String {
+    let rows: Vec<Value> = rows.iter().map(|(m, c)| json!([m, c.to_json()])).collect();
+    Value::Array(rows).to_string()
+}
+
+/// Per-minute rows back from [`minutes_json`]'s text (nothing when unreadable).
+pub fn minutes_of(text: &str) -> Vec<(u64, Counts)> {
+    let rows: Value = serde_json::from_str(text).unwrap_or_default();
+    let rows = rows.as_array().into_iter().flatten();
+    rows.filter_map(|row| Some((row.get(0)?.as_u64()?, Counts::from_json(row.get(1)?))))
+        .collect()
 }
 
 /// One write to a source's object: the records of one ingest request or queue batch, and the
@@ -622,8 +620,17 @@ mod tests {
         b.add_outcome("rejected", Some("unknown_type"));
         b.duplicates = 2;
         b.merge(&a);
-        assert_eq!(b.rejected, BTreeMap::from([("unknown_type".into(), 2)]));
-        assert_eq!(b.skipped, BTreeMap::from([("consent_denied".into(), 1)]));
+        assert_eq!(b.rejected, [("unknown_type".to_string(), 2)]);
+        assert_eq!(b.skipped, [("consent_denied".to_string(), 1)]);
+        b.add_outcome("rejected", Some("a_first"));
+        assert_eq!(
+            b.to_json()["rejected"],
+            json!({"a_first": 1, "unknown_type": 2})
+        );
+        assert_eq!(
+            Counts::from_json(&b.to_json()).rejected[0],
+            ("a_first".to_string(), 1)
+        );
         assert_eq!((b.received, b.delivered, b.duplicates), (3, 1, 2));
         assert_eq!(b.latency_quantile(0.5), Some(50));
         assert_eq!(b.latency_quantile(0.95), Some(60_000));
@@ -656,9 +663,11 @@ mod tests {
         assert_eq!(summary.last_day.series.len(), 24);
         assert_eq!(summary.last_day.series[0].1.received, 8);
         let window = summary.last_day.window();
+        assert_eq!((&window["rejected"], &window["received"]), (&json!({}), &json!(15)));
         assert_eq!(window["series"][23]["t"], "2026-12-07T10:00:00Z");
         assert_eq!(window["series"][0]["t"], "2026-12-06T11:00:00Z");
-        assert_eq!(Summary::from_json(&summary.to_json()), summary);
+        let text = minutes_json(&rows);
+        assert_eq!(Summary::of(&minutes_of(&text), now), summary);
         let mut twice = summary.clone();
         twice.merge(&summary);
         assert_eq!(twice.last_day.total.received, 30);

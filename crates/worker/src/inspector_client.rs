@@ -1,7 +1,7 @@
 //! The `EVENT_INSPECTOR` binding: the Worker's side of the console's inspector (one object per source: write records and counters, read a page of events, the counters, open a live socket).
 
 use crate::inspector::{
-    object_name, RecordRequest, Summary, COUNTERS_PATH, EVENTS_PATH, RECORD_PATH,
+    minutes_of, object_name, RecordRequest, Summary, COUNTERS_PATH, EVENTS_PATH, RECORD_PATH,
 };
 use crate::object_fetch;
 use ::worker::{Env, ObjectNamespace, Request, Response};
@@ -56,12 +56,10 @@ impl InspectorClient {
         serde_json::from_str(&text).map_err(|e| format!("unreadable answer: {e}"))
     }
 
-    /// `source`'s counters over the last hour and day.
-    pub async fn counters(&self, source: &str) -> Result<Summary, String> {
+    /// `source`'s counters over the last hour and day (ending at `now_ms`).
+    pub async fn counters(&self, source: &str, now_ms: u64) -> Result<Summary, String> {
         let text = self.call(source, COUNTERS_PATH, String::new()).await?;
-        let value: Value =
-            serde_json::from_str(&text).map_err(|e| format!("unreadable answer: {e}"))?;
-        Ok(Summary::from_json(&value))
+        Ok(Summary::of(&minutes_of(&text), now_ms))
     }
 
     /// The WebSocket upgrade `request`, handed to `source`'s object as it came.

@@ -1,14 +1,16 @@
 //! The inspector's Durable Object class (`EventInspector`, SQLite-backed): one object per source keeps the ring of its recent event records and its counters per minute, and sends each new record to the console's WebSockets (hibernatable).
 //!
 //! A write is one synchronous turn (counters merged, records inserted, the ring trimmed), so no
-//! reader sees half of it. Nothing is kept past its source's retention: a record expires
-//! `hours` after it was written (deleted by the alarm, and never read after), the ring keeps
-//! at most `keep` records (successes are evicted before failures), and a source whose
-//! inspector is switched off keeps none.
+//! reader sees half of it. Nothing is read past its source's retention: a record expires `hours`
+//! after it was written (no read returns it; every request to the object, write or read,
+//! deletes what has expired first), the ring keeps at most `keep` records (successes are evicted
+//! before failures), and a source whose inspector is switched off keeps none. (No alarm: a
+//! class exports either the alarm or the WebSocket handlers through workers-rs, and the sockets
+//! are what the console needs; deleting on each request costs one indexed DELETE.)
 
 use crate::inspector::{
-    record_columns, Counts, EventsQuery, RecordRequest, Summary, COUNTERS_PATH, COUNTER_MINUTES,
-    EVENTS_PATH, RECORD_PATH,
+    minutes_json, record_columns, Counts, EventsQuery, RecordRequest, COUNTERS_PATH,
+    COUNTER_MINUTES, EVENTS_PATH, RECORD_PATH,
 };
 use ::worker::{
     durable_object, Date, DurableObject, Env, Request, Response, Result, SqlStorage,
@@ -25,7 +27,7 @@ const SCHEMA: &[&str] = &[
 const MINUTE_MS: u64 = 60_000;
 
 /// One source's inspector.
-#[durable_object]
+#[durable_object(websocket)]
 pub struct EventInspector {
     state: State,
 }
@@ -53,12 +55,9 @@ impl DurableObject for EventInspector {
         let body = request.text().await?;
         let now = Date::now().as_millis();
         let sql = self.state.storage().sql();
-        let answer = match path.as_str() {
+        let answer = expire(&sql, now).and_then(|()| match path.as_str() {
             RECORD_PATH => match serde_json::from_str::<Value>(&body) {
-                Ok(write) => {
-                    self.record(&sql, RecordRequest::from_json(write), now)
-                        .await
-                }
+                Ok(write) => self.record(&sql, RecordRequest::from_json(write), now),
                 Err(e) => Err(format!("unreadable inspector request: {e}")),
             },
             EVENTS_PATH => {
@@ -66,20 +65,11 @@ impl DurableObject for EventInspector {
             }
             COUNTERS_PATH => counters(&sql, now),
             _ => Err(format!("no such inspector route: {path}")),
-        };
+        });
         match answer {
             Ok(text) => Response::ok(text),
             Err(why) => Response::error(why, 500),
         }
-    }
-
-    /// Deletes expired records and counters; comes back when the next one expires.
-    async fn alarm(&self) -> Result<Response> {
-        let now = Date::now().as_millis();
-        let sql = self.state.storage().sql();
-        expire(&sql, now).map_err(::worker::Error::RustError)?;
-        self.schedule(&sql, now, true).await;
-        Response::ok("swept")
     }
 
     async fn websocket_message(
@@ -110,7 +100,7 @@ impl DurableObject for EventInspector {
 impl EventInspector {
     /// One write: the counters of the current minute, the records (given their ids) into the
     /// ring, the ring trimmed to its bounds; then each new record to every open socket.
-    async fn record(
+    fn record(
         &self,
         sql: &SqlStorage,
         write: RecordRequest,
@@ -172,8 +162,6 @@ impl EventInspector {
             // Switched off (or keep 0): nothing is kept.
             exec(sql, "DELETE FROM events", vec![])?;
         }
-        expire(sql, now)?;
-        self.schedule(sql, now, false).await;
         let added_count = added.len();
         if !added.is_empty() {
             for socket in self.state.get_websockets() {
@@ -184,33 +172,6 @@ impl EventInspector {
             }
         }
         Ok(json!({ "recorded": added_count }).to_string())
-    }
-
-    /// Makes sure the alarm comes when the next record or counter expires (`replace`: the alarm
-    /// itself, which just ran).
-    async fn schedule(&self, sql: &SqlStorage, now: u64, replace: bool) {
-        let storage = self.state.storage();
-        if !replace && storage.get_alarm().await.ok().flatten().is_some() {
-            return;
-        }
-        let next_record =
-            first_integer(sql, "SELECT coalesce(min(expires), 0) FROM events", vec![]);
-        let next_counter =
-            first_integer(sql, "SELECT coalesce(min(minute), 0) FROM minutes", vec![]).map(|m| {
-                match m {
-                    0 => 0,
-                    m => (m as u64 + COUNTER_MINUTES + 1) as i64 * MINUTE_MS as i64,
-                }
-            });
-        let next = [next_record.unwrap_or(0), next_counter.unwrap_or(0)]
-            .into_iter()
-            .filter(|at| *at > 0)
-            .min();
-        if let Some(at) = next {
-            let _ = storage
-                .set_alarm((at as u64).saturating_sub(now).max(1) as i64)
-                .await;
-        }
     }
 }
 
@@ -296,7 +257,7 @@ fn counters(sql: &SqlStorage, now: u64) -> std::result::Result<String, String> {
             rows.push((minute.max(0) as u64, counts));
         }
     }
-    Ok(Summary::of(&rows, now).to_json().to_string())
+    Ok(minutes_json(&rows))
 }
 
 fn exec(

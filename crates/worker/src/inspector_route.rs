@@ -100,7 +100,7 @@ async fn overview(bindings: &Bindings, live: &live_config::Live) -> Value {
             // bundle.
             let mut all = Vec::with_capacity(routing.sources.len());
             for source in &routing.sources {
-                all.push(client.counters(&source.name).await);
+                all.push(client.counters(&source.name, now).await);
             }
             all
         }
