@@ -608,8 +608,10 @@ mod tests {
 
     #[test]
     fn counts_merge_and_latency_quantiles() {
-        let mut a = Counts::default();
-        a.received = 3;
+        let mut a = Counts {
+            received: 3,
+            ..Counts::default()
+        };
         a.add_outcome("delivered", None);
         a.add_outcome("rejected", Some("unknown_type"));
         a.add_outcome("skipped", Some("consent_denied"));
@@ -663,7 +665,10 @@ mod tests {
         assert_eq!(summary.last_day.series.len(), 24);
         assert_eq!(summary.last_day.series[0].1.received, 8);
         let window = summary.last_day.window();
-        assert_eq!((&window["rejected"], &window["received"]), (&json!({}), &json!(15)));
+        assert_eq!(
+            (&window["rejected"], &window["received"]),
+            (&json!({}), &json!(15))
+        );
         assert_eq!(window["series"][23]["t"], "2026-12-07T10:00:00Z");
         assert_eq!(window["series"][0]["t"], "2026-12-06T11:00:00Z");
         let text = minutes_json(&rows);
