@@ -7,6 +7,7 @@
 
 import { api, whenSignedOut } from "./api.js";
 import { time } from "./format.js";
+import { forgetPicked } from "./picked.js";
 import * as overview from "./overview/overview.js";
 import * as inspector from "./inspector/inspector.js";
 import * as tryView from "./try/try.js";
@@ -57,6 +58,7 @@ function show() {
 
 function showSignIn(message = "") {
   signedIn = false;
+  forgetPicked();
   if (current) current.unmount?.();
   current = null;
   $("view").replaceChildren();

@@ -15,3 +15,8 @@ export function unpick(source, id) {
 export function pickedOf(source) {
   return [...(picked.get(source)?.values() ?? [])];
 }
+
+/** Forgets every picked event (at sign-out). */
+export function forgetPicked() {
+  picked.clear();
+}

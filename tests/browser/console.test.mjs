@@ -428,6 +428,16 @@ test("keyboard and widths: views are reached by Tab and Enter with a visible foc
   assert.equal(await page.evaluate(() => document.activeElement.dataset.view), "versions");
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => window.__console.state.view === "versions");
+  // In the inspector, the arrows move between events and Enter opens one.
+  await open("#inspector?source=web");
+  await page.waitForSelector("#event-rows button[data-open]");
+  await page.focus("#event-rows button[data-open]");
+  await page.keyboard.press("ArrowDown");
+  const second = await page.evaluate(() => document.querySelectorAll("#event-rows button[data-open]")[1].dataset.open);
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.open), second);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(`.event-detail[data-id="${second}"]`);
+  assert.equal(await page.getAttribute(`#event-rows button[data-open="${second}"]`, "aria-current"), "true");
 
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: 900 });

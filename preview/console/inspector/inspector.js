@@ -161,6 +161,15 @@ export function mount(root, { params, go, announce }) {
     }
   }
   more.addEventListener("click", () => load(next));
+  // Up and down arrows move between the rows' buttons (Tab reaches them too).
+  list.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    const buttons = [...list.querySelectorAll("button[data-open]")];
+    const at = buttons.indexOf(document.activeElement);
+    if (at === -1) return;
+    event.preventDefault();
+    buttons[Math.max(0, Math.min(buttons.length - 1, at + (event.key === "ArrowDown" ? 1 : -1)))].focus();
+  });
 
   function connect() {
     socket?.close();
