@@ -256,8 +256,9 @@ test("signed out: the pages carry the strict CSP, the console shows only the sig
     live.replace("http:", "ws:"),
   );
   assert.equal(socket, "refused");
-  // The public preview links to the console.
+  // The public preview works under the same policy (its wasm runs: 'wasm-unsafe-eval') and links to the console.
   await page.goto(`${worker.url}/`);
+  await page.waitForFunction(() => window.__preview?.snapshot().renders > 0 && document.querySelectorAll("#requests .card").length > 0, null, { timeout: 15_000 });
   await page.click("#console-link");
   await page.waitForSelector("#signin:not([hidden])");
 });
