@@ -53,14 +53,14 @@ export function detail(record, { onPick } = {}) {
             h(
               "li",
               { class: `command ${c.status === "accepted" ? "ok" : c.status === "rejected" ? "bad" : ""}`, "data-status": String(c.status) },
-              h("div", { class: "command-head" }, h("code", { text: asText(c.name) }), originChip(c.origin), h("span", { class: `badge ${c.status === "accepted" || c.status === "duplicate" ? "ok" : c.status === "rejected" ? "bad" : "warn"}`, text: asText(c.status) })),
-              h("div", { class: "pair" }, h("div", {}, h("h5", { text: "Sent" }), jsonBlock(JSON.stringify(c.data ?? null, null, 2), "Command as sent")), h("div", { class: "answer" }, h("h5", { text: "Bloomreach answered" }), jsonBlock(JSON.stringify(c.answer ?? null, null, 2), "Bloomreach's answer"))),
+              h("div", { class: "command-head" }, h("code", { text: asText(c.name) }), originChip(c.origin), h("span", { class: `badge ${c.status === "accepted" || c.status === "duplicate" ? "ok" : c.status === "rejected" ? "bad" : c.status === "queued" ? "info" : "warn"}`, text: asText(c.status) })),
+              h("div", { class: "pair" }, h("div", {}, h("h5", { text: "Sent" }), c.data === null || c.data === undefined ? h("p", { class: "empty", text: "Not kept (a source with redacted fields, in queue mode: the consumer cannot redact copies)." }) : jsonBlock(JSON.stringify(c.data, null, 2), "Command as sent")), h("div", { class: "answer" }, h("h5", { text: "Bloomreach answered" }), jsonBlock(JSON.stringify(c.answer ?? null, null, 2), "Bloomreach's answer"))),
             ),
           ),
         )
       : h("p", { class: "empty", text: "No command: nothing was sent for this event." }),
     h("h4", { text: "Event as received" }),
-    jsonBlock(JSON.stringify(record.payload ?? null, null, 2), "Event payload"),
+    record.payload === null || record.payload === undefined ? h("p", { class: "empty", text: "Not in this record: in queue mode the event is kept by its queued record, the consumer's has its commands only." }) : jsonBlock(JSON.stringify(record.payload, null, 2), "Event payload"),
   );
 }
 
