@@ -42,7 +42,7 @@ export function detail(record, { onPick } = {}) {
   return h(
     "article",
     { class: "event-detail", "data-id": String(record.id), "aria-label": "Event detail" },
-    h("div", { class: "detail-head" }, outcomeBadge(record.outcome), record.code ? h("code", { class: "code-name", "data-code": String(record.code), text: String(record.code) }) : "", record.detail ? h("span", { class: "detail-text", text: String(record.detail) }) : "", h("span", { class: "spacer" }), onPick ? h("button", { type: "button", class: "secondary", text: "Test a change on this event", onclick: () => onPick(record) }) : ""),
+    h("div", { class: "detail-head" }, outcomeBadge(record.outcome), record.code ? h("code", { class: "code-name", "data-code": String(record.code), text: String(record.code) }) : "", record.detail ? h("span", { class: "detail-text", text: String(record.detail) }) : "", h("span", { class: "spacer" }), onPick && record.payload ? h("button", { type: "button", class: "secondary", text: "Test a change on this event", onclick: () => onPick(record) }) : ""),
     h("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })])),
     h("h4", { text: `Commands (${commands.length})` }),
     commands.length

@@ -263,7 +263,8 @@ export function mount(root, { params, announce }) {
   async function loadEvents() {
     try {
       const page = await get(`/admin/sources/${encodeURIComponent(source)}/events?limit=20`);
-      captured = page.events ?? [];
+      // Records without their event (a queue consumer's) cannot be tried.
+      captured = (page.events ?? []).filter((e) => e.payload && typeof e.payload === "object");
     } catch (error) {
       captured = [];
       if (error.status !== 404) status.replaceChildren(problemNote(error));
