@@ -480,6 +480,17 @@ test("a hostile event, with markup in every field, renders as inert text in ever
   await page.waitForSelector("#try-events input[data-index]:checked");
   await page.click("#try-run");
   await page.waitForSelector("#try-summary");
+  // A version whose summary and settings carry markup, in the versions list and its diff.
+  const live = await adminCall(worker.url, "GET", "/admin/config/versions");
+  const config = configuration();
+  config.sources[1].settings = { consentCategories: { [HOSTILE]: "analytics" } };
+  const published = await adminCall(worker.url, "POST", "/admin/config", { config, summary: HOSTILE, baseVersion: live.json.live });
+  assert.equal(published.status, 201, JSON.stringify(published.json));
+  await open("#versions");
+  await page.waitForSelector(`[data-diff="${published.json.version}"]`);
+  await page.click(`[data-diff="${published.json.version}"]`);
+  await page.waitForSelector(`#diff-${published.json.version} .change`);
+  assert.ok((await page.textContent(`[data-version="${published.json.version}"]`)).includes(HOSTILE));
   await open("#overview");
   await page.waitForSelector('[data-source="web"]');
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
