@@ -24,15 +24,22 @@
 //   node benches/workerd-bench.mjs --ledger-only --baseline=DIR
 //     # ... and the same for the Worker built in DIR/build (another commit's `bash dev/build
 //     # --worker`), interleaved in the same run: the ledger's added CPU, this build against it
+//
+// Then the console's inspector's cost: the Rust Worker with its EVENT_INSPECTOR bound (one Durable
+// Object write per request, after the answer, in the same workerd, so its CPU is counted) against
+// the same build without it, 100 typical events, interleaved. Each request's CPU is read 50 ms
+// after its answer, for both Workers alike, so the write made in waitUntil is counted.
+//
+//   node benches/workerd-bench.mjs --inspector-only  # only the inspector's table
 import { Miniflare } from "miniflare";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createStandIn } from "../dev/bloomreach-stand-in.mjs";
-import { PROJECT_TOKEN, API_KEY } from "../tests/worker/support.mjs";
+import { PROJECT_TOKEN, API_KEY, BASE_BINDINGS } from "../tests/worker/support.mjs";
 import * as corpus from "./corpus.mjs";
 import { benchWorkers, cpuNs, floorWorker, instantUpstream, postBatch, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, "ledger-only": { type: "boolean", default: false }, baseline: { type: "string" } } });
+const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, "ledger-only": { type: "boolean", default: false }, "inspector-only": { type: "boolean", default: false }, baseline: { type: "string" } } });
 const runs = Number(values.runs);
 requireWorkerBuild();
 
@@ -176,10 +183,64 @@ async function measureLedger(label, upstream, delivered) {
   }
 }
 
+/** The Rust Worker with and without the console's inspector (100 typical events, interleaved). */
+async function measureInspector(label, upstream, delivered) {
+  const outboundService = (request) => upstream.handle(request);
+  const [rust] = benchWorkers(outboundService);
+  const withInspector = { ...rust, name: "rust-inspector", durableObjects: { EVENT_INSPECTOR: { className: "EventInspector", useSQLite: true } } };
+  const mf = new Miniflare({ workers: [rust, withInspector], handleRuntimeStdio: quietStdio });
+  try {
+    await mf.ready;
+    const names = ["rust", "rust-inspector"];
+    const workers = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await mf.getWorker(name)])));
+    const pid = workerdPid();
+    const body = corpus.body("typical", 100);
+    const once = async (name) => {
+      upstream.received.reset();
+      const cpuStart = cpuNs(pid);
+      const start = performance.now();
+      const { status, text } = await postBatch(workers[name], body);
+      const ms = performance.now() - start;
+      // The inspector's write runs after the answer: give it time, both Workers alike.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const cpu = cpuNs(pid) - cpuStart;
+      if (status !== 200) throw new Error(`${name} Worker answered ${status}: ${text.slice(0, 300)}`);
+      if (delivered() < 100) throw new Error(`${name} Worker delivered ${delivered()} commands`);
+      return { ms, cpu };
+    };
+    const times = { rust: [], "rust-inspector": [] };
+    const cpu = { rust: 0, "rust-inspector": 0 };
+    for (let i = -2; i < runs; i++) {
+      for (const name of names) {
+        const run = await once(name);
+        if (i >= 0) {
+          times[name].push(run.ms);
+          cpu[name] += run.cpu;
+        }
+      }
+    }
+    // Every request was recorded: one write of 100 events each (the counters say how many arrived).
+    const overview = await (await workers["rust-inspector"].fetch("http://worker.test/admin/overview", { headers: { authorization: `Bearer ${BASE_BINDINGS.ADMIN_TOKEN}` } })).json();
+    const received = overview.total.lastHour.received;
+    const [plain, inspected] = [median(times.rust), median(times["rust-inspector"])];
+    const [plainCpu, inspectedCpu] = [cpu.rust, cpu["rust-inspector"]].map((ns) => ns / runs / 1e6);
+    console.log(`\n${label}: the inspector's cost, ms per /v1/batch request of 100 typical events, ${runs} runs each\n`);
+    console.log("| wall: Rust | Rust + inspector | CPU: Rust | Rust + inspector | inspector's CPU | events counted by the inspector |");
+    console.log("|---:|---:|---:|---:|---:|---:|");
+    console.log(
+      `| ${plain.toFixed(1)} | ${inspected.toFixed(1)} | ${plainCpu.toFixed(1)} | ${inspectedCpu.toFixed(1)} | ` +
+        `+${(inspectedCpu - plainCpu).toFixed(2)} (${(((inspectedCpu - plainCpu) / plainCpu) * 100).toFixed(1)} %) | ${received} of ${(runs + 2) * 100} |`,
+    );
+  } finally {
+    await mf.dispose();
+  }
+}
+
 const standIn = createStandIn({ projectToken: PROJECT_TOKEN, apiKey: API_KEY, log: null });
 const instant = instantUpstream();
-if (!values["ledger-only"]) {
+if (!values["ledger-only"] && !values["inspector-only"]) {
   await measure("Against the Bloomreach stand-in", standIn, () => standIn.received.stored.length);
   await measure("Against an instant upstream (the Workers' own work)", instant, () => instant.received.commands);
 }
-await measureLedger("Against an instant upstream", instant, () => instant.received.commands);
+if (!values["inspector-only"]) await measureLedger("Against an instant upstream", instant, () => instant.received.commands);
+if (!values["ledger-only"]) await measureInspector("Against an instant upstream", instant, () => instant.received.commands);

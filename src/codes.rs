@@ -121,7 +121,7 @@ codes! {
     CredentialsNotConfigured = "credentials_not_configured", Request, Some(401),
         "the route's credential is not configured on the Worker";
     OriginNotAllowed = "origin_not_allowed", Request, Some(403),
-        "the write key lists the origins whose pages may send with it, and the request's `Origin` is not one of them";
+        "refused for its `Origin`: a browser write key that lists the origins whose pages may send with it (`allowedOrigins`) got a request from another origin or none; or a change made with the console's session cookie came without this Worker's own `Origin` (cross-site request refused)";
     RateLimited = "rate_limited", Request, Some(429),
         "the source's requests from this client (or from all clients) are over their limit (with `Retry-After`): send again later";
     ConfigInvalid = "config_invalid", Request, Some(503),
@@ -142,6 +142,10 @@ codes! {
         "the live configuration version is not the `baseVersion` the change started from (with `live`): pull, then push again";
     VersionNotFound = "version_not_found", Request, Some(404),
         "no configuration version has that number";
+    SourceNotFound = "source_not_found", Request, Some(404),
+        "an admin route names a source the live configuration does not have";
+    InspectorUnavailable = "inspector_unavailable", Request, Some(503),
+        "an admin route needs the console's inspector (`EVENT_INSPECTOR`), which is not bound or did not answer";
     InternalError = "internal_error", Request, Some(500),
         "a bug: the Worker could not answer (logged with its message)";
     // The npm package.

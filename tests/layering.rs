@@ -221,6 +221,8 @@ fn the_worker_shell_is_layered() {
     check_layers(
         "crates/worker/src",
         &[
+            // The console's session cookie: pure, under the admin check that reads it.
+            &["session"],
             &[
                 "metrics",
                 "route",
@@ -231,6 +233,7 @@ fn the_worker_shell_is_layered() {
                 "config_versions",
                 "runtime_url",
                 "receipt",
+                "inspector",
             ],
             // The ledger's protocol counts its messages' sizes as queue messages are counted.
             &["ledger"],
@@ -251,16 +254,21 @@ fn the_worker_shell_is_layered() {
                 "ledger_object",
                 "config_store",
                 "config_store_client",
+                "inspector_client",
+                "inspector_object",
             ],
             &["config"],
             &["live_config"],
             &["deliver", "health"],
+            &["inspector_capture"],
             &[
                 "ingest_route",
                 "consumer",
                 "admin_route",
                 "config_admin_route",
+                "session_route",
             ],
+            &["inspector_route"],
             &["routes"],
         ],
     );

@@ -81,6 +81,8 @@ function workerVariables() {
     for (const name of strings(text, /\.var\(\s*"([A-Z0-9_]+)"\s*\)/g)) names.add(name);
     for (const name of strings(text, /\.secret\(\s*"([A-Z0-9_]+)"\s*\)/g)) names.add(name);
   }
+  // The Rate Limiting bindings a source counts against by default (crates/deployment's model).
+  for (const name of strings(read("crates/deployment/src/model.rs"), /pub const DEFAULT_[A-Z_]*LIMIT: &str = "([A-Z0-9_]+)"/g)) names.add(name);
   return names;
 }
 
@@ -110,6 +112,7 @@ function configFields() {
     ...list("WRITE_KEY_KEYS").map((k) => `sources[].writeKeys[].${k}`),
     ...list("WEBHOOK_KEYS").map((k) => `sources[].webhook.${k}`),
     ...list("RATE_LIMIT_KEYS").map((k) => `sources[].rateLimits.${k}`),
+    ...list("INSPECTOR_KEYS").map((k) => `sources[].inspector.${k}`),
   ];
   return { fields: new Set(fields), sourceSettings: list("SOURCE_SETTING_KEYS") };
 }
@@ -119,10 +122,15 @@ function adminRoutes() {
   const text = read("crates/worker/src/route.rs");
   const paths = new Map(); // variant → path
   for (const [, path, variant] of text.matchAll(/"(\/admin\/[a-z/-]+)" => Route::Admin\(AdminRoute::(\w+)\)/g)) paths.set(variant, path);
-  const prefix = text.match(/strip_prefix\("(\/admin\/[a-z/-]+\/)"\)/)?.[1];
+  const prefix = text.match(/strip_prefix\("(\/admin\/config\/versions\/)"\)/)?.[1];
   for (const [, fn, variant] of text.matchAll(/_ if (\w+)\(path\)\.is_some\(\) => Route::Admin\(AdminRoute::(\w+)\)/g)) {
     assert.equal(fn, "version_in_path", "a computed admin path route.rs's test knows");
     paths.set(variant, `${prefix}<n>`);
+  }
+  // `/admin/sources/<source>/<what>` (source_route in route.rs): `"what" => Route::Admin(…)`.
+  const sources = text.match(/strip_prefix\("(\/admin\/sources\/)"\)/)?.[1];
+  for (const [, what, variant] of text.matchAll(/^\s+"([a-z-]+)" => Route::Admin\(AdminRoute::(\w+)\)/gm)) {
+    if (!paths.has(variant)) paths.set(variant, `${sources}<source>/${what}`);
   }
   const allow = block(text, "    pub fn allow", "    }");
   const routes = new Set();

@@ -34,8 +34,16 @@ const CONFIG_WASM_GZIP_BUDGET = 144 * KB;
 // +32 KB gzip after building the Worker's shell and the configuration model at "z" and keeping
 // the admin routes' state machines out of the ingest path (from +55 KB). Cloudflare's own limit is
 // 3 MB gzip on the Free plan; the budget stays tight so growth is noticed, not to fit a limit.
+// The console's inspector (#22: a third Durable Object class, its capture after each answer, the
+// overview, events, live and try routes): +30 KB gzip (434 → 464 KB), after reading and writing
+// its messages through serde_json's Value by hand instead of derived serde code (-6 KB), counts
+// by code in a sorted Vec instead of a BTreeMap (-3 KB) and no alarm handler (workers-rs exports
+// either the alarm or the WebSocket handlers). The console's sign-in: +3.7 KB. Issue 21's rate
+// limits (called through js_sys, not workers-rs's serde-wasm-bindgen wrapper: -6 KB), allowed
+// origins and receipt stamps: +5 KB. 483,948 B in all when they met; 480 KB leaves ~7 KB.
+// Issue 24 asked for 400 KB: not met (the console and the hardening cost more than was won).
 // See benches/README.md, "Sizes".
-const WORKER_GZIP_BUDGET = 440 * KB;
+const WORKER_GZIP_BUDGET = 480 * KB;
 
 /** Raw and gzip (level 9, as `gzip -9`) bytes of each file, and their totals. */
 function sizes(files) {
@@ -70,7 +78,7 @@ test("segment-bloomreach/config's wasm stays within 144 KB gzip", (t) => {
   assert.ok(s.gzip <= CONFIG_WASM_GZIP_BUDGET, `${s.gzip} B gzip is over the ${CONFIG_WASM_GZIP_BUDGET} B budget`);
 });
 
-test("the Worker bundle (build/) stays within 440 KB gzip", (t) => {
+test("the Worker bundle (build/) stays within 480 KB gzip", (t) => {
   const build = join(root, "build");
   if (!existsSync(join(build, "index.js"))) {
     t.skip("build/ is absent: the Worker is not built here (bash dev/build --worker builds it)");

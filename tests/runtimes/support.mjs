@@ -102,14 +102,16 @@ export async function freePort() {
 }
 
 /**
- * `wrangler dev --local` in `app` (the project's pinned wrangler, real workerd), with `vars`.
- * Resolves once the Worker answers `probe`; returns { url, output(), stop() }.
+ * `wrangler dev --local` in `app` (the project's pinned wrangler, real workerd), with `vars`, on
+ * `port` and `inspectorPort` (default: free ones). Resolves once the Worker answers `probe`;
+ * returns { url, output(), stop() }.
  */
-export async function startWranglerDev(app, { vars = {}, probe = "/", timeoutMs = 90_000 } = {}) {
-  const port = await freePort();
-  const inspectorPort = await freePort();
+export async function startWranglerDev(app, { vars = {}, probe = "/", timeoutMs = 90_000, port: fixedPort, inspectorPort: fixedInspector, args: extraArgs = [] } = {}) {
+  const port = fixedPort ?? (await freePort());
+  const inspectorPort = fixedInspector ?? (await freePort());
   const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false"];
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
+  args.push(...extraArgs);
   // Its own process group, so stop() ends wrangler and the workerd it started, and nothing else.
   const child = spawn(join(BIN, "wrangler"), args, {
     cwd: app,

@@ -41,6 +41,8 @@ export const BASE_BINDINGS = Object.freeze({
 export const LEDGER_OBJECT = Object.freeze({ className: "DeliveryLedger", useSQLite: true });
 /** The configuration store's Durable Object class, as wrangler.toml binds it. */
 export const CONFIG_STORE_OBJECT = Object.freeze({ className: "ConfigStore", useSQLite: true });
+/** The console's inspector's Durable Object class, as wrangler.toml binds it (one object per source). */
+export const INSPECTOR_OBJECT = Object.freeze({ className: "EventInspector", useSQLite: true });
 
 /** The same configuration in the npm package's (Segment catalog) keys, for expected mappings. */
 export function catalogSettings(bindings = BASE_BINDINGS) {
@@ -83,10 +85,11 @@ const MODULE_RULES = [
  * that define it). `configStore`: the CONFIG_STORE binding (default: the Worker's own class; `false`:
  * unbound; or another designator). `outbound`: a function for every outgoing request instead of the
  * stand-in (several stand-ins by host, for instance). `metrics`: a DELIVERY_METRICS dataset binding: `true` for Miniflare's simulator, or
- * a wrapped-binding designator (a worker whose default export makes the dataset).
+ * a wrapped-binding designator (a worker whose default export makes the dataset). `inspector`: the
+ * EVENT_INSPECTOR binding (default: unbound; `true`: the Worker's own class).
  * Returns { url, dispatch, standIn, logs, deadLetters, dispose }.
  */
-export async function startWorker({ bindings = {}, queue = false, listen = false, consumer = {}, standIn, ledger = LEDGER_OBJECT, configStore = CONFIG_STORE_OBJECT, metrics = false, ratelimits, workers: extraWorkers = [], outbound } = {}) {
+export async function startWorker({ bindings = {}, queue = false, listen = false, consumer = {}, standIn, ledger = LEDGER_OBJECT, configStore = CONFIG_STORE_OBJECT, metrics = false, ratelimits, inspector = false, workers: extraWorkers = [], outbound } = {}) {
   if (!existsSync(path.join(root, "build/index.js"))) {
     throw new Error("build/index.js is missing: run `bash dev/build --worker` first");
   }
@@ -109,6 +112,7 @@ export async function startWorker({ bindings = {}, queue = false, listen = false
   if (configStore) worker.durableObjects.CONFIG_STORE = configStore;
   // Rate Limiting bindings, as wrangler.toml's [[ratelimits]]: { NAME: { simple: { limit, period } } }.
   if (ratelimits) worker.ratelimits = ratelimits;
+  if (inspector) worker.durableObjects.EVENT_INSPECTOR = inspector === true ? INSPECTOR_OBJECT : inspector;
   if (metrics === true) worker.analyticsEngineDatasets = { DELIVERY_METRICS: { dataset: "segment_bloomreach_delivery" } };
   else if (metrics) worker.wrappedBindings = { DELIVERY_METRICS: metrics };
   const workers = [worker, ...extraWorkers];

@@ -11,9 +11,10 @@ mod validate;
 
 pub use diff::{diff, Change};
 pub use model::{
-    Deployment, Destination, KeyCredential, RateLimit, RateLimits, Source, Webhook, WriteKey,
-    WriteKeyKind, DEFAULT_CLIENT_LIMIT, DEFAULT_HARD_ID, DEFAULT_SOFT_ID, DEFAULT_SOURCE_LIMIT,
-    MAX_ALLOWED_ORIGINS, MAX_DESTINATIONS, MAX_SOURCES, MAX_WRITE_KEYS,
+    Deployment, Destination, InspectorSettings, KeyCredential, RateLimit, RateLimits, Source,
+    Webhook, WriteKey, WriteKeyKind, DEFAULT_CLIENT_LIMIT, DEFAULT_HARD_ID, DEFAULT_SOFT_ID,
+    DEFAULT_SOURCE_LIMIT, MAX_ALLOWED_ORIGINS, MAX_DESTINATIONS, MAX_INSPECTOR_HOURS,
+    MAX_INSPECTOR_KEEP, MAX_REDACT_PATHS, MAX_SOURCES, MAX_WRITE_KEYS,
 };
 pub use suggest::closest;
-pub use validate::{SecretCheck, SOURCE_SETTING_KEYS};
+pub use validate::{SecretCheck, INSPECTOR_KEYS, REDACTABLE_FIELDS, SOURCE_SETTING_KEYS};

@@ -21,6 +21,12 @@ pub const MAX_ALLOWED_ORIGINS: usize = 50;
 pub const DEFAULT_CLIENT_LIMIT: &str = "INGEST_CLIENT_LIMIT";
 /// The Rate Limiting binding a source's requests in all count against by default.
 pub const DEFAULT_SOURCE_LIMIT: &str = "INGEST_SOURCE_LIMIT";
+/// The inspector keeps at most this many events per source.
+pub const MAX_INSPECTOR_KEEP: u32 = 1_000;
+/// The inspector keeps events at most this many hours.
+pub const MAX_INSPECTOR_HOURS: u32 = 24;
+/// At most this many paths to redact per source.
+pub const MAX_REDACT_PATHS: usize = 50;
 
 /// A validated configuration: made only by [`Deployment::from_json_value`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,6 +60,8 @@ pub struct Source {
     pub settings: Map<String, Value>,
     /// The Rate Limiting bindings its requests count against.
     pub rate_limits: RateLimits,
+    /// What the console's inspector keeps of its events (`None`: the defaults, not written back).
+    pub inspector: Option<InspectorSettings>,
 }
 
 /// Which Workers Rate Limiting bindings hold a source to its limits: one keyed by source and
@@ -93,6 +101,37 @@ impl RateLimit {
             RateLimit::Binding(name) => json!(name),
             RateLimit::Off => json!(false),
         }
+    }
+}
+
+/// What the console's inspector keeps of a source's events: whether it keeps them at all, how
+/// many and how long, and the event fields replaced by `"[redacted]"` before anything is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InspectorSettings {
+    pub enabled: bool,
+    /// The ring's size: the newest `keep` events (0..=1000).
+    pub keep: u32,
+    /// No event is kept longer than this (1..=24 hours).
+    pub hours: u32,
+    /// Dotted paths into the Segment event (`traits.email`, `context.ip`).
+    pub redact: Vec<String>,
+}
+
+impl Default for InspectorSettings {
+    fn default() -> Self {
+        InspectorSettings {
+            enabled: true,
+            keep: 200,
+            hours: 24,
+            redact: Vec::new(),
+        }
+    }
+}
+
+impl InspectorSettings {
+    /// As the stored document and the admin API write it.
+    pub fn to_json_value(&self) -> Value {
+        json!({ "enabled": self.enabled, "keep": self.keep, "hours": self.hours, "redact": self.redact })
     }
 }
 
@@ -244,6 +283,9 @@ impl Deployment {
                         }
                     }
                     map.insert("rateLimits".into(), Value::Object(limits));
+                }
+                if let Some(inspector) = &s.inspector {
+                    map.insert("inspector".into(), inspector.to_json_value());
                 }
                 Value::Object(map)
             })

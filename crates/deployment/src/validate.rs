@@ -1,9 +1,9 @@
 //! Reading a configuration document into a [`Deployment`]: every problem at once, each at its path (`sources[2].settings.mappings[0].subscribe`), unknown keys with a did-you-mean.
 
 use crate::model::{
-    catalog_settings, Deployment, Destination, KeyCredential, RateLimit, RateLimits, Source,
-    Webhook, WriteKey, WriteKeyKind, MAX_ALLOWED_ORIGINS, MAX_DESTINATIONS, MAX_SOURCES,
-    MAX_WRITE_KEYS,
+    catalog_settings, Deployment, Destination, InspectorSettings, KeyCredential, RateLimit,
+    RateLimits, Source, Webhook, WriteKey, WriteKeyKind, MAX_ALLOWED_ORIGINS, MAX_DESTINATIONS,
+    MAX_INSPECTOR_HOURS, MAX_INSPECTOR_KEEP, MAX_REDACT_PATHS, MAX_SOURCES, MAX_WRITE_KEYS,
 };
 use crate::suggest::closest;
 use segment_bloomreach::base_url::UrlParser;
@@ -40,9 +40,26 @@ const SOURCE_KEYS: &[&str] = &[
     "webhook",
     "settings",
     "rateLimits",
+    "inspector",
 ];
 const WRITE_KEY_KEYS: &[&str] = &["label", "kind", "key", "sha256", "last4", "allowedOrigins"];
 const RATE_LIMIT_KEYS: &[&str] = &["perClient", "perSource"];
+/// A source's `inspector` settings.
+pub const INSPECTOR_KEYS: &[&str] = &["enabled", "keep", "hours", "redact"];
+/// The Segment event fields a redacted path may start with.
+pub const REDACTABLE_FIELDS: &[&str] = &[
+    "anonymousId",
+    "userId",
+    "previousId",
+    "groupId",
+    "event",
+    "name",
+    "category",
+    "properties",
+    "traits",
+    "context",
+    "integrations",
+];
 const WEBHOOK_KEYS: &[&str] = &["sharedSecretSecret", "bearerTokenSecret"];
 
 /// Whether a Worker secret of a name exists (the Worker checks its environment; offline
@@ -254,6 +271,10 @@ fn source(
         None | Some(Value::Null) => RateLimits::default(),
         Some(value) => rate_limits(value, &format!("{path}.rateLimits"), problems)?,
     };
+    let inspector = match map.get("inspector") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(inspector(value, &format!("{path}.inspector"), problems)?),
+    };
     Some(Source {
         name: name?,
         destination: destination?,
@@ -261,7 +282,106 @@ fn source(
         webhook,
         settings,
         rate_limits,
+        inspector,
     })
+}
+
+/// A source's inspector settings: each member optional (its default), each checked.
+fn inspector(
+    value: &Value,
+    path: &str,
+    problems: &mut Vec<SettingsProblem>,
+) -> Option<InspectorSettings> {
+    let map = object_at(value, path, problems)?;
+    unknown_keys(map, INSPECTOR_KEYS, path, problems);
+    let mut settings = InspectorSettings::default();
+    let before = problems.len();
+    match map.get("enabled") {
+        None | Some(Value::Null) => {}
+        Some(Value::Bool(on)) => settings.enabled = *on,
+        Some(other) => problems.push(SettingsProblem::new(
+            format!("{path}.enabled"),
+            format!("must be true or false, got {}", kind_of(other)),
+        )),
+    }
+    let mut whole = |key: &str, min: u32, max: u32, unit: &str, into: &mut u32| match map.get(key) {
+        None | Some(Value::Null) => {}
+        Some(value) => match value
+            .as_u64()
+            .filter(|n| (min as u64..=max as u64).contains(n))
+        {
+            Some(n) => *into = n as u32,
+            None => problems.push(SettingsProblem::new(
+                format!("{path}.{key}"),
+                format!("must be a whole number of {unit} from {min} to {max}"),
+            )),
+        },
+    };
+    whole("keep", 0, MAX_INSPECTOR_KEEP, "events", &mut settings.keep);
+    whole(
+        "hours",
+        1,
+        MAX_INSPECTOR_HOURS,
+        "hours",
+        &mut settings.hours,
+    );
+    match map.get("redact") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(paths)) => {
+            if paths.len() > MAX_REDACT_PATHS {
+                problems.push(SettingsProblem::new(
+                    format!("{path}.redact"),
+                    format!("at most {MAX_REDACT_PATHS} paths"),
+                ));
+            }
+            for (i, item) in paths.iter().enumerate() {
+                let at = format!("{path}.redact[{i}]");
+                match item.as_str() {
+                    Some(text) => match redact_path_problem(text) {
+                        Some(why) => problems.push(SettingsProblem::new(at, why)),
+                        None => settings.redact.push(text.to_string()),
+                    },
+                    None => problems.push(SettingsProblem::new(
+                        at,
+                        format!(
+                            "must be a dotted path (\"traits.email\"), got {}",
+                            kind_of(item)
+                        ),
+                    )),
+                }
+            }
+        }
+        Some(other) => problems.push(SettingsProblem::new(
+            format!("{path}.redact"),
+            format!(
+                "must be an array of dotted paths (\"traits.email\"), got {}",
+                kind_of(other)
+            ),
+        )),
+    }
+    (problems.len() == before).then_some(settings)
+}
+
+/// Why a path to redact is not one (`None`: it is): dotted names into the Segment event, the
+/// first a field of the event.
+fn redact_path_problem(path: &str) -> Option<String> {
+    let segments: Vec<&str> = path.split('.').collect();
+    if path.len() > 200 || segments.iter().any(|s| s.is_empty() || s.trim() != *s) {
+        return Some(format!(
+            "{path:?} is not a dotted path: names separated by '.', none empty, like \"traits.email\""
+        ));
+    }
+    let first = segments[0];
+    if REDACTABLE_FIELDS.contains(&first) {
+        return None;
+    }
+    let hint = match closest(first, REDACTABLE_FIELDS) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => format!("known: {}", REDACTABLE_FIELDS.join(", ")),
+    };
+    Some(format!(
+        "{path:?} does not start with a field of a Segment event ({hint})"
+    ))
 }
 
 /// A source's settings, checked by the npm package's settings code with a placeholder

@@ -220,6 +220,7 @@ async fn replay(
             metrics: bindings.metrics.as_ref(),
             call_types: &call_types,
             ctx,
+            inspect: false,
         };
         let run = deliver(&run, repack(pending, mapper.target())).await;
         for (owner, fate) in run.outcomes.fates() {

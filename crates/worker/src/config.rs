@@ -1,7 +1,8 @@
-//! The Worker's bindings: variables and secrets read into an `EdgeConfig` once per isolate, the optional `DELIVERY_QUEUE` producer, the configuration store, and the delivery ledger and metrics (each read by its own module).
+//! The Worker's bindings: variables and secrets read into an `EdgeConfig` once per isolate, the optional `DELIVERY_QUEUE` producer, the configuration store, and the delivery ledger, metrics and inspector (each read by its own module).
 
 use crate::config_store_client::ConfigStoreClient;
 use crate::env_config::{EdgeConfig, VARIABLES};
+use crate::inspector_client::InspectorClient;
 use crate::ledger_client::LedgerClient;
 use crate::metrics_dataset::MetricsDataset;
 use ::worker::{Env, Queue};
@@ -30,6 +31,8 @@ pub struct Bindings {
     pub metrics: Option<MetricsDataset>,
     /// `CONFIG_STORE`: the stored configuration's versions (without it: the variables only).
     pub config_store: Option<ConfigStoreClient>,
+    /// `EVENT_INSPECTOR`: the console's inspector (without it: off; delivery never needs it).
+    pub inspector: Option<InspectorClient>,
     /// The environment, for the secrets a stored configuration names.
     pub env: Env,
 }
@@ -53,6 +56,7 @@ impl Bindings {
             ledger: LedgerClient::from_env(env),
             metrics: MetricsDataset::from_env(env),
             config_store: ConfigStoreClient::from_env(env),
+            inspector: InspectorClient::from_env(env),
             env: env.clone(),
         }
     }

@@ -160,7 +160,7 @@ fn required<T>(found: Option<T>, field: &str) -> Result<T, WorkerError> {
 
 /// A candidate validated (with the secrets it names checked against this Worker's), its write
 /// keys replaced by their digests: the document as it would be stored.
-fn prepare(bindings: &Bindings, candidate: &Value) -> Result<Value, WorkerError> {
+pub fn prepare(bindings: &Bindings, candidate: &Value) -> Result<Value, WorkerError> {
     let env = &bindings.env;
     let exists = |name: &str| secret_text(env, name).is_some();
     let mut deployment = Deployment::from_json_value(candidate, Some(&exists), &RuntimeUrl)

@@ -4,6 +4,7 @@ use crate::config::Bindings;
 use crate::deliver::{deliver, Run};
 use crate::delivery::outcomes::Fate;
 use crate::delivery::retry::{held_retry_delay_secs, queue_retry_delay_secs, RetryPolicy};
+use crate::inspector_capture::{Capture, EventCapture, Sent};
 use crate::ledger::protocol::NewLetter;
 use crate::live_config;
 use crate::log::{self, RejectionLine};
@@ -30,6 +31,7 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context)
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
     if batch.queue().ends_with(DEAD_LETTER_QUEUE_SUFFIX) {
         park(&batch, &messages, &bindings, started).await;
+        Box::pin(capture_dead_letters(&messages, &bindings, ctx, started)).await;
         return;
     }
     let live = match live_config::current(&bindings).await {
@@ -120,8 +122,24 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context)
             metrics: bindings.metrics.as_ref(),
             call_types: &call_types,
             ctx,
+            inspect: bindings.inspector.is_some(),
         };
-        let run = deliver(&run, repack(pending, mapper.target())).await;
+        let mut run = deliver(&run, repack(pending, mapper.target())).await;
+        let inspector = bindings.inspector.as_ref();
+        if let Some(mut capture) = Capture::new(inspector, routed, routing.version, started) {
+            capture.count_received = false;
+            for &owner in &owners {
+                let Some(event) = events[owner].as_ref() else {
+                    continue;
+                };
+                capture.events.push(captured(owner, event, "delivered"));
+                capture.sent.extend(sent_of(owner, event));
+            }
+            capture.mark_fates(&run.outcomes);
+            capture.answers = std::mem::take(&mut run.answers);
+            capture.retried = run.retried;
+            capture.write(ctx);
+        }
         let now = Date::now().as_millis();
         let (mut acked, mut rejected, mut retried) = (0, 0, 0);
         for (owner, fate) in run.outcomes.fates() {
@@ -175,6 +193,76 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context)
             "durationMs": Date::now().as_millis().saturating_sub(started),
         }));
         unreadable = 0;
+    }
+}
+
+/// A queued event as the inspector records it.
+fn captured(owner: usize, event: &QueuedEvent, outcome: &'static str) -> EventCapture {
+    EventCapture {
+        owner,
+        message_id: event.message_id.clone(),
+        call_type: event.call_type.clone(),
+        outcome,
+        code: None,
+        detail: None,
+    }
+}
+
+/// A queued event's commands, as sent.
+fn sent_of(owner: usize, event: &QueuedEvent) -> impl Iterator<Item = Sent> + '_ {
+    event.commands.iter().map(move |c| Sent {
+        owner,
+        command_id: c.command_id.clone(),
+        origin: None,
+        json: c.json.clone(),
+    })
+}
+
+/// Dead letters counted (and recorded) by their sources' inspectors.
+async fn capture_dead_letters(
+    messages: &[RawMessage],
+    bindings: &Bindings,
+    ctx: &Context,
+    started: u64,
+) {
+    let Some(inspector) = bindings.inspector.as_ref() else {
+        return;
+    };
+    let Ok(live) = Box::pin(live_config::current(bindings)).await else {
+        return;
+    };
+    let routing = &live.routing;
+    let mut captures: Vec<Capture> = Vec::new();
+    for (owner, message) in messages.iter().enumerate() {
+        let Some(event) = read_event(message) else {
+            continue;
+        };
+        let name = event.source.as_deref().unwrap_or(DEFAULT_SOURCE);
+        let Some(source) = routing.source(name) else {
+            continue;
+        };
+        let routed = &routing.sources[source];
+        let capture = match captures.iter_mut().position(|c| c.source == routed.name) {
+            Some(found) => &mut captures[found],
+            None => {
+                let Some(mut capture) =
+                    Capture::new(Some(inspector), routed, event.config_version, started)
+                else {
+                    continue;
+                };
+                capture.count_received = false;
+                captures.push(capture);
+                captures.last_mut().expect("just pushed")
+            }
+        };
+        let mut record = captured(owner, &event, "dead_lettered");
+        record.detail =
+            Some("parked after the queue's last retry (GET /admin/dead-letters)".into());
+        capture.events.push(record);
+        capture.sent.extend(sent_of(owner, &event));
+    }
+    for capture in captures {
+        capture.write(ctx);
     }
 }
 

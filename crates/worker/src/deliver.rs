@@ -43,6 +43,17 @@ pub struct Run<'a> {
     pub call_types: &'a [&'static str],
     /// Where late answers are awaited (`waitUntil`).
     pub ctx: &'a Context,
+    /// Whether to keep each command's status and Bloomreach's answer for the inspector.
+    pub inspect: bool,
+}
+
+/// What became of one command, for the inspector: `accepted`, `rejected`, `pending` or
+/// `duplicate`, with Bloomreach's answer for it when one was read.
+pub struct CommandAnswer {
+    pub owner: usize,
+    pub command_id: String,
+    pub status: &'static str,
+    pub answer: Option<serde_json::Value>,
 }
 
 /// What a delivery run did.
@@ -56,6 +67,37 @@ pub struct DeliveryRun {
     pub retry_after_ms: Option<u64>,
     /// What the ledger did, when one is bound.
     pub ledger: Option<LedgerReport>,
+    /// With `Run::inspect`: each command's last status and answer.
+    pub answers: Vec<CommandAnswer>,
+}
+
+impl DeliveryRun {
+    /// Records a command's status (the latest wins), when the run inspects.
+    fn answer(
+        &mut self,
+        run: &Run,
+        owner: usize,
+        command_id: &str,
+        status: &'static str,
+        answer: Option<serde_json::Value>,
+    ) {
+        if !run.inspect {
+            return;
+        }
+        let mut found = self.answers.iter_mut();
+        match found.find(|a| a.owner == owner && a.command_id == command_id) {
+            Some(known) => {
+                known.status = status;
+                known.answer = answer;
+            }
+            None => self.answers.push(CommandAnswer {
+                owner,
+                command_id: command_id.to_string(),
+                status,
+                answer,
+            }),
+        }
+    }
 }
 
 /// An answer in time, or the exchange still waiting for one.
@@ -68,7 +110,7 @@ enum Answer {
 pub async fn deliver(run: &Run<'_>, requests: Vec<BatchRequest>) -> DeliveryRun {
     let token = run_token();
     let mut book = Book::new();
-    let mut outcomes = Outcomes::new(&requests);
+    let outcomes = Outcomes::new(&requests);
     let roles: Vec<Vec<Role>> = requests
         .iter()
         .map(|r| {
@@ -82,14 +124,15 @@ pub async fn deliver(run: &Run<'_>, requests: Vec<BatchRequest>) -> DeliveryRun 
     if let (Some(ledger), false) = (run.ledger, book.is_empty()) {
         fallback = ledger.claim(&mut book, &token, run.policy.lease_ms()).await;
     }
-    let mut requests = sendable(run, &book, &mut outcomes, requests, &roles);
     let mut state = DeliveryRun {
         outcomes,
         retried: 0,
         statuses: Vec::new(),
         retry_after_ms: None,
         ledger: None,
+        answers: Vec::new(),
     };
+    let mut requests = sendable(run, &book, &mut state, requests, &roles);
     let upstream = Upstream::new(&run.target.url, &run.target.authorization).map(Rc::new);
     let elapsed = || Date::now().as_millis().saturating_sub(run.started_ms);
     let mut timeout_ms = run.policy.first_attempt_timeout_ms(elapsed());
@@ -119,6 +162,13 @@ pub async fn deliver(run: &Run<'_>, requests: Vec<BatchRequest>) -> DeliveryRun 
     let lease_end = run.started_ms + run.policy.lease_ms();
     for followed in book.followers() {
         let mark = follower_mark(&followed, lease_end);
+        let status = match &mark {
+            Mark::Delivered => "accepted",
+            Mark::AlreadyDelivered => "duplicate",
+            Mark::Rejected(_) => "rejected",
+            Mark::Held { .. } => "pending",
+        };
+        state.answer(run, followed.owner, &followed.command_id, status, None);
         state.outcomes.mark(followed.owner, mark);
     }
     if let Some(ledger) = run.ledger {
@@ -142,7 +192,7 @@ pub async fn deliver(run: &Run<'_>, requests: Vec<BatchRequest>) -> DeliveryRun 
 fn sendable(
     run: &Run,
     book: &Book,
-    outcomes: &mut Outcomes,
+    state: &mut DeliveryRun,
     requests: Vec<BatchRequest>,
     roles: &[Vec<Role>],
 ) -> Vec<BatchRequest> {
@@ -159,17 +209,24 @@ fn sendable(
     for (request, roles) in requests.iter().zip(roles) {
         for (index, role) in roles.iter().enumerate() {
             let owner = request.commands[index].event_index;
+            let command_id = &request.commands[index].command_id;
             match role {
                 _ if sends(role) => pending.push(request.pending(index)),
                 Role::Leader(position) if book.claim(*position) == Claim::Done => {
-                    outcomes.mark(owner, Mark::AlreadyDelivered);
+                    state.outcomes.mark(owner, Mark::AlreadyDelivered);
+                    state.answer(run, owner, command_id, "duplicate", None);
                     let call_type = call_type_of(run, owner);
                     match hits.iter_mut().find(|(t, _)| *t == call_type) {
                         Some((_, n)) => *n += 1,
                         None => hits.push((call_type, 1)),
                     }
                 }
-                Role::Leader(position) => outcomes.mark(owner, held(BUSY, book.claim(*position))),
+                Role::Leader(position) => {
+                    state
+                        .outcomes
+                        .mark(owner, held(BUSY, book.claim(*position)));
+                    state.answer(run, owner, command_id, "pending", None);
+                }
                 _ => {} // a repeat: settled with its leader at the end
             }
         }
@@ -260,6 +317,8 @@ async fn send_round(
                         until: Some(lease_end),
                     };
                     state.outcomes.mark(command.event_index, mark);
+                    let (owner, id) = (command.event_index, &command.command_id);
+                    state.answer(run, owner, id, "pending", None);
                     if let Some(key) = &command.ledger_key {
                         book.record(key, KeyFate::InDoubt);
                     }
@@ -302,9 +361,25 @@ async fn send_round(
             ledger_written: None,
             ledger_fallback: None,
         });
-        for (command, outcome) in request.commands.iter().zip(&outcomes) {
+        let answers = run.inspect.then(|| command_answers(&reply, ids.len()));
+        for (index, (command, outcome)) in request.commands.iter().zip(&outcomes).enumerate() {
             if let Some(key) = &command.ledger_key {
                 book.record(key, fate_of(outcome));
+            }
+            if let Some(answers) = &answers {
+                let status = match outcome.outcome {
+                    Delivery::Delivered => "accepted",
+                    Delivery::Rejected => "rejected",
+                    Delivery::Retry => "pending",
+                };
+                let answer = answers.get(index).cloned();
+                state.answer(
+                    run,
+                    command.event_index,
+                    &command.command_id,
+                    status,
+                    answer,
+                );
             }
             tally.add(
                 call_type_of(run, command.event_index),
@@ -400,6 +475,27 @@ async fn late_answer(exchange: LocalBoxFuture<'static, UpstreamReply>, late: Lat
     if let Some(metrics) = &late.metrics {
         metrics.write(&tally.points(late.mode, &late.source, late.attempt, reply.duration_ms));
     }
+}
+
+/// Bloomreach's answer for each of a request's `n` commands: its `results` entry, or, when the
+/// answer has none for it, the request's status with its body (at most 1 000 characters) and
+/// the error that stood for an answer.
+fn command_answers(reply: &UpstreamReply, n: usize) -> Vec<serde_json::Value> {
+    let body: Option<serde_json::Value> = serde_json::from_str(&reply.body).ok();
+    let results = body
+        .as_ref()
+        .and_then(|b| b.get("results"))
+        .and_then(|r| r.as_array());
+    (0..n)
+        .map(|i| match results.and_then(|r| r.get(i)) {
+            Some(result) => result.clone(),
+            None => serde_json::json!({
+                "status": reply.status,
+                "body": body.clone().unwrap_or_else(|| reply.body.chars().take(1_000).collect::<String>().into()),
+                "error": reply.error,
+            }),
+        })
+        .collect()
 }
 
 /// What a command's outcome makes of its key.

@@ -34,6 +34,8 @@ pub enum WorkerError {
         failure: AuthFailure,
         message: &'static str,
     },
+    /// A change made with the console's session cookie from another origin (or none).
+    OriginNotAllowed,
     /// The Worker's configuration is invalid: every problem, never a value.
     ConfigInvalid(Vec<ConfigProblem>),
     /// An admin route needs the delivery ledger, which is not bound or did not answer.
@@ -53,11 +55,15 @@ pub enum WorkerError {
     },
     VersionNotFound(u64),
     /// The write key's `allowedOrigins` do not list the request's `Origin`.
-    OriginNotAllowed,
+    WriteKeyOriginRefused,
     /// Over a Rate Limiting binding's limit (`per`: "client" or "source").
     RateLimited {
         per: &'static str,
     },
+    /// An admin route names a source the live configuration does not have.
+    SourceNotFound(String),
+    /// An inspector route needs `EVENT_INSPECTOR`, which is not bound or did not answer.
+    InspectorUnavailable(String),
     Internal(String),
 }
 
@@ -73,6 +79,7 @@ impl WorkerError {
             WorkerError::NotText => Code::InvalidJson,
             WorkerError::Ingest(error) => error.code(),
             WorkerError::Unauthorized { failure, .. } => failure.code(),
+            WorkerError::OriginNotAllowed => Code::OriginNotAllowed,
             WorkerError::ConfigInvalid(_) => Code::ConfigInvalid,
             WorkerError::LedgerUnavailable(_) => Code::LedgerUnavailable,
             WorkerError::InvalidAdminRequest(_) => Code::InvalidAdminRequest,
@@ -81,8 +88,10 @@ impl WorkerError {
             WorkerError::ConfigRefused(_) => Code::ConfigRefused,
             WorkerError::ConfigConflict { .. } => Code::ConfigConflict,
             WorkerError::VersionNotFound(_) => Code::VersionNotFound,
-            WorkerError::OriginNotAllowed => Code::OriginNotAllowed,
+            WorkerError::WriteKeyOriginRefused => Code::OriginNotAllowed,
             WorkerError::RateLimited { .. } => Code::RateLimited,
+            WorkerError::SourceNotFound(_) => Code::SourceNotFound,
+            WorkerError::InspectorUnavailable(_) => Code::InspectorUnavailable,
             WorkerError::Internal(_) => Code::InternalError,
         }
     }
@@ -109,6 +118,7 @@ impl WorkerError {
             WorkerError::NotText => "the body is not UTF-8 text".into(),
             WorkerError::Ingest(error) => error.to_string(),
             WorkerError::Unauthorized { message, .. } => (*message).into(),
+            WorkerError::OriginNotAllowed => "a change signed in by the console's cookie must come from the console's own page (its `Origin`); send the bearer token from other clients".into(),
             WorkerError::ConfigInvalid(problems) => format!(
                 "the Worker's configuration is invalid ({} problem{}); the operator must fix it, then retry",
                 problems.len(),
@@ -135,11 +145,17 @@ impl WorkerError {
             WorkerError::VersionNotFound(version) => {
                 format!("there is no configuration version {version}")
             }
-            WorkerError::OriginNotAllowed => "this write key may be sent only from the pages of the origins its source lists (allowedOrigins), and this request's Origin is not one of them".to_string(),
+            WorkerError::WriteKeyOriginRefused => "this write key may be sent only from the pages of the origins its source lists (allowedOrigins), and this request's Origin is not one of them".to_string(),
             WorkerError::RateLimited { per } => format!(
                 "too many requests for this source {}: send again after Retry-After seconds",
                 if *per == "client" { "from this client address" } else { "from all clients" }
             ),
+            WorkerError::SourceNotFound(name) => {
+                format!("the live configuration has no source named {name:?}")
+            }
+            WorkerError::InspectorUnavailable(why) => {
+                format!("the inspector is unavailable: {why}")
+            }
             WorkerError::Internal(why) => format!("internal error: {why}"),
         }
     }
@@ -208,6 +224,7 @@ mod tests {
                 400,
             ),
             (WorkerError::ConfigInvalid(vec![]), 503),
+            (WorkerError::OriginNotAllowed, 403),
             (WorkerError::LedgerUnavailable("x".into()), 503),
             (WorkerError::InvalidAdminRequest("x".into()), 400),
             (
@@ -218,6 +235,8 @@ mod tests {
             (WorkerError::ConfigRefused(vec![]), 400),
             (WorkerError::ConfigConflict { live: 2 }, 409),
             (WorkerError::VersionNotFound(9), 404),
+            (WorkerError::SourceNotFound("web".into()), 404),
+            (WorkerError::InspectorUnavailable("x".into()), 503),
             (WorkerError::Internal("x".into()), 500),
         ];
         for (error, status) in cases {

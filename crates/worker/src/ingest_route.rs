@@ -6,6 +6,7 @@ use crate::delivery::retry::{sender_retry_after_secs, RetryPolicy};
 use crate::delivery::summary::DeliverySummary;
 use crate::error::{WorkerError, RETRY_AFTER_SECS};
 use crate::http::json_response;
+use crate::inspector_capture::Capture;
 use crate::live_config;
 use crate::log::RequestLine;
 use crate::metrics::call_type_name;
@@ -144,6 +145,22 @@ async fn answer(
         &source.ledger_keys,
     );
     let received = message_ids.len();
+    // The inspector's view of them (only with its binding), written after the answer.
+    let capture = Capture::of_request(
+        bindings.inspector.as_ref(),
+        source,
+        routing.version,
+        started_ms,
+        (text, implied_type),
+        &message_ids,
+        &call_types,
+        &requests,
+        if bindings.delivery_queue.is_some() {
+            "queued"
+        } else {
+            "delivered"
+        },
+    );
     line.events = Some(received);
     line.rejected = Some(rejected.len());
     line.skipped = Some(skipped.len());
@@ -168,6 +185,15 @@ async fn answer(
         }
         rejected.sort_by_key(|issue| issue.index);
         let failed = queue_producer::enqueue(queue, messages).await;
+        if let Some(mut capture) = capture {
+            capture.mark_issues(&rejected, "rejected");
+            capture.mark_issues(&skipped, "skipped");
+            for (index, why) in &failed {
+                let issue = issue(*index, Code::DeliveryPending, format!("not queued ({why})"));
+                capture.mark_issues(&[issue], "pending");
+            }
+            capture.write(ctx);
+        }
         let queued = mapped - too_large.len() - failed.len();
         line.queued = Some(queued);
         line.rejected = Some(rejected.len());
@@ -211,8 +237,17 @@ async fn answer(
         metrics: bindings.metrics.as_ref(),
         call_types: &call_types,
         ctx,
+        inspect: capture.is_some(),
     };
-    let run = deliver(&run, requests).await;
+    let mut run = deliver(&run, requests).await;
+    if let Some(mut capture) = capture {
+        capture.mark_issues(&rejected, "rejected");
+        capture.mark_issues(&skipped, "skipped");
+        capture.mark_fates(&run.outcomes);
+        capture.answers = std::mem::take(&mut run.answers);
+        capture.retried = run.retried;
+        capture.write(ctx);
+    }
     let summary = DeliverySummary::direct(
         received,
         rejected,
@@ -282,7 +317,7 @@ impl Admission<'_> {
         match self.routing.origin_check(sender, self.origin) {
             OriginCheck::Any => {}
             OriginCheck::Allowed(origin) => *allowed_origin = Some(origin),
-            OriginCheck::Refused => return Err(WorkerError::OriginNotAllowed),
+            OriginCheck::Refused => return Err(WorkerError::WriteKeyOriginRefused),
         }
         // Limits before the events are read as JSON or mapped: a flood costs a lookup, not a
         // delivery.

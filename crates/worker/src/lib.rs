@@ -9,6 +9,7 @@ pub mod config_versions;
 pub mod delivery;
 pub mod env_config;
 pub mod error;
+pub mod inspector;
 pub mod ledger;
 pub mod log;
 pub mod metrics;
@@ -18,6 +19,7 @@ pub mod route;
 pub mod routing;
 pub mod runtime_url;
 pub mod sender_auth;
+pub mod session;
 
 #[cfg(target_arch = "wasm32")]
 mod admin_route;
@@ -40,6 +42,14 @@ mod http;
 #[cfg(target_arch = "wasm32")]
 mod ingest_route;
 #[cfg(target_arch = "wasm32")]
+mod inspector_capture;
+#[cfg(target_arch = "wasm32")]
+mod inspector_client;
+#[cfg(target_arch = "wasm32")]
+mod inspector_object;
+#[cfg(target_arch = "wasm32")]
+mod inspector_route;
+#[cfg(target_arch = "wasm32")]
 mod ledger_client;
 #[cfg(target_arch = "wasm32")]
 mod ledger_object;
@@ -59,6 +69,8 @@ mod receipt;
 mod request_body;
 #[cfg(target_arch = "wasm32")]
 mod routes;
+#[cfg(target_arch = "wasm32")]
+mod session_route;
 #[cfg(target_arch = "wasm32")]
 mod upstream;
 

@@ -34,6 +34,17 @@ pub enum AdminRoute {
     Replay,
     /// `POST /admin/dead-letters/discard`: forget them.
     Discard,
+    /// `POST /admin/session`: sign in to the console (the token for a cookie); `GET`: whether
+    /// signed in; `DELETE`: sign out.
+    Session,
+    /// `GET /admin/overview`: every source's counters, configuration version and bindings.
+    Overview,
+    /// `GET /admin/sources/<source>/events`: a source's recent events, filtered and paged.
+    SourceEvents,
+    /// `GET /admin/sources/<source>/live`: a WebSocket of a source's new events.
+    SourceLive,
+    /// `POST /admin/sources/<source>/try`: events mapped by the live and an edited configuration.
+    SourceTry,
 }
 
 impl Route {
@@ -60,7 +71,14 @@ impl Route {
             "/admin/dead-letters" => Route::Admin(AdminRoute::DeadLetters),
             "/admin/dead-letters/replay" => Route::Admin(AdminRoute::Replay),
             "/admin/dead-letters/discard" => Route::Admin(AdminRoute::Discard),
-            _ => return None,
+            "/admin/session" => Route::Admin(AdminRoute::Session),
+            "/admin/overview" => Route::Admin(AdminRoute::Overview),
+            _ => match source_in_path(path)?.1 {
+                "events" => Route::Admin(AdminRoute::SourceEvents),
+                "live" => Route::Admin(AdminRoute::SourceLive),
+                "try" => Route::Admin(AdminRoute::SourceTry),
+                _ => return None,
+            },
         })
     }
 
@@ -69,8 +87,12 @@ impl Route {
             Route::Health => "GET, HEAD",
             Route::Tracking(_) | Route::Webhook => "POST, OPTIONS",
             Route::Admin(AdminRoute::Config) => "GET, POST",
+            Route::Admin(AdminRoute::Session) => "GET, POST, DELETE",
             Route::Admin(
                 AdminRoute::DeadLetters
+                | AdminRoute::Overview
+                | AdminRoute::SourceEvents
+                | AdminRoute::SourceLive
                 | AdminRoute::ConfigVersions
                 | AdminRoute::ConfigVersion
                 | AdminRoute::ConfigDiff,
@@ -80,7 +102,8 @@ impl Route {
                 | AdminRoute::Discard
                 | AdminRoute::ConfigValidate
                 | AdminRoute::ConfigRollback
-                | AdminRoute::ConfigImportEnv,
+                | AdminRoute::ConfigImportEnv
+                | AdminRoute::SourceTry,
             ) => "POST",
         }
     }
@@ -95,6 +118,14 @@ pub fn webhook_source(path: &str) -> Option<&str> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     plain.then_some(name)
+}
+
+/// The source and the rest of `/admin/sources/<source>/<what>` (a plain name, as webhooks').
+pub fn source_in_path(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix("/admin/sources/")?;
+    let (name, what) = rest.split_once('/')?;
+    webhook_source(&format!("/webhook/{name}"))?;
+    Some((name, what))
 }
 
 /// The version of `/admin/config/versions/<n>`.
@@ -136,5 +167,25 @@ mod tests {
         assert_eq!(Route::of("/admin/config/versions/x"), None);
         assert_eq!(Route::Admin(AdminRoute::Config).allow(), "GET, POST");
         assert_eq!(Route::Admin(AdminRoute::DeadLetters).allow(), "GET");
+        assert_eq!(
+            Route::of("/admin/overview"),
+            Some(Route::Admin(AdminRoute::Overview))
+        );
+        assert_eq!(
+            Route::of("/admin/sources/web-eu/events"),
+            Some(Route::Admin(AdminRoute::SourceEvents))
+        );
+        assert_eq!(
+            source_in_path("/admin/sources/web-eu/live"),
+            Some(("web-eu", "live"))
+        );
+        assert_eq!(
+            Route::of("/admin/sources/web/try"),
+            Some(Route::Admin(AdminRoute::SourceTry))
+        );
+        assert_eq!(Route::Admin(AdminRoute::SourceTry).allow(), "POST");
+        assert_eq!(Route::of("/admin/sources/Web/events"), None);
+        assert_eq!(Route::of("/admin/sources/web/other"), None);
+        assert_eq!(Route::of("/admin/sources/web"), None);
     }
 }

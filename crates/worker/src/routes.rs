@@ -4,8 +4,11 @@ use crate::config::Bindings;
 use crate::error::WorkerError;
 use crate::http::{error_response, preflight, with_cors};
 use crate::route::{AdminRoute, Route};
-use crate::sender_auth::{check_admin, AdminAccess};
-use crate::{admin_route, config_admin_route, health, ingest_route, log};
+use crate::sender_auth::{check_admin, check_admin_request, AdminAccess};
+use crate::session::same_origin;
+use crate::{
+    admin_route, config_admin_route, health, ingest_route, inspector_route, log, session_route,
+};
 use ::worker::{Context, Date, Env, Method, Request, Response};
 
 /// Handles one request and logs one line about it.
@@ -22,7 +25,10 @@ pub async fn handle(request: Request, env: &Env, ctx: &Context) -> Response {
             error_response(&error)
         }
     };
-    let response = with_cors(response);
+    let mut response = with_cors(response);
+    if path.starts_with("/admin/") {
+        admin_headers(&mut response);
+    }
     line.status = response.status_code();
     line.duration_ms = Date::now().as_millis().saturating_sub(started);
     log::emit(&line);
@@ -55,8 +61,11 @@ async fn route(
         (Route::Tracking(_) | Route::Webhook, Method::Post) => {
             ingest_route::ingest(request, route, bindings, ctx, started_ms, line).await
         }
+        (Route::Admin(AdminRoute::Session), _) => {
+            Box::pin(session_route::handle(request, method, bindings, line)).await
+        }
         (Route::Admin(admin), _) => {
-            check_admin_access(&request, bindings, line)?;
+            check_admin_access(&request, method, bindings, line)?;
             if !route.allow().split(", ").any(|m| m == method.as_ref()) {
                 return Err(WorkerError::MethodNotAllowed {
                     allow: route.allow(),
@@ -70,6 +79,12 @@ async fn route(
                         request, admin, bindings, ctx, started_ms, line,
                     ))
                     .await
+                }
+                AdminRoute::Overview
+                | AdminRoute::SourceEvents
+                | AdminRoute::SourceLive
+                | AdminRoute::SourceTry => {
+                    Box::pin(inspector_route::handle(request, admin, bindings)).await
                 }
                 _ => {
                     Box::pin(config_admin_route::handle(
@@ -85,17 +100,21 @@ async fn route(
     }
 }
 
-/// The admin routes: `Authorization: Bearer <ADMIN_TOKEN>`; without an `ADMIN_TOKEN` they do not
+/// The admin routes: `Authorization: Bearer <ADMIN_TOKEN>` or the console's session cookie (a
+/// change by cookie only from the Worker's own origin); without an `ADMIN_TOKEN` they do not
 /// exist (404).
 fn check_admin_access(
     request: &Request,
+    method: &Method,
     bindings: &Bindings,
     line: &mut log::RequestLine,
 ) -> Result<(), WorkerError> {
-    let authorization = request.headers().get("Authorization").ok().flatten();
-    match check_admin(
+    let header = |name: &str| request.headers().get(name).ok().flatten();
+    match check_admin_request(
         bindings.config.admin_token.as_ref(),
-        authorization.as_deref(),
+        header("Authorization").as_deref(),
+        header("Cookie").as_deref(),
+        session_route::now_seconds(),
     ) {
         AdminAccess::Hidden => Err(WorkerError::NotFound),
         AdminAccess::Refused(failure, message) => {
@@ -105,5 +124,29 @@ fn check_admin_access(
             line.auth = Some("admin_token");
             Ok(())
         }
+        AdminAccess::GrantedBySession => {
+            line.auth = Some("console_session");
+            // A change, or a WebSocket handshake (a page of any site may open one, and the browser
+            // adds the cookie wherever SameSite lets it), must come from the Worker's own page.
+            let socket = header("Upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
+            let safe = matches!(method, Method::Get | Method::Head) && !socket;
+            if !safe && !same_origin(header("Origin").as_deref(), &request.inner().url()) {
+                return Err(WorkerError::OriginNotAllowed);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Every admin answer: never cached, and a 401 challenges for a bearer token (a `Basic`
+/// challenge would make browsers prompt for a password over the console).
+fn admin_headers(response: &mut Response) {
+    let headers = response.headers_mut();
+    let _ = headers.set("Cache-Control", "no-store");
+    if headers.has("WWW-Authenticate").unwrap_or(false) {
+        let _ = headers.set(
+            "WWW-Authenticate",
+            "Bearer realm=\"segment-bloomreach admin\"",
+        );
     }
 }

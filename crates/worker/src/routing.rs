@@ -11,7 +11,8 @@ use crate::sender_auth::{
 use hmac::{Hmac, Mac};
 use segment_bloomreach::{BatchRequest, Mapper, SettingsProblem};
 use segment_bloomreach_deployment::{
-    Deployment, KeyCredential, RateLimits, WriteKeyKind, DEFAULT_CLIENT_LIMIT, DEFAULT_SOURCE_LIMIT,
+    Deployment, InspectorSettings, KeyCredential, RateLimits, WriteKeyKind, DEFAULT_CLIENT_LIMIT,
+    DEFAULT_SOURCE_LIMIT,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -42,6 +43,8 @@ pub struct RoutedSource {
     pub ledger_keys: LedgerKeys,
     /// The Rate Limiting bindings its requests count against.
     pub limits: SourceLimits,
+    /// What the console's inspector keeps of its events.
+    pub inspector: InspectorSettings,
 }
 
 /// The names of the Rate Limiting bindings a source's requests count against: one keyed by source
@@ -170,6 +173,7 @@ impl Routing {
             ledger_keys_of(config.ledger_key_secret.as_deref(), config.mapper.as_ref());
         let source = RoutedSource {
             ledger_keys,
+            inspector: InspectorSettings::default(),
             name: DEFAULT_SOURCE.into(),
             destination: DEFAULT_SOURCE.into(),
             mapper: config
@@ -263,6 +267,7 @@ impl Routing {
                     .collect();
                 RoutedSource {
                     ledger_keys: ledger_keys_of(ledger_key_secret, mapper.as_ref().ok()),
+                    inspector: source.inspector.clone().unwrap_or_default(),
                     name: source.name.clone(),
                     destination: destination.name.clone(),
                     mapper,

@@ -143,7 +143,10 @@ impl fmt::Debug for AdminToken {
 pub enum AdminAccess {
     /// No `ADMIN_TOKEN` is configured: the routes do not exist (404).
     Hidden,
+    /// By `Authorization: Bearer <ADMIN_TOKEN>`.
     Granted,
+    /// By the console's session cookie (see [`crate::session`]): changes need a same-origin `Origin`.
+    GrantedBySession,
     Refused(AuthFailure, &'static str),
 }
 
@@ -161,6 +164,37 @@ pub fn check_admin(token: Option<&AdminToken>, authorization: Option<&str>) -> A
         None => AdminAccess::Refused(
             AuthFailure::MissingCredentials,
             "send `Authorization: Bearer <ADMIN_TOKEN>`",
+        ),
+    }
+}
+
+/// An admin route from a client or the console: the bearer token, else a valid session cookie
+/// (`cookie_header` is the request's `Cookie`; `now` in seconds since 1970).
+pub fn check_admin_request(
+    token: Option<&AdminToken>,
+    authorization: Option<&str>,
+    cookie_header: Option<&str>,
+    now: u64,
+) -> AdminAccess {
+    let bearer = check_admin(token, authorization);
+    let (AdminAccess::Refused(AuthFailure::MissingCredentials, _), Some(AdminToken(expected))) =
+        (bearer, token)
+    else {
+        return bearer;
+    };
+    match cookie_header
+        .and_then(|header| crate::session::cookie_in(header, crate::session::SESSION_COOKIE))
+    {
+        Some(value) if crate::session::session_expiry(expected, value, now).is_some() => {
+            AdminAccess::GrantedBySession
+        }
+        Some(value) if !value.is_empty() => AdminAccess::Refused(
+            AuthFailure::InvalidCredentials,
+            "the console session is not valid or has ended: sign in again",
+        ),
+        _ => AdminAccess::Refused(
+            AuthFailure::MissingCredentials,
+            "send `Authorization: Bearer <ADMIN_TOKEN>`, or sign in to the console",
         ),
     }
 }
@@ -403,5 +437,49 @@ mod tests {
             );
         }
         assert!(!format!("{token:?}").contains("adm-secret"));
+    }
+
+    #[test]
+    fn admin_routes_take_the_session_cookie_too() {
+        let token = AdminToken("adm-secret".into());
+        let cookie = format!(
+            "other=1; sb_session={}",
+            crate::session::session_value("adm-secret", 2_000)
+        );
+        let check = |auth: Option<&str>, cookie: Option<&str>, now| {
+            check_admin_request(Some(&token), auth, cookie, now)
+        };
+        assert_eq!(
+            check(None, Some(&cookie), 1_999),
+            AdminAccess::GrantedBySession
+        );
+        assert_eq!(
+            check(Some("Bearer adm-secret"), Some(&cookie), 1_999),
+            AdminAccess::Granted
+        );
+        assert!(matches!(
+            check(None, Some(&cookie), 2_000),
+            AdminAccess::Refused(AuthFailure::InvalidCredentials, _)
+        ));
+        assert!(matches!(
+            check(Some("Bearer wrong"), Some(&cookie), 1_999),
+            AdminAccess::Refused(AuthFailure::InvalidCredentials, _)
+        ));
+        assert!(matches!(
+            check(None, Some("sb_session=2000.AAAA"), 1_999),
+            AdminAccess::Refused(AuthFailure::InvalidCredentials, _)
+        ));
+        assert!(matches!(
+            check(None, Some("sb_session="), 1_999),
+            AdminAccess::Refused(AuthFailure::MissingCredentials, _)
+        ));
+        assert!(matches!(
+            check(None, None, 1_999),
+            AdminAccess::Refused(AuthFailure::MissingCredentials, _)
+        ));
+        assert_eq!(
+            check_admin_request(None, None, Some(&cookie), 1_999),
+            AdminAccess::Hidden
+        );
     }
 }
