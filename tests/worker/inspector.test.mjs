@@ -341,3 +341,32 @@ test("queue mode: queued at ingest, the consumer's outcome after, counted once",
     await worker.dispose();
   }
 });
+
+test("queue mode: an event Bloomreach keeps failing is pending at each try, then dead-lettered when parked", async () => {
+  const worker = await startWorker({ inspector: true, queue: true, consumer: { maxRetries: 1 }, bindings: { QUEUE_RETRY_MAX_DELAY_SECONDS: "1" } });
+  try {
+    worker.standIn.setFaults({ rate: 1, kinds: ["500"] });
+    const answer = await worker.dispatch("/v1/batch", postJson({ batch: [WEB_EVENTS[1]] }));
+    assert.equal(answer.status, 202, answer.text);
+    const overview = await waitFor(async () => {
+      const got = await worker.dispatch("/admin/overview", admin());
+      return got.json.total.lastHour.deadLettered === 1 ? got : null;
+    }, { what: "the dead letter counted", timeoutMs: 60_000, intervalMs: 250 });
+    assert.equal((await worker.deadLetters()).length, 1);
+    assert.deepEqual(counts(overview.json.total.lastHour), {
+      received: 1, delivered: 0, rejected: {}, skipped: {}, retried: 0, pending: 2, deadLettered: 1, duplicates: 0,
+    });
+    const listed = await worker.dispatch("/admin/sources/default/events", admin());
+    assert.deepEqual(
+      listed.json.events.map((e) => [e.messageId, e.outcome, e.code, e.commands.map((c) => [c.status, c.answer?.status ?? null])]),
+      [
+        ["w-2", "dead_lettered", null, [["pending", null]]],
+        ["w-2", "pending", "delivery_pending", [["pending", 500]]],
+        ["w-2", "pending", "delivery_pending", [["pending", 500]]],
+        ["w-2", "queued", null, [["queued", null]]],
+      ],
+    );
+  } finally {
+    await worker.dispose();
+  }
+});
