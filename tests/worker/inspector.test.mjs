@@ -96,7 +96,7 @@ test("the overview counts what the stand-in received; the events list shows each
       assert.equal(got.status, 200, got.text);
       return got.json.total.lastHour.received === 14 ? got : null;
     }, { what: "the inspector's counters", timeoutMs: 10_000 });
-    assert.equal(overview.headers?.get?.("cache-control") ?? "no-store", "no-store");
+    assert.equal(overview.headers.get("cache-control"), "no-store");
 
     // What the stand-in saw: every event it stored once, by source (messageIds w-… and a-…).
     const stored = worker.standIn.received.stored.map((c) => c.command_id);
@@ -141,6 +141,7 @@ test("the overview counts what the stand-in received; the events list shows each
     // The rejected event: its code, the command as sent and Bloomreach's answer.
     const rejected = await worker.dispatch("/admin/sources/web/events?outcome=rejected&code=bloomreach_rejected", admin());
     assert.equal(rejected.status, 200, rejected.text);
+    assert.equal(rejected.headers.get("cache-control"), "no-store");
     assert.equal(rejected.json.events.length, 2);
     assert.equal(rejected.json.next, null);
     const [newest, oldest] = rejected.json.events;
@@ -366,6 +367,33 @@ test("queue mode: an event Bloomreach keeps failing is pending at each try, then
         ["w-2", "queued", null, [["queued", null]]],
       ],
     );
+  } finally {
+    await worker.dispose();
+  }
+});
+
+test("a source switched off keeps counters but no events; queue mode leaves commands out of the consumer's records when it cannot redact them", async () => {
+  const worker = await startWorker({ inspector: true, queue: true, bindings: { CONFIG_CACHE_SECONDS: "1" } });
+  try {
+    const config = configuration();
+    config.sources[1].inspector = { enabled: false };
+    const published = await worker.dispatch("/admin/config", admin("POST", { config, baseVersion: 0 }));
+    assert.equal(published.status, 201, published.text);
+    assert.equal((await send(worker, WEB_KEY, [WEB_EVENTS[0]])).status, 202);
+    assert.equal((await send(worker, APP_KEY, [APP_EVENTS[0]])).status, 202);
+    const overview = await waitFor(async () => {
+      const got = await worker.dispatch("/admin/overview", admin());
+      return got.json.total.lastHour.delivered === 2 ? got : null;
+    }, { what: "both delivered", timeoutMs: 15_000 });
+    assert.deepEqual(overview.json.sources.map((s) => [s.name, s.lastHour.received, s.lastHour.delivered, s.inspector.enabled]), [["web", 1, 1, true], ["app", 1, 1, false]]);
+    const app = await worker.dispatch("/admin/sources/app/events", admin());
+    assert.deepEqual(app.json, { events: [], next: null });
+    const web = await worker.dispatch("/admin/sources/web/events", admin());
+    assert.ok(!web.text.includes(EMAIL) && !web.text.includes(IP), "redacted");
+    assert.deepEqual(web.json.events.map((e) => [e.outcome, e.payload?.traits?.email ?? null, e.commands.map((c) => [c.status, c.data === null])]), [
+      ["delivered", null, [["accepted", true]]],
+      ["queued", "[redacted]", [["queued", false]]],
+    ]);
   } finally {
     await worker.dispose();
   }
