@@ -1,4 +1,4 @@
-//! What the inspector is told, after the answer (`waitUntil`): one write per ingest request (direct mode: each event's outcome with its commands and Bloomreach's answers; queue mode: queued) and per queue batch and source; its failures are logged and counted, never felt by delivery.
+//! What the inspector is told, after the answer (`waitUntil`): each ingest request's events (direct mode: each event's outcome with its commands and Bloomreach's answers; queue mode: queued), each queue batch's outcomes and parked dead letters, gathered per source for half a second and written in one request; its failures are logged and counted, never felt by delivery.
 
 use crate::deliver::CommandAnswer;
 use crate::inspector::{
