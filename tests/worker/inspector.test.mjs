@@ -96,7 +96,7 @@ test("the overview counts what the stand-in received; the events list shows each
       assert.equal(got.status, 200, got.text);
       return got.json.total.lastHour.received === 14 ? got : null;
     }, { what: "the inspector's counters", timeoutMs: 10_000 });
-    assert.equal(overview.headers?.get?.("cache-control") ?? "no-store", "no-store");
+    assert.equal(overview.headers.get("cache-control"), "no-store");
 
     // What the stand-in saw: every event it stored once, by source (messageIds w-… and a-…).
     const stored = worker.standIn.received.stored.map((c) => c.command_id);
@@ -133,7 +133,7 @@ test("the overview counts what the stand-in received; the events list shows each
       { ...web, lastHour: undefined, lastDay: undefined, cacheAgeSeconds: typeof web.cacheAgeSeconds },
       {
         name: "web", configVersion: 1, cacheAgeSeconds: "number", lastHour: undefined, lastDay: undefined,
-        bindings: { ledger: true, queue: false, inspector: true, metrics: false },
+        bindings: { ledger: true, queue: false, inspector: true, metrics: false, rateLimit: false },
         inspector: { enabled: true, keep: 200, hours: 24, redact: ["traits.email", "context.ip"] },
       },
     );
@@ -141,6 +141,7 @@ test("the overview counts what the stand-in received; the events list shows each
     // The rejected event: its code, the command as sent and Bloomreach's answer.
     const rejected = await worker.dispatch("/admin/sources/web/events?outcome=rejected&code=bloomreach_rejected", admin());
     assert.equal(rejected.status, 200, rejected.text);
+    assert.equal(rejected.headers.get("cache-control"), "no-store");
     assert.equal(rejected.json.events.length, 2);
     assert.equal(rejected.json.next, null);
     const [newest, oldest] = rejected.json.events;
@@ -331,12 +332,68 @@ test("queue mode: queued at ingest, the consumer's outcome after, counted once",
     assert.deepEqual(counts(overview.json.sources[0].lastHour), {
       received: 2, delivered: 1, rejected: { missing_event_name: 1 }, skipped: {}, retried: 0, pending: 0, deadLettered: 0, duplicates: 0,
     });
-    assert.deepEqual(overview.json.sources[0].bindings, { ledger: true, queue: true, inspector: true, metrics: false });
+    assert.deepEqual(overview.json.sources[0].bindings, { ledger: true, queue: true, inspector: true, metrics: false, rateLimit: false });
     const listed = await worker.dispatch("/admin/sources/default/events", admin());
     assert.deepEqual(
       listed.json.events.map((e) => [e.messageId, e.outcome, e.code, e.payload === null, e.commands.map((c) => c.status)]),
       [["w-2", "delivered", null, true, ["accepted"]], ["q-5", "rejected", "missing_event_name", false, []], ["w-2", "queued", null, false, ["queued"]]],
     );
+  } finally {
+    await worker.dispose();
+  }
+});
+
+test("queue mode: an event Bloomreach keeps failing is pending at each try, then dead-lettered when parked", async () => {
+  const worker = await startWorker({ inspector: true, queue: true, consumer: { maxRetries: 1 }, bindings: { QUEUE_RETRY_MAX_DELAY_SECONDS: "1" } });
+  try {
+    worker.standIn.setFaults({ rate: 1, kinds: ["500"] });
+    const answer = await worker.dispatch("/v1/batch", postJson({ batch: [WEB_EVENTS[1]] }));
+    assert.equal(answer.status, 202, answer.text);
+    const overview = await waitFor(async () => {
+      const got = await worker.dispatch("/admin/overview", admin());
+      return got.json.total.lastHour.deadLettered === 1 ? got : null;
+    }, { what: "the dead letter counted", timeoutMs: 60_000, intervalMs: 250 });
+    assert.equal((await worker.deadLetters()).length, 1);
+    assert.deepEqual(counts(overview.json.total.lastHour), {
+      received: 1, delivered: 0, rejected: {}, skipped: {}, retried: 0, pending: 2, deadLettered: 1, duplicates: 0,
+    });
+    const listed = await worker.dispatch("/admin/sources/default/events", admin());
+    assert.deepEqual(
+      listed.json.events.map((e) => [e.messageId, e.outcome, e.code, e.commands.map((c) => [c.status, c.answer?.status ?? null])]),
+      [
+        ["w-2", "dead_lettered", null, [["pending", null]]],
+        ["w-2", "pending", "delivery_pending", [["pending", 500]]],
+        ["w-2", "pending", "delivery_pending", [["pending", 500]]],
+        ["w-2", "queued", null, [["queued", null]]],
+      ],
+    );
+  } finally {
+    await worker.dispose();
+  }
+});
+
+test("a source switched off keeps counters but no events; queue mode leaves commands out of the consumer's records when it cannot redact them", async () => {
+  const worker = await startWorker({ inspector: true, queue: true, bindings: { CONFIG_CACHE_SECONDS: "1" } });
+  try {
+    const config = configuration();
+    config.sources[1].inspector = { enabled: false };
+    const published = await worker.dispatch("/admin/config", admin("POST", { config, baseVersion: 0 }));
+    assert.equal(published.status, 201, published.text);
+    assert.equal((await send(worker, WEB_KEY, [WEB_EVENTS[0]])).status, 202);
+    assert.equal((await send(worker, APP_KEY, [APP_EVENTS[0]])).status, 202);
+    const overview = await waitFor(async () => {
+      const got = await worker.dispatch("/admin/overview", admin());
+      return got.json.total.lastHour.delivered === 2 ? got : null;
+    }, { what: "both delivered", timeoutMs: 15_000 });
+    assert.deepEqual(overview.json.sources.map((s) => [s.name, s.lastHour.received, s.lastHour.delivered, s.inspector.enabled]), [["web", 1, 1, true], ["app", 1, 1, false]]);
+    const app = await worker.dispatch("/admin/sources/app/events", admin());
+    assert.deepEqual(app.json, { events: [], next: null });
+    const web = await worker.dispatch("/admin/sources/web/events", admin());
+    assert.ok(!web.text.includes(EMAIL) && !web.text.includes(IP), "redacted");
+    assert.deepEqual(web.json.events.map((e) => [e.outcome, e.payload?.traits?.email ?? null, e.commands.map((c) => [c.status, c.data === null])]), [
+      ["delivered", null, [["accepted", true]]],
+      ["queued", "[redacted]", [["queued", false]]],
+    ]);
   } finally {
     await worker.dispose();
   }

@@ -4,7 +4,7 @@
 //! binding (`inspector_client.rs`) and the capture after each answer (`inspector_capture.rs`) are
 //! wasm32 only.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// The Worker → object routes.
 pub const RECORD_PATH: &str = "/record";
@@ -319,41 +319,76 @@ pub fn minutes_of(text: &str) -> Vec<(u64, Counts)> {
         .collect()
 }
 
+/// A record's columns (outcome, code, event, userId, anonymousId) and its JSON text.
+pub type StoredRecord = ([Option<String>; 5], String);
+
 /// One write to a source's object: the records of one ingest request or queue batch, and the
 /// counts they add to the current minute.
+///
+/// Sent as text: a first line of JSON (the settings, the counts and each record's columns),
+/// then each record's JSON text on a line of its own (JSON text written by serde_json holds no
+/// raw line break), so the object stores and broadcasts the records without reading them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecordRequest {
     /// Whether records are kept (`inspector.enabled`); counters always are.
     pub enabled: bool,
     pub keep: u32,
     pub hours: u32,
-    pub records: Vec<Value>,
+    pub records: Vec<StoredRecord>,
     pub counts: Counts,
 }
 
 impl RecordRequest {
-    pub fn to_json(&self) -> Value {
-        json!({
-            "enabled": self.enabled, "keep": self.keep, "hours": self.hours,
-            "records": self.records, "counts": self.counts.to_json(),
-        })
+    /// Adds a later write of the same source (its settings win).
+    pub fn merge(&mut self, later: RecordRequest) {
+        self.enabled = later.enabled;
+        self.keep = later.keep;
+        self.hours = later.hours;
+        self.records.extend(later.records);
+        self.counts.merge(&later.counts);
     }
 
-    pub fn from_json(mut value: Value) -> RecordRequest {
-        let records = match value.get_mut("records").map(Value::take) {
-            Some(Value::Array(records)) => records,
-            _ => Vec::new(),
-        };
-        RecordRequest {
-            enabled: value
+    pub fn into_text(self) -> String {
+        let columns: Vec<&[Option<String>; 5]> = self.records.iter().map(|(c, _)| c).collect();
+        let mut text = json!({
+            "enabled": self.enabled, "keep": self.keep, "hours": self.hours,
+            "counts": self.counts.to_json(), "columns": columns,
+        })
+        .to_string();
+        for (_, record) in &self.records {
+            text.push('\n');
+            text.push_str(record);
+        }
+        text
+    }
+
+    pub fn from_text(text: &str) -> Result<RecordRequest, String> {
+        let mut lines = text.split('\n');
+        let head: Value = serde_json::from_str(lines.next().unwrap_or(""))
+            .map_err(|e| format!("unreadable inspector write: {e}"))?;
+        let columns = head.get("columns").and_then(Value::as_array);
+        let columns = columns.into_iter().flatten().map(|c| {
+            let text = |i: usize| c.get(i).and_then(Value::as_str).map(str::to_string);
+            [text(0), text(1), text(2), text(3), text(4)]
+        });
+        Ok(RecordRequest {
+            enabled: head
                 .get("enabled")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            keep: number(&value, "keep").min(u32::MAX.into()) as u32,
-            hours: number(&value, "hours").min(u32::MAX.into()) as u32,
-            records,
-            counts: Counts::from_json(value.get("counts").unwrap_or(&Value::Null)),
-        }
+            keep: number(&head, "keep").min(u32::MAX.into()) as u32,
+            hours: number(&head, "hours").min(u32::MAX.into()) as u32,
+            records: columns.zip(lines.map(str::to_string)).collect(),
+            counts: Counts::from_json(head.get("counts").unwrap_or(&Value::Null)),
+        })
+    }
+}
+
+/// `record` (a JSON object's text) with `"id"` first.
+pub fn with_id(id: i64, record: &str) -> String {
+    match record.strip_prefix('{') {
+        Some(rest) if rest.trim_start() != "}" => format!("{{\"id\":\"{id}\",{rest}"),
+        _ => format!("{{\"id\":\"{id}\"}}"),
     }
 }
 
@@ -559,19 +594,42 @@ pub fn record_columns(record: &Value) -> [Option<String>; 5] {
     ]
 }
 
-/// The Segment events of a request body, by position as the core reads them: a body with a
-/// `batch` array holds those, any other body is one event (`implied`: the call type its path
-/// implies when the body has none). `None` when the body is not a JSON object.
-pub fn body_events(text: &str, implied: Option<&str>) -> Option<Vec<Value>> {
-    let mut body: Value = serde_json::from_str(text).ok()?;
-    let map: &mut Map<String, Value> = body.as_object_mut()?;
-    if let Some(Value::Array(batch)) = map.remove("batch") {
-        return Some(batch);
+/// The Segment events of a request body, by position as the core reads them, each kept as its
+/// JSON text until it is wanted (reading all of a 100-event body into values cost more than the
+/// rest of the capture): a body with a `batch` array holds those, any other body is one event.
+pub struct BodyEvents<'a> {
+    texts: Vec<&'a str>,
+    /// The call type a single-event path implies (`/v1/track`), for a body without `type`.
+    implied: Option<&'a str>,
+}
+
+#[derive(serde::Deserialize)]
+struct Batch<'a> {
+    #[serde(borrow, default)]
+    batch: Option<Vec<&'a serde_json::value::RawValue>>,
+}
+
+/// The events of `text` (none when it is not a JSON object).
+pub fn body_events<'a>(text: &'a str, implied: Option<&'a str>) -> BodyEvents<'a> {
+    let texts = match serde_json::from_str::<Batch>(text) {
+        Ok(Batch { batch: Some(batch) }) => batch.iter().map(|raw| raw.get()).collect(),
+        Ok(Batch { batch: None }) => vec![text],
+        Err(_) => Vec::new(),
+    };
+    BodyEvents { texts, implied }
+}
+
+impl BodyEvents<'_> {
+    /// Event `index` as a value (a single event with the type its path implies).
+    pub fn event(&self, index: usize) -> Option<Value> {
+        let mut event: Value = serde_json::from_str(self.texts.get(index)?).ok()?;
+        if let (Some(call_type), Some(map)) = (self.implied, event.as_object_mut()) {
+            if self.texts.len() == 1 && !map.contains_key("type") {
+                map.insert("type".into(), json!(call_type));
+            }
+        }
+        Some(event)
     }
-    if let (Some(call_type), None) = (implied, map.get("type")) {
-        map.insert("type".into(), json!(call_type));
-    }
-    Some(vec![body])
 }
 
 /// `ms` since the epoch as `2026-12-07T10:00:00.000Z` (`millis`) or `2026-12-07T10:00:00Z`.
@@ -746,18 +804,24 @@ mod tests {
     #[test]
     fn bodies_split_into_events_and_queries_are_checked() {
         let batch = body_events(
-            r#"{"batch":[{"type":"track"},{"type":"identify"}],"writeKey":"k"}"#,
+            r#"{"writeKey":"k","batch":[{"type":"track"},{"type":"identify"}],"context":{}}"#,
             None,
         );
+        let all = |events: &BodyEvents| (0..3).map(|i| events.event(i)).collect::<Vec<_>>();
         assert_eq!(
-            batch,
-            Some(vec![json!({"type":"track"}), json!({"type":"identify"})])
+            all(&batch),
+            [
+                Some(json!({"type":"track"})),
+                Some(json!({"type":"identify"})),
+                None
+            ]
         );
+        let single = body_events(r#"{"event":"E"}"#, Some("track"));
         assert_eq!(
-            body_events(r#"{"event":"E"}"#, Some("track")),
-            Some(vec![json!({"event":"E","type":"track"})])
+            all(&single),
+            [Some(json!({"event":"E","type":"track"})), None, None]
         );
-        assert_eq!(body_events("[1]", None), None);
+        assert_eq!(all(&body_events("[1]", None)), [None, None, None]);
         let pairs = |list: &[(&str, &str)]| {
             list.iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -798,13 +862,44 @@ mod tests {
             enabled: true,
             keep: 3,
             hours: 2,
-            records: vec![json!({"a": 1})],
+            records: vec![
+                (
+                    [
+                        Some("delivered".into()),
+                        None,
+                        Some("E\nx".into()),
+                        None,
+                        None,
+                    ],
+                    json!({"a": "1\n2"}).to_string(),
+                ),
+                ([None, None, None, None, Some("a".into())], "{}".into()),
+            ],
             counts: Counts {
                 received: 2,
                 ..Counts::default()
             },
         };
-        assert_eq!(RecordRequest::from_json(write.to_json()), write);
+        let mut merged = RecordRequest {
+            enabled: false,
+            keep: 9,
+            ..write.clone()
+        };
+        merged.merge(write.clone());
+        assert_eq!(
+            (
+                merged.keep,
+                merged.enabled,
+                merged.records.len(),
+                merged.counts.received
+            ),
+            (3, true, 4, 4)
+        );
+        let text = write.clone().into_text();
+        assert_eq!(text.lines().count(), 3);
+        assert_eq!(RecordRequest::from_text(&text).unwrap(), write);
+        assert_eq!(with_id(7, r#"{"a":1}"#), r#"{"id":"7","a":1}"#);
+        assert_eq!(with_id(7, "{}"), r#"{"id":"7"}"#);
         assert_eq!(EventsQuery::from_pairs(pairs(&[])).unwrap().limit, 50);
         assert!(EventsQuery::from_pairs(pairs(&[("outcome", "lost")]))
             .unwrap_err()

@@ -1,26 +1,38 @@
-//! What the inspector is told, after the answer (`waitUntil`): one write per ingest request (direct mode: each event's outcome with its commands and Bloomreach's answers; queue mode: queued) and per queue batch and source; its failures are logged and counted, never felt by delivery.
+//! What the inspector is told, after the answer (`waitUntil`): each ingest request's events (direct mode: each event's outcome with its commands and Bloomreach's answers; queue mode: queued), each queue batch's outcomes and parked dead letters, gathered per source for half a second and written in one request; its failures are logged and counted, never felt by delivery.
 
 use crate::deliver::CommandAnswer;
 use crate::inspector::{
-    body_events, command_record, record, redact, Counts, RecordHead, RecordRequest,
+    body_events, command_record, record, record_columns, redact, Counts, RecordHead, RecordRequest,
 };
 use crate::inspector_client::InspectorClient;
 use crate::log;
 use crate::routing::RoutedSource;
-use ::worker::{Context, Date};
+use ::worker::{Context, Date, Delay};
 use segment_bloomreach::{BatchRequest, Code, EventIssue};
 use segment_bloomreach_deployment::InspectorSettings;
 use serde_json::{json, Value};
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
 
-/// At most this many successful events (delivered, queued, duplicate) are recorded per write;
-/// every failure is. The counters count them all.
-pub const MAX_SUCCESSES_PER_WRITE: usize = 20;
+/// At most this many successful events (delivered, queued, duplicate) are recorded per source,
+/// isolate and window; every failure is. The counters count them all.
+pub const MAX_SUCCESSES_PER_WINDOW: usize = 10;
+/// An isolate sends what its requests tell a source's inspector at most this often.
+pub const WINDOW_MS: u64 = 500;
 
 thread_local! {
     /// Writes that failed in this isolate (logged with each failure).
     static FAILURES: Cell<u64> = const { Cell::new(0) };
+    /// The pending write of each source (what this isolate's requests told it within a window).
+    static PENDING: RefCell<Vec<Pending>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A source's pending write, and how many successes it records.
+struct Pending {
+    source: String,
+    write: RecordRequest,
+    successes: usize,
 }
 
 /// A command as sent: its event (owner), id, rule and JSON.
@@ -162,13 +174,55 @@ impl Capture {
         }
     }
 
-    /// Written in the background, after the answer.
+    /// Written in the background, after the answer: added to this isolate's pending write for
+    /// the source; the request that opens a pending write sends it [`WINDOW_MS`] later, with
+    /// whatever the requests in between added (one request to the object per window, so under
+    /// load far fewer than one per ingest request, and at most one for any).
     pub fn write(self, ctx: &Context) {
         ctx.wait_until(async move {
+            // First let the answer go: a timer's turn comes after the runtime has taken the
+            // response (work done before the first await would run ahead of it, as a microtask).
+            Delay::from(Duration::ZERO).await;
             let source = self.source.clone();
             let client = self.client.clone();
-            let write = self.into_request(Date::now().as_millis());
-            if let Err(error) = client.record(&source, &write).await {
+            let recorded = PENDING.with(|pending| {
+                let pending = pending.borrow();
+                let found = pending.iter().find(|p| p.source == source);
+                found.map_or(0, |p| p.successes)
+            });
+            let budget = MAX_SUCCESSES_PER_WINDOW.saturating_sub(recorded);
+            let (write, successes) = self.into_request(Date::now().as_millis(), budget);
+            let opens = PENDING.with(|pending| {
+                let mut pending = pending.borrow_mut();
+                match pending.iter_mut().find(|p| p.source == source) {
+                    Some(open) => {
+                        open.write.merge(write);
+                        open.successes += successes;
+                        false
+                    }
+                    None => {
+                        pending.push(Pending {
+                            source: source.clone(),
+                            write,
+                            successes,
+                        });
+                        true
+                    }
+                }
+            });
+            if !opens {
+                return;
+            }
+            Delay::from(Duration::from_millis(WINDOW_MS)).await;
+            let taken = PENDING.with(|pending| {
+                let mut pending = pending.borrow_mut();
+                let at = pending.iter().position(|p| p.source == source)?;
+                Some(pending.swap_remove(at))
+            });
+            let Some(Pending { write, .. }) = taken else {
+                return;
+            };
+            if let Err(error) = client.record(&source, write).await {
                 let failures = FAILURES.with(|f| {
                     f.set(f.get() + 1);
                     f.get()
@@ -181,8 +235,9 @@ impl Capture {
         });
     }
 
-    /// The counts and records of the write (`now`: when delivery ended).
-    fn into_request(self, now: u64) -> RecordRequest {
+    /// The counts and records of the write (`now`: when delivery ended), recording at most
+    /// `budget` successes; and how many it recorded.
+    fn into_request(self, now: u64, budget: usize) -> (RecordRequest, usize) {
         let duration_ms = now.saturating_sub(self.received_ms);
         let mut counts = Counts::default();
         if self.count_received {
@@ -202,21 +257,23 @@ impl Capture {
         }
         let settings = &self.settings;
         let mut records = Vec::new();
-        if settings.enabled && settings.keep > 0 {
-            let mut payloads = match &self.body {
-                Some((text, implied)) => body_events(text, *implied).unwrap_or_default(),
-                None => Vec::new(),
-            };
-            let mut successes = 0;
+        let success = |e: &EventCapture| matches!(e.outcome, "delivered" | "queued" | "duplicate");
+        let mut successes = 0;
+        // Read the body's events only when one of them is to be recorded.
+        let any = budget > 0 || self.events.iter().any(|e| !success(e));
+        if settings.enabled && settings.keep > 0 && any {
+            let payloads = self
+                .body
+                .as_ref()
+                .map(|(text, implied)| body_events(text, *implied));
             for event in &self.events {
-                let success = matches!(event.outcome, "delivered" | "queued" | "duplicate");
-                if success {
-                    successes += 1;
-                    if successes > MAX_SUCCESSES_PER_WRITE {
+                if success(event) {
+                    if successes == budget {
                         continue;
                     }
+                    successes += 1;
                 }
-                let mut payload = payloads.get_mut(event.owner).map(Value::take);
+                let mut payload = payloads.as_ref().and_then(|p| p.event(event.owner));
                 let replaced = match &mut payload {
                     Some(payload) => redact(payload, &settings.redact),
                     None => Vec::new(),
@@ -261,15 +318,17 @@ impl Capture {
                     detail: event.detail.as_deref(),
                     duration_ms: Some(duration_ms),
                 };
-                records.push(record(&head, payload, commands));
+                let record = record(&head, payload, commands);
+                records.push((record_columns(&record), record.to_string()));
             }
         }
-        RecordRequest {
+        let write = RecordRequest {
             enabled: settings.enabled,
             keep: settings.keep,
             hours: settings.hours,
             records,
             counts,
-        }
+        };
+        (write, successes)
     }
 }

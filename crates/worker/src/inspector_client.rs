@@ -43,8 +43,8 @@ impl InspectorClient {
     }
 
     /// One write to `source`'s object.
-    pub async fn record(&self, source: &str, write: &RecordRequest) -> Result<(), String> {
-        self.call(source, RECORD_PATH, write.to_json().to_string())
+    pub async fn record(&self, source: &str, write: RecordRequest) -> Result<(), String> {
+        self.call(source, RECORD_PATH, write.into_text())
             .await
             .map(|_| ())
     }

@@ -9,14 +9,13 @@
 //! are what the console needs; deleting on each request costs one indexed DELETE.)
 
 use crate::inspector::{
-    minutes_json, record_columns, Counts, EventsQuery, RecordRequest, COUNTERS_PATH,
-    COUNTER_MINUTES, EVENTS_PATH, RECORD_PATH,
+    minutes_json, with_id, Counts, EventsQuery, RecordRequest, COUNTERS_PATH, COUNTER_MINUTES,
+    EVENTS_PATH, RECORD_PATH,
 };
 use ::worker::{
     durable_object, Date, DurableObject, Env, Request, Response, Result, SqlStorage,
     SqlStorageValue, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
-use serde_json::{json, Value};
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, expires INTEGER NOT NULL, failure INTEGER NOT NULL, outcome TEXT, code TEXT, event TEXT, user_id TEXT, anonymous_id TEXT, record TEXT NOT NULL)",
@@ -56,10 +55,7 @@ impl DurableObject for EventInspector {
         let now = Date::now().as_millis();
         let sql = self.state.storage().sql();
         let answer = expire(&sql, now).and_then(|()| match path.as_str() {
-            RECORD_PATH => match serde_json::from_str::<Value>(&body) {
-                Ok(write) => self.record(&sql, RecordRequest::from_json(write), now),
-                Err(e) => Err(format!("unreadable inspector request: {e}")),
-            },
+            RECORD_PATH => RecordRequest::from_text(&body).and_then(|w| self.record(&sql, w, now)),
             EVENTS_PATH => {
                 EventsQuery::from_query(&body, decode).and_then(|q| events(&sql, &q, now))
             }
@@ -128,13 +124,11 @@ impl EventInspector {
         let mut added = Vec::new();
         if keeps {
             let expires = now + u64::from(write.hours.max(1)) * 3_600_000;
-            for mut record in write.records {
-                let [outcome, code, event, user_id, anonymous_id] = record_columns(&record);
+            for ([outcome, code, event, user_id, anonymous_id], text) in write.records {
                 let failure = !matches!(
                     outcome.as_deref(),
                     Some("delivered" | "queued" | "duplicate")
                 );
-                let text = record.to_string();
                 let id = first_integer(
                     sql,
                     "INSERT INTO events (expires, failure, outcome, code, event, user_id, anonymous_id, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
@@ -146,11 +140,10 @@ impl EventInspector {
                         event.into(),
                         user_id.into(),
                         anonymous_id.into(),
-                        text.into(),
+                        SqlStorageValue::from(text.as_str()),
                     ],
                 )?;
-                record["id"] = json!(id.to_string());
-                added.push(record);
+                added.push(with_id(id, &text));
             }
             // The newest `keep`; successes go first when there are more.
             exec(
@@ -166,12 +159,11 @@ impl EventInspector {
         if !added.is_empty() {
             for socket in self.state.get_websockets() {
                 for record in &added {
-                    let message = json!({ "type": "event", "event": record });
-                    let _ = socket.send_with_str(message.to_string());
+                    let _ = socket.send_with_str(format!(r#"{{"type":"event","event":{record}}}"#));
                 }
             }
         }
-        Ok(json!({ "recorded": added_count }).to_string())
+        Ok(format!(r#"{{"recorded":{added_count}}}"#))
     }
 }
 
@@ -216,25 +208,31 @@ fn events(sql: &SqlStorage, query: &EventsQuery, now: u64) -> std::result::Resul
             ],
         )
         .map_err(|e| format!("SQL: {e}"))?;
-    let mut found = Vec::new();
+    // The stored texts as they are, each with its id first.
+    let mut found: Vec<(i64, String)> = Vec::new();
     for row in cursor.raw() {
         let row = row.map_err(|e| format!("SQL: {e}"))?;
         let mut cells = row.into_iter();
-        let (Some(SqlStorageValue::Integer(id)), Some(SqlStorageValue::String(record))) =
+        if let (Some(SqlStorageValue::Integer(id)), Some(SqlStorageValue::String(record))) =
             (cells.next(), cells.next())
-        else {
-            continue;
-        };
-        let mut record: Value = serde_json::from_str(&record).unwrap_or(Value::Null);
-        record["id"] = json!(id.to_string());
-        found.push((id, record));
+        {
+            found.push((id, with_id(id, &record)));
+        }
     }
-    let next = (found.len() > limit as usize).then(|| {
-        found.truncate(limit as usize);
-        found.last().map(|(id, _)| id.to_string())
-    });
-    let events: Vec<Value> = found.into_iter().map(|(_, r)| r).collect();
-    Ok(json!({ "events": events, "next": next.flatten() }).to_string())
+    let next = match found.len() > limit as usize {
+        true => {
+            found.truncate(limit as usize);
+            found
+                .last()
+                .map_or("null".into(), |(id, _)| format!("\"{id}\""))
+        }
+        false => "null".to_string(),
+    };
+    let events: Vec<String> = found.into_iter().map(|(_, r)| r).collect();
+    Ok(format!(
+        r#"{{"events":[{}],"next":{next}}}"#,
+        events.join(",")
+    ))
 }
 
 /// The last hour's and the last day's counters.

@@ -8,6 +8,7 @@ use crate::inspector::{EventsQuery, Summary};
 use crate::inspector_object::decode;
 use crate::live_config;
 use crate::route::{source_in_path, AdminRoute};
+use crate::routing::RoutedSource;
 use crate::runtime_url::RuntimeUrl;
 use ::worker::{Date, Request, Response};
 use segment_bloomreach::{IngestLimits, Mapper, SettingsProblem};
@@ -89,6 +90,13 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
+/// Whether every Rate Limiting binding `source` counts against is there (none named: off).
+fn rate_limited(bindings: &Bindings, source: &RoutedSource) -> bool {
+    let named = [&source.limits.per_client, &source.limits.per_source];
+    let mut names = named.into_iter().flatten().peekable();
+    names.peek().is_some() && names.all(|name| bindings.env.rate_limiter(name).is_ok())
+}
+
 /// Every source's configuration version, cache age, bindings, inspector settings and counters,
 /// and the counters of all together.
 async fn overview(bindings: &Bindings, live: &live_config::Live) -> Value {
@@ -127,6 +135,7 @@ async fn overview(bindings: &Bindings, live: &live_config::Live) -> Value {
                 "queue": bindings.delivery_queue.is_some(),
                 "inspector": bindings.inspector.is_some(),
                 "metrics": bindings.metrics.is_some(),
+                "rateLimit": rate_limited(bindings, source),
             },
             "inspector": source.inspector.to_json_value(),
             "lastHour": summary.last_hour.window(),
