@@ -221,6 +221,8 @@ fn the_worker_shell_is_layered() {
     check_layers(
         "crates/worker/src",
         &[
+            // Times as text, for the console's records and its session.
+            &["time_text"],
             // The console's session cookie: pure, under the admin check that reads it.
             &["session"],
             &[

@@ -50,3 +50,20 @@ export async function sourceNames() {
   const sources = live?.config?.sources;
   return Array.isArray(sources) && sources.length ? sources.map((s) => s.name) : ["default"];
 }
+
+/**
+ * Fills `select` with the live configuration's sources and selects `wanted` if it is one (else
+ * the first); resolves to the source selected.
+ */
+export async function chooseSource(select, wanted) {
+  const names = await sourceNames();
+  const source = wanted && names.includes(wanted) ? wanted : names[0];
+  select.replaceChildren(...names.map((name) => {
+    const option = document.createElement("option");
+    option.value = name;
+    option.textContent = name;
+    return option;
+  }));
+  select.value = source;
+  return source;
+}

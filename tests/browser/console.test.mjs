@@ -21,7 +21,7 @@ import { chromium } from "playwright-core";
 import { createStandIn } from "../../dev/bloomreach-stand-in.mjs";
 import { CHROMIUM } from "../../dev/screenshot-preview.mjs";
 import { screenshotConsole } from "../../dev/screenshot-console.mjs";
-import { ROOT, removeDir, startWranglerDev } from "../runtimes/support.mjs";
+import { OBJECTS_TOML, ROOT, removeDir, startWranglerDev } from "../runtimes/support.mjs";
 
 const PORTS = { worker: 8820, workerInspector: 8821, eu: 8822, us: 8823, queue: 8824, queueInspector: 8825, queueStandIn: 8826 };
 const ADMIN_TOKEN = "console-e2e-admin-token-0123456789abcdef";
@@ -55,30 +55,7 @@ directory = "${join(ROOT, "preview")}"
 [vars]
 ${lines}
 
-[[durable_objects.bindings]]
-name = "DELIVERY_LEDGER"
-class_name = "DeliveryLedger"
-
-[[durable_objects.bindings]]
-name = "CONFIG_STORE"
-class_name = "ConfigStore"
-
-[[durable_objects.bindings]]
-name = "EVENT_INSPECTOR"
-class_name = "EventInspector"
-
-[[migrations]]
-tag = "v1"
-new_sqlite_classes = ["DeliveryLedger"]
-
-[[migrations]]
-tag = "v2"
-new_sqlite_classes = ["ConfigStore"]
-
-[[migrations]]
-tag = "v3"
-new_sqlite_classes = ["EventInspector"]
-${
+${OBJECTS_TOML}${
   queue
     ? `
 [[queues.producers]]

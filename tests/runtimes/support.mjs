@@ -60,7 +60,7 @@ export function removeDir(dir) {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
-/** The Durable Object bindings and migrations of wrangler.toml: the ledger and the configuration store. */
+/** The Durable Object bindings and migrations of wrangler.toml: the ledger, the configuration store and the console's inspector. */
 export const OBJECTS_TOML = `
 [[durable_objects.bindings]]
 name = "DELIVERY_LEDGER"
@@ -70,6 +70,10 @@ class_name = "DeliveryLedger"
 name = "CONFIG_STORE"
 class_name = "ConfigStore"
 
+[[durable_objects.bindings]]
+name = "EVENT_INSPECTOR"
+class_name = "EventInspector"
+
 [[migrations]]
 tag = "v1"
 new_sqlite_classes = ["DeliveryLedger"]
@@ -77,6 +81,10 @@ new_sqlite_classes = ["DeliveryLedger"]
 [[migrations]]
 tag = "v2"
 new_sqlite_classes = ["ConfigStore"]
+
+[[migrations]]
+tag = "v3"
+new_sqlite_classes = ["EventInspector"]
 `;
 
 /**
@@ -90,6 +98,34 @@ export function builtWorkerApp(name, toml) {
   cpSync(join(ROOT, "build"), join(app, "build"), { recursive: true });
   writeFileSync(join(app, "wrangler.toml"), `name = "${name}"\nmain = "build/index.js"\ncompatibility_date = "2026-04-01"\n\n${toml}`);
   return app;
+}
+
+/**
+ * A child spawned `detached` (its own process group), watched: its output so far, whether it
+ * still runs, and stop() (SIGTERM to the whole group, SIGKILL after 5 s), which ends it and
+ * whatever it started (wrangler and its workerd, dev/start's stand-in) and nothing else.
+ */
+export function processGroup(child) {
+  let log = "";
+  child.stdout.on("data", (chunk) => (log += chunk));
+  child.stderr.on("data", (chunk) => (log += chunk));
+  let alive = true;
+  const exited = new Promise((done) => child.once("exit", (code) => done(code)));
+  exited.then(() => (alive = false));
+  const stop = async () => {
+    if (!alive) return;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {}
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    }, 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { output: () => log, running: () => alive, stop, exited };
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
@@ -119,39 +155,20 @@ export async function startWranglerDev(app, { vars = {}, probe = "/", timeoutMs 
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", CI: "true" },
   });
-  let log = "";
-  child.stdout.on("data", (chunk) => (log += chunk));
-  child.stderr.on("data", (chunk) => (log += chunk));
-  const exited = new Promise((done) => child.once("exit", (code) => done(code)));
-  let running = true;
-  exited.then(() => (running = false));
-  const stop = async () => {
-    if (running) {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {}
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {}
-      }, 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
+  const { output, running, stop } = processGroup(child);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!running) throw new Error(`wrangler dev exited early:\n${log}`);
+    if (!running()) throw new Error(`wrangler dev exited early:\n${output()}`);
     try {
       await fetch(url + probe, { signal: AbortSignal.timeout(2000) });
       break;
     } catch {}
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`wrangler dev did not answer within ${timeoutMs} ms:\n${log}`);
+      throw new Error(`wrangler dev did not answer within ${timeoutMs} ms:\n${output()}`);
     }
     await new Promise((done) => setTimeout(done, 250));
   }
-  return { url, output: () => log, stop };
+  return { url, output, stop };
 }

@@ -3,10 +3,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "../runtimes/support.mjs";
+import { freePort, processGroup, ROOT } from "../runtimes/support.mjs";
 
 /** The tour: the README's section from its heading to the next, and its code blocks (indented or fenced). */
 function tour() {
@@ -25,17 +24,6 @@ function tour() {
   }
   if (current) blocks.push(current.join("\n"));
   return { section, blocks };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 let start; // dev/start: { child, output(), stop() }
@@ -76,26 +64,7 @@ before(async () => {
     // A fresh ledger and configuration store, as on a new checkout (dev/start keeps them in .wrangler/state).
     env: { ...process.env, WORKER_PORT: String(ports.worker), STAND_IN_PORT: String(ports.standIn), INSPECTOR_PORT: String(ports.inspector), PERSIST_TO: join(scratch, "state"), NO_COLOR: "1", CI: "true" },
   });
-  let log = "";
-  child.stdout.on("data", (chunk) => (log += chunk));
-  child.stderr.on("data", (chunk) => (log += chunk));
-  const exited = new Promise((done) => child.once("exit", done));
-  start = {
-    output: () => log,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {}
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {}
-      }, 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  start = processGroup(child);
   const deadline = Date.now() + 170_000;
   while (!/Ready\./.test(log)) {
     if (child.exitCode !== null) assert.fail(`dev/start exited early:\n${log}`);

@@ -15,7 +15,7 @@ use crate::runtime_url::RuntimeUrl;
 use ::worker::{Method, Request, Response};
 use segment_bloomreach::SettingsProblem;
 use segment_bloomreach_deployment::{diff, Deployment, KeyCredential};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 /// Who made a change, as versions record it (the credential's label, never its value).
 const ADMIN_LABEL: &str = "ADMIN_TOKEN";
@@ -126,12 +126,18 @@ pub async fn handle(
     Ok(json_response(200, &answer))
 }
 
-/// The body's members (`known` of them: another is refused by its name); what is wrong names
-/// the field, never quotes a value (a secret pasted in the wrong field must not come back).
-fn read(body: &str, known: &[&str]) -> Result<AdminBody, WorkerError> {
+/// An admin route's JSON body as an object of `known` members (another is refused by its name),
+/// or `invalid_admin_request` saying what is wrong and which page (`docs`) documents the route.
+/// What is wrong names the field, never quotes a value (a secret pasted in the wrong field must
+/// not come back).
+pub fn body_object(
+    body: &str,
+    known: &[&str],
+    docs: &str,
+) -> Result<Map<String, Value>, WorkerError> {
     let refused = |why: String| {
         WorkerError::InvalidAdminRequest(format!(
-            "the body is not one this route takes: {why} (see docs/sources.md, \"The admin API\")"
+            "the body is not one this route takes: {why} (see {docs})"
         ))
     };
     let value: Value = serde_json::from_str(body).map_err(|e| {
@@ -141,19 +147,33 @@ fn read(body: &str, known: &[&str]) -> Result<AdminBody, WorkerError> {
             e.column()
         ))
     })?;
-    let map = object_of(&value, known).map_err(refused)?;
+    object_of(&value, known).map_err(refused)?;
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(refused("expected an object".into())),
+    }
+}
+
+fn read(body: &str, known: &[&str]) -> Result<AdminBody, WorkerError> {
+    const DOCS: &str = "docs/admin-api.md";
+    let refused = |why: String| {
+        WorkerError::InvalidAdminRequest(format!(
+            "the body is not one this route takes: {why} (see {DOCS})"
+        ))
+    };
+    let map = body_object(body, known, DOCS)?;
     Ok(AdminBody {
         config: map.get("config").cloned(),
-        summary: text_at(map, "summary").map_err(refused)?,
-        base_version: number_at(map, "baseVersion").map_err(refused)?,
-        version: number_at(map, "version").map_err(refused)?,
+        summary: text_at(&map, "summary").map_err(refused)?,
+        base_version: number_at(&map, "baseVersion").map_err(refused)?,
+        version: number_at(&map, "version").map_err(refused)?,
     })
 }
 
 fn required<T>(found: Option<T>, field: &str) -> Result<T, WorkerError> {
     found.ok_or_else(|| {
         WorkerError::InvalidAdminRequest(format!(
-            "the body is not one this route takes: missing field `{field}` (see docs/sources.md, \"The admin API\")"
+            "the body is not one this route takes: missing field `{field}` (see docs/admin-api.md)"
         ))
     })
 }

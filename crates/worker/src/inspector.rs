@@ -4,6 +4,7 @@
 //! binding (`inspector_client.rs`) and the capture after each answer (`inspector_capture.rs`) are
 //! wasm32 only.
 
+use crate::time_text::iso_time;
 use serde_json::{json, Value};
 
 /// The Worker → object routes.
@@ -629,34 +630,6 @@ impl BodyEvents<'_> {
             }
         }
         Some(event)
-    }
-}
-
-/// `ms` since the epoch as `2026-12-07T10:00:00.000Z` (`millis`) or `2026-12-07T10:00:00Z`.
-pub fn iso_time(ms: u64, millis: bool) -> String {
-    let secs = ms / 1_000;
-    let days = (secs / 86_400) as i64;
-    let rest = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let time = format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        rest / 3_600,
-        rest % 3_600 / 60,
-        rest % 60
-    );
-    if millis {
-        format!("{time}.{:03}Z", ms % 1_000)
-    } else {
-        format!("{time}Z")
     }
 }
 

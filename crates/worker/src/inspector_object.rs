@@ -1,12 +1,11 @@
 //! The inspector's Durable Object class (`EventInspector`, SQLite-backed): one object per source keeps the ring of its recent event records and its counters per minute, and sends each new record to the console's WebSockets (hibernatable).
 //!
 //! A write is one synchronous turn (counters merged, records inserted, the ring trimmed), so no
-//! reader sees half of it. Nothing is read past its source's retention: a record expires `hours`
-//! after it was written (no read returns it; every request to the object, write or read,
-//! deletes what has expired first), the ring keeps at most `keep` records (successes are evicted
-//! before failures), and a source whose inspector is switched off keeps none. (No alarm: a
-//! class exports either the alarm or the WebSocket handlers through workers-rs, and the sockets
-//! are what the console needs; deleting on each request costs one indexed DELETE.)
+//! reader sees half of it. Nothing is kept past its source's retention: a record expires `hours`
+//! after it was written, and the object's alarm, set for the oldest record's expiry, deletes it
+//! then, whether or not anything is sent to the source again (every request also deletes what
+//! has expired first, so no read returns it); the ring keeps at most `keep` records (successes
+//! are evicted before failures), and a source whose inspector is switched off keeps none.
 
 use crate::inspector::{
     minutes_json, with_id, Counts, EventsQuery, RecordRequest, COUNTERS_PATH, COUNTER_MINUTES,
@@ -26,7 +25,8 @@ const SCHEMA: &[&str] = &[
 const MINUTE_MS: u64 = 60_000;
 
 /// One source's inspector.
-#[durable_object(websocket)]
+// Every handler: the WebSocket ones for the console's live view, the alarm for retention.
+#[durable_object]
 pub struct EventInspector {
     state: State,
 }
@@ -63,9 +63,28 @@ impl DurableObject for EventInspector {
             _ => Err(format!("no such inspector route: {path}")),
         });
         match answer {
-            Ok(text) => Response::ok(text),
+            Ok(text) => {
+                if path == RECORD_PATH {
+                    self.schedule_expiry(&sql, now).await;
+                }
+                Response::ok(text)
+            }
             Err(why) => Response::error(why, 500),
         }
+    }
+
+    /// The oldest records' expiry: deleted, and the alarm set again for the next oldest.
+    async fn alarm(&self) -> Result<Response> {
+        let now = Date::now().as_millis();
+        let sql = self.state.storage().sql();
+        expire(&sql, now).map_err(::worker::Error::RustError)?;
+        if let Some(next) = oldest_expiry(&sql) {
+            self.state
+                .storage()
+                .set_alarm(next.saturating_sub(now).max(1) as i64)
+                .await?;
+        }
+        Response::ok("expired")
     }
 
     async fn websocket_message(
@@ -94,6 +113,20 @@ impl DurableObject for EventInspector {
 }
 
 impl EventInspector {
+    /// Makes sure the alarm comes no later than the oldest record's expiry.
+    async fn schedule_expiry(&self, sql: &SqlStorage, now: u64) {
+        let Some(expiry) = oldest_expiry(sql) else {
+            return;
+        };
+        let storage = self.state.storage();
+        let set = storage.get_alarm().await.ok().flatten();
+        if set.is_none_or(|at| at as u64 > expiry) {
+            let _ = storage
+                .set_alarm(expiry.saturating_sub(now).max(1) as i64)
+                .await;
+        }
+    }
+
     /// One write: the counters of the current minute, the records (given their ids) into the
     /// ring, the ring trimmed to its bounds; then each new record to every open socket.
     fn record(
@@ -173,6 +206,14 @@ pub fn decode(text: &str) -> String {
         .ok()
         .and_then(|s| s.as_string())
         .unwrap_or_else(|| text.to_string())
+}
+
+/// When the oldest kept record expires, if any is kept.
+fn oldest_expiry(sql: &SqlStorage) -> Option<u64> {
+    first_integer(sql, "SELECT min(expires) FROM events", vec![])
+        .ok()
+        .filter(|at| *at > 0)
+        .map(|at| at as u64)
 }
 
 /// Records and counters past their time, deleted.

@@ -1,7 +1,7 @@
 //! The console's admin routes over the inspector: the overview of every source, a source's recent events (filtered, paged), its live WebSocket, and trying events on its live and an edited configuration (nothing sent).
 
 use crate::config::Bindings;
-use crate::config_admin_route::prepare;
+use crate::config_admin_route::{body_object, prepare};
 use crate::error::WorkerError;
 use crate::http::json_response;
 use crate::inspector::{EventsQuery, Summary};
@@ -161,29 +161,13 @@ fn try_events(
     source: &crate::routing::RoutedSource,
     body: &str,
 ) -> Result<Value, WorkerError> {
+    const DOCS: &str = "docs/console.md";
     let refused = |why: String| {
         WorkerError::InvalidAdminRequest(format!(
-            "the body is not one this route takes: {why} (see docs/console.md)"
+            "the body is not one this route takes: {why} (see {DOCS})"
         ))
     };
-    let value: Value = serde_json::from_str(body).map_err(|e| {
-        refused(format!(
-            "not JSON (line {} column {})",
-            e.line(),
-            e.column()
-        ))
-    })?;
-    let map = value
-        .as_object()
-        .ok_or_else(|| refused("not an object".into()))?;
-    if let Some(key) = map
-        .keys()
-        .find(|k| !["events", "config"].contains(&k.as_str()))
-    {
-        return Err(refused(format!(
-            "unknown field `{key}` (known: events, config)"
-        )));
-    }
+    let map = body_object(body, &["events", "config"], DOCS)?;
     let events = match map.get("events") {
         Some(Value::Array(events)) if !events.is_empty() => events,
         _ => {

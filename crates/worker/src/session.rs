@@ -87,28 +87,6 @@ pub fn same_origin(origin: Option<&str>, request_url: &str) -> bool {
     }
 }
 
-/// An ISO 8601 UTC time (`2026-12-07T10:00:00Z`) of seconds since 1970.
-pub fn iso_seconds(seconds: u64) -> String {
-    let days = (seconds / 86_400) as i64;
-    let secs = seconds % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,12 +171,5 @@ mod tests {
         ));
         assert!(!same_origin(Some("null"), "https://a.example/admin"));
         assert!(!same_origin(None, "https://a.example/admin"));
-    }
-
-    #[test]
-    fn iso_times() {
-        assert_eq!(iso_seconds(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso_seconds(1_800_000_000), "2027-01-15T08:00:00Z");
-        assert_eq!(iso_seconds(951_782_400), "2000-02-29T00:00:00Z");
     }
 }

@@ -6,9 +6,10 @@ use crate::http::json_response;
 use crate::log::RequestLine;
 use crate::sender_auth::{check_admin_request, secrets_equal, AdminAccess, AuthFailure};
 use crate::session::{
-    clear_cookie, cookie_in, iso_seconds, same_origin, session_expiry, session_value, set_cookie,
+    clear_cookie, cookie_in, same_origin, session_expiry, session_value, set_cookie,
     SESSION_COOKIE, SESSION_SECONDS,
 };
+use crate::time_text::iso_time;
 use ::worker::{Date, Method, Request, Response};
 use serde_json::{json, Value};
 
@@ -92,7 +93,7 @@ pub async fn handle(
                         .unwrap_or(now);
                     Ok(json_response(
                         200,
-                        &json!({ "signedIn": true, "via": "cookie", "expiresAt": iso_seconds(expires) }),
+                        &json!({ "signedIn": true, "via": "cookie", "expiresAt": iso_time(expires * 1_000, false) }),
                     ))
                 }
                 AdminAccess::Hidden => Err(WorkerError::NotFound),

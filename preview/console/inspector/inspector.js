@@ -4,7 +4,7 @@
 // Bloomreach's answer. Every value from an event is set as text, never as HTML.
 
 import { h, jsonBlock } from "../../dom.js";
-import { get, sourceNames } from "../api.js";
+import { get, chooseSource } from "../api.js";
 import { asText, duration, outcomeBadge, problemNote, time } from "../format.js";
 import { pick } from "../picked.js";
 
@@ -213,11 +213,8 @@ export function mount(root, { params, go, announce }) {
 
   (async () => {
     try {
-      const names = await sourceNames();
+      source = await chooseSource(sourceSelect, source);
       if (!alive) return;
-      if (!source || !names.includes(source)) source = names[0];
-      sourceSelect.replaceChildren(...names.map((n) => h("option", { value: n, text: n })));
-      sourceSelect.value = source;
       await load();
       if (alive) connect();
       announce(`Inspector: ${source}`);

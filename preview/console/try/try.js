@@ -7,7 +7,7 @@
 import { h, jsonBlock } from "../../dom.js";
 import { JsonEditor } from "../../editor.js";
 import { lineAt, locate, parsePath } from "../../jsontext.js";
-import { get, post, sourceNames } from "../api.js";
+import { get, post, chooseSource } from "../api.js";
 import { asText, outcomeBadge, problemNote, time } from "../format.js";
 import { pickedOf, unpick } from "../picked.js";
 import { compare } from "./compare.js";
@@ -280,11 +280,8 @@ export function mount(root, { params, announce }) {
 
   (async () => {
     try {
-      const names = await sourceNames();
+      source = await chooseSource(sourceSelect, source);
       if (!alive) return;
-      if (!source || !names.includes(source)) source = names[0];
-      sourceSelect.replaceChildren(...names.map((n) => h("option", { value: n, text: n })));
-      sourceSelect.value = source;
       await loadLive();
       await loadEvents();
     } catch (error) {
