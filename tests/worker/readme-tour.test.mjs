@@ -26,7 +26,7 @@ function tour() {
   return { section, blocks };
 }
 
-let start; // dev/start: { child, output(), stop() }
+let start; // dev/start: { output(), running(), stop() }
 let ports;
 let scratch;
 
@@ -66,9 +66,9 @@ before(async () => {
   });
   start = processGroup(child);
   const deadline = Date.now() + 170_000;
-  while (!/Ready\./.test(log)) {
-    if (child.exitCode !== null) assert.fail(`dev/start exited early:\n${log}`);
-    if (Date.now() > deadline) assert.fail(`dev/start was not ready in time:\n${log.slice(-3000)}`);
+  while (!/Ready\./.test(start.output())) {
+    if (!start.running()) assert.fail(`dev/start exited early:\n${start.output()}`);
+    if (Date.now() > deadline) assert.fail(`dev/start was not ready in time:\n${start.output().slice(-3000)}`);
     await new Promise((done) => setTimeout(done, 250));
   }
 });
