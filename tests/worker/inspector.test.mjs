@@ -110,14 +110,14 @@ test("the overview counts what the stand-in received; the events list shows each
     const app = overview.json.sources.find((s) => s.name === "app");
     assert.deepEqual(counts(web.lastHour), {
       received: 10, delivered: delivered("w-"), rejected: { bloomreach_rejected: 2, missing_event_name: 2 },
-      skipped: { consent_denied: 2 }, retried: 0, pending: 0, deadLettered: 0, duplicates: 2,
+      skipped: { consent_denied: 2 }, retried: 0, pending: 0, deadLettered: 0, duplicates: 2, refused: {},
     });
     assert.deepEqual(counts(app.lastHour), {
-      received: 4, delivered: delivered("a-"), rejected: {}, skipped: {}, retried: 4, pending: 0, deadLettered: 0, duplicates: 0,
+      received: 4, delivered: delivered("a-"), rejected: {}, skipped: {}, retried: 4, pending: 0, deadLettered: 0, duplicates: 0, refused: {},
     });
     assert.deepEqual(counts(overview.json.total.lastHour), {
       received: 14, delivered: 6, rejected: { bloomreach_rejected: 2, missing_event_name: 2 },
-      skipped: { consent_denied: 2 }, retried: 4, pending: 0, deadLettered: 0, duplicates: 2,
+      skipped: { consent_denied: 2 }, retried: 4, pending: 0, deadLettered: 0, duplicates: 2, refused: {},
     });
     assert.deepEqual(counts(overview.json.total.lastDay), counts(overview.json.total.lastHour));
     // Series: 60 minutes and 24 hours, summing to the totals; latency from the delivered events.
@@ -330,7 +330,7 @@ test("queue mode: queued at ingest, the consumer's outcome after, counted once",
       return got.json.total.lastHour.delivered === 1 ? got : null;
     }, { what: "the consumer's outcome", timeoutMs: 15_000 });
     assert.deepEqual(counts(overview.json.sources[0].lastHour), {
-      received: 2, delivered: 1, rejected: { missing_event_name: 1 }, skipped: {}, retried: 0, pending: 0, deadLettered: 0, duplicates: 0,
+      received: 2, delivered: 1, rejected: { missing_event_name: 1 }, skipped: {}, retried: 0, pending: 0, deadLettered: 0, duplicates: 0, refused: {},
     });
     assert.deepEqual(overview.json.sources[0].bindings, { ledger: true, queue: true, inspector: true, metrics: false, rateLimit: false });
     const listed = await worker.dispatch("/admin/sources/default/events", admin());
@@ -355,7 +355,7 @@ test("queue mode: an event Bloomreach keeps failing is pending at each try, then
     }, { what: "the dead letter counted", timeoutMs: 60_000, intervalMs: 250 });
     assert.equal((await worker.deadLetters()).length, 1);
     assert.deepEqual(counts(overview.json.total.lastHour), {
-      received: 1, delivered: 0, rejected: {}, skipped: {}, retried: 0, pending: 2, deadLettered: 1, duplicates: 0,
+      received: 1, delivered: 0, rejected: {}, skipped: {}, retried: 0, pending: 2, deadLettered: 1, duplicates: 0, refused: {},
     });
     const listed = await worker.dispatch("/admin/sources/default/events", admin());
     assert.deepEqual(

@@ -4,11 +4,12 @@
 // the others alone; a missing binding lets requests pass, said once in the log; a browser key that
 // lists its origins answers them by name and refuses every other page (403 origin_not_allowed);
 // and, as Segment's ingest does, an event without messageId gets a fresh one and an event without a
-// time the time it arrived, so two identical events are two deliveries, not a duplicate.
+// time the time it arrived, so two identical events are two deliveries, not a duplicate. The
+// console's overview counts the refused requests per source.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN_TOKEN, API_KEY, basicAuth, postJson, PROJECT_TOKEN, startWorker } from "./support.mjs";
+import { ADMIN, ADMIN_TOKEN, basicAuth, postJson, PROJECT_TOKEN, startWorker, waitFor } from "./support.mjs";
 
 const FLOOD_KEY = "flood-browser-key-01";
 const STEADY_KEY = "steady-browser-key-02";
@@ -40,7 +41,7 @@ const RATELIMITS = {
 };
 
 async function startConfigured(options = {}) {
-  const worker = await startWorker({ ratelimits: RATELIMITS, ...options });
+  const worker = await startWorker({ ratelimits: RATELIMITS, inspector: true, ...options });
   const published = await worker.dispatch("/admin/config", admin({ config: configuration(), baseVersion: 0 }));
   assert.equal(published.status, 201, published.text);
   return worker;
@@ -84,6 +85,13 @@ test("each source is held to its limits per client and in all; one source's floo
     assert.deepEqual(stored(worker.standIn), ["f-0", "f-1", "f-2", "f-3", "f-4", "f-other", "s-0", "s-1", "s-2", "c-0", "c-1", "c-2"]);
     const limited = worker.logLines("request").filter((l) => l.status === 429);
     assert.deepEqual(limited.map((l) => [l.source, l.code]), [...Array(4).fill(["flood", "rate_limited"]), ["capped", "rate_limited"]]);
+    // The console's overview counts the refused requests per source (written after the answer).
+    const refused = await waitFor(async () => {
+      const overview = await worker.dispatch("/admin/overview", ADMIN);
+      const bySource = Object.fromEntries(overview.json.sources.map((source) => [source.name, source.lastHour.refused]));
+      return bySource.flood?.rate_limited === 4 && bySource.capped?.rate_limited === 1 ? bySource : null;
+    }, { timeoutMs: 10_000, what: "the refused requests in the overview" });
+    assert.deepEqual(refused, { flood: { rate_limited: 4 }, steady: {}, capped: { rate_limited: 1 }, shop: {} });
   } finally {
     await worker.dispose();
   }
@@ -119,6 +127,10 @@ test("a browser key with allowed origins answers them by name and refuses other 
       assert.equal(answer.status, 403, `${origin}: ${answer.text}`);
       assert.equal(answer.json.error.code, "origin_not_allowed");
     }
+    await waitFor(async () => {
+      const overview = await worker.dispatch("/admin/overview", ADMIN);
+      return overview.json.sources.find((source) => source.name === "shop").lastHour.refused.origin_not_allowed === 4;
+    }, { timeoutMs: 10_000, what: "the refused requests in the overview" });
     // A key without a list: any page, `*`.
     answer = await worker.dispatch("/v1/track", postJson(track("o-3"), from(STEADY_KEY, "192.0.2.1", { origin: "https://anywhere.example" })));
     assert.equal(answer.status, 200);

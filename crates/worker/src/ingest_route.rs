@@ -78,6 +78,8 @@ async fn answer(
     let admit = Admission {
         routing,
         bindings,
+        ctx,
+        started_ms,
         origin: origin.as_deref(),
         client: client.as_deref().unwrap_or("unknown"),
     };
@@ -297,6 +299,8 @@ fn authenticated(auth: Result<Sender, (AuthFailure, &'static str)>) -> Result<Se
 struct Admission<'a> {
     routing: &'a Routing,
     bindings: &'a Bindings,
+    ctx: &'a Context,
+    started_ms: u64,
     origin: Option<&'a str>,
     client: &'a str,
 }
@@ -314,19 +318,42 @@ impl Admission<'_> {
         if self.routing.version.is_some() {
             line.source = Some(source.name.clone());
         }
-        match self.routing.origin_check(sender, self.origin) {
-            OriginCheck::Any => {}
-            OriginCheck::Allowed(origin) => *allowed_origin = Some(origin),
-            OriginCheck::Refused => return Err(WorkerError::WriteKeyOriginRefused),
-        }
+        let refused = match self.routing.origin_check(sender, self.origin) {
+            OriginCheck::Any => None,
+            OriginCheck::Allowed(origin) => {
+                *allowed_origin = Some(origin);
+                None
+            }
+            OriginCheck::Refused => Some(WorkerError::WriteKeyOriginRefused),
+        };
         // Limits before the events are read as JSON or mapped: a flood costs a lookup, not a
         // delivery.
-        rate_limit::check(
-            &self.bindings.env,
-            &source.limits,
-            &source.name,
-            self.client,
-        )
-        .await
+        let refused = match refused {
+            Some(error) => error,
+            None => match rate_limit::check(
+                &self.bindings.env,
+                &source.limits,
+                &source.name,
+                self.client,
+            )
+            .await
+            {
+                Ok(()) => return Ok(()),
+                Err(error) => error,
+            },
+        };
+        // The console's overview counts it (a flood shows there), after the answer.
+        let inspector = self.bindings.inspector.as_ref();
+        let code = refused.code().as_str();
+        if let Some(capture) = Capture::refused(
+            inspector,
+            source,
+            self.routing.version,
+            self.started_ms,
+            code,
+        ) {
+            capture.write(self.ctx);
+        }
+        Err(refused)
     }
 }

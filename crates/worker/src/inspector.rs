@@ -52,6 +52,9 @@ pub struct Counts {
     pub duplicates: u64,
     /// Delivered events by latency bucket ([`LATENCY_BOUNDS_MS`]); empty: none.
     pub latency: Vec<u64>,
+    /// Requests refused before their events were read (`rate_limited`, `origin_not_allowed`),
+    /// by code: a flood shows here.
+    pub refused: ByCode,
 }
 
 // The inspector's messages are read and written through `serde_json::Value` by hand: derived
@@ -93,7 +96,7 @@ impl Counts {
             "rejected": by_code(&self.rejected), "skipped": by_code(&self.skipped),
             "retried": self.retried, "pending": self.pending,
             "deadLettered": self.dead_lettered, "duplicates": self.duplicates,
-            "latency": self.latency,
+            "latency": self.latency, "refused": by_code(&self.refused),
         })
     }
 
@@ -108,6 +111,7 @@ impl Counts {
             pending: number(value, "pending"),
             dead_lettered: number(value, "deadLettered"),
             duplicates: number(value, "duplicates"),
+            refused: by_code_of(value.get("refused")),
             latency: latency
                 .into_iter()
                 .flatten()
@@ -124,6 +128,9 @@ impl Counts {
         }
         for (code, n) in &other.skipped {
             bump(&mut self.skipped, code, *n);
+        }
+        for (code, n) in &other.refused {
+            bump(&mut self.refused, code, *n);
         }
         self.retried += other.retried;
         self.pending += other.pending;
@@ -178,6 +185,7 @@ impl Counts {
             == 0
             && self.rejected.is_empty()
             && self.skipped.is_empty()
+            && self.refused.is_empty()
             && self.latency.is_empty()
     }
 
@@ -188,6 +196,11 @@ impl Counts {
 
     fn skipped_total(&self) -> u64 {
         self.skipped.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Counts one request refused with `code` before its events were read.
+    pub fn add_refused(&mut self, code: &str) {
+        bump(&mut self.refused, code, 1);
     }
 
     /// Adds one event's outcome (not `received`: every event arriving counts once, at arrival).
@@ -265,6 +278,7 @@ impl Aggregate {
             "skipped": by_code(&c.skipped), "retried": c.retried, "pending": c.pending,
             "deadLettered": c.dead_lettered, "duplicates": c.duplicates,
             "latencyMs": { "p50": c.latency_quantile(0.5), "p95": c.latency_quantile(0.95) },
+            "refused": by_code(&c.refused),
             "series": series,
         })
     }

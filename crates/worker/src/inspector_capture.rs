@@ -85,6 +85,8 @@ pub struct Capture {
     pub answers: Vec<CommandAnswer>,
     /// Whether the events count as received (at arrival, not again when the queue delivers them).
     pub count_received: bool,
+    /// The request was refused with this code before its events were read.
+    pub refused: Option<&'static str>,
     pub retried: usize,
 }
 
@@ -107,8 +109,23 @@ impl Capture {
             sent: Vec::new(),
             answers: Vec::new(),
             count_received: true,
+            refused: None,
             retried: 0,
         })
+    }
+
+    /// A request of `source` refused with `code` before its events were read (over its rate
+    /// limit, from an origin its key does not list): counted, nothing recorded.
+    pub fn refused(
+        client: Option<&InspectorClient>,
+        source: &RoutedSource,
+        config_version: Option<u64>,
+        received_ms: u64,
+        code: &'static str,
+    ) -> Option<Capture> {
+        let mut capture = Capture::new(client, source, config_version, received_ms)?;
+        capture.refused = Some(code);
+        Some(capture)
     }
 
     /// A capture of an ingest request's events, each `outcome` until marked otherwise.
@@ -244,6 +261,9 @@ impl Capture {
             counts.received = self.events.len() as u64;
         }
         counts.retried = self.retried as u64;
+        if let Some(code) = self.refused {
+            counts.add_refused(code);
+        }
         counts.duplicates = self
             .answers
             .iter()

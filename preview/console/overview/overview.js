@@ -45,7 +45,7 @@ function counts(w, label) {
       ...countRows(w).map(([name, value, cls]) => h("div", { class: `count ${cls}${value ? " nonzero" : ""}`, "data-count": name }, h("dt", { text: name }), h("dd", {}, h("span", { class: "n", text: number(value ?? 0) })))),
       h("div", { class: "count", "data-count": "latency" }, h("dt", { text: "latency p50 / p95" }), h("dd", {}, h("span", { class: "n small", text: `${duration(w.latencyMs?.p50)} / ${duration(w.latencyMs?.p95)}` }))),
     ),
-    h("ul", { class: "breakdown" }, byCode("rejected", w.rejected), byCode("skipped", w.skipped)),
+    h("ul", { class: "breakdown" }, byCode("rejected", w.rejected), byCode("skipped", w.skipped), byCode("requests refused", w.refused)),
   ];
 }
 
