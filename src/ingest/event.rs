@@ -47,11 +47,15 @@ impl<'a> Event<'a> {
 
     /// What Segment's HTTP API sets on an event it receives without it, set here by the Worker's
     /// ingest (the core has no clock): a `messageId` from `fresh_id` when the event has none (absent,
-    /// `null` or empty), and `timestamp` = `received_at` (ISO 8601) when it has neither `timestamp`
-    /// nor `originalTimestamp`. Called before mapping and before the ledger names the event, so a
+    /// `null` or empty), and `timestamp` = `received_at()` (ISO 8601) when it has neither
+    /// `timestamp` nor `originalTimestamp` (each asked for only when needed). Called before mapping and before the ledger names the event, so a
     /// stamped event is delivered once however often it is retried inside the Worker, and keeps
     /// the time it arrived however late a queue delivers it.
-    pub fn stamp_receipt(&mut self, fresh_id: impl FnOnce() -> String, received_at: &str) {
+    pub fn stamp_receipt(
+        &mut self,
+        fresh_id: impl FnOnce() -> String,
+        received_at: impl FnOnce() -> String,
+    ) {
         let Json::Object(event) = &mut self.0 else {
             return;
         };
@@ -70,7 +74,7 @@ impl<'a> Event<'a> {
         if untimed(event.get("timestamp")) && untimed(event.get("originalTimestamp")) {
             event.insert(
                 Cow::Borrowed("timestamp"),
-                Json::String(Cow::Owned(received_at.to_string())),
+                Json::String(Cow::Owned(received_at())),
             );
         }
     }
@@ -149,7 +153,7 @@ mod tests {
 
     fn stamped(event: Value) -> Value {
         let mut event = Event::from_value(event).unwrap();
-        event.stamp_receipt(|| "fresh-1".into(), "2026-12-07T10:00:00.000Z");
+        event.stamp_receipt(|| "fresh-1".into(), || "2026-12-07T10:00:00.000Z".into());
         event.into_value()
     }
 

@@ -1,15 +1,15 @@
 //! What the Worker sets on each event it receives, as Segment's HTTP API does: a fresh `messageId` where there is none, the receive time where there is no time.
 
+use crate::time_text::iso_time;
 use segment_bloomreach::EventSlot;
 
 /// Stamps a body's read events (see `Event::stamp_receipt`): one random UUID per request, each
 /// event's fresh `messageId` being `<uuid>-<index>`; `received_ms` is when the request arrived.
+/// The UUID and the time's text are made only if some event needs them (every Segment library
+/// sets both, so most requests make neither).
 pub fn stamp(slots: &mut [EventSlot<'_>], received_ms: u64) {
     let mut request_id: Option<String> = None;
-    let received_at = js_sys::Date::new(&(received_ms as f64).into())
-        .to_iso_string()
-        .as_string()
-        .unwrap_or_default();
+    let mut received_at: Option<String> = None;
     for (index, slot) in slots.iter_mut().enumerate() {
         if let Ok(event) = slot {
             event.stamp_receipt(
@@ -17,7 +17,11 @@ pub fn stamp(slots: &mut [EventSlot<'_>], received_ms: u64) {
                     let id = request_id.get_or_insert_with(random_uuid);
                     format!("{id}-{index}")
                 },
-                &received_at,
+                || {
+                    received_at
+                        .get_or_insert_with(|| iso_time(received_ms, true))
+                        .clone()
+                },
             );
         }
     }
