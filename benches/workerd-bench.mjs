@@ -54,6 +54,23 @@ const BODIES = [
   ["small", 1000],
 ];
 const signed = (x, digits) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(digits)}`;
+/**
+ * One /v1/batch request to `workers[name]`, after resetting the upstream's count: its wall time
+ * (as the sender sees it) and the workerd CPU it cost, read `settleMs` after the answer (work
+ * done after the answer, in waitUntil, is counted then); a non-200 answer throws.
+ */
+async function timed(workers, name, body, { pid, upstream, settleMs = 0 }) {
+  upstream.received.reset();
+  const cpuStart = cpuNs(pid);
+  const start = performance.now();
+  const { status, text } = await postBatch(workers[name], body);
+  const ms = performance.now() - start;
+  if (settleMs) await new Promise((resolve) => setTimeout(resolve, settleMs));
+  const cpu = cpuNs(pid) - cpuStart;
+  if (status !== 200) throw new Error(`${name} Worker answered ${status}: ${text.slice(0, 300)}`);
+  return { ms, cpu };
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function measure(label, upstream, delivered) {
@@ -82,13 +99,8 @@ async function measure(label, upstream, delivered) {
     for (const [size, count] of BODIES) {
       const body = corpus.body(size, count);
       const once = async (name) => {
-        upstream.received.reset();
-        const cpuStart = cpuNs(pid);
-        const start = performance.now();
-        const { status, text } = await postBatch(workers[name], body);
-        const ms = performance.now() - start;
-        cpu[name] += cpuNs(pid) - cpuStart;
-        if (status !== 200) throw new Error(`${name} Worker answered ${status}: ${text.slice(0, 300)}`);
+        const { ms, cpu: used } = await timed(workers, name, body, { pid, upstream });
+        cpu[name] += used;
         if (name !== "empty" && delivered() < count) throw new Error(`${name} Worker delivered ${delivered()} of ${count} commands`);
         return ms;
       };
@@ -139,15 +151,9 @@ async function measureLedger(label, upstream, delivered) {
     for (const [size, count] of BODIES) {
       const template = corpus.body(size, count);
       const once = async (name, body, expected) => {
-        upstream.received.reset();
-        const cpuStart = cpuNs(pid);
-        const start = performance.now();
-        const { status, text } = await postBatch(workers[name], body);
-        const ms = performance.now() - start;
-        const cpu = cpuNs(pid) - cpuStart;
-        if (status !== 200) throw new Error(`${name} Worker answered ${status}: ${text.slice(0, 300)}`);
+        const result = await timed(workers, name, body, { pid, upstream });
         if (delivered() !== expected) throw new Error(`${name} Worker delivered ${delivered()} commands, expected ${expected}`);
-        return { ms, cpu };
+        return result;
       };
       const times = { rust: [], "rust-ledger": [], retry: [], base: [], "base-ledger": [], "base-retry": [] };
       const cpu = { rust: 0, "rust-ledger": 0, retry: 0, base: 0, "base-ledger": 0, "base-retry": 0 };
@@ -199,17 +205,10 @@ async function measureInspector(label, upstream, delivered) {
     const pid = workerdPid();
     const body = corpus.body("typical", 100);
     const once = async (name) => {
-      upstream.received.reset();
-      const cpuStart = cpuNs(pid);
-      const start = performance.now();
-      const { status, text } = await postBatch(workers[name], body);
-      const ms = performance.now() - start;
       // The inspector's write runs after the answer: give it time, both Workers alike.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const cpu = cpuNs(pid) - cpuStart;
-      if (status !== 200) throw new Error(`${name} Worker answered ${status}: ${text.slice(0, 300)}`);
+      const result = await timed(workers, name, body, { pid, upstream, settleMs: 50 });
       if (delivered() < 100) throw new Error(`${name} Worker delivered ${delivered()} commands`);
-      return { ms, cpu };
+      return result;
     };
     const times = { rust: [], "rust-inspector": [] };
     const cpu = { rust: 0, "rust-inspector": 0 };
