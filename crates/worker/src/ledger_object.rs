@@ -351,16 +351,21 @@ fn settle(
     request: &SettleRequest,
     now: u64,
 ) -> std::result::Result<String, String> {
-    let keys: Vec<&String> = request
-        .delivered
+    // A delivered key is delivered whatever its entry said: only the released keys' entries are
+    // read (none, in nearly every settle).
+    let released: Vec<&String> = request.released.iter().map(|(k, _)| k).collect();
+    let mut rows = if released.is_empty() {
+        Rows::new()
+    } else {
+        read(sql, &released)?
+    };
+    let changed = rules::settle(&mut rows, request, now);
+    // Every delivered entry is alike but for its key: one statement over the keys writes them.
+    let (delivered, others): (Vec<&String>, Vec<&String>) = changed
         .iter()
-        .chain(request.released.iter().map(|(k, _)| k))
-        .collect();
-    // A delivered key is delivered whatever its entry said: without releases (nearly every
-    // settle) nothing is read, and one statement over the keys alone writes them.
-    if request.released.is_empty() {
-        let unique: std::collections::HashSet<&String> = request.delivered.iter().collect();
-        let keys = serde_json::to_string(&request.delivered).map_err(|e| e.to_string())?;
+        .partition(|key| rows.get(*key).is_some_and(|e| e.state == State::Delivered));
+    if !delivered.is_empty() {
+        let keys = serde_json::to_string(&delivered).map_err(|e| e.to_string())?;
         run(
             sql,
             DELIVER_ENTRIES,
@@ -369,13 +374,9 @@ fn settle(
                 SqlStorageValue::from((now + rules::DELIVERED_FOR_MS) as i64),
             ],
         )?;
-        return text(&SettleAnswer {
-            written: unique.len(),
-        });
     }
-    let mut rows = read(sql, &keys)?;
-    let changed = rules::settle(&mut rows, request, now);
-    write(sql, &rows, &changed)?;
+    let others: Vec<String> = others.into_iter().cloned().collect();
+    write(sql, &rows, &others)?;
     text(&SettleAnswer {
         written: changed.len(),
     })
