@@ -98,14 +98,18 @@ test("a replay with one ledger object failing replays the letters of the others 
     modules: true,
     compatibilityDate: "2026-04-01",
     durableObjects: { REAL: { className: "DeliveryLedger", scriptName: "segment-bloomreach", useSQLite: true } },
-    script: `let broken = false;
-      export class PartlyBroken {
-        constructor(state, env) { this.state = state; this.env = env; }
+    // Deliveries' claims and settles are RPC calls, passed through; the letters' routes are fetches.
+    script: `import { DurableObject } from "cloudflare:workers";
+      let broken = false;
+      export class PartlyBroken extends DurableObject {
+        real() { return this.env.REAL.get(this.env.REAL.idFromName(this.ctx.id.name)); }
         async fetch(request) {
-          const name = this.state.id.name;
+          const name = this.ctx.id.name;
           if (broken && name === "ledger-0") return new Response("ledger-0 is down", { status: 500 });
-          return this.env.REAL.get(this.env.REAL.idFromName(name)).fetch(request);
+          return this.real().fetch(request);
         }
+        claimKeys(request) { return this.real().claimKeys(request); }
+        settleKeys(request) { return this.real().settleKeys(request); }
       }
       export default { fetch(request) { broken = new URL(request.url).pathname === "/break"; return new Response(String(broken)); } };`,
   };

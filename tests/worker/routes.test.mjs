@@ -51,7 +51,7 @@ test("health reports version, valid config, direct mode and no secrets", async (
       status: "ok",
       config: { valid: true, problems: [] },
       deliveryMode: "direct",
-      deliveryLedger: { bound: true, objects: 8 },
+      deliveryLedger: { bound: true, objects: 2 },
       deadLetters: { count: 0, oldestParkedAt: null, oldestExpiresAt: null, retentionDays: 14 },
       deliveryMetrics: false,
       devOpenMode: false,

@@ -15,7 +15,7 @@ use segment_bloomreach_worker::delivery::outcomes::{classify_response, Outcomes}
 use segment_bloomreach_worker::delivery::summary::DeliverySummary;
 use segment_bloomreach_worker::ledger::book::{Book, KeyFate};
 use segment_bloomreach_worker::ledger::protocol::{ClaimAnswer, ClaimRequest, SettleRequest};
-use segment_bloomreach_worker::ledger::shard::{by_shard, shard_of, SHARDS};
+use segment_bloomreach_worker::ledger::shard::{by_shard, shard_of, DEFAULT_OBJECTS};
 use std::hint::black_box;
 
 fn worker_path(text: &str, mapper: &Mapper, ledger: bool) -> usize {
@@ -33,7 +33,7 @@ fn worker_path(text: &str, mapper: &Mapper, ledger: bool) -> usize {
             }
         }
         let keys: Vec<&str> = book.keys().collect();
-        let groups = by_shard(keys.iter().copied());
+        let groups = by_shard(keys.iter().copied(), DEFAULT_OBJECTS);
         let mut claims = Vec::new();
         for (_, positions) in &groups {
             let claim = ClaimRequest {
@@ -75,9 +75,9 @@ fn worker_path(text: &str, mapper: &Mapper, ledger: bool) -> usize {
     }
     if ledger {
         let settlement = book.settlement("0123456789abcdef0123456789");
-        let mut per_shard: Vec<SettleRequest> = vec![SettleRequest::default(); SHARDS];
+        let mut per_shard: Vec<SettleRequest> = vec![SettleRequest::default(); DEFAULT_OBJECTS];
         for key in settlement.delivered {
-            per_shard[shard_of(&key)].delivered.push(key);
+            per_shard[shard_of(&key, DEFAULT_OBJECTS)].delivered.push(key);
         }
         for request in per_shard.iter().filter(|r| !r.delivered.is_empty()) {
             sent += serde_json::to_string(request).expect("serializes").len();

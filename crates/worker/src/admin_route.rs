@@ -79,7 +79,7 @@ pub async fn handle(
                 unreachable!("a discard names its letters");
             };
             let (discarded, failed_objects) = ledger.remove(ids.clone()).await;
-            if failed_objects.len() == crate::ledger::shard::SHARDS {
+            if failed_objects.len() == crate::ledger::shard::MAX_OBJECTS {
                 return Err(WorkerError::LedgerUnavailable(
                     failed_objects[0]["error"]
                         .as_str()
@@ -233,8 +233,9 @@ async fn replay(
         line.ledger = run.ledger;
     }
     // Per object: the letters to forget, and those kept with their new error.
-    let mut settled: Vec<Vec<String>> = vec![Vec::new(); crate::ledger::shard::SHARDS];
-    let mut failed: Vec<Vec<(String, String)>> = vec![Vec::new(); crate::ledger::shard::SHARDS];
+    let mut settled: Vec<Vec<String>> = vec![Vec::new(); crate::ledger::shard::MAX_OBJECTS];
+    let mut failed: Vec<Vec<(String, String)>> =
+        vec![Vec::new(); crate::ledger::shard::MAX_OBJECTS];
     for (owner, ((letter, event), fate)) in events.iter().zip(fates).enumerate() {
         let id = letter.id.clone();
         match fate.unwrap_or(Fate::Delivered) {

@@ -51,9 +51,9 @@ impl Bindings {
             config
         });
         Bindings {
+            ledger: LedgerClient::from_env(env, config.ledger_objects),
             config,
             delivery_queue: env.queue(DELIVERY_QUEUE_BINDING).ok(),
-            ledger: LedgerClient::from_env(env),
             metrics: MetricsDataset::from_env(env),
             config_store: ConfigStoreClient::from_env(env),
             inspector: InspectorClient::from_env(env),

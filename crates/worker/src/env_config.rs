@@ -3,11 +3,13 @@
 //! Pure (variables come in as `name → text`), so it is tested on the host. Problems name the
 //! variable and what is wrong with it, never its value.
 
+use crate::ledger::shard::{DEFAULT_OBJECTS, MAX_OBJECTS};
 use crate::runtime_url::RuntimeUrl;
 use crate::sender_auth::{AdminToken, SenderCredentials};
 use segment_bloomreach::{Mapper, Settings};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::ops::RangeInclusive;
 
 /// Every variable the Worker reads, with the Segment catalog key it feeds (if any).
 pub const VARIABLES: &[(&str, Option<&str>)] = &[
@@ -34,6 +36,7 @@ pub const VARIABLES: &[(&str, Option<&str>)] = &[
     ("ADMIN_TOKEN", None),
     ("CONFIG_CACHE_SECONDS", None),
     ("LEDGER_KEY_SECRET", None),
+    ("LEDGER_OBJECTS", None),
 ];
 
 /// Queue mode: the longest a message waits before it is offered again (whole seconds, 1..=300).
@@ -86,6 +89,8 @@ pub struct EdgeConfig {
     pub queue_retry_max_delay_secs: u32,
     /// `CONFIG_CACHE_SECONDS`: how long an isolate serves its copy of the stored configuration.
     pub config_cache_secs: u32,
+    /// `LEDGER_OBJECTS`: how many Durable Objects the delivery ledger spreads its keys over.
+    pub ledger_objects: usize,
     /// `LEDGER_KEY_SECRET`: the key of the delivery ledger's key digests (none: each destination's
     /// `Authorization`, a secret no sender knows).
     pub ledger_key_secret: Option<String>,
@@ -159,32 +164,40 @@ impl EdgeConfig {
                 message: "no sender can authenticate: set SEGMENT_WRITE_KEY (tracking API) and/or SEGMENT_SHARED_SECRET or WEBHOOK_BEARER_TOKEN (webhooks); DEV_ALLOW_UNAUTHENTICATED=true is for local development only".into(),
             });
         }
-        let queue_retry_max_delay_secs = match get("QUEUE_RETRY_MAX_DELAY_SECONDS") {
-            None => QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS,
-            Some(text) => match text.trim().parse::<u32>() {
-                Ok(secs) if (1..=QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS).contains(&secs) => secs,
-                _ => {
-                    problems.push(ConfigProblem {
-                        variable: "QUEUE_RETRY_MAX_DELAY_SECONDS",
-                        message: "must be a whole number of seconds from 1 to 300".into(),
-                    });
-                    QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS
+        let mut whole_number =
+            |variable: &'static str, range: RangeInclusive<u32>, default: u32, message: &str| {
+                let Some(text) = get(variable) else {
+                    return default;
+                };
+                match text.trim().parse::<u32>() {
+                    Ok(n) if range.contains(&n) => n,
+                    _ => {
+                        problems.push(ConfigProblem {
+                            variable,
+                            message: message.into(),
+                        });
+                        default
+                    }
                 }
-            },
-        };
-        let config_cache_secs = match get("CONFIG_CACHE_SECONDS") {
-            None => CONFIG_CACHE_DEFAULT_SECS,
-            Some(text) => match text.trim().parse::<u32>() {
-                Ok(secs) if secs <= 300 => secs,
-                _ => {
-                    problems.push(ConfigProblem {
-                        variable: "CONFIG_CACHE_SECONDS",
-                        message: "must be a whole number of seconds from 0 to 300".into(),
-                    });
-                    CONFIG_CACHE_DEFAULT_SECS
-                }
-            },
-        };
+            };
+        let queue_retry_max_delay_secs = whole_number(
+            "QUEUE_RETRY_MAX_DELAY_SECONDS",
+            1..=QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS,
+            QUEUE_RETRY_MAX_DELAY_DEFAULT_SECS,
+            "must be a whole number of seconds from 1 to 300",
+        );
+        let config_cache_secs = whole_number(
+            "CONFIG_CACHE_SECONDS",
+            0..=300,
+            CONFIG_CACHE_DEFAULT_SECS,
+            "must be a whole number of seconds from 0 to 300",
+        );
+        let ledger_objects = whole_number(
+            "LEDGER_OBJECTS",
+            1..=MAX_OBJECTS as u32,
+            DEFAULT_OBJECTS as u32,
+            "must be a whole number of objects from 1 to 8",
+        ) as usize;
         let settings = match Settings::from_json_value_with(&Value::Object(catalog), &RuntimeUrl) {
             Ok(settings) => Some(settings),
             Err(error) => {
@@ -245,6 +258,7 @@ impl EdgeConfig {
             problems,
             queue_retry_max_delay_secs,
             config_cache_secs,
+            ledger_objects,
             admin_token: admin_token.map(AdminToken),
             ledger_key_secret: get("LEDGER_KEY_SECRET").map(|v| v.trim().to_string()),
         }
@@ -379,6 +393,33 @@ mod tests {
             !text.contains("key-secret-value") && !text.contains("secret-host"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn ledger_objects_default_to_two_and_are_checked() {
+        assert_eq!(EdgeConfig::from_vars(vars(VALID)).ledger_objects, 2);
+        for (text, objects) in [("1", 1), (" 8 ", 8), ("4", 4)] {
+            let mut pairs = VALID.to_vec();
+            pairs.push(("LEDGER_OBJECTS", text));
+            let config = EdgeConfig::from_vars(vars(&pairs));
+            assert!(config.is_valid(), "{:?}", config.problems);
+            assert_eq!(config.ledger_objects, objects);
+        }
+        for bad in ["0", "9", "2.5", "-1", "many"] {
+            let mut pairs = VALID.to_vec();
+            pairs.push(("LEDGER_OBJECTS", bad));
+            let config = EdgeConfig::from_vars(vars(&pairs));
+            let problems: Vec<_> = config
+                .problems
+                .iter()
+                .map(|p| format!("{}: {}", p.variable, p.message))
+                .collect();
+            assert_eq!(
+                problems,
+                ["LEDGER_OBJECTS: must be a whole number of objects from 1 to 8"],
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -43,10 +43,9 @@ pub async fn respond(bindings: &Bindings, detailed: bool) -> Response {
         },
 
         "deliveryMode": bindings.delivery_mode(),
-        "deliveryLedger": if bindings.ledger.is_some() {
-            json!({ "bound": true, "objects": crate::ledger::shard::SHARDS })
-        } else {
-            json!({ "bound": false })
+        "deliveryLedger": match &bindings.ledger {
+            Some(ledger) => json!({ "bound": true, "objects": ledger.objects() }),
+            None => json!({ "bound": false }),
         },
         // Asked of the ledger's objects only for the operator (anyone may call /health).
         "deadLetters": if detailed { dead_letters(bindings).await } else { Value::Null },

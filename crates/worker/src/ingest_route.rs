@@ -143,6 +143,7 @@ async fn answer(
     // Each sender's events in its own ledger namespace (source and credential).
     ledger_keys(
         &mut requests,
+        &message_ids,
         &routing.namespace(&sender),
         &source.ledger_keys,
     );

@@ -1,18 +1,20 @@
-//! The `DELIVERY_LEDGER` binding: the Worker's side of the ledger objects, one request per object per phase (keys grouped by object, the objects asked at once), each given up after a timeout so the ledger never holds up delivery.
+//! The `DELIVERY_LEDGER` binding: the Worker's side of the ledger objects, one call per object per phase (keys grouped by object, the objects asked at once), each given up after a timeout so the ledger never holds up delivery.
 
 use crate::ledger::book::Book;
 use crate::ledger::protocol::{
     letter_bytes, ClaimAnswer, ClaimRequest, CountAnswer, ListAnswer, ListRequest, NewLetter,
-    ParkRequest, RemoveRequest, SettleAnswer, SettleRequest, UpdateRequest, CLAIM_PATH, LIST_PATH,
-    MAX_ANSWER_BYTES, PARK_PATH, REMOVE_PATH, SETTLE_PATH, UPDATE_PATH,
+    ParkRequest, RemoveRequest, SettleAnswer, SettleRequest, UpdateRequest, LIST_PATH,
+    MAX_ANSWER_BYTES, PARK_PATH, REMOVE_PATH, UPDATE_PATH,
 };
-use crate::ledger::shard::{by_shard, object_name, shard_of, SHARDS};
+use crate::ledger::shard::{by_shard, object_name, shard_of, MAX_OBJECTS};
 use crate::object_fetch;
 use ::worker::{Env, ObjectNamespace};
 use futures_util::future::join_all;
+use js_sys::Promise;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
 
 /// The Durable Object namespace binding of the ledger.
 pub const LEDGER_BINDING: &str = "DELIVERY_LEDGER";
@@ -22,17 +24,41 @@ const DELIVERY_CALL_TIMEOUT_MS: u64 = 1_000;
 /// The operator's dead-letter routes wait longer.
 const ADMIN_CALL_TIMEOUT_MS: u64 = 10_000;
 
+#[wasm_bindgen]
+extern "C" {
+    /// A ledger object's stub, called by the RPC methods of `DeliveryLedger` (ledger_object.rs).
+    type LedgerStub;
+    #[wasm_bindgen(method, js_name = claimKeys)]
+    fn claim_keys(this: &LedgerStub, request: &str) -> Promise;
+    #[wasm_bindgen(method, js_name = settleKeys)]
+    fn settle_keys(this: &LedgerStub, request: &str) -> Promise;
+}
+
+/// The ledger's two calls in a delivery.
+#[derive(Clone, Copy)]
+enum Phase {
+    Claim,
+    Settle,
+}
+
 /// The ledger objects of this Worker.
 #[derive(Clone)]
 pub struct LedgerClient {
     namespace: ObjectNamespace,
+    /// How many objects hold the keys (`LEDGER_OBJECTS`).
+    objects: usize,
 }
 
 impl LedgerClient {
-    /// The bound namespace, if there is one.
-    pub fn from_env(env: &Env) -> Option<LedgerClient> {
+    /// The bound namespace, if there is one, its keys spread over `objects` objects.
+    pub fn from_env(env: &Env, objects: usize) -> Option<LedgerClient> {
         let namespace = env.durable_object(LEDGER_BINDING).ok()?;
-        Some(LedgerClient { namespace })
+        Some(LedgerClient { namespace, objects })
+    }
+
+    /// How many objects hold the keys.
+    pub fn objects(&self) -> usize {
+        self.objects
     }
 
     /// One request to one object: its JSON answer, or why there is none.
@@ -45,8 +71,7 @@ impl LedgerClient {
     ) -> Result<A, String> {
         let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
         let text = self.exchange(shard, path, body, timeout_ms).await?;
-        serde_json::from_str(&text)
-            .map_err(|e| format!("{}: unreadable answer: {e}", object_name(shard)))
+        read_answer(shard, &text)
     }
 
     /// One request to one object, as text both ways (not generic: one copy in the wasm).
@@ -60,13 +85,36 @@ impl LedgerClient {
         object_fetch::exchange(&self.namespace, &object_name(shard), path, body, timeout_ms).await
     }
 
+    /// A delivery's call to one object, by RPC: its JSON answer, or why there is none.
+    async fn call_phase<A: DeserializeOwned>(
+        &self,
+        shard: usize,
+        phase: Phase,
+        request: &impl Serialize,
+    ) -> Result<A, String> {
+        let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
+        let text = self.phase_text(shard, phase, &body).await?;
+        read_answer(shard, &text)
+    }
+
+    /// The text of a delivery's call to one object (not generic: one copy in the wasm).
+    async fn phase_text(&self, shard: usize, phase: Phase, body: &str) -> Result<String, String> {
+        let name = object_name(shard);
+        let stub: LedgerStub = object_fetch::stub(&self.namespace, &name)?;
+        let call = match phase {
+            Phase::Claim => stub.claim_keys(body),
+            Phase::Settle => stub.settle_keys(body),
+        };
+        object_fetch::method_text(&name, call, DELIVERY_CALL_TIMEOUT_MS).await
+    }
+
     /// Claims every key of `book` (each object asked once, all at once); the keys of an object
     /// that does not answer are marked unknown. Returns why the ledger could not be used for
     /// some keys, if so.
     pub async fn claim(&self, book: &mut Book, owner: &str, lease_ms: u64) -> Option<String> {
         let groups = {
             let keys: Vec<&str> = book.keys().collect();
-            by_shard(keys.iter().copied())
+            by_shard(keys.iter().copied(), self.objects)
                 .into_iter()
                 .map(|(shard, positions)| {
                     let request = ClaimRequest {
@@ -79,7 +127,7 @@ impl LedgerClient {
                 .collect::<Vec<_>>()
         };
         let answers = join_all(groups.iter().map(|(shard, _, request)| {
-            self.call::<ClaimAnswer>(*shard, CLAIM_PATH, request, DELIVERY_CALL_TIMEOUT_MS)
+            self.call_phase::<ClaimAnswer>(*shard, Phase::Claim, request)
         }))
         .await;
         let mut fallback = None;
@@ -98,25 +146,25 @@ impl LedgerClient {
     /// Writes back what became of the keys, each object asked once, all at once. Returns how
     /// many entries were written, and why some could not be, if so.
     pub async fn settle(&self, request: SettleRequest) -> (usize, Option<String>) {
-        let mut per_shard: Vec<SettleRequest> = (0..SHARDS)
+        let mut per_shard: Vec<SettleRequest> = (0..self.objects)
             .map(|_| SettleRequest {
                 owner: request.owner.clone(),
                 ..SettleRequest::default()
             })
             .collect();
         for key in request.delivered {
-            per_shard[shard_of(&key)].delivered.push(key);
+            per_shard[shard_of(&key, self.objects)].delivered.push(key);
         }
         for (key, error) in request.released {
-            per_shard[shard_of(&key)].released.push((key, error));
+            per_shard[shard_of(&key, self.objects)]
+                .released
+                .push((key, error));
         }
         let calls = per_shard
             .iter()
             .enumerate()
             .filter(|(_, r)| !r.delivered.is_empty() || !r.released.is_empty())
-            .map(|(shard, request)| {
-                self.call::<SettleAnswer>(shard, SETTLE_PATH, request, DELIVERY_CALL_TIMEOUT_MS)
-            });
+            .map(|(shard, request)| self.call_phase::<SettleAnswer>(shard, Phase::Settle, request));
         let mut written = 0;
         let mut fallback = None;
         for answer in join_all(calls).await {
@@ -136,7 +184,7 @@ impl LedgerClient {
     pub async fn park(&self, letters: Vec<NewLetter>) -> Vec<(String, String)> {
         let mut requests: Vec<(usize, ParkRequest, usize)> = Vec::new();
         for letter in letters {
-            let shard = shard_of(letter.key.as_deref().unwrap_or(&letter.id));
+            let shard = shard_of(letter.key.as_deref().unwrap_or(&letter.id), self.objects);
             let size = letter_bytes(&letter.id, &letter.fallback_error, Some(&letter.body));
             let open = requests.iter_mut().rev().find(|(s, r, bytes)| {
                 *s == shard && (r.letters.is_empty() || bytes + size <= MAX_ANSWER_BYTES)
@@ -171,7 +219,7 @@ impl LedgerClient {
     /// Every object's listing (not merged), by shard; the objects that did not answer, each as
     /// `{object, error}`.
     pub async fn list(&self, request: &ListRequest) -> (Vec<(usize, ListAnswer)>, Vec<Value>) {
-        let calls = (0..SHARDS)
+        let calls = (0..MAX_OBJECTS)
             .map(|shard| self.call::<ListAnswer>(shard, LIST_PATH, request, ADMIN_CALL_TIMEOUT_MS));
         let mut listings = Vec::new();
         let mut failed = Vec::new();
@@ -200,7 +248,7 @@ impl LedgerClient {
     /// Forgets letters wherever they are parked: the IDs that were, and the objects that did
     /// not answer (`{object, error}`).
     pub async fn remove(&self, ids: Vec<String>) -> (Vec<String>, Vec<Value>) {
-        let calls = (0..SHARDS).map(|shard| self.remove_in(shard, ids.clone()));
+        let calls = (0..MAX_OBJECTS).map(|shard| self.remove_in(shard, ids.clone()));
         let mut removed = Vec::new();
         let mut failed = Vec::new();
         for (shard, answer) in join_all(calls).await.into_iter().enumerate() {
@@ -228,4 +276,10 @@ impl LedgerClient {
             .await?;
         Ok(answer.count)
     }
+}
+
+/// An object's JSON answer read, or why it cannot be.
+fn read_answer<A: DeserializeOwned>(shard: usize, text: &str) -> Result<A, String> {
+    serde_json::from_str(text)
+        .map_err(|e| format!("{}: unreadable answer: {e}", object_name(shard)))
 }

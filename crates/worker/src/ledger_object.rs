@@ -3,23 +3,31 @@
 //! Each request reads the rows of its keys with one query and writes what changed with one
 //! (the keys travel as one JSON parameter: the object takes at most 100 bound parameters), all
 //! synchronously, so no other request sees half of it.
+//!
+//! A delivery's claims and settles are RPC methods (`claimKeys`, `settleKeys`: JSON text in and
+//! out, no Request or Response made on either side); the operator's dead-letter operations are
+//! `fetch` routes. workers-rs 0.8 declares a Rust object's class without `extends
+//! DurableObject`, which the runtime needs for RPC: `crates/worker/entry.js` adds it.
 
 use crate::ledger::dead_letter::NO_ERROR_RECORDED;
 use crate::ledger::protocol::{letter_bytes, MAX_ANSWER_BYTES};
 use crate::ledger::protocol::{
     ClaimRequest, CountAnswer, Letter, ListAnswer, ListRequest, ParkRequest, RemoveRequest,
-    SettleAnswer, SettleRequest, UpdateRequest, CLAIM_PATH, LIST_PATH, PARK_PATH, REMOVE_PATH,
-    SETTLE_PATH, UPDATE_PATH,
+    SettleAnswer, SettleRequest, UpdateRequest, LIST_PATH, PARK_PATH, REMOVE_PATH, UPDATE_PATH,
 };
 use crate::ledger::rules::{self, Entry, Rows, State, SWEEP_EVERY_MS};
 use ::worker::{
     durable_object, Date, DurableObject, Env, Request, Response, Result, SqlStorage,
-    SqlStorageValue, State as ObjectState,
+    SqlStorageValue, State as ObjectState, Storage,
 };
+use js_sys::Promise;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::json;
 use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, state INTEGER NOT NULL, owner TEXT, until INTEGER NOT NULL, error TEXT) WITHOUT ROWID",
@@ -46,7 +54,7 @@ pub struct DeliveryLedger {
     state: ObjectState,
     /// When this instance last knew the alarm to be set for (ms since the epoch); `None`: not
     /// known (a new instance, or an alarm running now, which may fail).
-    alarm_at: Cell<Option<u64>>,
+    alarm_at: Rc<Cell<Option<u64>>>,
     /// How long a parked letter is kept (`DEAD_LETTER_RETENTION_DAYS`, default 14).
     retention_ms: u64,
 }
@@ -75,7 +83,7 @@ impl DurableObject for DeliveryLedger {
         }
         DeliveryLedger {
             state,
-            alarm_at: Cell::new(None),
+            alarm_at: Rc::new(Cell::new(None)),
             retention_ms: retention_ms(&env),
         }
     }
@@ -86,8 +94,6 @@ impl DurableObject for DeliveryLedger {
         let now = Date::now().as_millis();
         let sql = self.state.storage().sql();
         let answer = match path.as_str() {
-            CLAIM_PATH => parse(&body).and_then(|r| claim(&sql, &r, now)),
-            SETTLE_PATH => parse(&body).and_then(|r| settle(&sql, &r, now)),
             PARK_PATH => parse(&body).and_then(|r| park(&sql, &r, now)),
             LIST_PATH => parse(&body).and_then(|r| list(&sql, &r)),
             REMOVE_PATH => parse(&body).and_then(|r| remove(&sql, &r)),
@@ -97,7 +103,7 @@ impl DurableObject for DeliveryLedger {
         match answer {
             Ok(text) => {
                 if writes_entries(&path) {
-                    self.schedule_sweep(now).await;
+                    schedule_sweep(&self.state.storage(), &self.alarm_at, now).await;
                 }
                 if path == PARK_PATH {
                     self.schedule_expiry(&sql, now).await;
@@ -187,31 +193,69 @@ impl DeliveryLedger {
             self.alarm_at.set(Some(expiry));
         }
     }
+}
 
-    /// Makes sure a sweep is scheduled whenever an entry is written: an alarm that failed its
-    /// retries (or was never set) is armed again by the next write, not only by a new instance.
-    /// Storage is asked only when this instance knows of no alarm still to come (asking on
-    /// every write cost about 1 ms of each 100-event delivery).
-    async fn schedule_sweep(&self, now: u64) {
+/// The delivery's calls, by RPC (see the module's note): the same JSON as the routes took.
+#[wasm_bindgen]
+impl DeliveryLedger {
+    /// Claims a delivery's keys ([`ClaimRequest`] → [`ClaimAnswer`]).
+    ///
+    /// [`ClaimAnswer`]: crate::ledger::protocol::ClaimAnswer
+    #[wasm_bindgen(js_name = claimKeys)]
+    pub fn claim_keys(&self, request: &str) -> Promise {
+        let now = Date::now().as_millis();
+        let answer = parse(request).and_then(|r| claim(&self.state.storage().sql(), &r, now));
+        self.answer_write(answer, now)
+    }
+
+    /// Writes back what became of a delivery's keys ([`SettleRequest`] → [`SettleAnswer`]).
+    #[wasm_bindgen(js_name = settleKeys)]
+    pub fn settle_keys(&self, request: &str) -> Promise {
+        let now = Date::now().as_millis();
+        let answer = parse(request).and_then(|r| settle(&self.state.storage().sql(), &r, now));
+        self.answer_write(answer, now)
+    }
+
+    /// The answer of a call that wrote entries, once a sweep is known to be scheduled (at once
+    /// when this instance knows of an alarm to come); a refusal rejects with its message.
+    fn answer_write(&self, answer: std::result::Result<String, String>, now: u64) -> Promise {
+        let text = match answer {
+            Ok(text) => JsValue::from_str(&text),
+            Err(why) => return Promise::reject(&js_sys::Error::new(&why).into()),
+        };
         if self.alarm_at.get().is_some_and(|at| at > now) {
-            return;
+            return Promise::resolve(&text);
         }
-        let storage = self.state.storage();
-        match storage.get_alarm().await {
-            Ok(Some(at)) => self.alarm_at.set(Some(at as u64)),
-            Ok(None) => {
-                if storage.set_alarm(SWEEP_EVERY_MS as i64).await.is_ok() {
-                    self.alarm_at.set(Some(now + SWEEP_EVERY_MS));
-                }
+        let (storage, alarm_at) = (self.state.storage(), Rc::clone(&self.alarm_at));
+        future_to_promise(async move {
+            schedule_sweep(&storage, &alarm_at, now).await;
+            Ok(text)
+        })
+    }
+}
+
+/// Makes sure a sweep is scheduled whenever an entry is written: an alarm that failed its
+/// retries (or was never set) is armed again by the next write, not only by a new instance.
+/// Storage is asked only when this instance knows of no alarm still to come (asking on every
+/// write cost about 1 ms of each 100-event delivery).
+async fn schedule_sweep(storage: &Storage, alarm_at: &Cell<Option<u64>>, now: u64) {
+    if alarm_at.get().is_some_and(|at| at > now) {
+        return;
+    }
+    match storage.get_alarm().await {
+        Ok(Some(at)) => alarm_at.set(Some(at as u64)),
+        Ok(None) => {
+            if storage.set_alarm(SWEEP_EVERY_MS as i64).await.is_ok() {
+                alarm_at.set(Some(now + SWEEP_EVERY_MS));
             }
-            Err(_) => {}
         }
+        Err(_) => {}
     }
 }
 
 /// Whether a ledger route writes entries or letters (which the sweep must one day delete).
 fn writes_entries(path: &str) -> bool {
-    matches!(path, CLAIM_PATH | SETTLE_PATH | PARK_PATH | UPDATE_PATH)
+    matches!(path, PARK_PATH | UPDATE_PATH)
 }
 
 fn parse<R: DeserializeOwned>(body: &str) -> std::result::Result<R, String> {

@@ -17,6 +17,7 @@ use segment_bloomreach_deployment::{
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 
 /// The source the variables define, and the one `POST /webhook` (no source in the path) reaches.
 pub const DEFAULT_SOURCE: &str = "default";
@@ -467,14 +468,43 @@ pub fn variables_document(config: &EdgeConfig) -> Option<serde_json::Value> {
     Some(json!({ "destinations": [destination], "sources": [source] }))
 }
 
-/// Every command's ledger key, in `namespace`, as its keyed digest.
-pub fn ledger_keys(requests: &mut [BatchRequest], namespace: &str, keys: &LedgerKeys) {
-    for request in requests {
-        for command in &mut request.commands {
-            if let Some(key) = command.ledger_key.as_mut() {
-                *key = keys.key(namespace, key);
-            }
-        }
+/// Every command's ledger key, in `namespace`: its event's keyed digest, then the command's
+/// suffix (`:session_ping`, `:2`; made by the mapping, never by a sender). The core names an
+/// event's commands `m:<messageId>` or `h:<digest>` and a suffix (`Mapper::build_keyed`), so one
+/// digest per event names them all, and the ledger keeps an event's commands in one object
+/// (`ledger::shard`). `message_ids` is the build's, by event index.
+pub fn ledger_keys(
+    requests: &mut [BatchRequest],
+    message_ids: &[Option<Cow<str>>],
+    namespace: &str,
+    keys: &LedgerKeys,
+) {
+    let mut digests: Vec<Option<String>> = vec![None; message_ids.len()];
+    for command in requests.iter_mut().flat_map(|r| r.commands.iter_mut()) {
+        let Some(key) = command.ledger_key.as_mut() else {
+            continue;
+        };
+        let message_id = message_ids
+            .get(command.event_index)
+            .and_then(Option::as_deref);
+        let (event, suffix) = key.split_at(event_part_len(key, message_id));
+        let digest = match digests.get_mut(command.event_index) {
+            Some(kept) => kept
+                .get_or_insert_with(|| keys.key(namespace, event))
+                .clone(),
+            None => keys.key(namespace, event),
+        };
+        *key = digest + suffix;
+    }
+}
+
+/// How much of a core ledger key names its event: `m:` and the `messageId`, or `h:` and the
+/// content digest's 32 hex digits; the rest is the command's suffix.
+fn event_part_len(key: &str, message_id: Option<&str>) -> usize {
+    match (key.strip_prefix("m:"), message_id) {
+        (Some(rest), Some(id)) if rest.starts_with(id) => 2 + id.len(),
+        _ if key.starts_with("h:") && key.is_char_boundary(34.min(key.len())) => 34.min(key.len()),
+        _ => key.len(),
     }
 }
 
@@ -504,7 +534,13 @@ fn sha256(text: &str) -> [u8; 32] {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    text
 }
 
 /// A digest as validated (64 lowercase hex digits) back into bytes.
@@ -734,7 +770,7 @@ mod tests {
                 .read_body(&body, None, segment_bloomreach::IngestLimits::default())
                 .unwrap();
             let mut output = mapper.build_keyed(slots);
-            ledger_keys(&mut output.requests, namespace, keys);
+            ledger_keys(&mut output.requests, &output.message_ids, namespace, keys);
             let commands = &output.requests[0].commands;
             commands
                 .iter()
@@ -761,5 +797,68 @@ mod tests {
         assert_eq!(format!("{keys:?}"), "LedgerKeys([redacted])");
         assert_eq!(last4("abc"), "abc");
         assert_eq!(last4("wk-1234"), "1234");
+    }
+
+    #[test]
+    fn an_events_commands_are_named_by_one_digest_and_their_suffixes() {
+        let r = stored();
+        // The server source maps e-commerce events: an order is a purchase and one item each.
+        let mapper = r.sources[1].mapper.as_ref().unwrap();
+        let order = r#"{"type":"track","event":"Order Completed","userId":"u","messageId":"o:1","properties":{"order_id":"A","products":[{"product_id":"p1"},{"product_id":"p2"}]}}"#;
+        let unnamed = r#"{"type":"track","event":"Order Completed","userId":"u","properties":{"order_id":"B","products":[{"product_id":"p3"}]}}"#;
+        let body = format!("[{order},{unnamed}]");
+        let build = || {
+            let slots = mapper
+                .read_body(&body, None, segment_bloomreach::IngestLimits::default())
+                .unwrap();
+            mapper.build_keyed(slots)
+        };
+        let raw: Vec<String> = build().requests[0]
+            .commands
+            .iter()
+            .map(|c| c.ledger_key.clone().unwrap())
+            .collect();
+        let digest = raw[3].get(2..34).unwrap().to_string();
+        assert_eq!(
+            raw,
+            [
+                "m:o:1",
+                "m:o:1:2",
+                "m:o:1:3",
+                &format!("h:{digest}"),
+                &format!("h:{digest}:2")
+            ]
+        );
+        let mut output = build();
+        let keys = &r.sources[1].ledger_keys;
+        ledger_keys(
+            &mut output.requests,
+            &output.message_ids,
+            "server/k1/",
+            keys,
+        );
+        let named: Vec<String> = output.requests[0]
+            .commands
+            .iter()
+            .map(|c| c.ledger_key.clone().unwrap())
+            .collect();
+        let (order, unnamed) = (
+            keys.key("server/k1/", "m:o:1"),
+            keys.key("server/k1/", &format!("h:{digest}")),
+        );
+        assert_eq!(
+            named,
+            [
+                order.clone(),
+                format!("{order}:2"),
+                format!("{order}:3"),
+                unnamed.clone(),
+                format!("{unnamed}:2")
+            ]
+        );
+        // A key that is not its event's (none is today) is digested whole.
+        assert_eq!(event_part_len("m:other", Some("o:1")), 7);
+        assert_eq!(event_part_len("m:o:1:2", Some("o:1")), 5);
+        assert_eq!(event_part_len("h:short", None), 7);
     }
 }

@@ -2,9 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The object's routes (the URL's host is never looked at).
-pub const CLAIM_PATH: &str = "/claim";
-pub const SETTLE_PATH: &str = "/settle";
+/// The object's routes for dead letters (the URL's host is never looked at); a delivery's claims
+/// and settles are RPC methods (`claimKeys`, `settleKeys`) taking the same JSON.
 pub const PARK_PATH: &str = "/letters/park";
 pub const LIST_PATH: &str = "/letters/list";
 pub const REMOVE_PATH: &str = "/letters/remove";
