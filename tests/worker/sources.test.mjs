@@ -369,7 +369,11 @@ test("queue mode: each queued event carries its source and is delivered to that 
     await waitFor(() => stored(eu).length + stored(us).length === 2, { timeoutMs: 30_000, what: "both queued events delivered" });
     assert.deepEqual(stored(eu), expectedCommands(webEvents, settingsOf(config, "web")));
     assert.deepEqual(stored(us), expectedCommands(crmEvents, settingsOf(config, "crm")));
-    const batches = worker.logLines("queue_batch").filter((l) => l.delivered > 0);
+    // A batch's line is written once the ledger has settled it, after Bloomreach has the event.
+    const batches = await waitFor(() => {
+      const delivered = worker.logLines("queue_batch").filter((l) => l.delivered > 0);
+      return delivered.length === 2 && delivered;
+    }, { what: "both queue batches logged" });
     assert.deepEqual(batches.map((l) => [l.source, l.configVersion, l.delivered]).sort(), [["crm", 1, 1], ["web", 1, 1]]);
   } finally {
     await worker.dispose();
