@@ -2,7 +2,7 @@
 // claim + settle pairs of K fresh keys to one object of the Rust Worker's DeliveryLedger class (SQLite
 // storage, as wrangler.toml binds it), C pairs in flight, and the table gives requests and keys per
 // second of wall time and the workerd CPU per request. One object runs one request at a time, so its
-// rate bounds what a key's object can take; the Worker spreads keys over `SHARDS` objects.
+// rate bounds what a key's object can take; the Worker spreads keys over `LEDGER_OBJECTS` objects.
 //
 //   bash dev/build --worker && node benches/ledger-throughput.mjs [--pairs=2000] [--runs=3]
 //
@@ -28,21 +28,17 @@ const DRIVER = `export default {
     const stubs = Array.from({ length: objects }, (_, k) => env.LEDGER.get(env.LEDGER.idFromName("ledger-" + k)));
     const prefix = crypto.randomUUID();
     let next = 0;
-    const call = async (stub, path, body) => {
-      const response = await stub.fetch("https://ledger" + path, { method: "POST", body: JSON.stringify(body) });
-      const text = await response.text();
-      if (response.status !== 200) throw new Error(path + ": " + response.status + " " + text);
-      return text;
-    };
+    // The RPC methods a delivery calls (ledger_object.rs), JSON text both ways.
+    const call = (stub, method, body) => stub[method](JSON.stringify(body));
     const lane = async () => {
       while (next < pairs) {
         const i = next++;
         const stub = stubs[i % objects];
         const owner = prefix + "-" + i;
         const batch = Array.from({ length: keys }, (_, k) => "m:" + prefix + "-" + i + "-" + k);
-        const claim = JSON.parse(await call(stub, "/claim", { owner, leaseMs: 30000, keys: batch }));
+        const claim = JSON.parse(await call(stub, "claimKeys", { owner, leaseMs: 30000, keys: batch }));
         if (claim.done || claim.busy) throw new Error("fresh keys were not claimed: " + JSON.stringify(claim));
-        await call(stub, "/settle", { owner, delivered: batch });
+        await call(stub, "settleKeys", { owner, delivered: batch });
       }
     };
     await Promise.all(Array.from({ length: concurrency }, lane));

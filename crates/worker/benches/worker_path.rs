@@ -77,7 +77,9 @@ fn worker_path(text: &str, mapper: &Mapper, ledger: bool) -> usize {
         let settlement = book.settlement("0123456789abcdef0123456789");
         let mut per_shard: Vec<SettleRequest> = vec![SettleRequest::default(); DEFAULT_OBJECTS];
         for key in settlement.delivered {
-            per_shard[shard_of(&key, DEFAULT_OBJECTS)].delivered.push(key);
+            per_shard[shard_of(&key, DEFAULT_OBJECTS)]
+                .delivered
+                .push(key);
         }
         for request in per_shard.iter().filter(|r| !r.delivered.is_empty()) {
             sent += serde_json::to_string(request).expect("serializes").len();

@@ -319,9 +319,13 @@ fn run(
     Ok(cursor.rows_written())
 }
 
-/// The entries of `keys`, read with one query.
-fn read(sql: &SqlStorage, keys: &[&String]) -> std::result::Result<Rows, String> {
-    let keys = serde_json::to_string(keys).map_err(|e| e.to_string())?;
+/// `keys` as one JSON array, the statements' parameter.
+fn keys_json<K: Serialize>(keys: &[K]) -> std::result::Result<String, String> {
+    serde_json::to_string(keys).map_err(|e| e.to_string())
+}
+
+/// The entries of the keys in `keys` (a JSON array), read with one query.
+fn read(sql: &SqlStorage, keys: &str) -> std::result::Result<Rows, String> {
     let found = json_text(sql, READ_ENTRIES, vec![keys.into()])?;
     type Row = (String, u8, Option<String>, u64, Option<String>);
     let rows: Vec<Row> = serde_json::from_str(&found).map_err(|e| e.to_string())?;
@@ -342,23 +346,17 @@ fn read(sql: &SqlStorage, keys: &[&String]) -> std::result::Result<Rows, String>
         .collect())
 }
 
-/// The entries of `changed`, written with one query.
-fn write(sql: &SqlStorage, rows: &Rows, changed: &[String]) -> std::result::Result<(), String> {
-    if changed.is_empty() {
+/// The entries of `failed`, written with one query.
+fn write_failed(sql: &SqlStorage, failed: &[(&str, Entry)]) -> std::result::Result<(), String> {
+    if failed.is_empty() {
         return Ok(());
     }
     type Row<'r> = (&'r str, u8, Option<&'r str>, u64, Option<&'r str>);
-    let values: Vec<Row> = changed
+    let values: Vec<Row> = failed
         .iter()
-        .filter_map(|key| {
-            let e = rows.get(key)?;
-            Some((
-                key.as_str(),
-                e.state as u8,
-                e.owner.as_deref(),
-                e.until,
-                e.error.as_deref(),
-            ))
+        .map(|(key, e)| {
+            let (owner, error) = (e.owner.as_deref(), e.error.as_deref());
+            (*key, e.state as u8, owner, e.until, error)
         })
         .collect();
     let values = serde_json::to_string(&values).map_err(|e| e.to_string())?;
@@ -371,12 +369,19 @@ fn claim(
     request: &ClaimRequest,
     now: u64,
 ) -> std::result::Result<String, String> {
-    let mut rows = read(sql, &request.keys.iter().collect::<Vec<_>>())?;
-    let (answer, changed) = rules::claim(&mut rows, request, now);
-    // Every key the rules changed got the same lease: written by one statement over the keys
-    // alone (the rows as JSON, parsed column by column, cost several times as much).
-    if !changed.is_empty() {
-        let keys = serde_json::to_string(&changed).map_err(|e| e.to_string())?;
+    let keys = keys_json(&request.keys)?;
+    let rows = read(sql, &keys)?;
+    let (answer, leased) = rules::claim(&rows, request, now);
+    // Every key the rules lease gets the same lease (`rules::lease`): written by one statement
+    // over the keys alone (the rows as JSON, parsed column by column, cost several times as
+    // much); nearly always every key of the request, whose JSON is at hand.
+    if !leased.is_empty() {
+        let keys = if leased.len() == request.keys.len() {
+            keys
+        } else {
+            let leased: Vec<&str> = leased.iter().map(|&p| request.keys[p].as_str()).collect();
+            keys_json(&leased)?
+        };
         run(
             sql,
             LEASE_ENTRIES,
@@ -397,32 +402,28 @@ fn settle(
 ) -> std::result::Result<String, String> {
     // A delivered key is delivered whatever its entry said: only the released keys' entries are
     // read (none, in nearly every settle).
-    let released: Vec<&String> = request.released.iter().map(|(k, _)| k).collect();
-    let mut rows = if released.is_empty() {
+    let rows = if request.released.is_empty() {
         Rows::new()
     } else {
-        read(sql, &released)?
+        let released: Vec<&str> = request.released.iter().map(|(k, _)| k.as_str()).collect();
+        read(sql, &keys_json(&released)?)?
     };
-    let changed = rules::settle(&mut rows, request, now);
-    // Every delivered entry is alike but for its key: one statement over the keys writes them.
-    let (delivered, others): (Vec<&String>, Vec<&String>) = changed
-        .iter()
-        .partition(|key| rows.get(*key).is_some_and(|e| e.state == State::Delivered));
-    if !delivered.is_empty() {
-        let keys = serde_json::to_string(&delivered).map_err(|e| e.to_string())?;
+    let settlement = rules::settle(&rows, request, now);
+    // Every delivered entry is alike but for its key (`rules::delivered`): one statement over
+    // the keys writes them.
+    if !settlement.delivered.is_empty() {
         run(
             sql,
             DELIVER_ENTRIES,
             vec![
-                keys.into(),
+                keys_json(&settlement.delivered)?.into(),
                 SqlStorageValue::from((now + rules::DELIVERED_FOR_MS) as i64),
             ],
         )?;
     }
-    let others: Vec<String> = others.into_iter().cloned().collect();
-    write(sql, &rows, &others)?;
+    write_failed(sql, &settlement.failed)?;
     text(&SettleAnswer {
-        written: changed.len(),
+        written: settlement.written(),
     })
 }
 
@@ -432,7 +433,7 @@ fn park(sql: &SqlStorage, request: &ParkRequest, now: u64) -> std::result::Resul
         .iter()
         .filter_map(|l| l.key.as_ref())
         .collect();
-    let rows = read(sql, &keys)?;
+    let rows = read(sql, &keys_json(&keys)?)?;
     let letters: Vec<_> = request
         .letters
         .iter()

@@ -62,82 +62,95 @@ pub type Rows = HashMap<String, Entry>;
 
 /// Claims each key of `request` in order: a delivered key is `done`, a key leased by another
 /// owner is `busy`, any other key (no entry, failed, expired, or leased by this owner) gets a
-/// lease. Returns the answer and the keys whose entries changed.
-pub fn claim(rows: &mut Rows, request: &ClaimRequest, now: u64) -> (ClaimAnswer, Vec<String>) {
+/// lease ([`lease`]). Returns the answer and the positions of the keys that get one; `rows`, as
+/// read, is not changed (a key twice in one request is answered alike both times).
+pub fn claim(rows: &Rows, request: &ClaimRequest, now: u64) -> (ClaimAnswer, Vec<usize>) {
     let mut answer = ClaimAnswer::default();
-    let mut changed = Vec::new();
+    let mut leased = Vec::new();
     for (position, key) in request.keys.iter().enumerate() {
-        let position = position as u32;
         let current = rows.get(key).filter(|e| e.counts(now));
         match current {
-            Some(e) if e.state == State::Delivered => answer.done.push(position),
+            Some(e) if e.state == State::Delivered => answer.done.push(position as u32),
             Some(e) if e.state == State::Leased && e.owner.as_deref() != Some(&request.owner) => {
-                answer.busy.push((position, e.until))
+                answer.busy.push((position as u32, e.until))
             }
-            _ => {
-                let error = rows.get(key).and_then(|e| e.error.clone());
-                rows.insert(
-                    key.clone(),
-                    Entry {
-                        state: State::Leased,
-                        owner: Some(request.owner.clone()),
-                        until: now + request.lease_ms,
-                        error,
-                    },
-                );
-                changed.push(key.clone());
-            }
+            _ => leased.push(position),
         }
     }
-    (answer, changed)
+    (answer, leased)
+}
+
+/// The entry a claim's lease leaves: held by `owner` until `until`, the key's last error kept
+/// (the object writes it with one statement over the keys, `LEASE_ENTRIES`).
+pub fn lease(previous: Option<&Entry>, owner: &str, until: u64) -> Entry {
+    Entry {
+        state: State::Leased,
+        owner: Some(owner.to_string()),
+        until,
+        error: previous.and_then(|e| e.error.clone()),
+    }
+}
+
+/// What a settle writes: the keys now delivered, each once, and the failed keys with their
+/// entries.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Settlement<'r> {
+    /// Each written as [`delivered`] (the object: one statement over the keys, `DELIVER_ENTRIES`).
+    pub delivered: Vec<&'r str>,
+    pub failed: Vec<(&'r str, Entry)>,
+}
+
+impl Settlement<'_> {
+    /// How many entries it writes.
+    pub fn written(&self) -> usize {
+        self.delivered.len() + self.failed.len()
+    }
+}
+
+/// A delivered key's entry: remembered for a day.
+pub fn delivered(now: u64) -> Entry {
+    Entry {
+        state: State::Delivered,
+        owner: None,
+        until: now + DELIVERED_FOR_MS,
+        error: None,
+    }
 }
 
 /// Records what Bloomreach accepted (whoever held the key: it is delivered) and releases the
 /// leases of what failed, keeping the error, unless another delivery holds the key or it is
-/// delivered. Returns the keys whose entries changed.
-pub fn settle(rows: &mut Rows, request: &SettleRequest, now: u64) -> Vec<String> {
-    let mut changed: Vec<String> = Vec::new();
-    // A request may name a key twice; each changed key is written once.
-    let mut seen: HashSet<&str> = HashSet::with_capacity(request.delivered.len());
+/// delivered (by this request too). `rows` holds the released keys' entries (a delivered key's
+/// is not needed). A key named twice is written once: as delivered if it is among the delivered,
+/// else with its last error.
+pub fn settle<'r>(rows: &Rows, request: &'r SettleRequest, now: u64) -> Settlement<'r> {
+    let mut settlement = Settlement::default();
+    let mut delivered_keys: HashSet<&str> = HashSet::with_capacity(request.delivered.len());
     for key in &request.delivered {
-        rows.insert(
-            key.clone(),
-            Entry {
-                state: State::Delivered,
-                owner: None,
-                until: now + DELIVERED_FOR_MS,
-                error: None,
-            },
-        );
-        note(&mut seen, &mut changed, key);
+        if delivered_keys.insert(key) {
+            settlement.delivered.push(key);
+        }
     }
     for (key, error) in &request.released {
-        let untouchable = rows.get(key).filter(|e| e.counts(now)).is_some_and(|e| {
-            e.state == State::Delivered
-                || (e.state == State::Leased && e.owner.as_deref() != Some(&request.owner))
-        });
+        let untouchable = delivered_keys.contains(key.as_str())
+            || rows.get(key).filter(|e| e.counts(now)).is_some_and(|e| {
+                e.state == State::Delivered
+                    || (e.state == State::Leased && e.owner.as_deref() != Some(&request.owner))
+            });
         if untouchable {
             continue;
         }
-        rows.insert(
-            key.clone(),
-            Entry {
-                state: State::Failed,
-                owner: None,
-                until: now + FAILED_FOR_MS,
-                error: Some(error.clone()),
-            },
-        );
-        note(&mut seen, &mut changed, key);
+        let entry = Entry {
+            state: State::Failed,
+            owner: None,
+            until: now + FAILED_FOR_MS,
+            error: Some(error.clone()),
+        };
+        match settlement.failed.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, kept)) => *kept = entry,
+            None => settlement.failed.push((key, entry)),
+        }
     }
-    changed
-}
-
-/// Adds `key` to `changed` the first time it is seen.
-fn note<'r>(seen: &mut HashSet<&'r str>, changed: &mut Vec<String>, key: &'r str) {
-    if seen.insert(key) {
-        changed.push(key.to_string());
-    }
+    settlement
 }
 
 /// The last delivery error recorded for `key`, if any.
@@ -168,27 +181,27 @@ pub(crate) mod tests {
                 .collect()
         }
 
-        fn write(&mut self, rows: &Rows, changed: Vec<String>) {
-            for key in changed {
-                self.rows.insert(key.clone(), rows[&key].clone());
-            }
-        }
-
         pub(crate) fn claim(&mut self, request: &ClaimRequest, now: u64) -> ClaimAnswer {
-            let mut rows = self.read(request.keys.iter().cloned());
-            let (answer, changed) = claim(&mut rows, request, now);
-            self.write(&rows, changed);
+            let rows = self.read(request.keys.iter().cloned());
+            let (answer, leased) = claim(&rows, request, now);
+            for position in leased {
+                let key = &request.keys[position];
+                let entry = lease(rows.get(key), &request.owner, now + request.lease_ms);
+                self.rows.insert(key.clone(), entry);
+            }
             answer
         }
 
         pub(crate) fn settle(&mut self, request: &SettleRequest, now: u64) -> usize {
-            let keys = request.delivered.iter().cloned();
-            let keys = keys.chain(request.released.iter().map(|(k, _)| k.clone()));
-            let mut rows = self.read(keys);
-            let changed = settle(&mut rows, request, now);
-            let written = changed.len();
-            self.write(&rows, changed);
-            written
+            let rows = self.read(request.released.iter().map(|(k, _)| k.clone()));
+            let settlement = settle(&rows, request, now);
+            for key in &settlement.delivered {
+                self.rows.insert(key.to_string(), delivered(now));
+            }
+            for (key, entry) in &settlement.failed {
+                self.rows.insert(key.to_string(), entry.clone());
+            }
+            settlement.written()
         }
 
         pub(crate) fn sweep(&mut self, now: u64) {
@@ -306,6 +319,42 @@ pub(crate) mod tests {
         assert!(ledger.rows.contains_key("k") && ledger.rows.contains_key("other"));
         ledger.sweep(10 + DELIVERED_FOR_MS + SWEEP_GRACE_MS + 1);
         assert!(ledger.rows.is_empty());
+    }
+
+    #[test]
+    fn a_settle_writes_each_key_once_delivered_before_released() {
+        let rows = Rows::new();
+        let request = settle_of(
+            "a",
+            &["k1", "k2", "k1"],
+            &[("k2", "HTTP 500"), ("k3", "first"), ("k3", "last")],
+        );
+        let settlement = settle(&rows, &request, 7);
+        assert_eq!(
+            settlement,
+            Settlement {
+                delivered: vec!["k1", "k2"],
+                failed: vec![(
+                    "k3",
+                    Entry {
+                        state: State::Failed,
+                        owner: None,
+                        until: 7 + FAILED_FOR_MS,
+                        error: Some("last".into())
+                    }
+                )],
+            }
+        );
+        assert_eq!(settlement.written(), 3);
+        assert_eq!(
+            lease(settlement.failed.first().map(|(_, e)| e), "b", 9),
+            Entry {
+                state: State::Leased,
+                owner: Some("b".into()),
+                until: 9,
+                error: Some("last".into())
+            }
+        );
     }
 
     #[test]
