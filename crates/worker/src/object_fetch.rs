@@ -1,11 +1,10 @@
 //! One call to one Durable Object, by name, given up after a timeout: a POST of text to a path (the ledger's dead letters and the configuration store) or an RPC method of the object's class (the ledger's claims and settles).
 
 use crate::upstream::describe;
-use ::worker::{Delay, ObjectNamespace};
+use ::worker::ObjectNamespace;
 use futures_util::future::{select, Either};
 use js_sys::Promise;
 use std::future::Future;
-use std::time::Duration;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RequestInit, Response};
@@ -16,6 +15,11 @@ extern "C" {
     type ObjectStub;
     #[wasm_bindgen(method, js_name = fetch)]
     fn fetch(this: &ObjectStub, url: &str, init: &RequestInit) -> Promise;
+    /// The runtime's `scheduler.wait(ms)`: a promise resolved after `ms`, a call's timeout (a
+    /// Rust `Delay` makes a closure and clears its timer, which showed in a one-event
+    /// delivery's profile); a wait outliving its call ends with the request.
+    #[wasm_bindgen(js_namespace = scheduler, js_name = wait)]
+    fn scheduler_wait(ms: f64) -> Promise;
 }
 
 /// The stub of the object named `name`, as the JavaScript type `T` whose methods it is called
@@ -71,7 +75,7 @@ async fn within<T>(
     call: impl Future<Output = Result<T, JsValue>>,
     timeout_ms: u64,
 ) -> Result<T, String> {
-    let timeout = Box::pin(Delay::from(Duration::from_millis(timeout_ms)));
+    let timeout = JsFuture::from(scheduler_wait(timeout_ms as f64));
     match select(Box::pin(call), timeout).await {
         Either::Left((Ok(answer), _)) => Ok(answer),
         Either::Left((Err(error), _)) => Err(format!("{name}: {}", describe(&error))),
