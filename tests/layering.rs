@@ -221,8 +221,9 @@ fn the_worker_shell_is_layered() {
     check_layers(
         "crates/worker/src",
         &[
-            // Times as text, for the console's records and its session.
-            &["time_text"],
+            // Times as text, for the console's records and its session; a small stable sort for
+            // short lists.
+            &["time_text", "small_sort"],
             // The console's session cookie: pure, under the admin check that reads it.
             &["session"],
             &[

@@ -41,10 +41,12 @@ const CONFIG_WASM_GZIP_BUDGET = 144 * KB;
 // either the alarm or the WebSocket handlers). The console's sign-in: +3.7 KB. Issue 21's rate
 // limits (called through js_sys, not workers-rs's serde-wasm-bindgen wrapper: -6 KB), allowed
 // origins and receipt stamps: +5 KB. 490,007 B in all with the inspector's alarm and its count
-// of refused requests; 480 KB leaves 1.5 KB: the next feature should find room (issue 24).
-// Issue 24 asked for 400 KB: not met (the console and the hardening cost more than was won).
-// See benches/README.md, "Sizes".
-const WORKER_GZIP_BUDGET = 480 * KB;
+// of refused requests; 480 KB then. Issue 24 asked for 400 KB: not met. Its size work took the
+// bundle from 489,438 to 462,676 B (Rust's float parser, four copies of std's stable sort and the
+// canonical JSON's unstable sort out, wasm-opt -Oz, the dependencies the mapping does not run per
+// event built at "z" for the Worker); 453.5 KB leaves about 1.7 KB. The core at "s" would give
+// 24 KB more but costs the Worker 8-25 % of its CPU. See benches/README.md, "Sizes".
+const WORKER_GZIP_BUDGET = 453.5 * KB;
 
 /** Raw and gzip (level 9, as `gzip -9`) bytes of each file, and their totals. */
 function sizes(files) {
@@ -79,7 +81,7 @@ test("segment-bloomreach/config's wasm stays within 144 KB gzip", (t) => {
   assert.ok(s.gzip <= CONFIG_WASM_GZIP_BUDGET, `${s.gzip} B gzip is over the ${CONFIG_WASM_GZIP_BUDGET} B budget`);
 });
 
-test("the Worker bundle (build/) stays within 480 KB gzip", (t) => {
+test("the Worker bundle (build/) stays within 453.5 KB gzip", (t) => {
   const build = join(root, "build");
   if (!existsSync(join(build, "index.js"))) {
     t.skip("build/ is absent: the Worker is not built here (bash dev/build --worker builds it)");

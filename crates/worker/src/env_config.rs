@@ -251,7 +251,9 @@ impl EdgeConfig {
                 });
             }
         }
-        problems.sort_by_key(|p| VARIABLES.iter().position(|(v, _)| *v == p.variable));
+        crate::small_sort::sort_by_key(&mut problems, |p| {
+            VARIABLES.iter().position(|(v, _)| *v == p.variable)
+        });
         EdgeConfig {
             mapper: settings.filter(|_| problems.is_empty()).map(Mapper::new),
             senders,

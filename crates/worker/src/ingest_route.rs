@@ -186,7 +186,7 @@ async fn answer(
                 "its command {command_id:?} takes about {bytes} bytes, over the {MAX_MESSAGE_BYTES} one queue message carries"
             )));
         }
-        rejected.sort_by_key(|issue| issue.index);
+        crate::delivery::summary::sort_by_event(&mut rejected);
         let failed = queue_producer::enqueue(queue, messages).await;
         if let Some(mut capture) = capture {
             capture.mark_issues(&rejected, "rejected");

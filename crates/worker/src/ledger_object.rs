@@ -67,10 +67,27 @@ pub fn retention_ms(env: &Env) -> u64 {
     let days = env
         .var("DEAD_LETTER_RETENTION_DAYS")
         .ok()
-        .and_then(|v| v.to_string().trim().parse::<f64>().ok())
+        .and_then(|v| decimal(v.to_string().trim()))
         .filter(|d| d.is_finite() && *d > 0.0)
         .unwrap_or(DEFAULT_RETENTION_DAYS);
     (days * 86_400_000.0) as u64
+}
+
+/// `text` read as Rust's `str::parse::<f64>` reads a decimal (`14`, `0.5`, `.5`, `1.`, `+3`,
+/// `1e2`), by the runtime's unary `+` (as `Number()`, which cannot throw on a string): over these
+/// characters the two grammars are the same and both round correctly, and the Worker does not
+/// carry Rust's float parser and its tables (16 KB of wasm) for one variable. `inf`/`nan`
+/// (Rust) and `Infinity`/`0x…` (JS) are refused here; the caller refuses them all the same.
+fn decimal(text: &str) -> Option<f64> {
+    if text.is_empty()
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+    {
+        return None;
+    }
+    let n = wasm_bindgen::JsValue::from_str(text).unchecked_into_f64();
+    (!n.is_nan()).then_some(n)
 }
 
 impl DurableObject for DeliveryLedger {

@@ -20,6 +20,7 @@ pub mod routing;
 pub mod runtime_url;
 pub mod sender_auth;
 pub mod session;
+pub mod small_sort;
 pub mod time_text;
 
 #[cfg(target_arch = "wasm32")]

@@ -63,7 +63,7 @@ pub fn panic_line(info: &PanicHookInfo) -> String {
 /// contains another is taken out whole).
 pub fn redact(text: &str, secrets: &[String]) -> String {
     let mut secrets: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    crate::small_sort::sort_by_key(&mut secrets, |s| std::cmp::Reverse(s.len()));
     let mut text = text.to_string();
     for secret in secrets {
         text = text.replace(secret.as_str(), "[redacted]");

@@ -24,7 +24,7 @@ pub async fn enqueue(queue: &Queue, messages: Vec<QueuedEvent>) -> Vec<(usize, S
             failed.extend(indexes.into_iter().map(|i| (i, why.clone())));
         }
     }
-    failed.sort_by_key(|(i, _)| *i);
+    crate::small_sort::sort_by_key(&mut failed, |(i, _)| *i);
     failed.dedup_by_key(|(i, _)| *i);
     failed
 }

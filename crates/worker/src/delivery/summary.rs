@@ -29,6 +29,12 @@ pub struct DeliverySummary {
     pub retried: Option<usize>,
 }
 
+/// `issues` in event order (a stable sort). One function for the direct and the queue summaries:
+/// each call of `sort_by_key` with its own closure is another copy of std's sort in the wasm.
+pub fn sort_by_event(issues: &mut [EventIssue]) {
+    issues.sort_by_key(|issue| issue.index);
+}
+
 impl DeliverySummary {
     /// The direct-mode summary: mapping issues plus each event's fate.
     /// `message_ids[i]` is the `messageId` of event `i`, where it has one.
@@ -59,7 +65,7 @@ impl DeliverySummary {
                 Fate::Pending(reason) => pending.push(issue(Code::DeliveryPending, reason)),
             }
         }
-        rejected.sort_by_key(|issue| issue.index);
+        sort_by_event(&mut rejected);
         DeliverySummary {
             received,
             delivered: Some(delivered),
