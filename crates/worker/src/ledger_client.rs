@@ -85,25 +85,14 @@ impl LedgerClient {
         object_fetch::exchange(&self.namespace, &object_name(shard), path, body, timeout_ms).await
     }
 
-    /// A delivery's call to one object, by RPC: its JSON answer, or why there is none.
-    async fn call_phase<A: DeserializeOwned>(
-        &self,
-        shard: usize,
-        phase: Phase,
-        request: &impl Serialize,
-    ) -> Result<A, String> {
-        let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
-        let text = self.phase_text(shard, phase, &body).await?;
-        read_answer(shard, &text)
-    }
-
-    /// The text of a delivery's call to one object (not generic: one copy in the wasm).
-    async fn phase_text(&self, shard: usize, phase: Phase, body: &str) -> Result<String, String> {
+    /// The text of a delivery's call to one object, by RPC (not generic: one copy in the wasm;
+    /// its answer is read by the caller).
+    async fn phase_text(&self, shard: usize, phase: Phase, body: String) -> Result<String, String> {
         let name = object_name(shard);
         let stub: LedgerStub = object_fetch::stub(&self.namespace, &name)?;
         let call = match phase {
-            Phase::Claim => stub.claim_keys(body),
-            Phase::Settle => stub.settle_keys(body),
+            Phase::Claim => stub.claim_keys(&body),
+            Phase::Settle => stub.settle_keys(&body),
         };
         object_fetch::method_text(&name, call, DELIVERY_CALL_TIMEOUT_MS).await
     }
@@ -127,12 +116,13 @@ impl LedgerClient {
                 .collect::<Vec<_>>()
         };
         let answers = join_all(groups.iter().map(|(shard, _, request)| {
-            self.call_phase::<ClaimAnswer>(*shard, Phase::Claim, request)
+            let body = serde_json::to_string(request).unwrap_or_default();
+            self.phase_text(*shard, Phase::Claim, body)
         }))
         .await;
         let mut fallback = None;
-        for ((_, positions, _), answer) in groups.iter().zip(answers) {
-            match answer {
+        for ((shard, positions, _), answer) in groups.iter().zip(answers) {
+            match answer.and_then(|text| read_answer::<ClaimAnswer>(*shard, &text)) {
                 Ok(answer) => book.claimed(positions, &answer),
                 Err(why) => {
                     book.unknown(positions);
@@ -164,11 +154,14 @@ impl LedgerClient {
             .iter()
             .enumerate()
             .filter(|(_, r)| !r.delivered.is_empty() || !r.released.is_empty())
-            .map(|(shard, request)| self.call_phase::<SettleAnswer>(shard, Phase::Settle, request));
+            .map(|(shard, request)| {
+                let body = serde_json::to_string(request).unwrap_or_default();
+                async move { (shard, self.phase_text(shard, Phase::Settle, body).await) }
+            });
         let mut written = 0;
         let mut fallback = None;
-        for answer in join_all(calls).await {
-            match answer {
+        for (shard, answer) in join_all(calls).await {
+            match answer.and_then(|text| read_answer::<SettleAnswer>(shard, &text)) {
                 Ok(answer) => written += answer.written,
                 Err(why) => {
                     fallback.get_or_insert(format!("settle: {why}"));
