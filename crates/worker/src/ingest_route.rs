@@ -18,14 +18,15 @@ use crate::request_body::{check_content_type, read_limited};
 use crate::route::{webhook_source, Route};
 use crate::routing::{ledger_keys, OriginCheck, Routing, Sender, SourceProblems};
 use crate::sender_auth::AuthFailure;
-use ::worker::{Context, Request, Response};
+use ::worker::{Context, Response};
 use segment_bloomreach::{BuildOutput, Code, EventIssue, IngestLimits};
 use serde_json::json;
 
 /// Handles `POST` to an ingest route; `started_ms` is when the request arrived.
 pub async fn ingest(
-    request: Request,
+    request: web_sys::Request,
     route: Route,
+    path: &str,
     bindings: &Bindings,
     ctx: &Context,
     started_ms: u64,
@@ -35,6 +36,7 @@ pub async fn ingest(
     let mut response = answer(
         request,
         route,
+        path,
         bindings,
         ctx,
         started_ms,
@@ -51,9 +53,11 @@ pub async fn ingest(
     Ok(response)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn answer(
-    mut request: Request,
+    request: web_sys::Request,
     route: Route,
+    path: &str,
     bindings: &Bindings,
     ctx: &Context,
     started_ms: u64,
@@ -64,13 +68,13 @@ async fn answer(
     let routing = &live.routing;
     line.config_version = routing.version;
     // `/webhook/<source>` of no source is a route that does not exist.
-    let path = request.path();
-    let webhook_path_source = webhook_source(&path);
+    let webhook_path_source = webhook_source(path);
     if webhook_path_source.is_some_and(|name| routing.source(name).is_none()) {
         return Err(WorkerError::NotFound);
     }
-    check_content_type(&request)?;
-    let header = |name: &str| request.headers().get(name).ok().flatten();
+    let headers = request.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
+    check_content_type(header("Content-Type").as_deref())?;
     let authorization = header("Authorization").filter(|h| !h.trim().is_empty());
     let signature = header("X-Signature");
     let origin = header("Origin");
@@ -93,7 +97,7 @@ async fn answer(
         }
         _ => None,
     };
-    let raw = read_limited(&mut request).await?;
+    let raw = read_limited(request, header("Content-Length").as_deref()).await?;
     line.bytes = Some(raw.len());
     let text = std::str::from_utf8(&raw);
     let sender = match early {
@@ -140,12 +144,17 @@ async fn answer(
         receipt::stamp(&mut slots, started_ms);
         slots
     });
-    // Each sender's events in its own ledger namespace (source and credential).
-    ledger_keys(
-        &mut requests,
-        &routing.namespace(&sender),
-        &source.ledger_keys,
-    );
+    // Each sender's events in its own ledger namespace (source and credential), digested for a
+    // ledger: the Worker's own (direct mode) or the queue consumer's. Without either, a key only
+    // tells a run's repeats of one event apart from other events, which the undigested key does
+    // as well (a keyed digest is one-to-one on them), so no HMAC is spent on it.
+    if bindings.ledger.is_some() || bindings.delivery_queue.is_some() {
+        ledger_keys(
+            &mut requests,
+            &routing.namespace(&sender),
+            &source.ledger_keys,
+        );
+    }
     let received = message_ids.len();
     // The inspector's view of them (only with its binding), written after the answer.
     let capture = Capture::of_request(

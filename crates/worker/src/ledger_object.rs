@@ -13,8 +13,8 @@ use crate::ledger::protocol::{
 };
 use crate::ledger::rules::{self, Entry, Rows, State, SWEEP_EVERY_MS};
 use ::worker::{
-    durable_object, Date, DurableObject, Env, Request, Response, Result, SqlStorage,
-    SqlStorageValue, State as ObjectState,
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
+    State as ObjectState,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -83,7 +83,7 @@ impl DurableObject for DeliveryLedger {
     async fn fetch(&self, mut request: Request) -> Result<Response> {
         let path = request.path();
         let body = request.text().await?;
-        let now = Date::now().as_millis();
+        let now = crate::clock::now_ms();
         let sql = self.state.storage().sql();
         let answer = match path.as_str() {
             CLAIM_PATH => parse(&body).and_then(|r| claim(&sql, &r, now)),
@@ -112,7 +112,7 @@ impl DurableObject for DeliveryLedger {
     /// than their retention (logged); runs again in an hour while entries are left, or when the
     /// oldest letter expires, whichever is first.
     async fn alarm(&self) -> Result<Response> {
-        let now = Date::now().as_millis();
+        let now = crate::clock::now_ms();
         // Until this run sets the next one, no alarm is known: if it fails, the next write looks.
         self.alarm_at.set(None);
         let sql = self.state.storage().sql();

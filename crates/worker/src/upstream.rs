@@ -12,7 +12,6 @@
 //! text crossing into wasm is copied a character at a time by the glue: all of it cost more CPU
 //! inside workerd than the mapping.
 
-use ::worker::Date;
 use js_sys::{ArrayBuffer, JsString, Promise, Uint8Array};
 use std::future::Future;
 use std::rc::Rc;
@@ -90,10 +89,10 @@ pub fn post_batch(
 ) -> impl Future<Output = UpstreamReply> + 'static {
     let bytes = Uint8Array::from(body.as_bytes());
     async move {
-        let started = Date::now().as_millis();
+        let started = crate::clock::now_ms();
         let signal = AbortSignal::timeout_with_u32(u32::try_from(timeout_ms).unwrap_or(u32::MAX));
         let outcome = exchange(&upstream, bytes, &signal).await;
-        let duration_ms = Date::now().as_millis().saturating_sub(started);
+        let duration_ms = crate::clock::now_ms().saturating_sub(started);
         match outcome {
             Ok((status, body, retry_after_ms)) => UpstreamReply {
                 status,
