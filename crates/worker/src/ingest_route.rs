@@ -76,16 +76,17 @@ async fn answer(
     let header = |name: &str| headers.get(name).ok().flatten();
     check_content_type(header("Content-Type").as_deref())?;
     let authorization = header("Authorization").filter(|h| !h.trim().is_empty());
-    let signature = header("X-Signature");
-    let origin = header("Origin");
-    let client = header("CF-Connecting-IP");
+    // Each header is a call into the runtime: the others are read where they count.
+    let signature = match route {
+        Route::Webhook => header("X-Signature"),
+        _ => None,
+    };
     let admit = Admission {
         routing,
         bindings,
         ctx,
         started_ms,
-        origin: origin.as_deref(),
-        client: client.as_deref().unwrap_or("unknown"),
+        headers: &headers,
     };
     // A write key in `Authorization` picks the source, and the source's limits apply, before the
     // body is read: a flood of such requests costs neither the read nor a parse.
@@ -310,8 +311,8 @@ struct Admission<'a> {
     bindings: &'a Bindings,
     ctx: &'a Context,
     started_ms: u64,
-    origin: Option<&'a str>,
-    client: &'a str,
+    /// The request's headers (`Origin` and `CF-Connecting-IP` are read only when they count).
+    headers: &'a web_sys::Headers,
 }
 
 impl Admission<'_> {
@@ -327,7 +328,14 @@ impl Admission<'_> {
         if self.routing.version.is_some() {
             line.source = Some(source.name.clone());
         }
-        let refused = match self.routing.origin_check(sender, self.origin) {
+        let header = |name: &str| self.headers.get(name).ok().flatten();
+        // The request's origin matters only to a key that lists origins (for any other the
+        // check is `Any` whatever the origin).
+        let origin = match self.routing.origin_check(sender, None) {
+            OriginCheck::Any => None,
+            _ => header("Origin"),
+        };
+        let refused = match self.routing.origin_check(sender, origin.as_deref()) {
             OriginCheck::Any => None,
             OriginCheck::Allowed(origin) => {
                 *allowed_origin = Some(origin);
@@ -343,7 +351,12 @@ impl Admission<'_> {
                 &self.bindings.env,
                 &source.limits,
                 &source.name,
-                self.client,
+                // The client's address keys only the per-client limit.
+                &match source.limits.per_client {
+                    Some(_) => header("CF-Connecting-IP"),
+                    None => None,
+                }
+                .unwrap_or_else(|| "unknown".into()),
             )
             .await
             {
