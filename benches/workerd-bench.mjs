@@ -33,6 +33,13 @@
 // counted in a later request's time).
 //
 //   node benches/workerd-bench.mjs --inspector-only  # only the inspector's table
+//
+// The Workers' table with --baseline=DIR also times the Worker built in DIR/build, interleaved
+// with the others, each request's CPU beside this build's. --one-event keeps only the one-event
+// bodies, against the instant upstream, for the fixed cost a request pays whatever it carries
+// (issue 24 item 2); it gives each Worker's mean and median CPU.
+//
+//   node benches/workerd-bench.mjs --one-event --runs=300 --baseline=DIR
 import { Miniflare } from "miniflare";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -41,7 +48,15 @@ import { PROJECT_TOKEN, API_KEY, BASE_BINDINGS } from "../tests/worker/support.m
 import * as corpus from "./corpus.mjs";
 import { benchWorkers, cpuNs, floorWorker, instantUpstream, postBatch, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, "ledger-only": { type: "boolean", default: false }, "inspector-only": { type: "boolean", default: false }, baseline: { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "15" },
+    "ledger-only": { type: "boolean", default: false },
+    "inspector-only": { type: "boolean", default: false },
+    "one-event": { type: "boolean", default: false },
+    baseline: { type: "string" },
+  },
+});
 const runs = Number(values.runs);
 requireWorkerBuild();
 
@@ -78,6 +93,7 @@ async function measure(label, upstream, delivered) {
   const mf = new Miniflare({
     workers: [
       ...benchWorkers(outboundService),
+      ...(values.baseline ? [baselineWorker(benchWorkers(outboundService)[0])] : []),
       floorWorker(outboundService),
       {
         name: "empty",
@@ -90,27 +106,47 @@ async function measure(label, upstream, delivered) {
   });
   try {
     await mf.ready;
-    const names = ["rust", "js", "floor", "empty"];
+    const names = ["rust", ...(values.baseline ? ["base"] : []), "js", "floor", "empty"];
     const workers = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await mf.getWorker(name)])));
     const pid = workerdPid();
     console.log(`\n${label}: ms per /v1/batch request, ${runs} runs each\n`);
-    console.log("| events | body bytes | wall, plain JS | wall, Rust | wall, I/O floor | Rust vs JS | floor vs JS (the most possible) | CPU, empty Worker | CPU, plain JS | CPU, Rust | CPU, I/O floor | Rust vs JS | floor vs JS (the most possible) |");
-    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (const [size, count] of BODIES) {
+    if (values.baseline) {
+      console.log(`(baseline: ${values.baseline}; CPU as mean / median per request)\n`);
+      console.log("| events | CPU: plain JS | Rust | baseline Rust | I/O floor | empty | **Rust / JS** | baseline / JS | **Rust / baseline** | wall: JS / Rust / baseline |");
+      console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    } else {
+      console.log("| events | body bytes | wall, plain JS | wall, Rust | wall, I/O floor | Rust vs JS | floor vs JS (the most possible) | CPU, empty Worker | CPU, plain JS | CPU, Rust | CPU, I/O floor | Rust vs JS | floor vs JS (the most possible) |");
+      console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    }
+    for (const [size, count] of BODIES.filter(([, count]) => !values["one-event"] || count === 1)) {
       const body = corpus.body(size, count);
       const once = async (name) => {
         const { ms, cpu: used } = await timed(workers, name, body, { pid, upstream });
         cpu[name] += used;
+        cpus[name].push(used);
         if (name !== "empty" && delivered() < count) throw new Error(`${name} Worker delivered ${delivered()} of ${count} commands`);
         return ms;
       };
       const zero = () => Object.fromEntries(names.map((name) => [name, 0]));
       const cpu = zero();
+      const cpus = Object.fromEntries(names.map((name) => [name, []]));
       for (let i = 0; i < 2; i++) for (const name of names) await once(name); // warm up (compile, JIT, the floor's memo)
       Object.assign(cpu, zero());
+      for (const name of names) cpus[name] = [];
       const times = Object.fromEntries(names.map((name) => [name, []]));
       for (let i = 0; i < runs; i++) for (const name of names) times[name].push(await once(name));
       const [js, rust, floor] = [median(times.js), median(times.rust), median(times.floor)];
+      if (values.baseline) {
+        const mean = Object.fromEntries(names.map((name) => [name, cpu[name] / runs / 1e6]));
+        const mid = Object.fromEntries(names.map((name) => [name, median(cpus[name]) / 1e6]));
+        const both = (name) => `${mean[name].toFixed(2)} / ${mid[name].toFixed(2)}`;
+        const ratio = (a, b) => `${(mean[a] / mean[b]).toFixed(2)}× / ${(mid[a] / mid[b]).toFixed(2)}×`;
+        console.log(
+          `| ${count} ${size} | ${both("js")} | ${both("rust")} | ${both("base")} | ${both("floor")} | ${both("empty")} | ` +
+            `**${ratio("rust", "js")}** | ${ratio("base", "js")} | **${ratio("rust", "base")}** | ${js.toFixed(1)} / ${rust.toFixed(1)} / ${median(times.base).toFixed(1)} |`,
+        );
+        continue;
+      }
       const [emptyCpu, jsCpu, rustCpu, floorCpu] = [cpu.empty, cpu.js, cpu.rust, cpu.floor].map((ns) => ns / runs / 1e6);
       console.log(
         `| ${count} ${size} | ${body.length} | ${js.toFixed(1)} | ${rust.toFixed(1)} | ${floor.toFixed(1)} | ` +
@@ -124,13 +160,18 @@ async function measure(label, upstream, delivered) {
   }
 }
 
+/** The Worker built in `--baseline`'s DIR/build, as `rust` is set up but named `base`. */
+function baselineWorker(rust) {
+  return { ...rust, name: "base", scriptPath: path.join(values.baseline, "build/index.js"), modulesRoot: path.join(values.baseline, "build") };
+}
+
 /** The Rust Worker with and without its delivery ledger, and a retry answered from the ledger. */
 async function measureLedger(label, upstream, delivered) {
   const outboundService = (request) => upstream.handle(request);
   const [rust] = benchWorkers(outboundService);
   const ledgerOf = (worker, name) => ({ ...worker, name, durableObjects: { DELIVERY_LEDGER: { className: "DeliveryLedger", useSQLite: true } } });
   const workersList = [rust, ledgerOf(rust, "rust-ledger")];
-  const baseline = values.baseline && { ...rust, name: "base", scriptPath: path.join(values.baseline, "build/index.js"), modulesRoot: path.join(values.baseline, "build") };
+  const baseline = values.baseline && baselineWorker(rust);
   if (baseline) workersList.push(baseline, ledgerOf(baseline, "base-ledger"));
   const mf = new Miniflare({ workers: workersList, handleRuntimeStdio: quietStdio });
   try {
@@ -245,6 +286,10 @@ async function measureInspector(label, upstream, delivered) {
 
 const standIn = createStandIn({ projectToken: PROJECT_TOKEN, apiKey: API_KEY, log: null });
 const instant = instantUpstream();
+if (values["one-event"]) {
+  await measure("Against an instant upstream (the Workers' own work)", instant, () => instant.received.commands);
+  process.exit(0);
+}
 if (!values["ledger-only"] && !values["inspector-only"]) {
   await measure("Against the Bloomreach stand-in", standIn, () => standIn.received.stored.length);
   await measure("Against an instant upstream (the Workers' own work)", instant, () => instant.received.commands);

@@ -16,6 +16,11 @@ thread_local! {
     /// reading and validating them again on every request (a dozen strings across the JS
     /// boundary, URL checks, the `Authorization` value) only cost CPU.
     static CONFIG: RefCell<Option<Rc<EdgeConfig>>> = const { RefCell::new(None) };
+    /// The bindings read from the isolate's `env`. The runtime passes every request the same
+    /// `env` object, and its bindings are fixed for the isolate's life, so they are looked up
+    /// once (five lookups, each a few calls into JavaScript) and kept for as long as requests
+    /// come with that same object.
+    static BOUND: RefCell<Option<Rc<Bindings>>> = const { RefCell::new(None) };
 }
 
 /// The queue producer binding that switches the Worker to queue mode.
@@ -39,8 +44,20 @@ pub struct Bindings {
 
 impl Bindings {
     /// The configuration (read and validated on the isolate's first call) and the queue, ledger
-    /// and metrics bindings.
-    pub fn read(env: &Env) -> Bindings {
+    /// and metrics bindings, as read for this `env` before (the same object: see `BOUND`).
+    pub fn read(env: &Env) -> Rc<Bindings> {
+        let kept = BOUND.with(|kept| kept.borrow().clone());
+        if let Some(bindings) =
+            kept.filter(|b| AsRef::<JsValue>::as_ref(&b.env) == AsRef::<JsValue>::as_ref(env))
+        {
+            return bindings;
+        }
+        let bindings = Rc::new(Bindings::look_up(env));
+        BOUND.with(|kept| *kept.borrow_mut() = Some(Rc::clone(&bindings)));
+        bindings
+    }
+
+    fn look_up(env: &Env) -> Bindings {
         let config = CONFIG.with(|kept| {
             if let Some(config) = &*kept.borrow() {
                 return Rc::clone(config);

@@ -6,8 +6,8 @@ use crate::config_versions::{
     MAX_LISTED, PUBLISH_PATH, VERSIONS_PATH, VERSION_PATH,
 };
 use ::worker::{
-    durable_object, Date, DurableObject, Env, Request, Response, Result, SqlStorage,
-    SqlStorageValue, State,
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
+    State,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -137,7 +137,7 @@ fn publish(sql: &SqlStorage, request: PublishRequest) -> std::result::Result<Str
     )?;
     let info = VersionInfo {
         version: newest.first().map_or(0, |(i, _)| i.version) + 1,
-        created_at: Date::now().as_millis(),
+        created_at: crate::clock::now_ms(),
         admin: request.admin,
         summary: one_line(&request.summary),
     };

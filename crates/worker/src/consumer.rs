@@ -11,9 +11,7 @@ use crate::log::{self, RejectionLine};
 use crate::metrics::call_type_name;
 use crate::queue_message::QueuedEvent;
 use crate::routing::DEFAULT_SOURCE;
-use ::worker::{
-    Context, Date, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage,
-};
+use ::worker::{Context, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
 use segment_bloomreach::pack::repack;
 use serde_json::json;
 
@@ -26,7 +24,7 @@ pub const DEAD_LETTER_QUEUE_SUFFIX: &str = "-dlq";
 
 /// Delivers one batch of queued events, or parks a batch from the dead-letter queue.
 pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context) {
-    let started = Date::now().as_millis();
+    let started = crate::clock::now_ms();
     let bindings = Bindings::read(env);
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
     if batch.queue().ends_with(DEAD_LETTER_QUEUE_SUFFIX) {
@@ -140,7 +138,7 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context)
             capture.retried = run.retried;
             capture.write(ctx);
         }
-        let now = Date::now().as_millis();
+        let now = crate::clock::now_ms();
         let (mut acked, mut rejected, mut retried) = (0, 0, 0);
         for (owner, fate) in run.outcomes.fates() {
             let message = &messages[owner];
@@ -190,7 +188,7 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context)
             "unreadable": unreadable,
             "upstreamStatuses": run.statuses,
             "ledger": run.ledger,
-            "durationMs": Date::now().as_millis().saturating_sub(started),
+            "durationMs": crate::clock::now_ms().saturating_sub(started),
         }));
         unreadable = 0;
     }
@@ -320,7 +318,7 @@ async fn park(
         "queue": batch.queue(),
         "messages": messages.len(),
         "parked": messages.len() - failed.len(),
-        "durationMs": Date::now().as_millis().saturating_sub(started),
+        "durationMs": crate::clock::now_ms().saturating_sub(started),
     });
     if let Some((_, error)) = failed.first() {
         line["error"] = json!(error);
@@ -330,7 +328,7 @@ async fn park(
     // A letter not parked is never acked: it comes back after as long as it has waited (a
     // minute at least, 12 hours at most), so the dead-letter queue's 100 retries outlast its
     // retention instead of ending in 100 minutes.
-    let now = Date::now().as_millis();
+    let now = crate::clock::now_ms();
     for message in messages {
         if failed.iter().any(|(id, _)| *id == message.id()) {
             let age_secs = now.saturating_sub(message.timestamp().as_millis()) / 1_000;

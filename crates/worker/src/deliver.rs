@@ -9,7 +9,7 @@ use crate::log::{self, DeliveryLine};
 use crate::metrics::{ledger_points, Counted, RoundTally};
 use crate::metrics_dataset::MetricsDataset;
 use crate::upstream::{post_batch, Upstream, UpstreamReply};
-use ::worker::{Context, Date, Delay};
+use ::worker::{Context, Delay};
 use futures_util::future::{select, Either, LocalBoxFuture};
 use futures_util::stream::{self, StreamExt};
 use futures_util::FutureExt;
@@ -108,7 +108,8 @@ enum Answer {
 
 /// Delivers `requests` within the run's policy, through the ledger when one is bound.
 pub async fn deliver(run: &Run<'_>, requests: Vec<BatchRequest>) -> DeliveryRun {
-    let token = run_token();
+    // The lease token names this run's claims and settles: without a ledger there are none.
+    let token = run.ledger.map(|_| run_token()).unwrap_or_default();
     let mut book = Book::new();
     let outcomes = Outcomes::new(&requests);
     let roles: Vec<Vec<Role>> = requests
@@ -134,7 +135,7 @@ pub async fn deliver(run: &Run<'_>, requests: Vec<BatchRequest>) -> DeliveryRun 
     };
     let mut requests = sendable(run, &book, &mut state, requests, &roles);
     let upstream = Upstream::new(&run.target.url, &run.target.authorization).map(Rc::new);
-    let elapsed = || Date::now().as_millis().saturating_sub(run.started_ms);
+    let elapsed = || crate::clock::now_ms().saturating_sub(run.started_ms);
     let mut timeout_ms = run.policy.first_attempt_timeout_ms(elapsed());
     let mut attempt = 1;
     while !requests.is_empty() {
@@ -250,7 +251,7 @@ async fn send_round(
     book: &mut Book,
     state: &mut DeliveryRun,
 ) -> (Vec<PendingCommand>, Option<u64>) {
-    let started = Date::now().as_millis();
+    let started = crate::clock::now_ms();
     let late_answer_ms = run.policy.late_answer_ms.max(timeout_ms);
     // This run's leases end no later than this (they were taken after its budget started).
     let lease_end = run.started_ms + run.policy.lease_ms();
@@ -395,7 +396,7 @@ async fn send_round(
         pending.extend(state.outcomes.record(&request, &outcomes));
     }
     if let Some(metrics) = run.metrics {
-        let duration = Date::now().as_millis().saturating_sub(started);
+        let duration = crate::clock::now_ms().saturating_sub(started);
         metrics.write(&tally.points(run.mode, run.source, attempt, duration));
     }
     (pending, retry_after_ms)

@@ -1,7 +1,7 @@
 //! Writing answers: JSON responses, an error's answer, CORS for analytics.js and its preflight.
 
 use crate::error::WorkerError;
-use ::worker::Response;
+use ::worker::{EncodeBody, Response, ResponseBody};
 use serde::Serialize;
 
 /// A JSON response with the given status.
@@ -46,4 +46,24 @@ pub fn preflight() -> Response {
     );
     let _ = headers.set("Access-Control-Max-Age", "86400");
     response
+}
+
+/// The runtime's `Response` for `response`: a text body is handed over as a string (one `new
+/// Response(text, init)`), where workers-rs's conversion first makes a `Uint8Array` of it and
+/// copies the bytes in. Anything else (no body, a stream, a WebSocket) goes through workers-rs.
+/// The Worker sets no `cf` on an answer with a body, which this would not carry over.
+pub fn into_js(response: Response) -> web_sys::Response {
+    if let (ResponseBody::Body(bytes), EncodeBody::Automatic) =
+        (response.body(), response.encode_body())
+    {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            let init = web_sys::ResponseInit::new();
+            init.set_status(response.status_code());
+            init.set_headers(&response.headers().0);
+            if let Ok(js) = web_sys::Response::new_with_opt_str_and_init(Some(text), &init) {
+                return js;
+            }
+        }
+    }
+    response.into()
 }

@@ -18,14 +18,15 @@ use crate::request_body::{check_content_type, read_limited};
 use crate::route::{webhook_source, Route};
 use crate::routing::{ledger_keys, OriginCheck, Routing, Sender, SourceProblems};
 use crate::sender_auth::AuthFailure;
-use ::worker::{Context, Request, Response};
+use ::worker::{Context, Response};
 use segment_bloomreach::{BuildOutput, Code, EventIssue, IngestLimits};
 use serde_json::json;
 
 /// Handles `POST` to an ingest route; `started_ms` is when the request arrived.
 pub async fn ingest(
-    request: Request,
+    request: web_sys::Request,
     route: Route,
+    path: &str,
     bindings: &Bindings,
     ctx: &Context,
     started_ms: u64,
@@ -35,6 +36,7 @@ pub async fn ingest(
     let mut response = answer(
         request,
         route,
+        path,
         bindings,
         ctx,
         started_ms,
@@ -51,9 +53,11 @@ pub async fn ingest(
     Ok(response)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn answer(
-    mut request: Request,
+    request: web_sys::Request,
     route: Route,
+    path: &str,
     bindings: &Bindings,
     ctx: &Context,
     started_ms: u64,
@@ -64,24 +68,25 @@ async fn answer(
     let routing = &live.routing;
     line.config_version = routing.version;
     // `/webhook/<source>` of no source is a route that does not exist.
-    let path = request.path();
-    let webhook_path_source = webhook_source(&path);
+    let webhook_path_source = webhook_source(path);
     if webhook_path_source.is_some_and(|name| routing.source(name).is_none()) {
         return Err(WorkerError::NotFound);
     }
-    check_content_type(&request)?;
-    let header = |name: &str| request.headers().get(name).ok().flatten();
+    let headers = request.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
+    check_content_type(header("Content-Type").as_deref())?;
     let authorization = header("Authorization").filter(|h| !h.trim().is_empty());
-    let signature = header("X-Signature");
-    let origin = header("Origin");
-    let client = header("CF-Connecting-IP");
+    // Each header is a call into the runtime: the others are read where they count.
+    let signature = match route {
+        Route::Webhook => header("X-Signature"),
+        _ => None,
+    };
     let admit = Admission {
         routing,
         bindings,
         ctx,
         started_ms,
-        origin: origin.as_deref(),
-        client: client.as_deref().unwrap_or("unknown"),
+        headers: &headers,
     };
     // A write key in `Authorization` picks the source, and the source's limits apply, before the
     // body is read: a flood of such requests costs neither the read nor a parse.
@@ -93,7 +98,7 @@ async fn answer(
         }
         _ => None,
     };
-    let raw = read_limited(&mut request).await?;
+    let raw = read_limited(request, header("Content-Length").as_deref()).await?;
     line.bytes = Some(raw.len());
     let text = std::str::from_utf8(&raw);
     let sender = match early {
@@ -140,13 +145,18 @@ async fn answer(
         receipt::stamp(&mut slots, started_ms);
         slots
     });
-    // Each sender's events in its own ledger namespace (source and credential).
-    ledger_keys(
-        &mut requests,
-        &message_ids,
-        &routing.namespace(&sender),
-        &source.ledger_keys,
-    );
+    // Each sender's events in its own ledger namespace (source and credential), digested for a
+    // ledger: the Worker's own (direct mode) or the queue consumer's. Without either, a key only
+    // tells a run's repeats of one event apart from other events, which the undigested key does
+    // as well (a keyed digest is one-to-one on them), so no HMAC is spent on it.
+    if bindings.ledger.is_some() || bindings.delivery_queue.is_some() {
+        ledger_keys(
+            &mut requests,
+            &message_ids,
+            &routing.namespace(&sender),
+            &source.ledger_keys,
+        );
+    }
     let received = message_ids.len();
     // The inspector's view of them (only with its binding), written after the answer.
     let capture = Capture::of_request(
@@ -302,8 +312,8 @@ struct Admission<'a> {
     bindings: &'a Bindings,
     ctx: &'a Context,
     started_ms: u64,
-    origin: Option<&'a str>,
-    client: &'a str,
+    /// The request's headers (`Origin` and `CF-Connecting-IP` are read only when they count).
+    headers: &'a web_sys::Headers,
 }
 
 impl Admission<'_> {
@@ -319,7 +329,14 @@ impl Admission<'_> {
         if self.routing.version.is_some() {
             line.source = Some(source.name.clone());
         }
-        let refused = match self.routing.origin_check(sender, self.origin) {
+        let header = |name: &str| self.headers.get(name).ok().flatten();
+        // The request's origin matters only to a key that lists origins (for any other the
+        // check is `Any` whatever the origin).
+        let origin = match self.routing.origin_check(sender, None) {
+            OriginCheck::Any => None,
+            _ => header("Origin"),
+        };
+        let refused = match self.routing.origin_check(sender, origin.as_deref()) {
             OriginCheck::Any => None,
             OriginCheck::Allowed(origin) => {
                 *allowed_origin = Some(origin);
@@ -335,7 +352,12 @@ impl Admission<'_> {
                 &self.bindings.env,
                 &source.limits,
                 &source.name,
-                self.client,
+                // The client's address keys only the per-client limit.
+                &match source.limits.per_client {
+                    Some(_) => header("CF-Connecting-IP"),
+                    None => None,
+                }
+                .unwrap_or_else(|| "unknown".into()),
             )
             .await
             {

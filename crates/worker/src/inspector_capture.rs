@@ -7,7 +7,7 @@ use crate::inspector::{
 use crate::inspector_client::InspectorClient;
 use crate::log;
 use crate::routing::RoutedSource;
-use ::worker::{Context, Date, Delay};
+use ::worker::{Context, Delay};
 use segment_bloomreach::{BatchRequest, Code, EventIssue};
 use segment_bloomreach_deployment::InspectorSettings;
 use serde_json::{json, Value};
@@ -208,7 +208,7 @@ impl Capture {
                 found.map_or(0, |p| p.successes)
             });
             let budget = MAX_SUCCESSES_PER_WINDOW.saturating_sub(recorded);
-            let (write, successes) = self.into_request(Date::now().as_millis(), budget);
+            let (write, successes) = self.into_request(crate::clock::now_ms(), budget);
             let opens = PENDING.with(|pending| {
                 let mut pending = pending.borrow_mut();
                 match pending.iter_mut().find(|p| p.source == source) {

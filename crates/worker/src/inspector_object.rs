@@ -12,8 +12,8 @@ use crate::inspector::{
     EVENTS_PATH, RECORD_PATH,
 };
 use ::worker::{
-    durable_object, Date, DurableObject, Env, Request, Response, Result, SqlStorage,
-    SqlStorageValue, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
+    State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
 const SCHEMA: &[&str] = &[
@@ -52,7 +52,7 @@ impl DurableObject for EventInspector {
         }
         let path = request.path();
         let body = request.text().await?;
-        let now = Date::now().as_millis();
+        let now = crate::clock::now_ms();
         let sql = self.state.storage().sql();
         let answer = expire(&sql, now).and_then(|()| match path.as_str() {
             RECORD_PATH => RecordRequest::from_text(&body).and_then(|w| self.record(&sql, w, now)),
@@ -75,7 +75,7 @@ impl DurableObject for EventInspector {
 
     /// The oldest records' expiry: deleted, and the alarm set again for the next oldest.
     async fn alarm(&self) -> Result<Response> {
-        let now = Date::now().as_millis();
+        let now = crate::clock::now_ms();
         let sql = self.state.storage().sql();
         expire(&sql, now).map_err(::worker::Error::RustError)?;
         if let Some(next) = oldest_expiry(&sql) {

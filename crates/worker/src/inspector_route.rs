@@ -10,7 +10,7 @@ use crate::live_config;
 use crate::route::{source_in_path, AdminRoute};
 use crate::routing::RoutedSource;
 use crate::runtime_url::RuntimeUrl;
-use ::worker::{Date, Request, Response};
+use ::worker::{Request, Response};
 use segment_bloomreach::{IngestLimits, Mapper, SettingsProblem};
 use segment_bloomreach_deployment::Deployment;
 use serde_json::{json, Value};
@@ -101,7 +101,7 @@ fn rate_limited(bindings: &Bindings, source: &RoutedSource) -> bool {
 /// and the counters of all together.
 async fn overview(bindings: &Bindings, live: &live_config::Live) -> Value {
     let routing = &live.routing;
-    let now = Date::now().as_millis();
+    let now = crate::clock::now_ms();
     let summaries: Vec<Result<Summary, String>> = match &bindings.inspector {
         Some(client) => {
             // One after another: a few ms each on an admin route, and no join machinery in the

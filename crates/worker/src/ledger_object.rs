@@ -17,8 +17,8 @@ use crate::ledger::protocol::{
 };
 use crate::ledger::rules::{self, Entry, Rows, State, SWEEP_EVERY_MS};
 use ::worker::{
-    durable_object, Date, DurableObject, Env, Request, Response, Result, SqlStorage,
-    SqlStorageValue, State as ObjectState, Storage,
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
+    State as ObjectState, Storage,
 };
 use js_sys::Promise;
 use serde::de::DeserializeOwned;
@@ -108,7 +108,7 @@ impl DurableObject for DeliveryLedger {
     async fn fetch(&self, mut request: Request) -> Result<Response> {
         let path = request.path();
         let body = request.text().await?;
-        let now = Date::now().as_millis();
+        let now = crate::clock::now_ms();
         let sql = self.state.storage().sql();
         let answer = match path.as_str() {
             PARK_PATH => parse(&body).and_then(|r| park(&sql, &r, now)),
@@ -135,7 +135,7 @@ impl DurableObject for DeliveryLedger {
     /// than their retention (logged); runs again in an hour while entries are left, or when the
     /// oldest letter expires, whichever is first.
     async fn alarm(&self) -> Result<Response> {
-        let now = Date::now().as_millis();
+        let now = crate::clock::now_ms();
         // Until this run sets the next one, no alarm is known: if it fails, the next write looks.
         self.alarm_at.set(None);
         let sql = self.state.storage().sql();
@@ -220,7 +220,7 @@ impl DeliveryLedger {
     /// [`ClaimAnswer`]: crate::ledger::protocol::ClaimAnswer
     #[wasm_bindgen(js_name = claimKeys)]
     pub fn claim_keys(&self, request: &str) -> Promise {
-        let now = Date::now().as_millis();
+        let now = crate::clock::now_ms();
         let answer = parse(request).and_then(|r| claim(&self.state.storage().sql(), &r, now));
         self.answer_write(answer, now)
     }
@@ -228,7 +228,7 @@ impl DeliveryLedger {
     /// Writes back what became of a delivery's keys ([`SettleRequest`] → [`SettleAnswer`]).
     #[wasm_bindgen(js_name = settleKeys)]
     pub fn settle_keys(&self, request: &str) -> Promise {
-        let now = Date::now().as_millis();
+        let now = crate::clock::now_ms();
         let answer = parse(request).and_then(|r| settle(&self.state.storage().sql(), &r, now));
         self.answer_write(answer, now)
     }

@@ -26,6 +26,8 @@ pub mod time_text;
 #[cfg(target_arch = "wasm32")]
 mod admin_route;
 #[cfg(target_arch = "wasm32")]
+mod clock;
+#[cfg(target_arch = "wasm32")]
 mod config;
 #[cfg(target_arch = "wasm32")]
 mod config_admin_route;
@@ -79,7 +81,7 @@ mod upstream;
 #[cfg(target_arch = "wasm32")]
 mod entry {
     use crate::{consumer, panic_report, queue_message::QueuedEvent, routes};
-    use ::worker::{console_error, event, Context, Env, MessageBatch, Request, Response, Result};
+    use ::worker::{console_error, event, Context, Env, MessageBatch, Result};
 
     /// Once per instance: a panic logs its message (without secrets) before the wasm traps.
     #[event(start)]
@@ -90,8 +92,10 @@ mod entry {
     }
 
     #[event(fetch)]
-    async fn fetch(request: Request, env: Env, ctx: Context) -> Result<Response> {
-        Ok(routes::handle(request, &env, &ctx).await)
+    async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
+        Ok(crate::http::into_js(
+            routes::handle(request, &env, &ctx).await,
+        ))
     }
 
     #[event(queue)]

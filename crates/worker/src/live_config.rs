@@ -5,7 +5,6 @@ use crate::error::WorkerError;
 use crate::log;
 use crate::routing::Routing;
 use crate::runtime_url::RuntimeUrl;
-use ::worker::Date;
 use segment_bloomreach_deployment::Deployment;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -31,7 +30,7 @@ pub struct Live {
 impl Live {
     /// How old the copy is, in milliseconds.
     pub fn age_ms(&self) -> u64 {
-        Date::now().as_millis().saturating_sub(self.checked_ms)
+        crate::clock::now_ms().saturating_sub(self.checked_ms)
     }
 }
 
@@ -39,7 +38,7 @@ impl Live {
 /// store's live version. When the store fails the copy keeps serving (logged once per failure
 /// spell); with no copy at all the answer is 503 `config_unavailable`, so the sender retries.
 pub async fn current(bindings: &Bindings) -> Result<Live, WorkerError> {
-    let now = Date::now().as_millis();
+    let now = crate::clock::now_ms();
     let cached = LIVE.with(|live| live.borrow().clone());
     let Some(store) = &bindings.config_store else {
         if let Some(live) = cached {

@@ -9,16 +9,27 @@ use crate::session::same_origin;
 use crate::{
     admin_route, config_admin_route, health, ingest_route, inspector_route, log, session_route,
 };
-use ::worker::{Context, Date, Env, Method, Request, Response};
+use ::worker::{Context, Env, Method, Request, Response};
 
-/// Handles one request and logs one line about it.
-pub async fn handle(request: Request, env: &Env, ctx: &Context) -> Response {
-    let started = Date::now().as_millis();
-    let method = request.method();
-    let path = request.path();
+/// Handles one request and logs one line about it. The ingest routes read the runtime's request
+/// as it is; the others through workers-rs's `Request` (which reads the request's `cf` object,
+/// a parse of its own per request, that the ingest path never needs).
+pub async fn handle(request: web_sys::Request, env: &Env, ctx: &Context) -> Response {
+    let started = crate::clock::now_ms();
+    let method = Method::from(request.method());
+    let path = path_of(&request.url());
     let bindings = Bindings::read(env);
     let mut line = log::RequestLine::new(method.as_ref(), &path, bindings.delivery_mode());
-    let response = match route(request, &method, &path, &bindings, ctx, started, &mut line).await {
+    let routed = match Route::of(&path) {
+        Some(route @ (Route::Tracking(_) | Route::Webhook)) if method == Method::Post => {
+            ingest_route::ingest(request, route, &path, &bindings, ctx, started, &mut line).await
+        }
+        _ => {
+            let request = Request::from(request);
+            route(request, &method, &path, &bindings, ctx, started, &mut line).await
+        }
+    };
+    let response = match routed {
         Ok(response) => response,
         Err(error) => {
             line.code = Some(error.code());
@@ -30,7 +41,7 @@ pub async fn handle(request: Request, env: &Env, ctx: &Context) -> Response {
         admin_headers(&mut response);
     }
     line.status = response.status_code();
-    line.duration_ms = Date::now().as_millis().saturating_sub(started);
+    line.duration_ms = crate::clock::now_ms().saturating_sub(started);
     log::emit(&line);
     response
 }
@@ -58,9 +69,6 @@ async fn route(
             Ok(health::respond(bindings, detailed).await)
         }
         (Route::Tracking(_) | Route::Webhook, Method::Options) => Ok(preflight()),
-        (Route::Tracking(_) | Route::Webhook, Method::Post) => {
-            ingest_route::ingest(request, route, bindings, ctx, started_ms, line).await
-        }
         (Route::Admin(AdminRoute::Session), _) => {
             Box::pin(session_route::handle(request, method, bindings, line)).await
         }
@@ -148,5 +156,25 @@ fn admin_headers(response: &mut Response) {
             "WWW-Authenticate",
             "Bearer realm=\"segment-bloomreach admin\"",
         );
+    }
+}
+
+/// The path of a request's URL as the runtime serializes it (absolute, so the first `/` after
+/// the host starts the path, and `?` and `#` inside it are percent-encoded): what workers-rs's
+/// `Request::path` gives.
+fn path_of(url: &str) -> String {
+    let Some(host_start) = url.find("://").map(|i| i + 3) else {
+        return if url.starts_with('/') {
+            url.to_string()
+        } else {
+            format!("/{url}")
+        };
+    };
+    match url[host_start..].find('/') {
+        Some(i) => {
+            let path = &url[host_start + i..];
+            path[..path.find(['?', '#']).unwrap_or(path.len())].to_string()
+        }
+        None => "/".to_string(),
     }
 }

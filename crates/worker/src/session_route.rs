@@ -10,7 +10,7 @@ use crate::session::{
     SESSION_COOKIE, SESSION_SECONDS,
 };
 use crate::time_text::iso_time;
-use ::worker::{Date, Method, Request, Response};
+use ::worker::{Method, Request, Response};
 use serde_json::{json, Value};
 
 /// A sign-in body is `{"token": "..."}`: anything much longer is not one.
@@ -18,7 +18,7 @@ const MAX_SIGN_IN_BYTES: usize = 4096;
 
 /// Seconds since 1970, now.
 pub fn now_seconds() -> u64 {
-    Date::now().as_millis() / 1000
+    crate::clock::now_ms() / 1000
 }
 
 /// Handles `/admin/session` (its caller found the route; `ADMIN_TOKEN` may be unset: 404).
