@@ -116,6 +116,7 @@ impl LedgerClient {
                 .collect::<Vec<_>>()
         };
         let answers = join_all(groups.iter().map(|(shard, _, request)| {
+            // A claim request always serializes (strings and numbers only).
             let body = serde_json::to_string(request).unwrap_or_default();
             self.phase_text(*shard, Phase::Claim, body)
         }))
@@ -150,17 +151,18 @@ impl LedgerClient {
                 .released
                 .push((key, error));
         }
-        let calls = per_shard
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| !r.delivered.is_empty() || !r.released.is_empty())
-            .map(|(shard, request)| {
-                let body = serde_json::to_string(request).unwrap_or_default();
-                async move { (shard, self.phase_text(shard, Phase::Settle, body).await) }
-            });
+        let shards: Vec<usize> = (0..self.objects)
+            .filter(|&s| !per_shard[s].delivered.is_empty() || !per_shard[s].released.is_empty())
+            .collect();
+        let answers = join_all(shards.iter().map(|&shard| {
+            // A settle request always serializes (strings and numbers only).
+            let body = serde_json::to_string(&per_shard[shard]).unwrap_or_default();
+            self.phase_text(shard, Phase::Settle, body)
+        }))
+        .await;
         let mut written = 0;
         let mut fallback = None;
-        for (shard, answer) in join_all(calls).await {
+        for (&shard, answer) in shards.iter().zip(answers) {
             match answer.and_then(|text| read_answer::<SettleAnswer>(shard, &text)) {
                 Ok(answer) => written += answer.written,
                 Err(why) => {
