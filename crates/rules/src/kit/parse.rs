@@ -95,11 +95,12 @@ impl<'de> Visitor<'de> for Tree {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Js<'de>, A::Error> {
-        let mut object = JsObject::default();
+        // Room for a usual payload object's members, not grown from nothing.
+        let mut entries = Vec::with_capacity(8);
         while let Some(Key(key)) = map.next_key()? {
-            // A repeated key keeps its first place and takes the last value, as JSON.parse does.
-            object.set(key, map.next_value_seed(Tree)?);
+            entries.push((key, map.next_value_seed(Tree)?));
         }
-        Ok(Js::Object(object))
+        // A repeated key keeps its first place and takes the last value, as JSON.parse does.
+        Ok(Js::Object(JsObject::from_entries(entries)))
     }
 }
