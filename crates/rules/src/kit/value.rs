@@ -70,7 +70,7 @@ impl Work {
 
     // The checks are inlined and their failures kept out of line: they run for every node
     // resolved and every value copied or written, and fail about never.
-    #[inline]
+    #[inline(always)]
     pub fn spend(&mut self, units: u64) -> Resolved<()> {
         if units > self.left {
             return Err(self.exhausted());
@@ -89,12 +89,12 @@ impl Work {
     }
 
     /// Pays for `bytes` of text produced or copied.
-    #[inline]
+    #[inline(always)]
     pub fn spend_text(&mut self, bytes: usize) -> Resolved<()> {
         self.spend(1 + (bytes / 16) as u64)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn check_depth(depth: usize) -> Resolved<()> {
         if depth > MAX_VALUE_DEPTH {
             Err(too_deep())
@@ -149,7 +149,7 @@ impl<'a> JsObject<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn position(&self, key: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(key).copied(),
@@ -181,7 +181,7 @@ impl<'a> JsObject<'a> {
     }
 
     /// Appends without checking for the key: for keys known to be new.
-    #[inline]
+    #[inline(always)]
     pub fn push_new(&mut self, key: Cow<'a, str>, value: Js<'a>) {
         if let Some(index) = &mut self.index {
             index.insert(key.as_ref().into(), self.entries.len());
