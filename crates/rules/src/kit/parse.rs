@@ -56,7 +56,7 @@ impl<'a> Fast<'a> {
     #[inline(always)]
     fn eat(&mut self, byte: u8) -> bool {
         self.whitespace();
-        let found = self.peek() == Some(byte);
+        let found = matches!(self.peek(), Some(next) if next == byte);
         self.at += usize::from(found);
         found
     }
@@ -114,6 +114,7 @@ impl<'a> Fast<'a> {
     }
 
     /// A string with no escape and no control character, borrowed; the reader is at its `"`.
+    #[inline(always)]
     fn string(&mut self) -> Option<&'a str> {
         let bytes = self.text.as_bytes();
         if bytes.get(self.at) != Some(&b'"') {

@@ -153,10 +153,20 @@ impl<'a> JsObject<'a> {
     fn position(&self, key: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(key).copied(),
-            None => self.entries.iter().position(|(k, _)| k == key),
+            // A loop, not `Iterator::position`: at the rules' opt-level `"z"` the adapter and
+            // its closure stayed calls per entry.
+            None => {
+                for (i, (k, _)) in self.entries.iter().enumerate() {
+                    if k.len() == key.len() && k.as_ref() == key {
+                        return Some(i);
+                    }
+                }
+                None
+            }
         }
     }
 
+    #[inline(always)]
     pub fn get(&self, key: &str) -> Option<&Js<'a>> {
         self.position(key).map(|i| &self.entries[i].1)
     }
@@ -422,6 +432,7 @@ pub(crate) enum Place<'t, 'a> {
 
 /// `container[key]` for a built array or object whose members are places by `wrap` (shared or
 /// not).
+#[inline(always)]
 fn container_step<'r, 't, 'a>(
     container: &'r Js<'a>,
     key: &str,
@@ -468,6 +479,7 @@ impl<'t, 'a> Got<'t, 'a> {
 }
 
 impl<'t, 'a> Place<'t, 'a> {
+    #[inline(always)]
     pub fn of(js: &'t Js<'a>) -> Place<'t, 'a> {
         match js {
             Js::Undefined => Place::Undefined,
@@ -479,6 +491,7 @@ impl<'t, 'a> Place<'t, 'a> {
     }
 
     /// A place in a tree that lives as long as the resolution's output.
+    #[inline(always)]
     pub fn shared(js: &'a Js<'a>) -> Place<'t, 'a> {
         match js {
             Js::Undefined => Place::Undefined,
@@ -498,6 +511,7 @@ impl<'t, 'a> Place<'t, 'a> {
         }
     }
 
+    #[inline(always)]
     pub fn kind(self) -> JsKind {
         match self {
             Place::Undefined => JsKind::Undefined,
