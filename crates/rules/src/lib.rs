@@ -4,8 +4,7 @@
 
 mod emit;
 pub mod fql;
-// JavaScript's semantics, in the crate of the rules' hot path (crates/rules-values).
-use segment_bloomreach_rules_values::js;
+mod js;
 pub mod kit;
 mod problem;
 mod rule_set;

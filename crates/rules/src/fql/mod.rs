@@ -13,7 +13,6 @@ mod lexer;
 mod parser;
 mod presence;
 mod text;
-mod to_number;
 
 use crate::problem::Problem;
 use compare::Compare;

@@ -7,15 +7,14 @@
 
 mod compile;
 mod directives;
+mod json_text;
 mod node;
-mod output;
+mod parse;
 mod path;
 mod reads;
 mod root;
 mod validate;
-// The working tree, and JSON text read into it and written from it: the rules' hot path, in a
-// crate of its own (crates/rules-values).
-use segment_bloomreach_rules_values::{json_text, parse, value};
+mod value;
 
 pub use compile::MAX_MAPPING_DEPTH;
 pub use directives::MAX_TEMPLATE_BYTES;
@@ -82,7 +81,7 @@ impl Mapping {
         payload: Place<'_, 'a>,
         work: &mut Work,
     ) -> Result<Js<'a>, ResolveError> {
-        output::remove_undefined(node::resolve(&self.root, payload, work)?, 0)
+        value::remove_undefined(node::resolve(&self.root, payload, work)?, 0)
     }
 
     /// [`Mapping::resolve`]'s output written as JSON text (`JSON.stringify` of the reference's
@@ -131,7 +130,7 @@ impl Mapping {
         work: &mut Work,
     ) -> Result<Option<Value>, ResolveError> {
         let resolved = node::resolve(&self.root, payload, work)?;
-        output::into_output(resolved, work)
+        value::into_output(resolved, work)
     }
 }
 

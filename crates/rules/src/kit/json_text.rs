@@ -1,14 +1,14 @@
 //! JSON text as JavaScript's `JSON.stringify` writes it: keys in JavaScript's order, numbers as
 //! JavaScript prints them, `undefined` members left out and `undefined` elements `null`.
 
+use super::value::{Js, Place, Resolved, Work};
 use crate::js::{array_index, js_order, number_to_string, JsKind};
-use crate::value::{Js, Place, Resolved, Work};
 use serde_json::Value;
 use std::fmt::Write;
 
 /// Which keys are written.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Keys {
+pub(crate) enum Keys {
     /// Every key (`@json` encoding a value).
     All,
     /// Not `__proto__`, which the reference's output never holds (see `into_output`).
@@ -17,7 +17,7 @@ pub enum Keys {
 
 /// `JSON.stringify(value)` appended to `out`; `false` when it gives `undefined` (the value is
 /// `undefined`). Keys in JavaScript's order, numbers as JavaScript writes them.
-pub fn stringify(
+pub(crate) fn stringify(
     value: Place<'_, '_>,
     keys: Keys,
     out: &mut String,
@@ -30,19 +30,19 @@ pub fn stringify(
         Place::Undefined => return Ok(false),
         Place::Borrowed(v) | Place::Local(v) => write_value(v, keys, out, work, depth)?,
         Place::Built(Js::Array(_)) | Place::Shared(Js::Array(_)) => {
-            out.push('[');
+            out.push_str("[");
             for (i, item) in value.items().unwrap_or_default().into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push_str(",");
                 }
                 if !stringify(item, keys, out, work, depth + 1)? {
                     out.push_str("null");
                 }
             }
-            out.push(']');
+            out.push_str("]");
         }
         Place::Built(object) | Place::Shared(object) => {
-            out.push('{');
+            out.push_str("{");
             let mut first = true;
             let mut member = |key: &str, member: Place<'_, '_>, first: &mut bool| {
                 if member.kind() == JsKind::Undefined || (keys == Keys::Own && key == "__proto__") {
@@ -53,7 +53,7 @@ pub fn stringify(
             };
             match object {
                 // Usually no key is an array index: the entries in their order, as they are.
-                Js::Object(o) if !o.entries().iter().any(|(k, _)| is_index(k)) => {
+                Js::Object(o) if !o.entries().iter().any(|(k, _)| array_index(k).is_some()) => {
                     let shared = matches!(value, Place::Shared(_));
                     for (key, v) in o.entries() {
                         let place = if shared {
@@ -70,7 +70,7 @@ pub fn stringify(
                     }
                 }
             }
-            out.push('}');
+            out.push_str("}");
         }
     }
     Ok(true)
@@ -95,17 +95,17 @@ fn write_value(
             quote(s, out);
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push_str("[");
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push_str(",");
                 }
                 write_value(item, keys, out, work, depth + 1)?;
             }
-            out.push(']');
+            out.push_str("]");
         }
         Value::Object(map) => {
-            out.push('{');
+            out.push_str("{");
             let mut first = true;
             let mut member = |key: &str, v: &Value, first: &mut bool, out: &mut String| {
                 if keys == Keys::Own && key == "__proto__" {
@@ -114,7 +114,7 @@ fn write_value(
                 write_key(key, first, out, work)?;
                 write_value(v, keys, out, work, depth + 1)
             };
-            if map.keys().any(|k| is_index(k)) {
+            if map.keys().any(|k| array_index(k).is_some()) {
                 for (key, v) in js_order(map.iter().map(|(k, v)| (k.as_str(), v)).collect()) {
                     member(key, v, &mut first, out)?;
                 }
@@ -123,26 +123,20 @@ fn write_value(
                     member(key, v, &mut first, out)?;
                 }
             }
-            out.push('}');
+            out.push_str("}");
         }
     }
     Ok(())
 }
 
-/// Whether `key` is an array index (which `JSON.stringify` writes first): a key that does not
-/// start with a digit is not, and nearly none does.
-fn is_index(key: &str) -> bool {
-    key.as_bytes().first().is_some_and(u8::is_ascii_digit) && array_index(key).is_some()
-}
-
 fn write_key(key: &str, first: &mut bool, out: &mut String, work: &mut Work) -> Resolved<()> {
     if !*first {
-        out.push(',');
+        out.push_str(",");
     }
     *first = false;
     work.spend_text(key.len())?;
     quote(key, out);
-    out.push(':');
+    out.push_str(":");
     Ok(())
 }
 
@@ -160,10 +154,10 @@ fn needs_escape(s: &str) -> bool {
 /// A JSON string as `JSON.stringify` writes it: `"` and `\` escaped, control characters as
 /// `\b \f \n \r \t` or `\u00xx`, everything else as it is.
 fn quote(s: &str, out: &mut String) {
-    out.push('"');
+    out.push_str("\"");
     if !needs_escape(s) {
         out.push_str(s);
-        out.push('"');
+        out.push_str("\"");
         return;
     }
     let mut from = 0;
@@ -188,5 +182,5 @@ fn quote(s: &str, out: &mut String) {
         from = i + 1;
     }
     out.push_str(&s[from..]);
-    out.push('"');
+    out.push_str("\"");
 }
