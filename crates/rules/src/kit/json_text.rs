@@ -30,19 +30,19 @@ pub(crate) fn stringify(
         Place::Undefined => return Ok(false),
         Place::Borrowed(v) | Place::Local(v) => write_value(v, keys, out, work, depth)?,
         Place::Built(Js::Array(_)) | Place::Shared(Js::Array(_)) => {
-            out.push_str("[");
+            out.push('[');
             for (i, item) in value.items().unwrap_or_default().into_iter().enumerate() {
                 if i > 0 {
-                    out.push_str(",");
+                    out.push(',');
                 }
                 if !stringify(item, keys, out, work, depth + 1)? {
                     out.push_str("null");
                 }
             }
-            out.push_str("]");
+            out.push(']');
         }
         Place::Built(object) | Place::Shared(object) => {
-            out.push_str("{");
+            out.push('{');
             let mut first = true;
             let mut member = |key: &str, member: Place<'_, '_>, first: &mut bool| {
                 if member.kind() == JsKind::Undefined || (keys == Keys::Own && key == "__proto__") {
@@ -70,7 +70,7 @@ pub(crate) fn stringify(
                     }
                 }
             }
-            out.push_str("}");
+            out.push('}');
         }
     }
     Ok(true)
@@ -95,17 +95,17 @@ fn write_value(
             quote(s, out);
         }
         Value::Array(items) => {
-            out.push_str("[");
+            out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(",");
+                    out.push(',');
                 }
                 write_value(item, keys, out, work, depth + 1)?;
             }
-            out.push_str("]");
+            out.push(']');
         }
         Value::Object(map) => {
-            out.push_str("{");
+            out.push('{');
             let mut first = true;
             let mut member = |key: &str, v: &Value, first: &mut bool, out: &mut String| {
                 if keys == Keys::Own && key == "__proto__" {
@@ -123,7 +123,7 @@ fn write_value(
                     member(key, v, &mut first, out)?;
                 }
             }
-            out.push_str("}");
+            out.push('}');
         }
     }
     Ok(())
@@ -131,12 +131,12 @@ fn write_value(
 
 fn write_key(key: &str, first: &mut bool, out: &mut String, work: &mut Work) -> Resolved<()> {
     if !*first {
-        out.push_str(",");
+        out.push(',');
     }
     *first = false;
     work.spend_text(key.len())?;
     quote(key, out);
-    out.push_str(":");
+    out.push(':');
     Ok(())
 }
 
@@ -154,10 +154,10 @@ fn needs_escape(s: &str) -> bool {
 /// A JSON string as `JSON.stringify` writes it: `"` and `\` escaped, control characters as
 /// `\b \f \n \r \t` or `\u00xx`, everything else as it is.
 fn quote(s: &str, out: &mut String) {
-    out.push_str("\"");
+    out.push('"');
     if !needs_escape(s) {
         out.push_str(s);
-        out.push_str("\"");
+        out.push('"');
         return;
     }
     let mut from = 0;
@@ -182,5 +182,5 @@ fn quote(s: &str, out: &mut String) {
         from = i + 1;
     }
     out.push_str(&s[from..]);
-    out.push_str("\"");
+    out.push('"');
 }
