@@ -97,10 +97,11 @@ impl Mapping {
     pub fn resolve_text_to_json(&self, payload: &str) -> Result<Option<String>, ResolveError> {
         let payload = parse::parse(payload)
             .map_err(|e| ResolveError::thrown(format!("the payload is not JSON: {e}")))?;
-        if !matches!(payload, Js::Object(_)) {
+        let kind = payload.place().kind();
+        if kind != crate::js::JsKind::Object {
             return Err(ResolveError::thrown(format!(
                 "data must be an object, got {}",
-                payload.place().kind().name()
+                kind.name()
             )));
         }
         self.write_output(Place::shared(&payload))

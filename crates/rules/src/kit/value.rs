@@ -68,31 +68,48 @@ impl Work {
         Work { left: limit }
     }
 
+    // The checks are inlined and their failures kept out of line: they run for every node
+    // resolved and every value copied or written, and fail about never.
+    #[inline(always)]
     pub fn spend(&mut self, units: u64) -> Resolved<()> {
         if units > self.left {
-            self.left = 0;
-            return Err(ResolveError::limit(
-                "the mapping needs more work on this event than a mapping may do (it copies or produces too much)",
-            ));
+            return Err(self.exhausted());
         }
         self.left -= units;
         Ok(())
     }
 
+    #[cold]
+    #[inline(never)]
+    fn exhausted(&mut self) -> ResolveError {
+        self.left = 0;
+        ResolveError::limit(
+            "the mapping needs more work on this event than a mapping may do (it copies or produces too much)",
+        )
+    }
+
     /// Pays for `bytes` of text produced or copied.
+    #[inline(always)]
     pub fn spend_text(&mut self, bytes: usize) -> Resolved<()> {
         self.spend(1 + (bytes / 16) as u64)
     }
 
+    #[inline(always)]
     pub fn check_depth(depth: usize) -> Resolved<()> {
         if depth > MAX_VALUE_DEPTH {
-            Err(ResolveError::limit(format!(
-                "a value is nested deeper than {MAX_VALUE_DEPTH} levels"
-            )))
+            Err(too_deep())
         } else {
             Ok(())
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn too_deep() -> ResolveError {
+    ResolveError::limit(format!(
+        "a value is nested deeper than {MAX_VALUE_DEPTH} levels"
+    ))
 }
 
 /// A value being resolved.
@@ -116,8 +133,10 @@ pub(crate) enum Js<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct JsObject<'a> {
     entries: Vec<(Cow<'a, str>, Js<'a>)>,
-    /// Key → position, built once the object is large enough for a scan to cost more.
-    index: Option<HashMap<Box<str>, usize>>,
+    /// Key → position, built once the object is large enough for a scan to cost more. Boxed:
+    /// every entry of every built object holds a `Js`, and an unboxed map made each one larger.
+    #[allow(clippy::box_collection)]
+    index: Option<Box<HashMap<Box<str>, usize>>>,
 }
 
 const INDEX_FROM: usize = 32;
@@ -130,18 +149,49 @@ impl<'a> JsObject<'a> {
         }
     }
 
+    #[inline(always)]
     fn position(&self, key: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(key).copied(),
-            None => self.entries.iter().position(|(k, _)| k == key),
+            // A loop, not `Iterator::position`: at the rules' opt-level `"z"` the adapter and
+            // its closure stayed calls per entry.
+            None => {
+                for (i, (k, _)) in self.entries.iter().enumerate() {
+                    if k.len() == key.len() && k.as_ref() == key {
+                        return Some(i);
+                    }
+                }
+                None
+            }
         }
     }
 
+    #[inline(always)]
     pub fn get(&self, key: &str) -> Option<&Js<'a>> {
         self.position(key).map(|i| &self.entries[i].1)
     }
 
+    /// Entries read in order (from JSON text), with [`JsObject::set`]'s rule for a repeated key.
+    pub fn from_entries(entries: Vec<(Cow<'a, str>, Js<'a>)>) -> JsObject<'a> {
+        let repeated = entries
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| entries[..i].iter().any(|(earlier, _)| earlier == k));
+        if !repeated && entries.len() < INDEX_FROM {
+            return JsObject {
+                entries,
+                index: None,
+            };
+        }
+        let mut object = JsObject::with_capacity(entries.len());
+        for (key, value) in entries {
+            object.set(key, value);
+        }
+        object
+    }
+
     /// Appends without checking for the key: for keys known to be new.
+    #[inline(always)]
     pub fn push_new(&mut self, key: Cow<'a, str>, value: Js<'a>) {
         if let Some(index) = &mut self.index {
             index.insert(key.as_ref().into(), self.entries.len());
@@ -160,13 +210,13 @@ impl<'a> JsObject<'a> {
 
     fn index_if_large(&mut self) {
         if self.index.is_none() && self.entries.len() >= INDEX_FROM {
-            self.index = Some(
+            self.index = Some(Box::new(
                 self.entries
                     .iter()
                     .enumerate()
                     .map(|(i, (k, _))| (k.as_ref().into(), i))
                     .collect(),
-            );
+            ));
         }
     }
 
@@ -382,6 +432,7 @@ pub(crate) enum Place<'t, 'a> {
 
 /// `container[key]` for a built array or object whose members are places by `wrap` (shared or
 /// not).
+#[inline(always)]
 fn container_step<'r, 't, 'a>(
     container: &'r Js<'a>,
     key: &str,
@@ -428,6 +479,7 @@ impl<'t, 'a> Got<'t, 'a> {
 }
 
 impl<'t, 'a> Place<'t, 'a> {
+    #[inline(always)]
     pub fn of(js: &'t Js<'a>) -> Place<'t, 'a> {
         match js {
             Js::Undefined => Place::Undefined,
@@ -439,6 +491,7 @@ impl<'t, 'a> Place<'t, 'a> {
     }
 
     /// A place in a tree that lives as long as the resolution's output.
+    #[inline(always)]
     pub fn shared(js: &'a Js<'a>) -> Place<'t, 'a> {
         match js {
             Js::Undefined => Place::Undefined,
@@ -458,6 +511,7 @@ impl<'t, 'a> Place<'t, 'a> {
         }
     }
 
+    #[inline(always)]
     pub fn kind(self) -> JsKind {
         match self {
             Place::Undefined => JsKind::Undefined,
