@@ -45,9 +45,12 @@ const CONFIG_WASM_GZIP_BUDGET = 144 * KB;
 // of refused requests; 480 KB then. Issue 24 asked for 400 KB: not met. Its size work took the
 // bundle from 489,438 to 462,676 B (Rust's float parser, four copies of std's stable sort and the
 // canonical JSON's unstable sort out, wasm-opt -Oz, the dependencies the mapping does not run per
-// event built at "z" for the Worker); 453.5 KB leaves about 1.7 KB. The core at "s" would give
-// 24 KB more but costs the Worker 8-25 % of its CPU. See benches/README.md, "Sizes".
-const WORKER_GZIP_BUDGET = 453.5 * KB;
+// event built at "z" for the Worker). The core at "s" would give 24 KB more but costs the Worker
+// 8-25 % of its CPU. Then issue 24's ledger round (the claims and settles as RPC methods with the
+// entry module that allows them, keys by event, LEDGER_OBJECTS) and one-event work took it to
+// 468,492 B (+5.8 KB), and the faster compiled transform in the shared rules code to 469,493 B;
+// 460 KB leaves about 1.5 KB. See benches/README.md, "Sizes".
+const WORKER_GZIP_BUDGET = 460 * KB;
 
 /** Raw and gzip (level 9, as `gzip -9`) bytes of each file, and their totals. */
 function sizes(files) {
@@ -82,7 +85,7 @@ test("segment-bloomreach/config's wasm stays within 144 KB gzip", (t) => {
   assert.ok(s.gzip <= CONFIG_WASM_GZIP_BUDGET, `${s.gzip} B gzip is over the ${CONFIG_WASM_GZIP_BUDGET} B budget`);
 });
 
-test("the Worker bundle (build/) stays within 453.5 KB gzip", (t) => {
+test("the Worker bundle (build/) stays within 460 KB gzip", (t) => {
   const build = join(root, "build");
   if (!existsSync(join(build, "index.js"))) {
     t.skip("build/ is absent: the Worker is not built here (bash dev/build --worker builds it)");
