@@ -222,8 +222,8 @@ fn the_worker_shell_is_layered() {
         "crates/worker/src",
         &[
             // Times as text, for the console's records and its session; a small stable sort for
-            // short lists.
-            &["time_text", "small_sort"],
+            // short lists; the time now.
+            &["time_text", "small_sort", "clock"],
             // The console's session cookie: pure, under the admin check that reads it.
             &["session"],
             &[
