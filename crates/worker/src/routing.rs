@@ -6,7 +6,8 @@
 use crate::env_config::{ConfigProblem, EdgeConfig};
 use crate::runtime_url::RuntimeUrl;
 use crate::sender_auth::{
-    decode_hex, write_key_from_basic, write_key_in_body, AuthFailure, AuthMethod, SenderCredentials,
+    decode_hex, encode_hex, write_key_from_basic, write_key_in_body, AuthFailure, AuthMethod,
+    SenderCredentials,
 };
 use hmac::{Hmac, Mac};
 use segment_bloomreach::{BatchRequest, Mapper, SettingsProblem};
@@ -111,7 +112,7 @@ impl LedgerKeys {
         mac.update(namespace.as_bytes());
         mac.update(&[0]);
         mac.update(key.as_bytes());
-        hex(&mac.finalize().into_bytes()[..16])
+        encode_hex(&mac.finalize().into_bytes()[..16])
     }
 }
 
@@ -129,7 +130,7 @@ pub struct RoutedKey {
 impl RoutedKey {
     /// The key's name in ledger keys and logs: `k` and its digest's first 12 hex digits.
     pub fn tag(&self) -> String {
-        format!("k{}", hex(&self.digest[..6]))
+        format!("k{}", encode_hex(&self.digest[..6]))
     }
 }
 
@@ -520,7 +521,7 @@ fn ledger_keys_of(secret: Option<&str>, mapper: Option<&Mapper>) -> LedgerKeys {
 
 /// The SHA-256 of a write key, as stored (lowercase hex).
 pub fn write_key_digest(key: &str) -> String {
-    hex(&sha256(key))
+    encode_hex(&sha256(key))
 }
 
 /// A write key's last 4 characters, shown instead of it.
@@ -531,16 +532,6 @@ pub fn last4(key: &str) -> String {
 
 fn sha256(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
-    }
-    text
 }
 
 /// A digest as validated (64 lowercase hex digits) back into bytes.

@@ -252,11 +252,7 @@ pub fn webhook_signature_valid(secret: &str, body: &[u8], signature_hex: &str) -
 pub fn webhook_signature(secret: &str, body: &[u8]) -> String {
     let mut mac = HmacSha1::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(body);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    encode_hex(&mac.finalize().into_bytes())
 }
 
 /// Equality of two secrets in time independent of where they differ (and of their lengths
@@ -270,6 +266,17 @@ pub fn secrets_equal(given: &[u8], expected: &[u8]) -> bool {
     };
     let expected_tag = tag(expected).finalize().into_bytes();
     tag(given).verify_slice(&expected_tag).is_ok()
+}
+
+/// Bytes as lowercase hex digits.
+pub fn encode_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    text
 }
 
 /// Hex digits (either case) as bytes; `None` for an odd length, nothing, or a non-digit.
