@@ -215,6 +215,10 @@ mod tests {
     fn reads_as_serde_json_reads() {
         let deep = format!("{}1{}", "[".repeat(127), "]".repeat(127));
         let deeper = format!("{}1{}", "[".repeat(129), "]".repeat(129));
+        // Past the size at which an object's keys are checked for repeats by a set.
+        let members: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
+        let wide = format!("{{{}}}", members.join(","));
+        let wide_repeated = format!("{{{},\"k7\":\"again\"}}", members.join(","));
         let texts = [
             r#"{"a":1,"b":"x","c":[true,false,null],"d":{"e":-2,"f":1.5}}"#,
             " { \"a\" : [ ] , \"b\" : { } }\n",
@@ -256,6 +260,8 @@ mod tests {
             "[1]x",
             &deep,
             &deeper,
+            &wide,
+            &wide_repeated,
         ];
         // The plain ones are read by the fast reader, not left to serde_json.
         for text in &texts[..3] {

@@ -173,11 +173,15 @@ impl<'a> JsObject<'a> {
 
     /// Entries read in order (from JSON text), with [`JsObject::set`]'s rule for a repeated key.
     pub fn from_entries(entries: Vec<(Cow<'a, str>, Js<'a>)>) -> JsObject<'a> {
-        let repeated = entries
-            .iter()
-            .enumerate()
-            .any(|(i, (k, _))| entries[..i].iter().any(|(earlier, _)| earlier == k));
-        if !repeated && entries.len() < INDEX_FROM {
+        // A few members (most objects) are checked for a repeat pairwise and kept as they are;
+        // more are set one by one through the index, which finds a repeat at once (pairwise, an
+        // event's object of thousands of members would take quadratic time).
+        if entries.len() < INDEX_FROM
+            && !entries
+                .iter()
+                .enumerate()
+                .any(|(i, (k, _))| entries[..i].iter().any(|(earlier, _)| earlier == k))
+        {
             return JsObject {
                 entries,
                 index: None,
