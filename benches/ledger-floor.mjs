@@ -1,7 +1,7 @@
 // What a delivery-ledger call costs, and how much of it is the floor: a driver Worker sends claim +
 // settle pairs of fresh keys, one pair at a time, to one object each of
 //   rust      the Rust Worker's DeliveryLedger (build/), by RPC as a delivery calls it;
-//   js        benches/js/ledger-object.mjs: the same table and the same three SQL statements in
+//   js        benches/js/ledger-object.mjs: the same tables and the same three SQL statements in
 //             plain JavaScript, no rules (checked below to be the Rust object's statements);
 //   js-read   the same, claims reading only and settles writing nothing (no write, no commit);
 //   js-noop   an object that answers at once (the calls alone);
@@ -28,6 +28,9 @@ for (const name of ["READ_ENTRIES", "LEASE_ENTRIES", "DELIVER_ENTRIES"]) {
   const rust = rustSource.match(new RegExp(`const ${name}: &str = "([^"]+)"`))?.[1];
   const js = jsSource.match(new RegExp(`const ${name} = "([^"]+)"`))?.[1];
   if (!rust || rust !== js) throw new Error(`${name} differs between ledger_object.rs and benches/js/ledger-object.mjs`);
+}
+for (const statement of jsSource.match(/const SCHEMA = \[([^\]]+)\]/)[1].match(/"[^"]+"/g)) {
+  if (!rustSource.includes(statement)) throw new Error(`the JavaScript object's ${statement} is not one of ledger_object.rs's`);
 }
 
 const DRIVER = `export default {

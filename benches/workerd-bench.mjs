@@ -38,6 +38,7 @@
 // with the others, each request's CPU beside this build's. --one-event keeps only the one-event
 // bodies, against the instant upstream, for the fixed cost a request pays whatever it carries
 // (issue 24 item 2); it gives each Worker's mean and median CPU.
+// --bodies=small:1000,typical:1 keeps only those of its bodies (size:count) in every table.
 //
 //   node benches/workerd-bench.mjs --one-event --runs=300 --baseline=DIR
 import { Miniflare } from "miniflare";
@@ -55,12 +56,14 @@ const { values } = parseArgs({
     "inspector-only": { type: "boolean", default: false },
     "one-event": { type: "boolean", default: false },
     baseline: { type: "string" },
+    // Only these bodies of BODIES, as size:count pairs: --bodies=small:1000,typical:1
+    bodies: { type: "string" },
   },
 });
 const runs = Number(values.runs);
 requireWorkerBuild();
 
-const BODIES = [
+const ALL_BODIES = [
   // One event per request: what analytics.js sends, most of a browser source's traffic.
   ["typical", 1],
   ["small", 1],
@@ -68,6 +71,13 @@ const BODIES = [
   ["small", 100],
   ["small", 1000],
 ];
+const BODIES = values.bodies
+  ? values.bodies.split(",").map((pair) => {
+      const [size, count] = pair.split(":");
+      if (!ALL_BODIES.some(([s, c]) => s === size && c === Number(count))) throw new Error(`--bodies: no body ${pair} (${ALL_BODIES.map((b) => b.join(":")).join(", ")})`);
+      return [size, Number(count)];
+    })
+  : ALL_BODIES;
 const signed = (x, digits) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(digits)}`;
 /**
  * One /v1/batch request to `workers[name]`, after resetting the upstream's count: its wall time

@@ -33,16 +33,26 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, state INTEGER NOT NULL, owner TEXT, until INTEGER NOT NULL, error TEXT) WITHOUT ROWID",
     // The sweep scans the table hourly instead: an index on `until` doubled every write.
     "DROP INDEX IF EXISTS entries_until",
+    // Leases apart from the day's entries (`rules::with_lease` reads the two together): the keys
+    // are keyed digests, so a batch's writes land on as many pages of a table as it has keys,
+    // and the entries hold a day of keys, where the leases hold only deliveries under way.
+    // (Entries of state 2 are an older build's leases, read as they are until they expire.)
+    "CREATE TABLE IF NOT EXISTS leases (key TEXT PRIMARY KEY, owner TEXT NOT NULL, until INTEGER NOT NULL) WITHOUT ROWID",
+    // Writing a key's entry (delivered, or failed and released) ends its lease.
+    "CREATE TRIGGER IF NOT EXISTS entries_end_lease AFTER INSERT ON entries BEGIN DELETE FROM leases WHERE key = NEW.key; END",
     "CREATE TABLE IF NOT EXISTS letters (id TEXT PRIMARY KEY, parked_at INTEGER NOT NULL, message_id TEXT, last_error TEXT NOT NULL, replays INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS letters_parked ON letters (parked_at, id)",
 ];
 
-/// The entries of the keys in `?1` (a JSON array), as one JSON array of rows.
-const READ_ENTRIES: &str = "SELECT json_group_array(json_array(key, state, owner, until, error)) AS rows FROM entries WHERE key IN (SELECT value FROM json_each(?1))";
+/// The entries and leases of the keys in `?1` (a JSON array), as one JSON array of rows
+/// (`[key, state, owner, until, error, lease owner, lease until]`, null where there is none).
+const READ_ENTRIES: &str = "SELECT json_group_array(json_array(k.value, e.state, e.owner, e.until, e.error, l.owner, l.until)) AS rows FROM json_each(?1) AS k LEFT JOIN entries AS e ON e.key = k.value LEFT JOIN leases AS l ON l.key = k.value WHERE e.key IS NOT NULL OR l.key IS NOT NULL";
 /// Every row of `?1` (a JSON array of `[key, state, owner, until, error]`) written.
 const WRITE_ENTRIES: &str = "INSERT OR REPLACE INTO entries (key, state, owner, until, error) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(?1)";
-/// Leases for the keys in `?1` (a JSON array): owner `?2` until `?3`, an entry's last error kept.
-const LEASE_ENTRIES: &str = "INSERT INTO entries (key, state, owner, until) SELECT value, 2, ?2, ?3 FROM json_each(?1) WHERE true ON CONFLICT (key) DO UPDATE SET state = 2, owner = excluded.owner, until = excluded.until";
+/// Leases for the keys in `?1` (a JSON array): owner `?2` until `?3` (their entries, and so their
+/// last errors, untouched).
+const LEASE_ENTRIES: &str =
+    "INSERT OR REPLACE INTO leases (key, owner, until) SELECT value, ?2, ?3 FROM json_each(?1)";
 /// The keys in `?1` (a JSON array) delivered, remembered until `?2`.
 const DELIVER_ENTRIES: &str = "INSERT OR REPLACE INTO entries (key, state, owner, until, error) SELECT value, 1, NULL, ?2, NULL FROM json_each(?1)";
 /// At most this many expired entries are deleted per sweep (then it runs again at once).
@@ -148,6 +158,13 @@ impl DurableObject for DeliveryLedger {
             ],
         )
         .map_err(::worker::Error::RustError)?;
+        // A lease is never settled when its delivery's invocation ended first.
+        run(
+            &sql,
+            "DELETE FROM leases WHERE until < ?1",
+            vec![SqlStorageValue::from(rules::sweep_before(now) as i64)],
+        )
+        .map_err(::worker::Error::RustError)?;
         let expired = run(
             &sql,
             "DELETE FROM letters WHERE parked_at <= ?1",
@@ -162,8 +179,12 @@ impl DurableObject for DeliveryLedger {
                 "retentionDays": self.retention_ms as f64 / 86_400_000.0,
             }));
         }
-        let left = scalar(&sql, "SELECT count(*) FROM entries", vec![])
-            .map_err(::worker::Error::RustError)?;
+        let left = scalar(
+            &sql,
+            "SELECT (SELECT count(*) FROM entries) + (SELECT count(*) FROM leases)",
+            vec![],
+        )
+        .map_err(::worker::Error::RustError)?;
         let storage = self.state.storage();
         let next = if deleted as i64 >= SWEEP_BATCH {
             Some(now + 1_000)
@@ -341,25 +362,36 @@ fn keys_json<K: Serialize>(keys: &[K]) -> std::result::Result<String, String> {
     serde_json::to_string(keys).map_err(|e| e.to_string())
 }
 
-/// The entries of the keys in `keys` (a JSON array), read with one query.
-fn read(sql: &SqlStorage, keys: &str) -> std::result::Result<Rows, String> {
+/// The entries of the keys in `keys` (a JSON array), with their leases, read with one query.
+fn read(sql: &SqlStorage, keys: &str, now: u64) -> std::result::Result<Rows, String> {
     let found = json_text(sql, READ_ENTRIES, vec![keys.into()])?;
-    type Row = (String, u8, Option<String>, u64, Option<String>);
+    type Row = (
+        String,
+        Option<u8>,
+        Option<String>,
+        Option<u64>,
+        Option<String>,
+        Option<String>,
+        Option<u64>,
+    );
     let rows: Vec<Row> = serde_json::from_str(&found).map_err(|e| e.to_string())?;
     Ok(rows
         .into_iter()
-        .filter_map(|(key, state, owner, until, error)| {
-            let state = State::from_code(state)?;
-            Some((
-                key,
-                Entry {
-                    state,
-                    owner,
-                    until,
-                    error,
-                },
-            ))
-        })
+        .filter_map(
+            |(key, state, owner, until, error, lease_owner, lease_until)| {
+                let entry = match (state.and_then(State::from_code), until) {
+                    (Some(state), Some(until)) => Some(Entry {
+                        state,
+                        owner,
+                        until,
+                        error,
+                    }),
+                    _ => None,
+                };
+                let lease = lease_owner.zip(lease_until);
+                Some((key, rules::with_lease(entry, lease, now)?))
+            },
+        )
         .collect())
 }
 
@@ -387,7 +419,7 @@ fn claim(
     now: u64,
 ) -> std::result::Result<String, String> {
     let keys = keys_json(&request.keys)?;
-    let rows = read(sql, &keys)?;
+    let rows = read(sql, &keys, now)?;
     let (answer, leased) = rules::claim(&rows, request, now);
     // Every key the rules lease gets the same lease (`rules::lease`): written by one statement
     // over the keys alone (the rows as JSON, parsed column by column, cost several times as
@@ -423,7 +455,7 @@ fn settle(
         Rows::new()
     } else {
         let released: Vec<&str> = request.released.iter().map(|(k, _)| k.as_str()).collect();
-        read(sql, &keys_json(&released)?)?
+        read(sql, &keys_json(&released)?, now)?
     };
     let settlement = rules::settle(&rows, request, now);
     // Every delivered entry is alike but for its key (`rules::delivered`): one statement over
@@ -450,7 +482,7 @@ fn park(sql: &SqlStorage, request: &ParkRequest, now: u64) -> std::result::Resul
         .iter()
         .filter_map(|l| l.key.as_ref())
         .collect();
-    let rows = read(sql, &keys_json(&keys)?)?;
+    let rows = read(sql, &keys_json(&keys)?, now)?;
     let letters: Vec<_> = request
         .letters
         .iter()

@@ -60,6 +60,26 @@ impl Entry {
 /// The entries of one request's keys, read from storage (absent: no entry).
 pub type Rows = HashMap<String, Entry>;
 
+/// A key's entry as the rules see it, from what storage holds of it: its entry of the day
+/// (delivered or failed) and the lease a delivery holds on it. Leases are written apart from
+/// the day's entries (a batch's leases would otherwise touch as many storage pages of that
+/// table as it has keys, and its settle the same pages again), so a key may have both: the
+/// lease holds it, keeping the entry's last error, unless the entry says it is delivered and
+/// still counts (delivered is final; writing a key's entry ends its lease in the same statement,
+/// so the two are seen together only when a key whose entry no longer counts is leased again).
+pub fn with_lease(entry: Option<Entry>, lease: Option<(String, u64)>, now: u64) -> Option<Entry> {
+    match (entry, lease) {
+        (Some(entry), _) if entry.state == State::Delivered && entry.counts(now) => Some(entry),
+        (entry, Some((owner, until))) => Some(Entry {
+            state: State::Leased,
+            owner: Some(owner),
+            until,
+            error: entry.and_then(|e| e.error),
+        }),
+        (entry, None) => entry,
+    }
+}
+
 /// Claims each key of `request` in order: a delivered key is `done`, a key leased by another
 /// owner is `busy`, any other key (no entry, failed, expired, or leased by this owner) gets a
 /// lease ([`lease`]). Returns the answer and the positions of the keys that get one; `rows`, as
@@ -81,7 +101,8 @@ pub fn claim(rows: &Rows, request: &ClaimRequest, now: u64) -> (ClaimAnswer, Vec
 }
 
 /// The entry a claim's lease leaves: held by `owner` until `until`, the key's last error kept
-/// (the object writes it with one statement over the keys, `LEASE_ENTRIES`).
+/// (the object writes the lease with one statement over the keys, `LEASE_ENTRIES`, apart from
+/// the key's entry, which keeps the error: [`with_lease`] reads the two as this).
 pub fn lease(previous: Option<&Entry>, owner: &str, until: u64) -> Entry {
     Entry {
         state: State::Leased,
@@ -354,6 +375,53 @@ pub(crate) mod tests {
                 until: 9,
                 error: Some("last".into())
             }
+        );
+    }
+
+    #[test]
+    fn a_lease_read_beside_its_entry_holds_the_key_with_the_entry_s_error_unless_delivered() {
+        let failed = Entry {
+            state: State::Failed,
+            owner: None,
+            until: 500,
+            error: Some("HTTP 500".into()),
+        };
+        let lease_of = |owner: &str| Some((owner.to_string(), 90));
+        assert_eq!(
+            with_lease(Some(failed.clone()), lease_of("a"), 10),
+            Some(Entry {
+                state: State::Leased,
+                owner: Some("a".into()),
+                until: 90,
+                error: Some("HTTP 500".into())
+            }),
+            "a failed key leased again keeps its last error"
+        );
+        assert_eq!(
+            with_lease(None, lease_of("b"), 10),
+            Some(Entry {
+                state: State::Leased,
+                owner: Some("b".into()),
+                until: 90,
+                error: None
+            })
+        );
+        assert_eq!(
+            with_lease(Some(failed.clone()), None, 10),
+            Some(failed),
+            "no lease: the entry as it is (also an older build's lease, kept in the entries)"
+        );
+        assert_eq!(with_lease(None, None, 10), None);
+        let delivered = delivered(0);
+        assert_eq!(
+            with_lease(Some(delivered.clone()), lease_of("c"), 10),
+            Some(delivered.clone()),
+            "a delivered key that still counts stays delivered"
+        );
+        assert_eq!(
+            with_lease(Some(delivered), lease_of("c"), DELIVERED_FOR_MS + 1).map(|e| e.state),
+            Some(State::Leased),
+            "a delivered key that no longer counts is held by the new lease"
         );
     }
 
