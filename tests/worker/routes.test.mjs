@@ -144,15 +144,17 @@ test("every /v1 call route delivers its event as the npm package maps it", async
     const lines = worker.logLines("request");
     assert.equal(lines.length, 6);
     assert.deepEqual(
-      { ...lines[0], durationMs: 0 },
+      { ...lines[0], durationMs: 0, upstreamMs: lines[0].upstreamMs.map(() => 0) },
       {
         kind: "request", method: "POST", path: "/v1/track", mode: "direct", status: 200, auth: "basic_write_key",
         bytes: JSON.stringify(EVENTS.track).length, events: 1, delivered: 1, rejected: 0, skipped: 0, pending: 0,
-        retried: 0, upstreamStatuses: [200], ledger: { keys: 1, hits: 0, busy: 0, repeats: 0, unknown: 0, inDoubt: 0, written: 1 },
+        retried: 0, upstreamStatuses: [200], upstreamMs: [0], ledger: { keys: 1, hits: 0, busy: 0, repeats: 0, unknown: 0, inDoubt: 0, written: 1 },
         durationMs: 0,
       },
     );
-    assert.equal(worker.logLines("delivery").length, 6);
+    assert.ok(lines.every((l) => l.upstreamMs.every((ms) => Number.isInteger(ms) && ms >= 0 && ms <= l.durationMs)));
+    // Every Bloomreach request delivered all it carried: no line of its own.
+    assert.deepEqual(worker.logLines("delivery"), []);
   } finally {
     await worker.dispose();
   }

@@ -230,6 +230,7 @@ async fn replay(
             already[owner] = run.outcomes.already_delivered(owner);
         }
         line.upstream_statuses.extend(run.statuses);
+        line.upstream_ms.extend(run.durations_ms);
         line.ledger = run.ledger;
     }
     // Per object: the letters to forget, and those kept with their new error.

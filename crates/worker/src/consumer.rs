@@ -187,6 +187,7 @@ pub async fn consume(batch: MessageBatch<QueuedEvent>, env: &Env, ctx: &Context)
             "retried": retried,
             "unreadable": unreadable,
             "upstreamStatuses": run.statuses,
+            "upstreamMs": run.durations_ms,
             "ledger": run.ledger,
             "durationMs": crate::clock::now_ms().saturating_sub(started),
         }));

@@ -63,6 +63,8 @@ pub struct DeliveryRun {
     pub retried: usize,
     /// Every upstream status, in the order answers arrived (0: no response in time).
     pub statuses: Vec<u16>,
+    /// How long each of those took (ms), in the same order.
+    pub durations_ms: Vec<u64>,
     /// The largest `Retry-After` the upstream asked for, if any.
     pub retry_after_ms: Option<u64>,
     /// What the ledger did, when one is bound.
@@ -129,6 +131,7 @@ pub async fn deliver(run: &Run<'_>, requests: Vec<BatchRequest>) -> DeliveryRun 
         outcomes,
         retried: 0,
         statuses: Vec::new(),
+        durations_ms: Vec::new(),
         retry_after_ms: None,
         ledger: None,
         answers: Vec::new(),
@@ -311,6 +314,7 @@ async fn send_round(
                     ledger_fallback: None,
                 });
                 state.statuses.push(0);
+                state.durations_ms.push(timeout_ms);
                 let mut commands = Vec::with_capacity(ids.len());
                 for command in &request.commands {
                     let mark = Mark::Held {
@@ -346,22 +350,27 @@ async fn send_round(
         };
         let outcomes = classify_response(&ids, reply.status, &reply.body);
         let count = |kind: Delivery| outcomes.iter().filter(|o| o.outcome == kind).count();
-        log::emit(&DeliveryLine {
-            kind: "delivery",
-            mode: run.mode,
-            attempt,
-            commands: request.commands.len(),
-            status: reply.status,
-            delivered: count(Delivery::Delivered),
-            rejected: count(Delivery::Rejected),
-            retry: count(Delivery::Retry),
-            in_doubt: 0,
-            late: false,
-            duration_ms: reply.duration_ms,
-            error: reply.error.as_deref(),
-            ledger_written: None,
-            ledger_fallback: None,
-        });
+        let delivered = count(Delivery::Delivered);
+        // An upstream request that delivered every command it carried gets no line of its own:
+        // the caller's line (`request`, `queue_batch`) has its status and duration.
+        if delivered < outcomes.len() || reply.error.is_some() {
+            log::emit(&DeliveryLine {
+                kind: "delivery",
+                mode: run.mode,
+                attempt,
+                commands: request.commands.len(),
+                status: reply.status,
+                delivered,
+                rejected: count(Delivery::Rejected),
+                retry: count(Delivery::Retry),
+                in_doubt: 0,
+                late: false,
+                duration_ms: reply.duration_ms,
+                error: reply.error.as_deref(),
+                ledger_written: None,
+                ledger_fallback: None,
+            });
+        }
         let answers = run.inspect.then(|| command_answers(&reply, ids.len()));
         for (index, (command, outcome)) in request.commands.iter().zip(&outcomes).enumerate() {
             if let Some(key) = &command.ledger_key {
@@ -389,6 +398,7 @@ async fn send_round(
             );
         }
         state.statuses.push(reply.status);
+        state.durations_ms.push(reply.duration_ms);
         if let Some(ms) = reply.retry_after_ms {
             retry_after_ms = Some(retry_after_ms.map_or(ms, |r| r.max(ms)));
             state.retry_after_ms = Some(state.retry_after_ms.map_or(ms, |r| r.max(ms)));

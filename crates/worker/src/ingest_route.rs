@@ -275,6 +275,7 @@ async fn answer(
     line.pending = Some(summary.pending.len());
     line.retried = Some(run.retried);
     line.upstream_statuses = run.statuses;
+    line.upstream_ms = run.durations_ms;
     if !summary.is_incomplete() {
         return Ok(json_response(200, &summary));
     }

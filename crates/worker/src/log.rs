@@ -1,4 +1,4 @@
-//! Structured logging: one JSON line per request and per upstream delivery, via `console.log`; never a secret.
+//! Structured logging: one JSON line per request (or queue batch), and one per upstream request that did not deliver everything it carried, via `console.log`; never a secret.
 
 use crate::ledger::book::LedgerReport;
 use segment_bloomreach::Code;
@@ -41,6 +41,9 @@ pub struct RequestLine {
     pub retried: Option<usize>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub upstream_statuses: Vec<u16>,
+    /// How long each upstream request took (ms), in the order of `upstream_statuses`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upstream_ms: Vec<u64>,
     /// What the delivery ledger did (hits, repeats, writes, fallback), when it is bound.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ledger: Option<LedgerReport>,
