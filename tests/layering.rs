@@ -303,6 +303,21 @@ fn the_rules_crate_is_layered() {
 }
 
 #[test]
+fn the_rules_hot_path_crates_are_layered() {
+    // JavaScript's semantics and the work budget (crates/rules-js), and on them the resolver's
+    // tree with JSON text read into it and written from it (crates/rules-values).
+    check_layers(
+        "crates/rules-js/src",
+        &[&["text", "work", "number"], &["member"]],
+    );
+    check_layers(
+        "crates/rules-values/src",
+        // `js` is crates/rules-js, re-exported.
+        &[&["js"], &["value"], &["parse", "json_text"]],
+    );
+}
+
+#[test]
 fn the_mapping_kit_is_layered() {
     // Inside mapping-kit (crates/rules/src/kit): the compiled tree, the validation walk and the
     // compiler know no directive (the kit's root, `mod.rs`, hands them the registry), so the
@@ -322,8 +337,9 @@ fn the_mapping_kit_is_layered() {
             }
         },
         &[
+            // value, parse and json_text are crates/rules-values' (the hot path's own crate).
             &["value", "path", "reads"],
-            &["parse", "json_text", "node", "validate"],
+            &["parse", "json_text", "node", "validate", "output"],
             &["compile"],
             &["root"],
             &["directives"],

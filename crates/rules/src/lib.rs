@@ -4,7 +4,8 @@
 
 mod emit;
 pub mod fql;
-mod js;
+// JavaScript's semantics, in the crate of the rules' hot path (crates/rules-values).
+use segment_bloomreach_rules_values::js;
 pub mod kit;
 mod problem;
 mod rule_set;

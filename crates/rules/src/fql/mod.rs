@@ -13,6 +13,7 @@ mod lexer;
 mod parser;
 mod presence;
 mod text;
+mod to_number;
 
 use crate::problem::Problem;
 use compare::Compare;

@@ -26,8 +26,9 @@ use super::field::Field;
 use super::lexer::{Kind, Token};
 use super::presence::Presence;
 use super::text::TextTest;
+use super::to_number::string_to_number;
 use super::{Condition, Expr, Test};
-use crate::js::{string_to_number, to_js_string};
+use crate::js::to_js_string;
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,14 +7,15 @@
 
 mod compile;
 mod directives;
-mod json_text;
 mod node;
-mod parse;
+mod output;
 mod path;
 mod reads;
 mod root;
 mod validate;
-mod value;
+// The working tree, and JSON text read into it and written from it: the rules' hot path, in a
+// crate of its own (crates/rules-values).
+use segment_bloomreach_rules_values::{json_text, parse, value};
 
 pub use compile::MAX_MAPPING_DEPTH;
 pub use directives::MAX_TEMPLATE_BYTES;
@@ -81,7 +82,7 @@ impl Mapping {
         payload: Place<'_, 'a>,
         work: &mut Work,
     ) -> Result<Js<'a>, ResolveError> {
-        value::remove_undefined(node::resolve(&self.root, payload, work)?, 0)
+        output::remove_undefined(node::resolve(&self.root, payload, work)?, 0)
     }
 
     /// [`Mapping::resolve`]'s output written as JSON text (`JSON.stringify` of the reference's
@@ -130,7 +131,7 @@ impl Mapping {
         work: &mut Work,
     ) -> Result<Option<Value>, ResolveError> {
         let resolved = node::resolve(&self.root, payload, work)?;
-        value::into_output(resolved, work)
+        output::into_output(resolved, work)
     }
 }
 

@@ -4,9 +4,10 @@
 use crate::js::JsKind;
 use crate::kit::compile::{options, truthy, Compiler, Directive};
 use crate::kit::node::{resolve, DirectiveNode, Node};
+use crate::kit::output::remove_undefined;
 use crate::kit::root;
 use crate::kit::validate::{self, Field};
-use crate::kit::value::{remove_undefined, Js, Place, ResolveError, Resolved, Work};
+use crate::kit::value::{Js, Place, ResolveError, Resolved, Work};
 use serde_json::{Map, Value};
 
 pub(super) const DIRECTIVE: Directive = Directive {

@@ -3,118 +3,19 @@
 //! work budget every copy and every produced byte is paid from.
 
 use crate::js::{self, JsKind};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 
-/// The most work one resolution may do: a unit is one value node visited or copied, or 16 bytes
-/// of text produced, so this also bounds what a resolution can allocate (tens of MB at worst).
-/// A real mapping needs thousands; one that needs more than this on an event fails on it.
-pub const WORK_LIMIT: u64 = 1 << 19;
-
-/// Values nested deeper than this are refused rather than walked (payload events are at most
-/// 128 levels deep, mappings at most 64).
-pub(crate) const MAX_VALUE_DEPTH: usize = 400;
-
-/// Why a mapping could not be resolved on a payload.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolveError {
-    pub kind: ResolveErrorKind,
-    pub message: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ResolveErrorKind {
-    /// Where Segment's `transform` throws.
-    Thrown,
-    /// Over this implementation's work or depth limits.
-    Limit,
-}
-
-impl ResolveError {
-    pub(crate) fn thrown(message: impl Into<String>) -> ResolveError {
-        ResolveError {
-            kind: ResolveErrorKind::Thrown,
-            message: message.into(),
-        }
-    }
-
-    fn limit(message: impl Into<String>) -> ResolveError {
-        ResolveError {
-            kind: ResolveErrorKind::Limit,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ResolveError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ResolveError {}
-
-pub(crate) type Resolved<T> = Result<T, ResolveError>;
-
-/// What is left of a resolution's [`WORK_LIMIT`].
-pub(crate) struct Work {
-    left: u64,
-}
-
-impl Work {
-    pub fn new(limit: u64) -> Work {
-        Work { left: limit }
-    }
-
-    // The checks are inlined and their failures kept out of line: they run for every node
-    // resolved and every value copied or written, and fail about never.
-    #[inline(always)]
-    pub fn spend(&mut self, units: u64) -> Resolved<()> {
-        if units > self.left {
-            return Err(self.exhausted());
-        }
-        self.left -= units;
-        Ok(())
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn exhausted(&mut self) -> ResolveError {
-        self.left = 0;
-        ResolveError::limit(
-            "the mapping needs more work on this event than a mapping may do (it copies or produces too much)",
-        )
-    }
-
-    /// Pays for `bytes` of text produced or copied.
-    #[inline(always)]
-    pub fn spend_text(&mut self, bytes: usize) -> Resolved<()> {
-        self.spend(1 + (bytes / 16) as u64)
-    }
-
-    #[inline(always)]
-    pub fn check_depth(depth: usize) -> Resolved<()> {
-        if depth > MAX_VALUE_DEPTH {
-            Err(too_deep())
-        } else {
-            Ok(())
-        }
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn too_deep() -> ResolveError {
-    ResolveError::limit(format!(
-        "a value is nested deeper than {MAX_VALUE_DEPTH} levels"
-    ))
-}
+// The work budget and the copying of JSON values are built for size with JavaScript's semantics
+// (crates/rules-js): off a transform's hot path, and the npm wasm has no room for them at "s".
+pub use segment_bloomreach_rules_js::work::{
+    copy_value, ResolveError, ResolveErrorKind, Resolved, Work, MAX_VALUE_DEPTH, WORK_LIMIT,
+};
 
 /// A value being resolved.
 #[derive(Debug)]
-pub(crate) enum Js<'a> {
+pub enum Js<'a> {
     /// JavaScript's `undefined`: dropped from objects, `null` in arrays, in the output.
     Undefined,
     /// A subtree of the payload or of the mapping, shared.
@@ -131,7 +32,7 @@ pub(crate) enum Js<'a> {
 /// A built object: entries in insertion order, keys unique. An entry assigned again keeps its
 /// place and takes the new value, as a JavaScript object does.
 #[derive(Debug, Default)]
-pub(crate) struct JsObject<'a> {
+pub struct JsObject<'a> {
     entries: Vec<(Cow<'a, str>, Js<'a>)>,
     /// Key → position, built once the object is large enough for a scan to cost more. Boxed:
     /// every entry of every built object holds a `Js`, and an unboxed map made each one larger.
@@ -149,7 +50,7 @@ impl<'a> JsObject<'a> {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     fn position(&self, key: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(key).copied(),
@@ -166,7 +67,6 @@ impl<'a> JsObject<'a> {
         }
     }
 
-    #[inline(always)]
     pub fn get(&self, key: &str) -> Option<&Js<'a>> {
         self.position(key).map(|i| &self.entries[i].1)
     }
@@ -195,7 +95,7 @@ impl<'a> JsObject<'a> {
     }
 
     /// Appends without checking for the key: for keys known to be new.
-    #[inline(always)]
+    #[inline]
     pub fn push_new(&mut self, key: Cow<'a, str>, value: Js<'a>) {
         if let Some(index) = &mut self.index {
             index.insert(key.as_ref().into(), self.entries.len());
@@ -275,153 +175,9 @@ impl<'a> Js<'a> {
     }
 }
 
-/// A copy of a JSON value, paid for node by node. `drop_proto` leaves out `__proto__` keys, as
-/// `Object.assign` in the reference's `removeUndefined` does (it sets the prototype instead).
-pub(crate) fn copy_value(
-    value: &Value,
-    work: &mut Work,
-    depth: usize,
-    drop_proto: bool,
-) -> Resolved<Value> {
-    Work::check_depth(depth)?;
-    Ok(match value {
-        Value::String(s) => {
-            work.spend_text(s.len())?;
-            Value::String(s.clone())
-        }
-        Value::Array(items) => {
-            work.spend(1)?;
-            Value::Array(
-                items
-                    .iter()
-                    .map(|item| copy_value(item, work, depth + 1, drop_proto))
-                    .collect::<Resolved<_>>()?,
-            )
-        }
-        Value::Object(map) => {
-            work.spend(1)?;
-            let mut copy = Map::with_capacity(map.len());
-            for (k, v) in map {
-                if drop_proto && k == "__proto__" {
-                    continue;
-                }
-                copy.insert(k.clone(), copy_value(v, work, depth + 1, drop_proto)?);
-            }
-            Value::Object(copy)
-        }
-        other => {
-            work.spend(1)?;
-            other.clone()
-        }
-    })
-}
-
-/// `removeUndefined`, into the output: `undefined` members of objects dropped, of arrays `null`
-/// (as `JSON.stringify` writes them), `__proto__` keys dropped; `None` for `undefined` itself.
-pub(crate) fn into_output(value: Js<'_>, work: &mut Work) -> Resolved<Option<Value>> {
-    into_output_at(value, work, 0)
-}
-
-fn into_output_at(value: Js<'_>, work: &mut Work, depth: usize) -> Resolved<Option<Value>> {
-    Work::check_depth(depth)?;
-    Ok(Some(match value {
-        Js::Undefined => return Ok(None),
-        Js::Shared(js) => return into_output_at(unshare(js, work, depth)?, work, depth),
-        Js::Ref(v) => copy_value(v, work, depth, true)?,
-        Js::Owned(v) if has_proto_key(&v) => copy_value(&v, work, depth, true)?,
-        Js::Owned(v) => v,
-        Js::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                out.push(into_output_at(item, work, depth + 1)?.unwrap_or(Value::Null));
-            }
-            Value::Array(out)
-        }
-        Js::Object(object) => {
-            let mut out = Map::with_capacity(object.entries.len());
-            for (k, v) in object.into_entries() {
-                if k == "__proto__" {
-                    continue;
-                }
-                if let Some(v) = into_output_at(v, work, depth + 1)? {
-                    out.insert(k.into_owned(), v);
-                }
-            }
-            Value::Object(out)
-        }
-    }))
-}
-
-/// A shared tree's containers copied (their scalars are then shared as `Js::Ref`).
-fn unshare<'a>(js: &'a Js<'a>, work: &mut Work, depth: usize) -> Resolved<Js<'a>> {
-    Work::check_depth(depth)?;
-    work.spend(1)?;
-    Ok(match js {
-        Js::Undefined => Js::Undefined,
-        Js::Ref(v) => Js::Ref(v),
-        Js::Owned(v) => Js::Ref(v),
-        Js::Shared(inner) => unshare(inner, work, depth)?,
-        Js::Array(items) => Js::Array(
-            items
-                .iter()
-                .map(|item| unshare(item, work, depth + 1))
-                .collect::<Resolved<_>>()?,
-        ),
-        Js::Object(object) => {
-            let mut copy = JsObject::with_capacity(object.entries.len());
-            for (k, v) in &object.entries {
-                copy.push_new(k.clone(), unshare(v, work, depth + 1)?);
-            }
-            Js::Object(copy)
-        }
-    })
-}
-
-/// Whether an owned value holds a `__proto__` key anywhere (rare: only `@json` can make one).
-fn has_proto_key(value: &Value) -> bool {
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Object(map) => {
-                if map.contains_key("__proto__") {
-                    return true;
-                }
-                stack.extend(map.values());
-            }
-            Value::Array(items) => stack.extend(items),
-            _ => {}
-        }
-    }
-    false
-}
-
-/// `removeUndefined` kept as a value to read on (what `@transform` passes to its `mapping`):
-/// `undefined` members of objects dropped, of arrays kept.
-pub(crate) fn remove_undefined<'a>(value: Js<'a>, depth: usize) -> Resolved<Js<'a>> {
-    Work::check_depth(depth)?;
-    Ok(match value {
-        Js::Array(items) => Js::Array(
-            items
-                .into_iter()
-                .map(|item| remove_undefined(item, depth + 1))
-                .collect::<Resolved<_>>()?,
-        ),
-        Js::Object(object) => {
-            let mut out = JsObject::with_capacity(object.entries.len());
-            for (k, v) in object.into_entries() {
-                if !matches!(v, Js::Undefined) {
-                    out.push_new(k, remove_undefined(v, depth + 1)?);
-                }
-            }
-            Js::Object(out)
-        }
-        other => other,
-    })
-}
-
 /// Where a resolution reads from: a position in a payload or in a value built on the way.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Place<'t, 'a> {
+pub enum Place<'t, 'a> {
     Undefined,
     /// In the payload or the mapping: copied out by reference.
     Borrowed(&'a Value),
@@ -436,7 +192,6 @@ pub(crate) enum Place<'t, 'a> {
 
 /// `container[key]` for a built array or object whose members are places by `wrap` (shared or
 /// not).
-#[inline(always)]
 fn container_step<'r, 't, 'a>(
     container: &'r Js<'a>,
     key: &str,
@@ -468,7 +223,7 @@ fn object_entries<'r, 't, 'a>(
 
 /// A value found by a path: a place, or something JavaScript computes (`length`, a code unit).
 #[derive(Debug)]
-pub(crate) enum Got<'t, 'a> {
+pub enum Got<'t, 'a> {
     At(Place<'t, 'a>),
     Computed(Value),
 }
@@ -483,7 +238,6 @@ impl<'t, 'a> Got<'t, 'a> {
 }
 
 impl<'t, 'a> Place<'t, 'a> {
-    #[inline(always)]
     pub fn of(js: &'t Js<'a>) -> Place<'t, 'a> {
         match js {
             Js::Undefined => Place::Undefined,
@@ -495,7 +249,6 @@ impl<'t, 'a> Place<'t, 'a> {
     }
 
     /// A place in a tree that lives as long as the resolution's output.
-    #[inline(always)]
     pub fn shared(js: &'a Js<'a>) -> Place<'t, 'a> {
         match js {
             Js::Undefined => Place::Undefined,
@@ -515,7 +268,6 @@ impl<'t, 'a> Place<'t, 'a> {
         }
     }
 
-    #[inline(always)]
     pub fn kind(self) -> JsKind {
         match self {
             Place::Undefined => JsKind::Undefined,

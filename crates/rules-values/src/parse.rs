@@ -2,7 +2,7 @@
 //! borrowed from the text where they have no escapes), for callers that hold a payload as text
 //! (the npm `transform`), where building a `serde_json::Value` cost more than resolving.
 
-use super::value::{Js, JsObject};
+use crate::value::{Js, JsObject};
 use serde_json::Value;
 use std::borrow::Cow;
 
@@ -14,7 +14,7 @@ use std::borrow::Cow;
 /// resolver reads as it reads a payload given as one), so every value, error and limit is
 /// serde_json's; its `Value` reader is in the wasm anyway, where one of its own for this tree
 /// cost about 1 KB gzip.
-pub(crate) fn parse(text: &str) -> Result<Js<'_>, serde_json::Error> {
+pub fn parse(text: &str) -> Result<Js<'_>, serde_json::Error> {
     let mut fast = Fast { text, at: 0 };
     if let Some(value) = fast.value(0) {
         fast.whitespace();
@@ -40,12 +40,12 @@ struct Fast<'a> {
 }
 
 impl<'a> Fast<'a> {
-    #[inline(always)]
+    #[inline]
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.at).copied()
     }
 
-    #[inline(always)]
+    #[inline]
     fn whitespace(&mut self) {
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
             self.at += 1;
@@ -53,7 +53,7 @@ impl<'a> Fast<'a> {
     }
 
     /// `byte` next (after whitespace), consumed.
-    #[inline(always)]
+    #[inline]
     fn eat(&mut self, byte: u8) -> bool {
         self.whitespace();
         let found = matches!(self.peek(), Some(next) if next == byte);
@@ -114,7 +114,7 @@ impl<'a> Fast<'a> {
     }
 
     /// A string with no escape and no control character, borrowed; the reader is at its `"`.
-    #[inline(always)]
+    #[inline]
     fn string(&mut self) -> Option<&'a str> {
         let bytes = self.text.as_bytes();
         if bytes.get(self.at) != Some(&b'"') {

@@ -1,14 +1,14 @@
 //! JSON text as JavaScript's `JSON.stringify` writes it: keys in JavaScript's order, numbers as
 //! JavaScript prints them, `undefined` members left out and `undefined` elements `null`.
 
-use super::value::{Js, Place, Resolved, Work};
 use crate::js::{array_index, js_order, number_to_string, JsKind};
+use crate::value::{Js, Place, Resolved, Work};
 use serde_json::Value;
 use std::fmt::Write;
 
 /// Which keys are written.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Keys {
+pub enum Keys {
     /// Every key (`@json` encoding a value).
     All,
     /// Not `__proto__`, which the reference's output never holds (see `into_output`).
@@ -17,7 +17,7 @@ pub(crate) enum Keys {
 
 /// `JSON.stringify(value)` appended to `out`; `false` when it gives `undefined` (the value is
 /// `undefined`). Keys in JavaScript's order, numbers as JavaScript writes them.
-pub(crate) fn stringify(
+pub fn stringify(
     value: Place<'_, '_>,
     keys: Keys,
     out: &mut String,
@@ -53,7 +53,7 @@ pub(crate) fn stringify(
             };
             match object {
                 // Usually no key is an array index: the entries in their order, as they are.
-                Js::Object(o) if !o.entries().iter().any(|(k, _)| array_index(k).is_some()) => {
+                Js::Object(o) if !o.entries().iter().any(|(k, _)| is_index(k)) => {
                     let shared = matches!(value, Place::Shared(_));
                     for (key, v) in o.entries() {
                         let place = if shared {
@@ -114,7 +114,7 @@ fn write_value(
                 write_key(key, first, out, work)?;
                 write_value(v, keys, out, work, depth + 1)
             };
-            if map.keys().any(|k| array_index(k).is_some()) {
+            if map.keys().any(|k| is_index(k)) {
                 for (key, v) in js_order(map.iter().map(|(k, v)| (k.as_str(), v)).collect()) {
                     member(key, v, &mut first, out)?;
                 }
@@ -127,6 +127,12 @@ fn write_value(
         }
     }
     Ok(())
+}
+
+/// Whether `key` is an array index (which `JSON.stringify` writes first): a key that does not
+/// start with a digit is not, and nearly none does.
+fn is_index(key: &str) -> bool {
+    key.as_bytes().first().is_some_and(u8::is_ascii_digit) && array_index(key).is_some()
 }
 
 fn write_key(key: &str, first: &mut bool, out: &mut String, work: &mut Work) -> Resolved<()> {

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 /// A value's type as the reference tells them apart (`undefined` is JavaScript's absent value).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum JsKind {
+pub enum JsKind {
     Undefined,
     Null,
     Boolean,
@@ -31,7 +31,7 @@ impl JsKind {
     }
 }
 
-pub(crate) fn kind_of(value: &Value) -> JsKind {
+pub fn kind_of(value: &Value) -> JsKind {
     match value {
         Value::Null => JsKind::Null,
         Value::Bool(_) => JsKind::Boolean,
@@ -43,7 +43,7 @@ pub(crate) fn kind_of(value: &Value) -> JsKind {
 }
 
 /// JavaScript truthiness: `false`, `0`, `""` and `null` are falsy (a JSON number is never NaN).
-pub(crate) fn is_truthy(value: &Value) -> bool {
+pub fn is_truthy(value: &Value) -> bool {
     match value {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -55,7 +55,7 @@ pub(crate) fn is_truthy(value: &Value) -> bool {
 
 /// One step of `path.reduce((acc, key) => acc && acc[key], root)`.
 #[derive(Debug, PartialEq)]
-pub(crate) enum Step<'v> {
+pub enum Step<'v> {
     /// A value found in the tree, or the falsy value the walk stopped at.
     At(&'v Value),
     /// A value JavaScript computes: an array's or a string's `length`, a string's code unit.
@@ -66,7 +66,7 @@ pub(crate) enum Step<'v> {
 /// `value && value[key]`. Only own properties are read: an inherited member (`constructor`,
 /// `toString`, array methods…) is a JavaScript function the reference would return, and is
 /// `undefined` here.
-pub(crate) fn step<'v>(value: &'v Value, key: &str) -> Step<'v> {
+pub fn step<'v>(value: &'v Value, key: &str) -> Step<'v> {
     if !is_truthy(value) {
         return Step::At(value);
     }
@@ -95,7 +95,7 @@ pub(crate) fn step<'v>(value: &'v Value, key: &str) -> Step<'v> {
 }
 
 /// `map[key]`: small objects (most of an event's) are scanned, faster than hashing the key.
-pub(crate) fn own<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+pub fn own<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
     if map.len() <= 12 {
         map.iter().find_map(|(k, v)| (k == key).then_some(v))
     } else {
@@ -105,7 +105,7 @@ pub(crate) fn own<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Valu
 
 /// An object's entries in JavaScript's property order: keys that are array indexes first, in
 /// numeric order, then the others in insertion order.
-pub(crate) fn js_order<V>(entries: Vec<(&str, V)>) -> Vec<(&str, V)> {
+pub fn js_order<V>(entries: Vec<(&str, V)>) -> Vec<(&str, V)> {
     if !entries.iter().any(|(k, _)| array_index(k).is_some()) {
         return entries;
     }

@@ -1,13 +1,13 @@
 //! JavaScript strings are UTF-16: their lengths, indexes and white space, read from Rust's UTF-8.
 
 /// `s.length`: UTF-16 code units.
-pub(crate) fn utf16_len(s: &str) -> usize {
+pub fn utf16_len(s: &str) -> usize {
     s.chars().map(char::len_utf16).sum()
 }
 
 /// `s[index]`: the code unit at a UTF-16 index, as a string. Half of a surrogate pair cannot be
 /// held by a Rust string; it comes out as U+FFFD, as it would once JavaScript encodes it as UTF-8.
-pub(crate) fn code_unit_at(s: &str, index: usize) -> Option<String> {
+pub fn code_unit_at(s: &str, index: usize) -> Option<String> {
     let mut at = 0;
     for c in s.chars() {
         let width = c.len_utf16();
@@ -21,7 +21,7 @@ pub(crate) fn code_unit_at(s: &str, index: usize) -> Option<String> {
 
 /// A property key that indexes an array or a string: `0` or a decimal without leading zeros,
 /// below 2³² − 1 (a key such as `01` or `1.0` names no element).
-pub(crate) fn array_index(key: &str) -> Option<usize> {
+pub fn array_index(key: &str) -> Option<usize> {
     let bytes = key.as_bytes();
     if bytes.is_empty() || bytes.len() > 10 || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
@@ -35,7 +35,7 @@ pub(crate) fn array_index(key: &str) -> Option<usize> {
 
 /// `s.trim()`: JavaScript's white space and line terminators (which differ from Rust's
 /// `char::is_whitespace`: U+FEFF is one, U+0085 is not).
-pub(crate) fn js_trim(s: &str) -> &str {
+pub fn js_trim(s: &str) -> &str {
     s.trim_matches(is_js_space)
 }
 
