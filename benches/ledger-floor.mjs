@@ -14,8 +14,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { BASE_BINDINGS } from "../tests/worker/support.mjs";
-import { cpuNs, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
+import { cpuNs, ledgerObjectWorker, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ options: { keys: { type: "string", default: "1,100" }, pairs: { type: "string", default: "200" }, rounds: { type: "string", default: "8" } } });
@@ -25,7 +24,7 @@ requireWorkerBuild();
 const rustSource = readFileSync(path.join(root, "crates/worker/src/ledger_object.rs"), "utf8");
 const jsSource = readFileSync(path.join(root, "benches/js/ledger-object.mjs"), "utf8");
 for (const name of ["READ_ENTRIES", "LEASE_ENTRIES", "DELIVER_ENTRIES"]) {
-  const rust = rustSource.match(new RegExp(`const ${name}: &str = "([^"]+)"`))?.[1];
+  const rust = rustSource.match(new RegExp(`const ${name}: &str =\\s*"([^"]+)"`))?.[1];
   const js = jsSource.match(new RegExp(`const ${name} = "([^"]+)"`))?.[1];
   if (!rust || rust !== js) throw new Error(`${name} differs between ledger_object.rs and benches/js/ledger-object.mjs`);
 }
@@ -53,16 +52,7 @@ const DRIVER = `export default {
 
 const mf = new Miniflare({
   workers: [
-    {
-      name: "rust",
-      modules: true,
-      modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
-      scriptPath: path.join(root, "build/index.js"),
-      modulesRoot: path.join(root, "build"),
-      compatibilityDate: "2026-04-01",
-      bindings: BASE_BINDINGS,
-      durableObjects: { DELIVERY_LEDGER: { className: "DeliveryLedger", useSQLite: true } },
-    },
+    ledgerObjectWorker("rust", path.join(root, "build")),
     { name: "js", modules: true, scriptPath: path.join(root, "benches/js/ledger-object.mjs"), compatibilityDate: "2026-04-01", durableObjects: { JS_LEDGER: { className: "JsLedger", useSQLite: true } } },
     {
       name: "driver",
