@@ -10,8 +10,7 @@ import { Miniflare } from "miniflare";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { BASE_BINDINGS } from "../tests/worker/support.mjs";
-import { cpuNs, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
+import { cpuNs, ledgerObjectWorker, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -35,21 +34,11 @@ const DRIVER = `export default {
   },
 };`;
 
-const ledgerWorker = (name, dir) => ({
-  name,
-  modules: true,
-  modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
-  scriptPath: path.join(dir, "index.js"),
-  modulesRoot: dir,
-  compatibilityDate: "2026-04-01",
-  bindings: BASE_BINDINGS,
-  durableObjects: { DELIVERY_LEDGER: { className: "DeliveryLedger", useSQLite: true } },
-});
 const contenders = ["rust", ...(values.baseline ? ["base"] : [])];
 const mf = new Miniflare({
   workers: [
-    ledgerWorker("rust", path.join(root, "build")),
-    ...(values.baseline ? [ledgerWorker("base", path.join(path.resolve(values.baseline), "build"))] : []),
+    ledgerObjectWorker("rust", path.join(root, "build")),
+    ...(values.baseline ? [ledgerObjectWorker("base", path.join(path.resolve(values.baseline), "build"))] : []),
     {
       name: "driver",
       modules: true,

@@ -11,6 +11,23 @@ const MODULE_RULES = [
   { type: "CompiledWasm", include: ["**/*.wasm"] },
 ];
 
+/**
+ * The Rust Worker built in `dir` (build/ or another commit's DIR/build), named `name`, with its
+ * delivery ledger's Durable Object class bound as DELIVERY_LEDGER: what the ledger benches call.
+ */
+export function ledgerObjectWorker(name, dir) {
+  return {
+    name,
+    modules: true,
+    modulesRules: MODULE_RULES,
+    scriptPath: path.join(dir, "index.js"),
+    modulesRoot: dir,
+    compatibilityDate: "2026-04-01",
+    bindings: BASE_BINDINGS,
+    durableObjects: { DELIVERY_LEDGER: { className: "DeliveryLedger", useSQLite: true } },
+  };
+}
+
 /** Exits with a message when the Rust Worker has not been built. */
 export function requireWorkerBuild() {
   if (!existsSync(path.join(root, "build/index.js"))) {
