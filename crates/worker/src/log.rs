@@ -62,7 +62,8 @@ impl RequestLine {
     }
 }
 
-/// One upstream batch request: how many commands, what came back, how long it took.
+/// One upstream batch request that did not deliver every command it carried (one that did is in
+/// its caller's line): how many commands, what came back, how long it took.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryLine<'a> {
