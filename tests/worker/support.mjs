@@ -86,12 +86,13 @@ const MODULE_RULES = [
  * unbound; or another designator). `outbound`: a function for every outgoing request instead of the
  * stand-in (several stand-ins by host, for instance). `metrics`: a DELIVERY_METRICS dataset binding: `true` for Miniflare's simulator, or
  * a wrapped-binding designator (a worker whose default export makes the dataset). `inspector`: the
- * EVENT_INSPECTOR binding (default: unbound; `true`: the Worker's own class).
+ * EVENT_INSPECTOR binding (default: unbound; `true`: the Worker's own class). `build`: the directory
+ * of the Worker's modules (default: build/) and `entry` its main module there (default: index.js).
  * Returns { url, dispatch, standIn, logs, deadLetters, dispose }.
  */
-export async function startWorker({ bindings = {}, queue = false, listen = false, consumer = {}, standIn, ledger = LEDGER_OBJECT, configStore = CONFIG_STORE_OBJECT, metrics = false, ratelimits, inspector = false, workers: extraWorkers = [], outbound } = {}) {
-  if (!existsSync(path.join(root, "build/index.js"))) {
-    throw new Error("build/index.js is missing: run `bash dev/build --worker` first");
+export async function startWorker({ bindings = {}, queue = false, listen = false, consumer = {}, standIn, ledger = LEDGER_OBJECT, configStore = CONFIG_STORE_OBJECT, metrics = false, ratelimits, inspector = false, workers: extraWorkers = [], outbound, build = path.join(root, "build"), entry = "index.js" } = {}) {
+  if (!existsSync(path.join(build, entry))) {
+    throw new Error(`${path.join(build, entry)} is missing: run \`bash dev/build --worker\` first`);
   }
   standIn ??= createStandIn({ projectToken: PROJECT_TOKEN, apiKey: API_KEY, log: null });
   const merged = { ...BASE_BINDINGS, ...bindings };
@@ -100,8 +101,8 @@ export async function startWorker({ bindings = {}, queue = false, listen = false
   const worker = {
     name: "segment-bloomreach",
     modules: true,
-    scriptPath: path.join(root, "build/index.js"),
-    modulesRoot: path.join(root, "build"),
+    scriptPath: path.join(build, entry),
+    modulesRoot: build,
     modulesRules: MODULE_RULES,
     compatibilityDate: "2026-04-01",
     bindings: merged,

@@ -1,0 +1,138 @@
+// A crash of the Worker's wasm in workerd (a trap, as a panic ends in): the request it happened in fails, the isolate serves the next ones, and the delivery ledger still sends each event once.
+//
+// Nothing a sender can send makes the Worker trap, so the test makes it: a copy of build/ whose
+// glue calls the wasm's allocator with an impossible size (which aborts: `unreachable`, a real
+// trap inside the wasm) from one of the wasm's calls out to JavaScript, when a test entry module
+// asks it to for one request (header `x-test-trap`): `clock`, at the request's first reading of
+// the time (before the ledger), or `send`, as it hands Bloomreach's request over (after the
+// ledger's claim). The test entry extends the Worker's own default export, so the recovery under
+// test is the shipped one: wasm-bindgen's glue re-instantiates a module that aborted before its
+// next call, worker-build's entry and the Durable Object proxies re-create their objects.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { postJson, startWorker, storedCommands } from "./support.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** `text` with `pattern`'s one match replaced; fails, naming `what`, when the glue has changed. */
+function replaceOnce(text, pattern, replacement, what) {
+  const matches = text.match(new RegExp(pattern.source, "g")) ?? [];
+  assert.equal(matches.length, 1, `worker-build's glue (build/workers-rs.js) has ${matches.length} matches for ${what}; this test needs updating`);
+  return text.replace(pattern, replacement);
+}
+
+/** A copy of build/ that traps on request, and its test entry module. Returns the directory. */
+function trappingBuild() {
+  const dir = mkdtempSync(path.join(tmpdir(), "worker-trap-"));
+  cpSync(path.join(root, "build"), dir, { recursive: true });
+  const gluePath = path.join(dir, "workers-rs.js");
+  let glue = readFileSync(gluePath, "utf8");
+  const exportsName = glue.match(/([\w$]+)\.__wbindgen_malloc\b/)?.[1];
+  assert.ok(exportsName, "the glue's name for the wasm's exports");
+  // 4 GiB - 8 bytes is no valid allocation on wasm32: the allocator aborts.
+  const trapIf = (where) => `if(globalThis.__trapAt===${JSON.stringify(where)}){globalThis.__trapAt=null;${exportsName}.__wbindgen_malloc(4294967288,8)}`;
+  glue = replaceOnce(glue, /(__wbg_now_[0-9a-f]+:function\(\)\{)(return Date\.now\(\)\})/, `$1${trapIf("clock")}$2`, "the clock's import (Date.now)");
+  glue = replaceOnce(glue, /(__wbg_postBatch_[0-9a-f]+:function\([\w$,]+\)\{)/, `$1${trapIf("send")}`, "the upstream exchange's import (postBatch)");
+  writeFileSync(gluePath, glue);
+  writeFileSync(
+    path.join(dir, "test-entry.js"),
+    `import Worker from "./index.js";
+export * from "./index.js";
+export default class TrapOnRequest extends Worker {
+  fetch(request) {
+    globalThis.__trapAt = request.headers.get("x-test-trap");
+    return super.fetch(request);
+  }
+}
+`,
+  );
+  return dir;
+}
+
+const track = (messageId) => ({ type: "track", event: "Recovery Test", userId: "u-1", messageId, timestamp: "2024-05-01T10:00:00.000Z" });
+
+/** How many times the stand-in saved each command_id. */
+function savedCounts(standIn) {
+  return Object.fromEntries([...storedCommands(standIn)].map(([id, copies]) => [id, copies.length]));
+}
+
+/** Whether the Worker logged a trap (worker-build's entry logs it as `Critical RuntimeError: …`). */
+function loggedTrap(worker) {
+  return worker.logs.some((line) => line.text.includes("RuntimeError: unreachable"));
+}
+
+/** The request with `x-test-trap: where`. */
+function trapping(body, where) {
+  return postJson(body, { "x-test-trap": where });
+}
+
+test("a trap before the ledger: that request fails, the next ones are served, and its event is delivered once when the sender retries", async () => {
+  const build = trappingBuild();
+  const worker = await startWorker({ build, entry: "test-entry.js" });
+  try {
+    let answer = await worker.dispatch("/v1/track", postJson(track("before-1")));
+    assert.equal(answer.status, 200, answer.text);
+
+    // The trap leaves the request's future unfinished: the runtime answers 500 once it sees
+    // that nothing can finish it.
+    answer = await worker.dispatch("/v1/track", trapping(track("trap-1"), "clock"));
+    assert.equal(answer.status, 500, `the trapped request fails: ${answer.text}`);
+    assert.ok(loggedTrap(worker), "the wasm trapped");
+    assert.equal(worker.standIn.received.requests.length, 1, "nothing sent for the trapped request");
+
+    // The sender's retry, and a new event, on the re-instantiated wasm and ledger objects.
+    answer = await worker.dispatch("/v1/track", postJson(track("trap-1")));
+    assert.equal(answer.status, 200, answer.text);
+    assert.deepEqual(answer.json, { received: 1, delivered: 1, rejected: [], skipped: [], retried: 0 });
+    answer = await worker.dispatch("/v1/track", postJson(track("after-1")));
+    assert.equal(answer.status, 200, answer.text);
+    // And a second retry is known to the ledger: not sent again.
+    answer = await worker.dispatch("/v1/track", postJson(track("trap-1")));
+    assert.deepEqual(answer.json, { received: 1, delivered: 1, rejected: [], skipped: [], retried: 0 });
+    const [lastRequest] = worker.logLines("request").slice(-1);
+    assert.equal(lastRequest.ledger.hits, 1, "the ledger knew the event");
+
+    assert.deepEqual(savedCounts(worker.standIn), { "before-1": 1, "trap-1": 1, "after-1": 1 });
+    assert.equal(worker.standIn.received.requests.length, 3);
+  } finally {
+    await worker.dispose();
+    rmSync(build, { recursive: true, force: true });
+  }
+});
+
+test("a trap after the ledger's claim: the retry is held while the dead delivery's lease lasts, then the event is sent once", async () => {
+  const build = trappingBuild();
+  const worker = await startWorker({ build, entry: "test-entry.js" });
+  try {
+    let answer = await worker.dispatch("/v1/track", trapping(track("claimed-1"), "send"));
+    assert.equal(answer.status, 500, `the trapped request fails: ${answer.text}`);
+    assert.ok(loggedTrap(worker), "the wasm trapped");
+    assert.equal(worker.standIn.received.requests.length, 0, "the trap came before anything was sent");
+
+    // The delivery that claimed the event died holding its lease (29 s in direct mode): the
+    // ledger cannot tell it from one still waiting for Bloomreach, so a retry is held.
+    const trappedAt = Date.now();
+    answer = await worker.dispatch("/v1/track", postJson(track("claimed-1")));
+    assert.equal(answer.status, 503, answer.text);
+    assert.equal(answer.json.error.code, "delivery_incomplete", answer.text);
+    assert.ok(Number(answer.headers.get("retry-after")) > 0, "Retry-After says when to come back");
+    assert.equal(worker.standIn.received.requests.length, 0);
+
+    // Once the lease has ended, the next retry sends it, once.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, trappedAt + 30_000 - Date.now())));
+    answer = await worker.dispatch("/v1/track", postJson(track("claimed-1")));
+    assert.equal(answer.status, 200, answer.text);
+    assert.deepEqual(answer.json, { received: 1, delivered: 1, rejected: [], skipped: [], retried: 0 });
+    answer = await worker.dispatch("/v1/track", postJson(track("claimed-1")));
+    assert.equal(answer.status, 200, answer.text);
+    assert.deepEqual(savedCounts(worker.standIn), { "claimed-1": 1 });
+  } finally {
+    await worker.dispose();
+    rmSync(build, { recursive: true, force: true });
+  }
+});
