@@ -4,11 +4,13 @@
 // shows each event with its code, commands and Bloomreach's answer, filters and pages work,
 // redacted fields never reach storage, the ring keeps at most `keep`, a WebSocket gets each new
 // event within 2 s, `try` maps events with the live and an edited configuration without sending
-// anything, and every new route refuses without the admin token and hides without ADMIN_TOKEN.
+// anything, every new route refuses without the admin token and hides without ADMIN_TOKEN, and a
+// record is deleted at its expiry by the object's alarm even when its source sends nothing more.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
+import { PATCHED_ENTRY, patchedBuild } from "./patched-build.mjs";
 import { ADMIN_TOKEN, API_KEY, basicAuth, npmPackage, postJson, startWorker, waitFor } from "./support.mjs";
 
 const require = createRequire(import.meta.url);
@@ -396,5 +398,36 @@ test("a source switched off keeps counters but no events; queue mode leaves comm
     ]);
   } finally {
     await worker.dispose();
+  }
+});
+
+test("a record is deleted at its expiry by the source object's alarm, with nothing more sent to the source", async () => {
+  // The Worker's clock moved forward and the object's alarm rung early (`patched-build.mjs`): a
+  // record kept `hours` (24, the default) cannot otherwise expire within a test.
+  const build = patchedBuild();
+  const worker = await startWorker({ inspector: true, ledger: false, build: build.dir, entry: PATCHED_ENTRY });
+  const HOUR = 3_600_000;
+  try {
+    // The record's write sets the object's alarm for its expiry, 24 hours on: here it rings 4 s on.
+    const answer = await worker.dispatch("/v1/track", postJson(WEB_EVENTS[1], { "x-test-alarm-in": "4000" }));
+    assert.equal(answer.status, 200, answer.text);
+    const ids = async () => (await worker.dispatch("/admin/sources/default/events", admin())).json.events.map((e) => e.messageId);
+    await waitFor(async () => (await ids()).length === 1, { what: "the record", timeoutMs: 3_000 });
+    // 25 hours later, for the Worker and its objects, and no request to the source's object
+    // until its alarm has rung.
+    const later = { headers: { "x-test-clock-shift": String(25 * HOUR) } };
+    assert.equal((await worker.dispatch("/health", later)).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    // Back to now: the record would not have expired yet, so a read that does not return it
+    // shows the alarm deleted it (a read deletes only what has expired by its own clock).
+    assert.equal((await worker.dispatch("/health", { headers: { "x-test-clock-shift": "0" } })).status, 200);
+    assert.deepEqual(await ids(), []);
+    // And the source goes on being recorded.
+    await worker.dispatch("/v1/track", postJson(WEB_EVENTS[0]));
+    await waitFor(async () => (await ids()).length === 1, { what: "a new record", timeoutMs: 3_000 });
+    assert.deepEqual(await ids(), ["w-1"]);
+  } finally {
+    await worker.dispose();
+    build.remove();
   }
 });

@@ -1,7 +1,8 @@
-// The delivery ledger in workerd (its Durable Objects as Miniflare runs them): a retry or a repeat is never sent twice, a slow answer is held until it comes, an unavailable ledger falls back to at-least-once, and delivery metrics reach a bound Analytics Engine dataset.
+// The delivery ledger in workerd (its Durable Objects as Miniflare runs them): a retry or a repeat is never sent twice, for 24 hours, a slow answer is held until it comes, an unavailable ledger falls back to at-least-once, and delivery metrics reach a bound Analytics Engine dataset.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { PATCHED_ENTRY, patchedBuild } from "./patched-build.mjs";
 import { ADMIN, postJson, startWorker, storedCommands, waitFor } from "./support.mjs";
 
 const track = (messageId, extra = {}) => ({ type: "track", event: "Ledger Test", userId: "u-1", ...(messageId ? { messageId } : {}), timestamp: "2024-05-01T10:00:00.000Z", ...extra });
@@ -186,5 +187,26 @@ test("metrics: a data point per delivery round and call type, and one for ledger
     assert.equal((await simulated.dispatch("/health", ADMIN)).json.deliveryMetrics, true);
   } finally {
     await simulated.dispose();
+  }
+});
+
+test("a delivered event is remembered for 24 hours, as Segment deduplicates, and sent again after", async () => {
+  // The Worker's clock moved forward (`patched-build.mjs`): the ledger's objects read the same clock.
+  const build = patchedBuild();
+  const worker = await startWorker({ build: build.dir, entry: PATCHED_ENTRY });
+  const HOUR = 3_600_000;
+  const at = (hours) => postJson(track("day-1"), { "x-test-clock-shift": String(hours * HOUR) });
+  try {
+    const delivered = { received: 1, delivered: 1, rejected: [], skipped: [], retried: 0 };
+    for (const [hours, sent] of [[0, 1], [1, 1], [23.9, 1], [24.1, 2], [30, 2]]) {
+      const answer = await worker.dispatch("/v1/track", at(hours));
+      assert.equal(answer.status, 200, answer.text);
+      assert.deepEqual(answer.json, delivered, `${hours} h on`);
+      assert.equal(worker.standIn.received.requests.length, sent, `sent ${sent} time(s) by ${hours} h on`);
+    }
+    assert.deepEqual(savedCounts(worker.standIn), { "day-1": 2 });
+  } finally {
+    await worker.dispose();
+    build.remove();
   }
 });

@@ -1,58 +1,16 @@
 // A crash of the Worker's wasm in workerd (a trap, as a panic ends in): the request it happened in fails, the isolate serves the next ones, and the delivery ledger still sends each event once.
 //
-// Nothing a sender can send makes the Worker trap, so the test makes it: a copy of build/ whose
-// glue calls the wasm's allocator with an impossible size (which aborts: `unreachable`, a real
-// trap inside the wasm) from one of the wasm's calls out to JavaScript, when a test entry module
-// asks it to for one request (header `x-test-trap`): `clock`, at the request's first reading of
-// the time (before the ledger), or `send`, as it hands Bloomreach's request over (after the
-// ledger's claim). The test entry extends the Worker's own default export, so the recovery under
+// Nothing a sender can send makes the Worker trap, so the test makes it (`patched-build.mjs`: the
+// wasm's allocator asked for an impossible size, a real `unreachable` trap inside the wasm) at the
+// request's first reading of the time (before the ledger) or as it hands Bloomreach's request
+// over (after the ledger's claim). Everything else is the shipped Worker, so the recovery under
 // test is the shipped one: wasm-bindgen's glue re-instantiates a module that aborted before its
-// next call, worker-build's entry and the Durable Object proxies re-create their objects.
+// next call, worker-build's entry and Durable Object proxies re-create their objects.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { PATCHED_ENTRY, patchedBuild } from "./patched-build.mjs";
 import { postJson, startWorker, storedCommands } from "./support.mjs";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-
-/** `text` with `pattern`'s one match replaced; fails, naming `what`, when the glue has changed. */
-function replaceOnce(text, pattern, replacement, what) {
-  const matches = text.match(new RegExp(pattern.source, "g")) ?? [];
-  assert.equal(matches.length, 1, `worker-build's glue (build/workers-rs.js) has ${matches.length} matches for ${what}; this test needs updating`);
-  return text.replace(pattern, replacement);
-}
-
-/** A copy of build/ that traps on request, and its test entry module. Returns the directory. */
-function trappingBuild() {
-  const dir = mkdtempSync(path.join(tmpdir(), "worker-trap-"));
-  cpSync(path.join(root, "build"), dir, { recursive: true });
-  const gluePath = path.join(dir, "workers-rs.js");
-  let glue = readFileSync(gluePath, "utf8");
-  const exportsName = glue.match(/([\w$]+)\.__wbindgen_malloc\b/)?.[1];
-  assert.ok(exportsName, "the glue's name for the wasm's exports");
-  // 4 GiB - 8 bytes is no valid allocation on wasm32: the allocator aborts.
-  const trapIf = (where) => `if(globalThis.__trapAt===${JSON.stringify(where)}){globalThis.__trapAt=null;${exportsName}.__wbindgen_malloc(4294967288,8)}`;
-  glue = replaceOnce(glue, /(__wbg_now_[0-9a-f]+:function\(\)\{)(return Date\.now\(\)\})/, `$1${trapIf("clock")}$2`, "the clock's import (Date.now)");
-  glue = replaceOnce(glue, /(__wbg_postBatch_[0-9a-f]+:function\([\w$,]+\)\{)/, `$1${trapIf("send")}`, "the upstream exchange's import (postBatch)");
-  writeFileSync(gluePath, glue);
-  writeFileSync(
-    path.join(dir, "test-entry.js"),
-    `import Worker from "./index.js";
-export * from "./index.js";
-export default class TrapOnRequest extends Worker {
-  fetch(request) {
-    globalThis.__trapAt = request.headers.get("x-test-trap");
-    return super.fetch(request);
-  }
-}
-`,
-  );
-  return dir;
-}
 
 const track = (messageId) => ({ type: "track", event: "Recovery Test", userId: "u-1", messageId, timestamp: "2024-05-01T10:00:00.000Z" });
 
@@ -72,8 +30,8 @@ function trapping(body, where) {
 }
 
 test("a trap before the ledger: that request fails, the next ones are served, and its event is delivered once when the sender retries", async () => {
-  const build = trappingBuild();
-  const worker = await startWorker({ build, entry: "test-entry.js" });
+  const build = patchedBuild();
+  const worker = await startWorker({ build: build.dir, entry: PATCHED_ENTRY });
   try {
     let answer = await worker.dispatch("/v1/track", postJson(track("before-1")));
     assert.equal(answer.status, 200, answer.text);
@@ -101,13 +59,13 @@ test("a trap before the ledger: that request fails, the next ones are served, an
     assert.equal(worker.standIn.received.requests.length, 3);
   } finally {
     await worker.dispose();
-    rmSync(build, { recursive: true, force: true });
+    build.remove();
   }
 });
 
 test("a trap after the ledger's claim: the retry is held while the dead delivery's lease lasts, then the event is sent once", async () => {
-  const build = trappingBuild();
-  const worker = await startWorker({ build, entry: "test-entry.js" });
+  const build = patchedBuild();
+  const worker = await startWorker({ build: build.dir, entry: PATCHED_ENTRY });
   try {
     let answer = await worker.dispatch("/v1/track", trapping(track("claimed-1"), "send"));
     assert.equal(answer.status, 500, `the trapped request fails: ${answer.text}`);
@@ -133,6 +91,6 @@ test("a trap after the ledger's claim: the retry is held while the dead delivery
     assert.deepEqual(savedCounts(worker.standIn), { "claimed-1": 1 });
   } finally {
     await worker.dispose();
-    rmSync(build, { recursive: true, force: true });
+    build.remove();
   }
 });
