@@ -210,3 +210,30 @@ test("a delivered event is remembered for 24 hours, as Segment deduplicates, and
     build.remove();
   }
 });
+
+test("the sweep's alarm, when setting it fails, is set by the object's next write, and the sweep deletes what stopped counting", async () => {
+  // Alarms made to fail and to ring early, the clock moved forward (`patched-build.mjs`).
+  const build = patchedBuild();
+  const worker = await startWorker({ build: build.dir, entry: PATCHED_ENTRY, bindings: { LEDGER_OBJECTS: "1" } });
+  const HOUR = 3_600_000;
+  try {
+    // The claim's write asks for the sweep's alarm, which fails; the settle's write asks again
+    // (here it rings 3 s on instead of in an hour). Delivery does not wait for either.
+    let answer = await worker.dispatch("/v1/track", postJson(track("swept-1"), { "x-test-alarm-fail": "1", "x-test-alarm-in": "3000" }));
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(worker.standIn.received.requests.length, 1);
+    // 26 hours on when it rings: the entry stopped counting 2 hours before (kept 24), past the
+    // sweep's hour of grace.
+    assert.equal((await worker.dispatch("/health", { headers: { "x-test-clock-shift": String(26 * HOUR) } })).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    // Back to now, when the entry would still count: the event is sent again only because the
+    // sweep deleted it.
+    assert.equal((await worker.dispatch("/health", { headers: { "x-test-clock-shift": "0" } })).status, 200);
+    answer = await worker.dispatch("/v1/track", postJson(track("swept-1")));
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(worker.standIn.received.requests.length, 2, "the swept entry no longer held the event back");
+  } finally {
+    await worker.dispose();
+    build.remove();
+  }
+});

@@ -11,8 +11,10 @@
 // - `x-test-clock-shift: <ms>`: from this request on, the time the Worker and its objects read
 //   (`Date.now()`, which `clock.rs` reads) is that far from now, until a request says otherwise.
 //   The runtime's own clock, and the alarms it runs, stay on time.
+// - `x-test-alarm-fail: 1`: the next alarm a Durable Object sets fails (its promise rejects).
 // - `x-test-alarm-in: <ms>`: the next alarm a Durable Object sets (whatever time it asks for)
-//   rings that many milliseconds from now instead; the ones after ring when asked.
+//   rings that many milliseconds from now instead; the ones after ring when asked. With
+//   `x-test-alarm-fail` in the same request, the one after the failed one.
 
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -52,7 +54,8 @@ export function patchedBuild() {
   glue = replaceOnce(
     glue,
     /(__wbg_setAlarm_[0-9a-f]+:function\(([\w$]+),([\w$]+),([\w$]+)\)\{)/,
-    "$1if(globalThis.__testAlarmIn!=null){$3=Date.now()+globalThis.__testAlarmIn;globalThis.__testAlarmIn=null}",
+    "$1if(globalThis.__testAlarmFail){globalThis.__testAlarmFail=false;return Promise.reject(new Error(\"setAlarm failed (a test's)\"))}" +
+      "if(globalThis.__testAlarmIn!=null){$3=Date.now()+globalThis.__testAlarmIn;globalThis.__testAlarmIn=null}",
     "the Durable Object alarm's import (setAlarm)",
   );
   glue = replaceOnce(glue, /(__wbg_postBatch_[0-9a-f]+:function\([\w$,]+\)\{)/, `$1${trapIf("send")}`, "the upstream exchange's import (postBatch)");
@@ -66,6 +69,7 @@ export default class PatchedForTests extends Worker {
     globalThis.__testTrap = request.headers.get("x-test-trap");
     const shift = request.headers.get("x-test-clock-shift");
     if (shift !== null) globalThis.__testClockShift = Number(shift);
+    if (request.headers.get("x-test-alarm-fail") === "1") globalThis.__testAlarmFail = true;
     const alarmIn = request.headers.get("x-test-alarm-in");
     if (alarmIn !== null) globalThis.__testAlarmIn = Number(alarmIn);
     return super.fetch(request);
