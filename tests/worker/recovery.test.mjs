@@ -1,4 +1,4 @@
-// A crash of the Worker's wasm in workerd (a trap, as a panic ends in): the request it happened in fails, the isolate serves the next ones, and the delivery ledger still sends each event once.
+// A crash of the Worker's wasm in workerd (a trap, as a panic ends in): the request or queue batch it happened in fails, the isolate serves the next ones, and the delivery ledger still sends each event once.
 //
 // Nothing a sender can send makes the Worker trap, so the test makes it (`patched-build.mjs`: the
 // wasm's allocator asked for an impossible size, a real `unreachable` trap inside the wasm) at the
@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PATCHED_ENTRY, patchedBuild } from "./patched-build.mjs";
-import { postJson, startWorker, storedCommands } from "./support.mjs";
+import { postJson, startWorker, storedCommands, waitFor } from "./support.mjs";
 
 const track = (messageId) => ({ type: "track", event: "Recovery Test", userId: "u-1", messageId, timestamp: "2024-05-01T10:00:00.000Z" });
 
@@ -89,6 +89,29 @@ test("a trap after the ledger's claim: the retry is held while the dead delivery
     answer = await worker.dispatch("/v1/track", postJson(track("claimed-1")));
     assert.equal(answer.status, 200, answer.text);
     assert.deepEqual(savedCounts(worker.standIn), { "claimed-1": 1 });
+  } finally {
+    await worker.dispose();
+    build.remove();
+  }
+});
+
+test("queue mode: a trap in the consumer before it sends: the batch comes back, waits out the dead run's lease, and each event is sent once", async () => {
+  const build = patchedBuild();
+  const worker = await startWorker({ queue: true, build: build.dir, entry: PATCHED_ENTRY, bindings: { QUEUE_RETRY_MAX_DELAY_SECONDS: "1" } });
+  try {
+    // The next request handed to Bloomreach traps, wherever it is made: the consumer's (the
+    // ingest only enqueues). Nothing is sent to the Worker until the end, which would clear it.
+    const answer = await worker.dispatch("/v1/batch", trapping({ batch: [track("queued-1"), track("queued-2")] }, "send"));
+    assert.equal(answer.status, 202, answer.text);
+    // The run that trapped had claimed both events (a 45 s lease in queue mode): the queue's
+    // retries wait it out, then deliver.
+    await waitFor(() => worker.standIn.received.stored.length >= 2, { what: "the events delivered", timeoutMs: 120_000 });
+    assert.ok(loggedTrap(worker), "the wasm trapped");
+    // Nothing more comes: each event was sent once.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    assert.deepEqual(savedCounts(worker.standIn), { "queued-1": 1, "queued-2": 1 });
+    assert.equal(worker.standIn.received.requests.length, 1);
+    assert.deepEqual(await worker.deadLetters(), []);
   } finally {
     await worker.dispose();
     build.remove();
