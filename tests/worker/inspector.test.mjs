@@ -417,7 +417,7 @@ test("a record is deleted at its expiry by the source object's alarm, with nothi
     // until its alarm has rung.
     const later = { headers: { "x-test-clock-shift": String(25 * HOUR) } };
     assert.equal((await worker.dispatch("/health", later)).status, 200);
-    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
     // Back to now: the record would not have expired yet, so a read that does not return it
     // shows the alarm deleted it (a read deletes only what has expired by its own clock).
     assert.equal((await worker.dispatch("/health", { headers: { "x-test-clock-shift": "0" } })).status, 200);

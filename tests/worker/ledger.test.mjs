@@ -225,7 +225,7 @@ test("the sweep's alarm, when setting it fails, is set by the object's next writ
     // 26 hours on when it rings: the entry stopped counting 2 hours before (kept 24), past the
     // sweep's hour of grace.
     assert.equal((await worker.dispatch("/health", { headers: { "x-test-clock-shift": String(26 * HOUR) } })).status, 200);
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
     // Back to now, when the entry would still count: the event is sent again only because the
     // sweep deleted it.
     assert.equal((await worker.dispatch("/health", { headers: { "x-test-clock-shift": "0" } })).status, 200);
