@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { PATCHED_ENTRY, patchedBuild } from "./patched-build.mjs";
+import { startPatchedWorker } from "./patched-build.mjs";
 import { ADMIN_TOKEN, API_KEY, basicAuth, npmPackage, postJson, startWorker, waitFor } from "./support.mjs";
 
 const require = createRequire(import.meta.url);
@@ -404,8 +404,7 @@ test("a source switched off keeps counters but no events; queue mode leaves comm
 test("a record is deleted at its expiry by the source object's alarm, with nothing more sent to the source", async () => {
   // The Worker's clock moved forward and the object's alarm rung early (`patched-build.mjs`): a
   // record kept `hours` (24, the default) cannot otherwise expire within a test.
-  const build = patchedBuild();
-  const worker = await startWorker({ inspector: true, ledger: false, build: build.dir, entry: PATCHED_ENTRY });
+  const worker = await startPatchedWorker({ inspector: true, ledger: false });
   const HOUR = 3_600_000;
   try {
     // The record's write sets the object's alarm for its expiry, 24 hours on: here it rings 4 s on.
@@ -428,6 +427,5 @@ test("a record is deleted at its expiry by the source object's alarm, with nothi
     assert.deepEqual(await ids(), ["w-1"]);
   } finally {
     await worker.dispose();
-    build.remove();
   }
 });

@@ -2,15 +2,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PATCHED_ENTRY, patchedBuild } from "./patched-build.mjs";
-import { ADMIN, postJson, startWorker, storedCommands, waitFor } from "./support.mjs";
+import { startPatchedWorker } from "./patched-build.mjs";
+import { ADMIN, postJson, savedCounts, startWorker, waitFor } from "./support.mjs";
 
 const track = (messageId, extra = {}) => ({ type: "track", event: "Ledger Test", userId: "u-1", ...(messageId ? { messageId } : {}), timestamp: "2024-05-01T10:00:00.000Z", ...extra });
-
-/** How many times the stand-in saved each command_id. */
-function savedCounts(standIn) {
-  return Object.fromEntries([...storedCommands(standIn)].map(([id, copies]) => [id, copies.length]));
-}
 
 /** A stand-in Durable Object class for DELIVERY_LEDGER that fails every request (`MODE` "error") or never answers ("hang"). */
 function brokenLedger(mode) {
@@ -192,8 +187,7 @@ test("metrics: a data point per delivery round and call type, and one for ledger
 
 test("a delivered event is remembered for 24 hours, as Segment deduplicates, and sent again after", async () => {
   // The Worker's clock moved forward (`patched-build.mjs`): the ledger's objects read the same clock.
-  const build = patchedBuild();
-  const worker = await startWorker({ build: build.dir, entry: PATCHED_ENTRY });
+  const worker = await startPatchedWorker();
   const HOUR = 3_600_000;
   const at = (hours) => postJson(track("day-1"), { "x-test-clock-shift": String(hours * HOUR) });
   try {
@@ -207,14 +201,12 @@ test("a delivered event is remembered for 24 hours, as Segment deduplicates, and
     assert.deepEqual(savedCounts(worker.standIn), { "day-1": 2 });
   } finally {
     await worker.dispose();
-    build.remove();
   }
 });
 
 test("the sweep's alarm, when setting it fails, is set by the object's next write, and the sweep deletes what stopped counting", async () => {
   // Alarms made to fail and to ring early, the clock moved forward (`patched-build.mjs`).
-  const build = patchedBuild();
-  const worker = await startWorker({ build: build.dir, entry: PATCHED_ENTRY, bindings: { LEDGER_OBJECTS: "1" } });
+  const worker = await startPatchedWorker({ bindings: { LEDGER_OBJECTS: "1" } });
   const HOUR = 3_600_000;
   try {
     // The claim's write asks for the sweep's alarm, which fails; the settle's write asks again
@@ -234,6 +226,5 @@ test("the sweep's alarm, when setting it fails, is set by the object's next writ
     assert.equal(worker.standIn.received.requests.length, 2, "the swept entry no longer held the event back");
   } finally {
     await worker.dispose();
-    build.remove();
   }
 });

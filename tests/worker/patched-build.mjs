@@ -21,11 +21,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { startWorker } from "./support.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** The entry module in the copy, for startWorker's `entry`. */
-export const PATCHED_ENTRY = "test-entry.js";
+/** The entry module in the copy. */
+const PATCHED_ENTRY = "test-entry.js";
 
 /** `text` with `pattern`'s one match replaced; fails, naming `what`, when the glue has changed. */
 function replaceOnce(text, pattern, replacement, what) {
@@ -34,8 +35,29 @@ function replaceOnce(text, pattern, replacement, what) {
   return text.replace(pattern, replacement);
 }
 
-/** Makes the copy; returns its directory and `remove()`, for startWorker's `build`. */
-export function patchedBuild() {
+/** startWorker (support.mjs) with `options` on a patched copy, which the worker's `dispose()` removes. */
+export async function startPatchedWorker(options = {}) {
+  const build = patchedBuild();
+  let worker;
+  try {
+    worker = await startWorker({ ...options, build: build.dir, entry: PATCHED_ENTRY });
+  } catch (error) {
+    build.remove();
+    throw error;
+  }
+  const dispose = worker.dispose;
+  worker.dispose = async () => {
+    try {
+      await dispose();
+    } finally {
+      build.remove();
+    }
+  };
+  return worker;
+}
+
+/** Makes the copy; returns its directory and `remove()`. */
+function patchedBuild() {
   const dir = mkdtempSync(path.join(tmpdir(), "worker-patched-"));
   cpSync(path.join(root, "build"), dir, { recursive: true });
   const gluePath = path.join(dir, "workers-rs.js");

@@ -9,17 +9,12 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PATCHED_ENTRY, patchedBuild } from "./patched-build.mjs";
-import { postJson, startWorker, storedCommands, waitFor } from "./support.mjs";
+import { startPatchedWorker } from "./patched-build.mjs";
+import { postJson, savedCounts, waitFor } from "./support.mjs";
 
 const track = (messageId) => ({ type: "track", event: "Recovery Test", userId: "u-1", messageId, timestamp: "2024-05-01T10:00:00.000Z" });
 
-/** How many times the stand-in saved each command_id. */
-function savedCounts(standIn) {
-  return Object.fromEntries([...storedCommands(standIn)].map(([id, copies]) => [id, copies.length]));
-}
-
-/** Whether the Worker logged a trap (worker-build's entry logs it as `Critical RuntimeError: …`). */
+/** Whether the Worker logged a trap (worker-build's entry logs it as `Critical RuntimeError: …`; workerd's output reaches the test a little after the answer). */
 function loggedTrap(worker) {
   return worker.logs.some((line) => line.text.includes("RuntimeError: unreachable"));
 }
@@ -30,8 +25,7 @@ function trapping(body, where) {
 }
 
 test("a trap before the ledger: that request fails, the next ones are served, and its event is delivered once when the sender retries", async () => {
-  const build = patchedBuild();
-  const worker = await startWorker({ build: build.dir, entry: PATCHED_ENTRY });
+  const worker = await startPatchedWorker();
   try {
     let answer = await worker.dispatch("/v1/track", postJson(track("before-1")));
     assert.equal(answer.status, 200, answer.text);
@@ -40,7 +34,7 @@ test("a trap before the ledger: that request fails, the next ones are served, an
     // that nothing can finish it.
     answer = await worker.dispatch("/v1/track", trapping(track("trap-1"), "clock"));
     assert.equal(answer.status, 500, `the trapped request fails: ${answer.text}`);
-    assert.ok(loggedTrap(worker), "the wasm trapped");
+    await waitFor(() => loggedTrap(worker), { what: "the trap's log line (the wasm trapped)", timeoutMs: 10_000 });
     assert.equal(worker.standIn.received.requests.length, 1, "nothing sent for the trapped request");
 
     // The sender's retry, and a new event, on the re-instantiated wasm and ledger objects.
@@ -59,17 +53,15 @@ test("a trap before the ledger: that request fails, the next ones are served, an
     assert.equal(worker.standIn.received.requests.length, 3);
   } finally {
     await worker.dispose();
-    build.remove();
   }
 });
 
 test("a trap after the ledger's claim: the retry is held while the dead delivery's lease lasts, then the event is sent once", async () => {
-  const build = patchedBuild();
-  const worker = await startWorker({ build: build.dir, entry: PATCHED_ENTRY });
+  const worker = await startPatchedWorker();
   try {
     let answer = await worker.dispatch("/v1/track", trapping(track("claimed-1"), "send"));
     assert.equal(answer.status, 500, `the trapped request fails: ${answer.text}`);
-    assert.ok(loggedTrap(worker), "the wasm trapped");
+    await waitFor(() => loggedTrap(worker), { what: "the trap's log line (the wasm trapped)", timeoutMs: 10_000 });
     assert.equal(worker.standIn.received.requests.length, 0, "the trap came before anything was sent");
 
     // The delivery that claimed the event died holding its lease (29 s in direct mode): the
@@ -91,13 +83,11 @@ test("a trap after the ledger's claim: the retry is held while the dead delivery
     assert.deepEqual(savedCounts(worker.standIn), { "claimed-1": 1 });
   } finally {
     await worker.dispose();
-    build.remove();
   }
 });
 
 test("queue mode: a trap in the consumer before it sends: the batch comes back, waits out the dead run's lease, and each event is sent once", async () => {
-  const build = patchedBuild();
-  const worker = await startWorker({ queue: true, build: build.dir, entry: PATCHED_ENTRY, bindings: { QUEUE_RETRY_MAX_DELAY_SECONDS: "1" } });
+  const worker = await startPatchedWorker({ queue: true, bindings: { QUEUE_RETRY_MAX_DELAY_SECONDS: "1" } });
   try {
     // The next request handed to Bloomreach traps, wherever it is made: the consumer's (the
     // ingest only enqueues). Nothing is sent to the Worker until the end, which would clear it.
@@ -106,7 +96,7 @@ test("queue mode: a trap in the consumer before it sends: the batch comes back, 
     // The run that trapped had claimed both events (a 45 s lease in queue mode): the queue's
     // retries wait it out, then deliver.
     await waitFor(() => worker.standIn.received.stored.length >= 2, { what: "the events delivered", timeoutMs: 120_000 });
-    assert.ok(loggedTrap(worker), "the wasm trapped");
+    await waitFor(() => loggedTrap(worker), { what: "the trap's log line (the wasm trapped)", timeoutMs: 10_000 });
     // Nothing more comes: each event was sent once.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     assert.deepEqual(savedCounts(worker.standIn), { "queued-1": 1, "queued-2": 1 });
@@ -114,6 +104,5 @@ test("queue mode: a trap in the consumer before it sends: the batch comes back, 
     assert.deepEqual(await worker.deadLetters(), []);
   } finally {
     await worker.dispose();
-    build.remove();
   }
 });

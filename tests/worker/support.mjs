@@ -234,6 +234,11 @@ export function storedCommands(standIn) {
   return byId;
 }
 
+/** How many times the stand-in saved each command_id. */
+export function savedCounts(standIn) {
+  return Object.fromEntries([...storedCommands(standIn)].map(([id, copies]) => [id, copies.length]));
+}
+
 /**
  * Many Workers in one workerd, one per entry of `bindingsList` (each merged over BASE_BINDINGS,
  * `undefined` removing one), without queue, ledger or metrics: for checking configurations side
