@@ -39,15 +39,19 @@
 // bodies, against the instant upstream, for the fixed cost a request pays whatever it carries
 // (issue 24 item 2); it gives each Worker's mean and median CPU.
 // --bodies=small:1000,typical:1 keeps only those of its bodies (size:count) in every table.
+// --npm-shell puts, where --baseline's Worker would be, the plain-JS Worker's shell with the npm
+// package's wasm as its mapping (benches/js/npm-shell-worker.mjs: what a Worker whose request
+// handling is JavaScript, calling the Rust core once per request, would cost; needs bash dev/build).
 //
 //   node benches/workerd-bench.mjs --one-event --runs=300 --baseline=DIR
+//   node benches/workerd-bench.mjs --one-event --runs=2000 --npm-shell
 import { Miniflare } from "miniflare";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createStandIn } from "../dev/bloomreach-stand-in.mjs";
 import { PROJECT_TOKEN, API_KEY, BASE_BINDINGS } from "../tests/worker/support.mjs";
 import * as corpus from "./corpus.mjs";
-import { benchWorkers, cpuNs, floorWorker, instantUpstream, postBatch, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
+import { benchWorkers, cpuNs, floorWorker, instantUpstream, npmShellWorker, postBatch, quietStdio, requireWorkerBuild, workerdPid } from "./workerd-support.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -56,12 +60,18 @@ const { values } = parseArgs({
     "inspector-only": { type: "boolean", default: false },
     "one-event": { type: "boolean", default: false },
     baseline: { type: "string" },
+    "npm-shell": { type: "boolean", default: false },
     // Only these bodies of BODIES, as size:count pairs: --bodies=small:1000,typical:1
     bodies: { type: "string" },
   },
 });
 const runs = Number(values.runs);
 requireWorkerBuild();
+if (values["npm-shell"] && (values.baseline || values["ledger-only"] || values["inspector-only"])) {
+  throw new Error("--npm-shell takes the Workers' table's --baseline place: not with --baseline, --ledger-only or --inspector-only");
+}
+/** The Worker in the Workers' table's second Rust column, if any, and what its columns are called. */
+const other = values.baseline ? "baseline Rust" : values["npm-shell"] ? "JS shell + npm wasm" : null;
 
 const ALL_BODIES = [
   // One event per request: what analytics.js sends, most of a browser source's traffic.
@@ -104,6 +114,7 @@ async function measure(label, upstream, delivered) {
     workers: [
       ...benchWorkers(outboundService),
       ...(values.baseline ? [baselineWorker(benchWorkers(outboundService)[0])] : []),
+      ...(values["npm-shell"] ? [{ ...npmShellWorker(outboundService), name: "base" }] : []),
       floorWorker(outboundService),
       {
         name: "empty",
@@ -116,13 +127,14 @@ async function measure(label, upstream, delivered) {
   });
   try {
     await mf.ready;
-    const names = ["rust", ...(values.baseline ? ["base"] : []), "js", "floor", "empty"];
+    const names = ["rust", ...(other ? ["base"] : []), "js", "floor", "empty"];
     const workers = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await mf.getWorker(name)])));
     const pid = workerdPid();
     console.log(`\n${label}: ms per /v1/batch request, ${runs} runs each\n`);
-    if (values.baseline) {
-      console.log(`(baseline: ${values.baseline}; CPU as mean / median per request)\n`);
-      console.log("| events | CPU: plain JS | Rust | baseline Rust | I/O floor | empty | **Rust / JS** | baseline / JS | **Rust / baseline** | wall: JS / Rust / baseline |");
+    if (other) {
+      console.log(`(${values.baseline ? `baseline: ${values.baseline}` : "the npm package's wasm in the plain-JS Worker's shell"}; CPU as mean / median per request)\n`);
+      const short = values.baseline ? "baseline" : "JS shell";
+      console.log(`| events | CPU: plain JS | Rust | ${other} | I/O floor | empty | **Rust / JS** | ${short} / JS | **Rust / ${short}** | wall: JS / Rust / ${short} |`);
       console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     } else {
       console.log("| events | body bytes | wall, plain JS | wall, Rust | wall, I/O floor | Rust vs JS | floor vs JS (the most possible) | CPU, empty Worker | CPU, plain JS | CPU, Rust | CPU, I/O floor | Rust vs JS | floor vs JS (the most possible) |");
@@ -146,7 +158,7 @@ async function measure(label, upstream, delivered) {
       const times = Object.fromEntries(names.map((name) => [name, []]));
       for (let i = 0; i < runs; i++) for (const name of names) times[name].push(await once(name));
       const [js, rust, floor] = [median(times.js), median(times.rust), median(times.floor)];
-      if (values.baseline) {
+      if (other) {
         const mean = Object.fromEntries(names.map((name) => [name, cpu[name] / runs / 1e6]));
         const mid = Object.fromEntries(names.map((name) => [name, median(cpus[name]) / 1e6]));
         const both = (name) => `${mean[name].toFixed(2)} / ${mid[name].toFixed(2)}`;

@@ -63,6 +63,18 @@ export function floorWorker(outboundService) {
   return plainWorker("floor", "io-floor-worker.mjs", commonOptions(outboundService));
 }
 
+/**
+ * The plain-JS Worker's shell with the npm package's wasm (its browser build) as its mapping
+ * (benches/js/npm-shell-worker.mjs), sending upstream through `outboundService`.
+ */
+export function npmShellWorker(outboundService) {
+  if (!existsSync(path.join(root, "pkg/web/segment_bloomreach_bg.wasm"))) {
+    console.error("pkg/web is missing: run `bash dev/build` first (the npm package's browser build is timed)");
+    process.exit(2);
+  }
+  return { ...plainWorker("npm-shell", "npm-shell-worker.mjs", commonOptions(outboundService)), modulesRoot: root };
+}
+
 /** What every bench Worker's Miniflare options share. */
 function commonOptions(outboundService, extra = {}) {
   return { modules: true, modulesRules: MODULE_RULES, compatibilityDate: "2026-04-01", outboundService, ...extra };
