@@ -68,7 +68,8 @@ const { values } = parseArgs({
 const runs = Number(values.runs);
 requireWorkerBuild();
 if (values["npm-shell"] && (values.baseline || values["ledger-only"] || values["inspector-only"])) {
-  throw new Error("--npm-shell takes the Workers' table's --baseline place: not with --baseline, --ledger-only or --inspector-only");
+  console.error("--npm-shell takes the Workers' table's --baseline place: not with --baseline, --ledger-only or --inspector-only");
+  process.exit(2);
 }
 /** The Worker in the Workers' table's second Rust column, if any, and what its columns are called. */
 const other = values.baseline ? "baseline Rust" : values["npm-shell"] ? "JS shell + npm wasm" : null;
