@@ -1,9 +1,10 @@
 // A copy of the built Worker (build/) for tests that need what no sender can cause: a trap inside the wasm, a clock that is not now, an alarm that fails or rings early.
 //
 // The copy's glue (worker-build's workers-rs.js) is changed in three of the wasm's calls out to
-// JavaScript (the clock, an object's setAlarm, the upstream exchange), and a test entry module extends the Worker's own default export, so everything else
-// a test exercises is the shipped Worker. A request's headers drive the changes (the entry reads
-// them before the Worker sees the request; a Durable Object in the same isolate sees them too):
+// JavaScript (the clock, an object's setAlarm, the upstream exchange), and a test entry module
+// extends the Worker's own default export, so everything else a test exercises is the shipped
+// Worker. A request's headers drive the changes (the entry reads them before the Worker sees the
+// request; a Durable Object in the same isolate sees them too):
 //
 // - `x-test-trap: clock | send`: at the next reading of the time (`clock`: before the ledger) or
 //   the next request handed to Bloomreach (`send`: after the ledger's claim), the glue calls the
