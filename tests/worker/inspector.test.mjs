@@ -411,7 +411,7 @@ test("a record is deleted at its expiry by the source object's alarm, with nothi
     const answer = await worker.dispatch("/v1/track", postJson(WEB_EVENTS[1], { "x-test-alarm-in": "4000" }));
     assert.equal(answer.status, 200, answer.text);
     const ids = async () => (await worker.dispatch("/admin/sources/default/events", admin())).json.events.map((e) => e.messageId);
-    await waitFor(async () => (await ids()).length === 1, { what: "the record", timeoutMs: 3_000 });
+    await waitFor(async () => (await ids()).length === 1, { what: "the record", timeoutMs: 10_000 });
     // 25 hours later, for the Worker and its objects, and no request to the source's object
     // until its alarm has rung.
     const later = { headers: { "x-test-clock-shift": String(25 * HOUR) } };
@@ -423,7 +423,7 @@ test("a record is deleted at its expiry by the source object's alarm, with nothi
     assert.deepEqual(await ids(), []);
     // And the source goes on being recorded.
     await worker.dispatch("/v1/track", postJson(WEB_EVENTS[0]));
-    await waitFor(async () => (await ids()).length === 1, { what: "a new record", timeoutMs: 3_000 });
+    await waitFor(async () => (await ids()).length === 1, { what: "a new record", timeoutMs: 10_000 });
     assert.deepEqual(await ids(), ["w-1"]);
   } finally {
     await worker.dispose();
