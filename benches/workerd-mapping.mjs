@@ -6,20 +6,16 @@
 //
 //   bash dev/build && node benches/workerd-mapping.mjs [--rounds=n]
 import { Miniflare } from "miniflare";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as corpus from "./corpus.mjs";
-import { cpuNs, quietStdio, workerdPid } from "./workerd-support.mjs";
+import { cpuNs, quietStdio, requireNpmWebBuild, workerdPid } from "./workerd-support.mjs";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "9" } } });
 const rounds = Number(values.rounds);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-if (!existsSync(path.join(root, "pkg/web/segment_bloomreach_bg.wasm"))) {
-  console.error("pkg/web is missing: run `bash dev/build` first (the npm package's browser build is timed)");
-  process.exit(2);
-}
+requireNpmWebBuild();
 const FILES = [
   ["batch-small-1.json", 400],
   ["batch-small-100.json", 20],

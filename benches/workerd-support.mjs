@@ -36,6 +36,14 @@ export function requireWorkerBuild() {
   }
 }
 
+/** Exits with a message when the npm package's browser build (pkg/web), which a bench times, is missing. */
+export function requireNpmWebBuild() {
+  if (!existsSync(path.join(root, "pkg/web/segment_bloomreach_bg.wasm"))) {
+    console.error("pkg/web is missing: run `bash dev/build` first (the npm package's browser build is timed)");
+    process.exit(2);
+  }
+}
+
 /**
  * Miniflare worker options for the Rust Worker (`rust`, from build/) and the plain-JS Worker
  * (`js`, benches/js/worker.mjs), both sending upstream through `outboundService`; `extra` is
@@ -68,10 +76,7 @@ export function floorWorker(outboundService) {
  * (benches/js/npm-shell-worker.mjs), sending upstream through `outboundService`.
  */
 export function npmShellWorker(outboundService) {
-  if (!existsSync(path.join(root, "pkg/web/segment_bloomreach_bg.wasm"))) {
-    console.error("pkg/web is missing: run `bash dev/build` first (the npm package's browser build is timed)");
-    process.exit(2);
-  }
+  requireNpmWebBuild();
   return { ...plainWorker("npm-shell", "npm-shell-worker.mjs", commonOptions(outboundService)), modulesRoot: root };
 }
 
